@@ -1,0 +1,51 @@
+// Redis 7.0 prints doubles with printf's "%.17g" (ZSCORE, ZADD INCR, RESP3 doubles) and the special
+// values as inf, -inf and nan. JavaScript has no %g, so it is rebuilt from toExponential.
+
+/** printf("%.17g", value) */
+export function formatDouble(value: number): string {
+  if (value === Number.POSITIVE_INFINITY) return 'inf';
+  if (value === Number.NEGATIVE_INFINITY) return '-inf';
+  if (Number.isNaN(value)) return 'nan';
+  return formatG(value, 17);
+}
+
+/** printf("%.<precision>g", value) for a finite value. */
+export function formatG(value: number, precision: number): string {
+  if (value === 0) return Object.is(value, -0) ? '-0' : '0';
+  const exponential = value.toExponential(precision - 1);
+  const e = exponential.indexOf('e');
+  const exponent = Number(exponential.slice(e + 1));
+  if (exponent < -4 || exponent >= precision) {
+    let mantissa = exponential.slice(0, e);
+    if (mantissa.includes('.')) mantissa = mantissa.replace(/0+$/, '').replace(/\.$/, '');
+    const sign = exponent < 0 ? '-' : '+';
+    const digits = Math.abs(exponent);
+    return `${mantissa}e${sign}${digits < 10 ? '0' : ''}${digits}`;
+  }
+  let fixed = value.toFixed(Math.max(0, precision - 1 - exponent));
+  if (fixed.includes('.')) fixed = fixed.replace(/0+$/, '').replace(/\.$/, '');
+  return fixed;
+}
+
+/**
+ * A double as Redis prints a "human" long double (INCRBYFLOAT, HINCRBYFLOAT): fixed notation, no
+ * exponent, trailing zeros trimmed. Redis computes in long double; the shortest round-trip form of
+ * the double is what its 17-digit long double output rounds to in practice.
+ */
+export function formatHumanDouble(value: number): string {
+  if (Number.isInteger(value) && Math.abs(value) < 1e21) return value.toFixed(0);
+  const shortest = String(value);
+  if (!shortest.includes('e')) return shortest;
+  const [mantissa = '', exponentText = '0'] = shortest.split('e');
+  const exponent = Number(exponentText);
+  const negative = mantissa.startsWith('-');
+  const digits = mantissa.replace('-', '').replace('.', '');
+  const pointAt =
+    (mantissa.replace('-', '').indexOf('.') < 0 ? digits.length : mantissa.replace('-', '').indexOf('.')) +
+    exponent;
+  let text: string;
+  if (pointAt <= 0) text = `0.${'0'.repeat(-pointAt)}${digits}`;
+  else if (pointAt >= digits.length) text = digits + '0'.repeat(pointAt - digits.length);
+  else text = `${digits.slice(0, pointAt)}.${digits.slice(pointAt)}`;
+  return negative ? `-${text}` : text;
+}

@@ -1,0 +1,230 @@
+// Incremental parser of client requests: RESP multibulk (`*N\r\n$len\r\narg\r\n...`) and inline
+// commands (`SET k v\n`). Arguments are produced as latin1 strings (one char per byte, binary safe),
+// decoded straight from the socket's chunks; the argument array is reused between requests, so a
+// consumer that keeps a request (MULTI queue, blocked client) must copy it.
+import { splitInlineArguments } from './inline.ts';
+
+/** Largest inline request or `*`/`$` header line, as Redis's PROTO_INLINE_MAX_SIZE. */
+export const INLINE_MAX_SIZE = 64 * 1024;
+/** Above this bulk length, the bytes are gathered as parts instead of re-buffered (PROTO_MBULK_BIG_ARG). */
+const BIG_ARGUMENT = 32 * 1024;
+const MAX_MULTIBULK = 2147483647;
+const UNAUTHENTICATED_MAX_MULTIBULK = 10;
+const UNAUTHENTICATED_MAX_BULK = 16384;
+
+const CR = 13;
+const LF = 10;
+const DOLLAR = 36;
+const STAR = 42;
+
+export const PARSE_INCOMPLETE = 0;
+export const PARSE_COMMAND = 1;
+export const PARSE_ERROR = 2;
+export type ParseResult = typeof PARSE_INCOMPLETE | typeof PARSE_COMMAND | typeof PARSE_ERROR;
+
+export interface RequestParserLimits {
+  /** proto-max-bulk-len */
+  maxBulkLength: number;
+}
+
+export class RequestParser {
+  /** The arguments of the last complete request (valid until the next call of next()). */
+  argv: string[] = [];
+  /** Set when next() returned PARSE_ERROR: the message after `-ERR `, e.g. `Protocol error: ...`. */
+  error = '';
+  /** Whether the last request was inline (Redis treats empty inline lines as no request). */
+  inline = false;
+  /** Whether the connection has authenticated; before that, Redis caps request sizes. */
+  authenticated = true;
+  limits: RequestParserLimits;
+
+  private buffer: Buffer = Buffer.alloc(0);
+  private position = 0;
+  private argumentsLeft = 0;
+  private bulkLength = -1;
+  private bigParts: Buffer[] = [];
+  private bigBytes = 0;
+
+  constructor(limits: RequestParserLimits) {
+    this.limits = limits;
+  }
+
+  /** Bytes received but not yet consumed (for the query buffer statistics and limits). */
+  get pendingBytes(): number {
+    return this.buffer.length - this.position + this.bigBytes;
+  }
+
+  feed(chunk: Buffer): void {
+    if (this.bigParts.length > 0) {
+      this.bigParts.push(chunk);
+      this.bigBytes += chunk.length;
+      return;
+    }
+    const left = this.buffer.length - this.position;
+    if (left === 0) {
+      this.buffer = chunk;
+    } else if (this.bulkLength >= BIG_ARGUMENT) {
+      // A big argument spanning chunks: gather the parts, join once when it is complete.
+      this.bigParts.push(this.buffer.subarray(this.position), chunk);
+      this.bigBytes = left + chunk.length;
+      this.buffer = Buffer.alloc(0);
+    } else {
+      const joined = Buffer.allocUnsafe(left + chunk.length);
+      this.buffer.copy(joined, 0, this.position);
+      chunk.copy(joined, left);
+      this.buffer = joined;
+    }
+    this.position = 0;
+  }
+
+  /** Parses the next request out of the bytes fed so far. */
+  next(): ParseResult {
+    if (this.bigParts.length > 0) {
+      if (this.bigBytes < this.bulkLength + 2) return PARSE_INCOMPLETE;
+      this.buffer = Buffer.concat(this.bigParts, this.bigBytes);
+      this.position = 0;
+      this.bigParts = [];
+      this.bigBytes = 0;
+    }
+    for (;;) {
+      if (this.argumentsLeft === 0) {
+        if (this.position >= this.buffer.length) return PARSE_INCOMPLETE;
+        if (this.buffer[this.position] !== STAR) {
+          const inline = this.parseInline();
+          if (inline !== PARSE_COMMAND || this.argv.length > 0) return inline;
+          continue;
+        }
+        const header = this.parseMultibulkHeader();
+        if (header !== PARSE_COMMAND) return header;
+        if (this.argumentsLeft === 0) continue;
+      }
+      const argument = this.parseArguments();
+      if (argument !== PARSE_COMMAND) return argument;
+      this.inline = false;
+      return PARSE_COMMAND;
+    }
+  }
+
+  /** Drops everything buffered (after a protocol error, or when the connection closes). */
+  reset(): void {
+    this.buffer = Buffer.alloc(0);
+    this.position = 0;
+    this.argumentsLeft = 0;
+    this.bulkLength = -1;
+    this.bigParts = [];
+    this.bigBytes = 0;
+  }
+
+  private fail(message: string): ParseResult {
+    this.error = `Protocol error: ${message}`;
+    this.reset();
+    return PARSE_ERROR;
+  }
+
+  private parseInline(): ParseResult {
+    const buffer = this.buffer;
+    const newline = buffer.indexOf(LF, this.position);
+    if (newline < 0) {
+      if (buffer.length - this.position > INLINE_MAX_SIZE) return this.fail('too big inline request');
+      return PARSE_INCOMPLETE;
+    }
+    let end = newline;
+    if (end > this.position && buffer[end - 1] === CR) end--;
+    const line = buffer.latin1Slice(this.position, end);
+    this.position = newline + 1;
+    const args = splitInlineArguments(line);
+    if (args === undefined) return this.fail('unbalanced quotes in request');
+    this.argv = args;
+    this.inline = true;
+    return PARSE_COMMAND;
+  }
+
+  /** Reads `*N\r\n`; sets argumentsLeft (0 for an empty or negative count, which Redis skips). */
+  private parseMultibulkHeader(): ParseResult {
+    const buffer = this.buffer;
+    const cr = buffer.indexOf(CR, this.position);
+    if (cr < 0 || cr + 1 >= buffer.length) {
+      if (buffer.length - this.position > INLINE_MAX_SIZE) return this.fail('too big mbulk count string');
+      return PARSE_INCOMPLETE;
+    }
+    if (cr - this.position > INLINE_MAX_SIZE) return this.fail('too big mbulk count string');
+    const count = parseStrictInteger(buffer, this.position + 1, cr);
+    if (Number.isNaN(count) || count > MAX_MULTIBULK) return this.fail('invalid multibulk length');
+    if (count > UNAUTHENTICATED_MAX_MULTIBULK && !this.authenticated) {
+      return this.fail('unauthenticated multibulk length');
+    }
+    this.position = cr + 2;
+    if (count <= 0) return PARSE_COMMAND;
+    this.argumentsLeft = count;
+    // Grow the reused array only as arguments arrive: a hostile `*2147483647` must cost nothing.
+    this.argv = [];
+    this.bulkLength = -1;
+    return PARSE_COMMAND;
+  }
+
+  private parseArguments(): ParseResult {
+    const buffer = this.buffer;
+    while (this.argumentsLeft > 0) {
+      if (this.bulkLength < 0) {
+        if (this.position >= buffer.length) return PARSE_INCOMPLETE;
+        const cr = buffer.indexOf(CR, this.position);
+        if (cr < 0 || cr + 1 >= buffer.length) {
+          if (buffer.length - this.position > INLINE_MAX_SIZE) return this.fail('too big bulk count string');
+          return PARSE_INCOMPLETE;
+        }
+        if (cr - this.position > INLINE_MAX_SIZE) return this.fail('too big bulk count string');
+        const first = buffer[this.position] as number;
+        if (first !== DOLLAR) return this.fail(`expected '$', got '${String.fromCharCode(first)}'`);
+        const length = parseStrictInteger(buffer, this.position + 1, cr);
+        if (Number.isNaN(length) || length < 0 || length > this.limits.maxBulkLength) {
+          return this.fail('invalid bulk length');
+        }
+        if (length > UNAUTHENTICATED_MAX_BULK && !this.authenticated) {
+          return this.fail('unauthenticated bulk length');
+        }
+        this.position = cr + 2;
+        this.bulkLength = length;
+      }
+      const end = this.position + this.bulkLength;
+      // Like Redis, the two bytes after the data are skipped, not checked.
+      if (end + 2 > buffer.length) {
+        if (this.bulkLength >= BIG_ARGUMENT && this.position < buffer.length) {
+          this.bigParts.push(buffer.subarray(this.position));
+          this.bigBytes = buffer.length - this.position;
+          this.buffer = Buffer.alloc(0);
+          this.position = 0;
+        }
+        return PARSE_INCOMPLETE;
+      }
+      this.argv.push(buffer.latin1Slice(this.position, end));
+      this.position = end + 2;
+      this.bulkLength = -1;
+      this.argumentsLeft--;
+    }
+    return PARSE_COMMAND;
+  }
+}
+
+/**
+ * Redis's string2ll over bytes[start, end): optional '-', digits, no '+', no leading zeros, fits a
+ * signed 64-bit integer (checked against the double range here: counts and lengths stay far below
+ * 2^53). NaN when invalid.
+ */
+export function parseStrictInteger(bytes: Uint8Array, start: number, end: number): number {
+  if (start >= end || end - start > 20) return Number.NaN;
+  let i = start;
+  let negative = false;
+  if (bytes[i] === 45) {
+    negative = true;
+    i++;
+    if (i === end) return Number.NaN;
+  }
+  if (bytes[i] === 48) return i + 1 === end && !negative ? 0 : Number.NaN;
+  let value = 0;
+  for (; i < end; i++) {
+    const digit = (bytes[i] as number) - 48;
+    if (digit < 0 || digit > 9) return Number.NaN;
+    value = value * 10 + digit;
+  }
+  return negative ? -value : value;
+}

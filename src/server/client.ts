@@ -1,0 +1,193 @@
+// One client connection: parses its requests from the socket, runs them in order through the
+// server, and writes all the replies produced in one event-loop turn with a single socket write.
+import type { Socket } from 'node:net';
+import { PARSE_COMMAND, PARSE_ERROR, PARSE_INCOMPLETE, ReplyWriter, RequestParser } from '../resp/index.ts';
+import type { Database } from './keyspace/database.ts';
+import type { CodisServer } from './server.ts';
+
+export type ReplyMode = 'on' | 'off' | 'skip';
+
+/** Why a client is not running its next request right now. */
+export interface BlockedState {
+  /** Keys the client waits on, in the database it had selected. */
+  readonly keys: readonly string[];
+  readonly database: Database;
+  /** The request to run again when a key is ready (a copy: the parser's array is reused). */
+  readonly argv: string[];
+  /** Absolute ms; 0 = wait forever. */
+  readonly deadline: number;
+  timer: NodeJS.Timeout | undefined;
+  /** Writes the reply for a timeout (null array, or a command-specific reply). */
+  readonly onTimeout: (client: Client) => void;
+}
+
+export class Client {
+  readonly id: number;
+  readonly server: CodisServer;
+  readonly socket: Socket | undefined;
+  readonly parser: RequestParser;
+  readonly out = new ReplyWriter();
+  readonly createdAt: number;
+  readonly address: string;
+  readonly localAddress: string;
+
+  database: Database;
+  name = '';
+  libraryName = '';
+  libraryVersion = '';
+  authenticated: boolean;
+  user = 'default';
+  replyMode: ReplyMode = 'on';
+  lastInteraction: number;
+  lastCommandName = 'NULL';
+  /** Set while a request waits on keys (BLPOP...). */
+  blocked: BlockedState | undefined;
+  /** Set while the request is being run again after a key became ready. */
+  retryingBlocked = false;
+  /** Close once the pending replies are written (QUIT, protocol error, CLIENT KILL). */
+  closeAfterReply = false;
+  closed = false;
+  /** Requests parked by CLIENT PAUSE. */
+  paused = false;
+  /** Replies are dropped (internal clients: loading, replication streams we apply). */
+  readonly silent: boolean;
+  /** Flags shown by CLIENT LIST (N = normal, plus more letters as states are added). */
+  flags = 'N';
+  /** Extra per-feature state, keyed by the feature's name (pub/sub, transactions, monitor...). */
+  readonly features = new Map<string, unknown>();
+  /** Running totals for CLIENT LIST. */
+  commandsProcessed = 0;
+  bytesIn = 0;
+  bytesOut = 0;
+
+  private flushScheduled = false;
+  private readonly flushBound: () => void;
+  private readonly onDrainBound: () => void;
+
+  constructor(server: CodisServer, socket: Socket | undefined, id: number, silent = false) {
+    this.server = server;
+    this.socket = socket;
+    this.id = id;
+    this.silent = silent;
+    this.parser = new RequestParser({ maxBulkLength: server.config.getNumber('proto-max-bulk-len') });
+    this.database = server.databases[0] as Database;
+    this.authenticated = server.config.get('requirepass') === '';
+    this.parser.authenticated = this.authenticated;
+    this.createdAt = Date.now();
+    this.lastInteraction = this.createdAt;
+    this.address = socket ? `${socket.remoteAddress}:${socket.remotePort}` : '';
+    this.localAddress = socket ? `${socket.localAddress}:${socket.localPort}` : '';
+    this.flushBound = () => this.flush();
+    this.onDrainBound = () => {
+      if (!this.closed && this.blocked === undefined && !this.paused) this.socket?.resume();
+    };
+    if (socket) {
+      socket.setNoDelay(true);
+      socket.on('data', (chunk: Buffer) => this.onData(chunk));
+      socket.on('drain', this.onDrainBound);
+      socket.on('error', () => this.close());
+      socket.on('close', () => this.close());
+    }
+  }
+
+  /** The index of the selected database. */
+  get databaseIndex(): number {
+    return this.database.index;
+  }
+
+  private onData(chunk: Buffer): void {
+    this.bytesIn += chunk.length;
+    this.server.stats.netInputBytes += chunk.length;
+    this.lastInteraction = this.server.cachedNow;
+    this.parser.feed(chunk);
+    if (this.parser.pendingBytes > this.server.queryBufferLimit) {
+      this.server.log('warning', `closing client ${this.id}: query buffer over client-query-buffer-limit`);
+      this.close();
+      return;
+    }
+    this.processInput();
+  }
+
+  /** Runs every complete request buffered, until the input is exhausted or the client must wait. */
+  processInput(): void {
+    const parser = this.parser;
+    const server = this.server;
+    while (!this.closed && this.blocked === undefined && !this.paused && !this.closeAfterReply) {
+      const result = parser.next();
+      if (result === PARSE_INCOMPLETE) break;
+      if (result === PARSE_ERROR) {
+        this.replyError(`ERR ${parser.error}`);
+        this.closeAfterReply = true;
+        break;
+      }
+      if (result === PARSE_COMMAND) server.execute(this, parser.argv);
+    }
+    this.flush();
+  }
+
+  /** Sends the replies produced so far (one write). */
+  flush(): void {
+    this.flushScheduled = false;
+    const socket = this.socket;
+    if (socket === undefined || this.closed) {
+      this.out.length = 0;
+      return;
+    }
+    if (this.out.length > 0) {
+      const bytes = this.out.length;
+      this.bytesOut += bytes;
+      this.server.stats.netOutputBytes += bytes;
+      // A client that does not read its replies stops being read from, so it cannot make the
+      // server buffer without bound; it resumes on 'drain'.
+      if (!socket.write(this.out.take())) socket.pause();
+    }
+    if (this.closeAfterReply) {
+      this.closed = true;
+      socket.end();
+      this.server.removeClient(this);
+    }
+  }
+
+  /** Flushes at the end of this turn (for replies produced outside the client's own input). */
+  scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(this.flushBound);
+  }
+
+  /** An error reply, counted in the error statistics. */
+  replyError(message: string): void {
+    this.server.recordError(message);
+    this.out.error(message);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.server.removeClient(this);
+    this.socket?.destroy();
+  }
+
+  /** Parks the client until a key it waits on is ready or the deadline passes. */
+  block(
+    keys: readonly string[],
+    argv: string[],
+    deadline: number,
+    onTimeout: (client: Client) => void,
+  ): void {
+    this.blocked = {
+      keys,
+      database: this.database,
+      argv: argv.slice(),
+      deadline,
+      timer: undefined,
+      onTimeout,
+    };
+    this.server.blocking.add(this);
+  }
+
+  /** Output buffer bytes not yet sent (CLIENT LIST omem). */
+  get outputPending(): number {
+    return (this.socket?.writableLength ?? 0) + this.out.length;
+  }
+}

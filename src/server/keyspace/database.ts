@@ -1,0 +1,181 @@
+// One logical database. Keys are partitioned by Codis slot (1024 maps), so the slot commands and
+// migration touch one slot without scanning the others; the maps together are the keyspace.
+import { MAX_SLOTS, slotOf } from '../../slots/index.ts';
+import { Entry } from './entry.ts';
+import type { StoredValue } from './value.ts';
+
+/** What the database tells the rest of the server about. */
+export interface KeyspaceHooks {
+  /** A key was found expired and removed (lazily or by the active cycle). */
+  keyExpired(database: Database, key: string): void;
+  /** Whether expired keys are only hidden, not deleted (replicas wait for their master's DEL). */
+  readonly expiryHidesOnly: boolean;
+}
+
+export class Database {
+  readonly index: number;
+  readonly slots: Map<string, Entry>[];
+  /** Keys that have a TTL, for the active expiry cycle and the volatile-* eviction policies. */
+  readonly volatileKeys = new Set<string>();
+  size = 0;
+  private readonly hooks: KeyspaceHooks;
+
+  constructor(index: number, hooks: KeyspaceHooks) {
+    this.index = index;
+    this.hooks = hooks;
+    this.slots = new Array<Map<string, Entry>>(MAX_SLOTS);
+    for (let i = 0; i < MAX_SLOTS; i++) this.slots[i] = new Map();
+  }
+
+  /** The map holding a key's slot. */
+  slotMap(key: string): Map<string, Entry> {
+    return this.slots[slotOf(key)] as Map<string, Entry>;
+  }
+
+  /** The entry of a key without any expiry check (used by SLOTSSCAN-like raw views). */
+  findRaw(key: string): Entry | undefined {
+    return this.slotMap(key).get(key);
+  }
+
+  /** The live entry of a key: an expired key is removed (or hidden on a replica) and not returned. */
+  lookup(key: string, now: number): Entry | undefined {
+    const map = this.slots[slotOf(key)] as Map<string, Entry>;
+    const entry = map.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.expireAt !== 0 && entry.expireAt <= now) {
+      if (this.hooks.expiryHidesOnly) return undefined;
+      this.removeEntry(map, key, entry);
+      this.hooks.keyExpired(this, key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  /** Whether the key has expired (for the active cycle); removes it when it has. */
+  expireIfNeeded(key: string, now: number): boolean {
+    const map = this.slotMap(key);
+    const entry = map.get(key);
+    if (entry === undefined || entry.expireAt === 0 || entry.expireAt > now) return false;
+    if (this.hooks.expiryHidesOnly) return true;
+    this.removeEntry(map, key, entry);
+    this.hooks.keyExpired(this, key);
+    return true;
+  }
+
+  /** Adds a key that does not exist yet. */
+  add(key: string, value: StoredValue, now: number): Entry {
+    const entry = new Entry(value, now);
+    this.slotMap(key).set(key, entry);
+    this.size++;
+    return entry;
+  }
+
+  /**
+   * Sets a key's value, creating it when needed. An overwrite drops the TTL unless keepTtl (SET's
+   * rule); the access statistics of an existing key are kept.
+   */
+  set(key: string, value: StoredValue, now: number, keepTtl = false): Entry {
+    const map = this.slotMap(key);
+    const entry = map.get(key);
+    if (entry === undefined) {
+      const created = new Entry(value, now);
+      map.set(key, created);
+      this.size++;
+      return created;
+    }
+    entry.value = value;
+    if (!keepTtl && entry.expireAt !== 0) {
+      entry.expireAt = 0;
+      this.volatileKeys.delete(key);
+    }
+    if (entry.expireAt !== 0 && entry.expireAt <= now) {
+      // A key found expired but kept (KEEPTTL on a hidden key) would resurrect: drop its TTL.
+      entry.expireAt = 0;
+      this.volatileKeys.delete(key);
+    }
+    return entry;
+  }
+
+  /** Puts an entry object as is (RENAME, MOVE, SWAPDB keep the record). */
+  putEntry(key: string, entry: Entry): void {
+    const map = this.slotMap(key);
+    const previous = map.get(key);
+    if (previous === undefined) this.size++;
+    else if (previous.expireAt !== 0) this.volatileKeys.delete(key);
+    map.set(key, entry);
+    if (entry.expireAt !== 0) this.volatileKeys.add(key);
+  }
+
+  delete(key: string): boolean {
+    const map = this.slotMap(key);
+    const entry = map.get(key);
+    if (entry === undefined) return false;
+    this.removeEntry(map, key, entry);
+    return true;
+  }
+
+  private removeEntry(map: Map<string, Entry>, key: string, entry: Entry): void {
+    map.delete(key);
+    this.size--;
+    if (entry.expireAt !== 0) this.volatileKeys.delete(key);
+  }
+
+  setExpire(key: string, entry: Entry, expireAt: number): void {
+    entry.expireAt = expireAt;
+    this.volatileKeys.add(key);
+  }
+
+  removeExpire(key: string, entry: Entry): boolean {
+    if (entry.expireAt === 0) return false;
+    entry.expireAt = 0;
+    this.volatileKeys.delete(key);
+    return true;
+  }
+
+  /** Removes every key; returns how many there were. */
+  flush(): number {
+    const removed = this.size;
+    for (const map of this.slots) map.clear();
+    this.volatileKeys.clear();
+    this.size = 0;
+    return removed;
+  }
+
+  /** Exchanges the whole contents with another database (SWAPDB). */
+  swapContents(other: Database): void {
+    for (let i = 0; i < MAX_SLOTS; i++) {
+      const mine = this.slots[i] as Map<string, Entry>;
+      this.slots[i] = other.slots[i] as Map<string, Entry>;
+      other.slots[i] = mine;
+    }
+    const size = this.size;
+    this.size = other.size;
+    other.size = size;
+    const volatile = [...this.volatileKeys];
+    this.volatileKeys.clear();
+    for (const key of other.volatileKeys) this.volatileKeys.add(key);
+    other.volatileKeys.clear();
+    for (const key of volatile) other.volatileKeys.add(key);
+  }
+
+  /** Every key with its entry, slot by slot (expired keys included). */
+  *entries(): IterableIterator<[string, Entry]> {
+    for (const map of this.slots) yield* map;
+  }
+
+  /** A random key (expired keys included; callers check). Undefined when empty. */
+  randomKey(): string | undefined {
+    if (this.size === 0) return undefined;
+    // Pick a slot weighted by its size, then a position in it.
+    let target = Math.floor(Math.random() * this.size);
+    for (const map of this.slots) {
+      if (target < map.size) {
+        for (const key of map.keys()) {
+          if (target-- === 0) return key;
+        }
+      }
+      target -= map.size;
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,320 @@
+// codis-server: the process-wide state (databases, clients, configuration, statistics) and the
+// request pipeline every command goes through, in Redis's order: lookup, arity, authentication,
+// feature gates (transactions, pub/sub, replicas), memory, then the handler.
+import { createServer, type Server, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { BlockingRegistry } from './blocking.ts';
+import { Client } from './client.ts';
+import { CommandRegistry, type ServerCommand } from './command-registry.ts';
+import type { ServerConfig } from './config/index.ts';
+import { NOAUTH, OOM, unknownCommand, unknownSubcommand, wrongArity } from './errors.ts';
+import { Database, type KeyspaceHooks } from './keyspace/database.ts';
+
+export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning';
+
+const LOG_LEVELS: Record<string, number> = { debug: 0, verbose: 1, notice: 2, warning: 3, nothing: 4 };
+
+export interface ServerStats {
+  startedAt: number;
+  totalConnections: number;
+  rejectedConnections: number;
+  totalCommands: number;
+  netInputBytes: number;
+  netOutputBytes: number;
+  keyspaceHits: number;
+  keyspaceMisses: number;
+  expiredKeys: number;
+  evictedKeys: number;
+  errorReplies: number;
+  /** Error replies by their code (errorstats). */
+  errors: Map<string, number>;
+}
+
+/**
+ * A gate run before a command's handler. Returns true when it handled the request itself (queued
+ * it, refused it with an error) so the handler must not run.
+ */
+export type CommandGate = (client: Client, command: ServerCommand, argv: string[]) => boolean;
+
+/** Something a command changed in the keyspace, for WATCH, notifications and propagation. */
+export type KeyModifiedListener = (database: Database, key: string) => void;
+
+export class CodisServer implements KeyspaceHooks {
+  readonly config: ServerConfig;
+  readonly registry = new CommandRegistry();
+  readonly databases: Database[];
+  readonly clients = new Map<number, Client>();
+  readonly blocking: BlockingRegistry;
+  readonly stats: ServerStats;
+  readonly gates: CommandGate[] = [];
+  readonly keyModifiedListeners: KeyModifiedListener[] = [];
+  /** Extra state of features, by name (slowlog, monitors, persistence...). */
+  readonly features = new Map<string, unknown>();
+  /** Writes since the last save (rdb_changes_since_last_save). */
+  dirty = 0;
+  /** Date.now() at the start of the current command: one clock read per request. */
+  cachedNow = Date.now();
+  queryBufferLimit: number;
+  expiryHidesOnly = false;
+  /** The error that made the last command fail, for failed_calls accounting. */
+  private nextClientId = 1;
+  private listener: Server | undefined;
+  private cronTimer: NodeJS.Timeout | undefined;
+  private readonly cronTasks: Array<(now: number) => void> = [];
+  private readonly shutdownTasks: Array<() => void> = [];
+  private logLevel: number;
+  /** Called after each command when a feature (MONITOR, slowlog) asked for it. */
+  readonly afterCommandHooks: Array<
+    (client: Client, command: ServerCommand, argv: string[], microseconds: number) => void
+  > = [];
+
+  constructor(config: ServerConfig) {
+    this.config = config;
+    const count = config.getNumber('databases');
+    this.databases = [];
+    for (let i = 0; i < count; i++) this.databases.push(new Database(i, this));
+    this.blocking = new BlockingRegistry(this);
+    this.stats = {
+      startedAt: Date.now(),
+      totalConnections: 0,
+      rejectedConnections: 0,
+      totalCommands: 0,
+      netInputBytes: 0,
+      netOutputBytes: 0,
+      keyspaceHits: 0,
+      keyspaceMisses: 0,
+      expiredKeys: 0,
+      evictedKeys: 0,
+      errorReplies: 0,
+      errors: new Map(),
+    };
+    this.queryBufferLimit = config.getNumber('client-query-buffer-limit');
+    this.logLevel = LOG_LEVELS[config.get('loglevel')] ?? 2;
+    config.onChange((name, value) => {
+      if (name === 'client-query-buffer-limit') this.queryBufferLimit = Number(value);
+      else if (name === 'loglevel') this.logLevel = LOG_LEVELS[value] ?? 2;
+      else if (name === 'proto-max-bulk-len')
+        for (const client of this.clients.values()) client.parser.limits.maxBulkLength = Number(value);
+    });
+  }
+
+  log(level: LogLevel, message: string): void {
+    if ((LOG_LEVELS[level] ?? 2) < this.logLevel) return;
+    const mark = level === 'warning' ? '#' : level === 'notice' ? '*' : level === 'verbose' ? '-' : '.';
+    const time = new Date().toISOString();
+    process.stderr.write(`${process.pid}:M ${time} ${mark} ${message}\n`);
+  }
+
+  /** Starts listening on the configured bind addresses and port. */
+  listen(): Promise<void> {
+    const port = this.config.getNumber('port');
+    const host = (this.config.get('bind').split(' ')[0] ?? '127.0.0.1').replace(/^-/, '');
+    this.listener = createServer({ noDelay: true }, (socket) => this.accept(socket));
+    this.startCron();
+    return new Promise((resolve, reject) => {
+      const listener = this.listener as Server;
+      listener.once('error', reject);
+      listener.listen({ port, host, backlog: this.config.getNumber('tcp-backlog') }, () => {
+        listener.off('error', reject);
+        const address = listener.address();
+        if (address !== null && typeof address === 'object') this.boundPort = address.port;
+        this.log('notice', `Ready to accept connections tcp on ${host}:${this.boundPort}`);
+        resolve();
+      });
+    });
+  }
+
+  boundPort = 0;
+
+  private accept(socket: Socket): void {
+    this.stats.totalConnections++;
+    if (this.clients.size >= this.config.getNumber('maxclients')) {
+      this.stats.rejectedConnections++;
+      socket.end('-ERR max number of clients reached\r\n');
+      return;
+    }
+    const keepalive = this.config.getNumber('tcp-keepalive');
+    if (keepalive > 0) socket.setKeepAlive(true, keepalive * 1000);
+    const client = new Client(this, socket, this.nextClientId++);
+    this.clients.set(client.id, client);
+  }
+
+  /** A client not bound to a socket (loading an AOF, scripts, replication): replies are discarded. */
+  createInternalClient(): Client {
+    return new Client(this, undefined, this.nextClientId++, true);
+  }
+
+  removeClient(client: Client): void {
+    if (client.blocked !== undefined) this.blocking.remove(client);
+    this.clients.delete(client.id);
+    for (const hook of this.clientClosedHooks) hook(client);
+  }
+
+  readonly clientClosedHooks: Array<(client: Client) => void> = [];
+  /** Run by RESET: each feature drops its per-client state (transactions, subscriptions...). */
+  readonly clientResetHooks: Array<(client: Client) => void> = [];
+  /** Run by FLUSHALL after the databases are emptied (persistence resets its counters). */
+  readonly flushAllHooks: Array<() => void> = [];
+  /** master or slave (ROLE, HELLO, INFO replication). */
+  role: 'master' | 'slave' = 'master';
+
+  recordError(message: string): void {
+    this.stats.errorReplies++;
+    const space = message.indexOf(' ');
+    const code = space < 0 ? message : message.slice(0, space);
+    this.stats.errors.set(code, (this.stats.errors.get(code) ?? 0) + 1);
+  }
+
+  /** Runs one request of a client. The hot path: no allocation beyond what the command needs. */
+  execute(client: Client, argv: string[]): void {
+    this.cachedNow = Date.now();
+    const name = argv[0] as string;
+    let command = this.registry.lookup(name);
+    if (command === undefined) {
+      client.replyError(unknownCommand(argv));
+      return;
+    }
+    const arity = command.spec.arity;
+    if ((arity > 0 && argv.length !== arity) || argv.length < -arity) {
+      command.stats.rejectedCalls++;
+      client.replyError(wrongArity(command.fullName));
+      return;
+    }
+    if (command.subcommands.size > 0) {
+      const sub = command.subcommands.get((argv[1] as string).toLowerCase());
+      if (sub === undefined) {
+        command.stats.rejectedCalls++;
+        client.replyError(unknownSubcommand(argv[1] as string, command.fullName));
+        return;
+      }
+      command = sub;
+      const subArity = command.spec.arity;
+      if ((subArity > 0 && argv.length !== subArity) || argv.length < -subArity) {
+        command.stats.rejectedCalls++;
+        client.replyError(wrongArity(command.fullName));
+        return;
+      }
+    }
+    if (!client.authenticated && !command.noAuth) {
+      command.stats.rejectedCalls++;
+      client.replyError(NOAUTH);
+      return;
+    }
+    const gates = this.gates;
+    for (let i = 0; i < gates.length; i++) {
+      if ((gates[i] as CommandGate)(client, command, argv)) return;
+    }
+    if (command.denyOom && this.maxMemory > 0 && !this.freeMemoryIfNeeded()) {
+      command.stats.rejectedCalls++;
+      client.replyError(OOM);
+      return;
+    }
+    this.call(client, command, argv);
+  }
+
+  /** Runs a command's handler with its statistics (also used by EXEC for queued commands). */
+  call(client: Client, command: ServerCommand, argv: string[]): void {
+    const mark = client.out.length;
+    const errorsBefore = this.stats.errorReplies;
+    const start = performance.now();
+    command.handler(client, argv);
+    const microseconds = (performance.now() - start) * 1000;
+    const stats = command.stats;
+    stats.calls++;
+    stats.microseconds += microseconds;
+    if (this.stats.errorReplies !== errorsBefore) stats.failedCalls++;
+    this.stats.totalCommands++;
+    client.commandsProcessed++;
+    client.lastCommandName = command.fullName;
+    if (client.replyMode !== 'on' && command.spec.name !== 'client|reply') {
+      client.out.length = mark;
+      if (client.replyMode === 'skip') client.replyMode = 'on';
+    }
+    const hooks = this.afterCommandHooks;
+    for (let i = 0; i < hooks.length; i++)
+      (hooks[i] as (typeof hooks)[number])(client, command, argv, microseconds);
+    if (this.blocking.hasReadyKeys && !client.retryingBlocked) this.blocking.serveReadyKeys();
+  }
+
+  /** Max memory in bytes (0 = no limit), kept as a number for the per-request check. */
+  get maxMemory(): number {
+    return this.maxMemoryBytes;
+  }
+
+  maxMemoryBytes = 0;
+
+  /**
+   * Evicts keys per maxmemory-policy until memory is under the limit. Returns false when it stays
+   * over (noeviction, or nothing left to evict): the write is then refused with OOM.
+   * Replaced by the eviction module at start; the default refuses nothing.
+   */
+  freeMemoryIfNeeded: () => boolean = () => true;
+
+  // KeyspaceHooks
+  keyExpired(database: Database, key: string): void {
+    this.stats.expiredKeys++;
+    this.signalModifiedKey(database, key);
+    for (const listener of this.keyExpiredListeners) listener(database, key);
+  }
+
+  readonly keyExpiredListeners: KeyModifiedListener[] = [];
+
+  /** A command changed a key: WATCH invalidation and other listeners. */
+  signalModifiedKey(database: Database, key: string): void {
+    const listeners = this.keyModifiedListeners;
+    for (let i = 0; i < listeners.length; i++) (listeners[i] as KeyModifiedListener)(database, key);
+  }
+
+  /**
+   * Publishes keyspace notifications (`notify-keyspace-events`); set by the pub/sub feature when
+   * notifications are enabled, undefined otherwise so handlers pay nothing.
+   */
+  keyspaceNotifier: ((type: string, event: string, key: string, databaseIndex: number) => void) | undefined;
+
+  /** Registers work for the periodic server cron (runs `hz` times per second). */
+  addCronTask(task: (now: number) => void): void {
+    this.cronTasks.push(task);
+  }
+
+  addShutdownTask(task: () => void): void {
+    this.shutdownTasks.push(task);
+  }
+
+  private startCron(): void {
+    const run = (): void => {
+      const now = Date.now();
+      this.cachedNow = now;
+      for (const task of this.cronTasks) {
+        try {
+          task(now);
+        } catch (error) {
+          this.log('warning', `cron task failed: ${(error as Error).stack ?? error}`);
+        }
+      }
+      this.cronTimer = setTimeout(run, Math.max(1, Math.floor(1000 / this.config.getNumber('hz'))));
+      this.cronTimer.unref();
+    };
+    this.cronTimer = setTimeout(run, 100);
+    this.cronTimer.unref();
+  }
+
+  /** Stops listening, closes every client and runs the shutdown tasks (saving, releasing). */
+  close(): Promise<void> {
+    if (this.cronTimer) clearTimeout(this.cronTimer);
+    for (const task of this.shutdownTasks) {
+      try {
+        task();
+      } catch (error) {
+        this.log('warning', `shutdown task failed: ${(error as Error).message}`);
+      }
+    }
+    for (const client of [...this.clients.values()]) {
+      client.flush();
+      client.close();
+    }
+    return new Promise((resolve) => {
+      if (this.listener === undefined) resolve();
+      else this.listener.close(() => resolve());
+    });
+  }
+}

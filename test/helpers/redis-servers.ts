@@ -1,0 +1,105 @@
+// Starts Redis-protocol servers for tests: our codis-server, or Debian's redis-server as the
+// reference. Each runs on a free loopback port in a temporary directory and is stopped (by pid)
+// and cleaned up by stop().
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freePort } from './free-port.ts';
+
+export type ServerKind = 'codis-server' | 'redis-server';
+
+export interface RunningServer {
+  readonly kind: ServerKind;
+  readonly port: number;
+  readonly dir: string;
+  readonly process: ChildProcess;
+  /** Everything the server printed (stdout and stderr), for failure messages. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+export const CODIS_SERVER_ENTRY = join(ROOT, 'src', 'cli', 'codis-server.ts');
+
+export interface StartOptions {
+  /** Extra `--name value` options, e.g. ['--requirepass', 'pw']. */
+  args?: string[];
+  /** Keep the directory (for restart tests); removed otherwise. */
+  dir?: string;
+  port?: number;
+}
+
+function waitForPort(
+  port: number,
+  child: ChildProcess,
+  output: () => string,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolvePromise, reject) => {
+    const attempt = (): void => {
+      if (child.exitCode !== null) {
+        reject(new Error(`server exited with ${child.exitCode} before listening:\n${output()}`));
+        return;
+      }
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolvePromise();
+      });
+      socket.once('error', () => {
+        socket.destroy();
+        if (Date.now() > deadline)
+          reject(new Error(`server did not listen on ${port} in ${timeoutMs} ms:\n${output()}`));
+        else setTimeout(attempt, 25);
+      });
+    };
+    attempt();
+  });
+}
+
+export async function startServer(kind: ServerKind, options: StartOptions = {}): Promise<RunningServer> {
+  const port = options.port ?? (await freePort());
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), `${kind}-`));
+  const common = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''];
+  const args = [...common, ...(options.args ?? [])];
+  const child =
+    kind === 'codis-server'
+      ? spawn(process.execPath, [CODIS_SERVER_ENTRY, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('redis-server', [...args, '--enable-debug-command', 'yes'], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+  let printed = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    printed += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    printed += chunk.toString();
+  });
+  const output = (): string => printed;
+  try {
+    await waitForPort(port, child, output, 15000);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  return {
+    kind,
+    port,
+    dir,
+    process: child,
+    output,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise<void>((done) => child.once('exit', () => done()));
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(timer);
+      }
+      if (options.dir === undefined) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

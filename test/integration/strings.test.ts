@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { conformanceSuite } from '../helpers/conformance.ts';
+
+conformanceSuite('strings', (it) => {
+  it('SET and GET round-trip binary values', async ({ connection: c }) => {
+    assert.equal(await c.call('SET', 'k', 'v'), '+OK\r\n');
+    assert.equal(await c.call('GET', 'k'), '$1\r\nv\r\n');
+    assert.equal(await c.call('GET', 'missing'), '$-1\r\n');
+    const binary = Buffer.from([0, 1, 255, 13, 10, 128]);
+    assert.equal(await c.call('SET', binary, binary), '+OK\r\n');
+    assert.equal(await c.call('GET', binary), `$6\r\n${binary.latin1Slice()}\r\n`);
+  });
+
+  it('SET options NX, XX, GET, KEEPTTL, EX and their errors', async ({ connection: c }) => {
+    assert.equal(await c.call('SET', 'k', '1', 'NX'), '+OK\r\n');
+    assert.equal(await c.call('SET', 'k', '2', 'NX'), '$-1\r\n');
+    assert.equal(await c.call('SET', 'k', '3', 'XX', 'GET'), '$1\r\n1\r\n');
+    assert.equal(await c.call('SET', 'absent', '3', 'XX'), '$-1\r\n');
+    assert.equal(await c.call('SET', 'k', '4', 'EX', '100'), '+OK\r\n');
+    assert.equal(await c.call('TTL', 'k'), ':100\r\n');
+    assert.equal(await c.call('SET', 'k', '5', 'KEEPTTL'), '+OK\r\n');
+    assert.equal(await c.call('TTL', 'k'), ':100\r\n');
+    assert.equal(await c.call('SET', 'k', '6'), '+OK\r\n');
+    assert.equal(await c.call('TTL', 'k'), ':-1\r\n');
+    assert.equal(await c.call('SET', 'k', 'v', 'NX', 'XX'), '-ERR syntax error\r\n');
+    assert.equal(await c.call('SET', 'k', 'v', 'EX', '10', 'PX', '100'), '-ERR syntax error\r\n');
+    assert.equal(await c.call('SET', 'k', 'v', 'EX', '0'), "-ERR invalid expire time in 'set' command\r\n");
+    assert.equal(
+      await c.call('SET', 'k', 'v', 'EX', 'abc'),
+      '-ERR value is not an integer or out of range\r\n',
+    );
+    assert.equal(await c.call('SET', 'k', 'v', 'BOGUS'), '-ERR syntax error\r\n');
+    assert.equal(await c.call('SET', 'k'), "-ERR wrong number of arguments for 'set' command\r\n");
+  });
+
+  it('counters: INCR, DECRBY, overflow, non-integers, INCRBYFLOAT', async ({ connection: c }) => {
+    assert.equal(await c.call('INCR', 'n'), ':1\r\n');
+    assert.equal(await c.call('INCRBY', 'n', '41'), ':42\r\n');
+    assert.equal(await c.call('DECRBY', 'n', '50'), ':-8\r\n');
+    assert.equal(await c.call('SET', 'big', '9223372036854775806'), '+OK\r\n');
+    assert.equal(await c.call('INCR', 'big'), ':9223372036854775807\r\n');
+    assert.equal(await c.call('INCR', 'big'), '-ERR increment or decrement would overflow\r\n');
+    assert.equal(await c.call('SET', 's', 'abc'), '+OK\r\n');
+    assert.equal(await c.call('INCR', 's'), '-ERR value is not an integer or out of range\r\n');
+    assert.equal(await c.call('SET', 's', ' 1'), '+OK\r\n');
+    assert.equal(await c.call('INCR', 's'), '-ERR value is not an integer or out of range\r\n');
+    assert.equal(await c.call('INCRBYFLOAT', 'f', '10.5'), '$4\r\n10.5\r\n');
+    assert.equal(await c.call('INCRBYFLOAT', 'f', '0.1'), '$4\r\n10.6\r\n');
+    assert.equal(await c.call('SET', 'e', '5.0e3'), '+OK\r\n');
+    assert.equal(await c.call('INCRBYFLOAT', 'e', '200'), '$4\r\n5200\r\n');
+    assert.equal(await c.call('INCRBYFLOAT', 'f', 'x'), '-ERR value is not a valid float\r\n');
+  });
+
+  it('MSET, MGET, MSETNX, APPEND, STRLEN, GETRANGE, SETRANGE', async ({ connection: c }) => {
+    assert.equal(await c.call('MSET', 'a', '1', 'b', '2'), '+OK\r\n');
+    assert.equal(await c.call('MGET', 'a', 'b', 'c'), '*3\r\n$1\r\n1\r\n$1\r\n2\r\n$-1\r\n');
+    assert.equal(await c.call('MSETNX', 'a', 'x', 'c', '3'), ':0\r\n');
+    assert.equal(await c.call('MSETNX', 'c', '3', 'd', '4'), ':1\r\n');
+    assert.equal(await c.call('MSET', 'a'), "-ERR wrong number of arguments for 'mset' command\r\n");
+    assert.equal(await c.call('APPEND', 's', 'Hello'), ':5\r\n');
+    assert.equal(await c.call('APPEND', 's', ' World'), ':11\r\n');
+    assert.equal(await c.call('STRLEN', 's'), ':11\r\n');
+    assert.equal(await c.call('GETRANGE', 's', '0', '4'), '$5\r\nHello\r\n');
+    assert.equal(await c.call('GETRANGE', 's', '-5', '-1'), '$5\r\nWorld\r\n');
+    assert.equal(await c.call('GETRANGE', 's', '5', '1'), '$0\r\n\r\n');
+    assert.equal(await c.call('SETRANGE', 's', '6', 'Redis'), ':11\r\n');
+    assert.equal(await c.call('GET', 's'), '$11\r\nHello Redis\r\n');
+    assert.equal(await c.call('SETRANGE', 'z', '3', 'x'), ':4\r\n');
+    assert.equal(await c.call('GET', 'z'), '$4\r\n\0\0\0x\r\n');
+    assert.equal(await c.call('SETRANGE', 'z', '-1', 'x'), '-ERR offset is out of range\r\n');
+  });
+
+  it('GETSET, GETDEL, GETEX, SETNX, SETEX, PSETEX', async ({ connection: c }) => {
+    assert.equal(await c.call('GETSET', 'k', 'a'), '$-1\r\n');
+    assert.equal(await c.call('GETSET', 'k', 'b'), '$1\r\na\r\n');
+    assert.equal(await c.call('SETNX', 'k', 'c'), ':0\r\n');
+    assert.equal(await c.call('GETEX', 'k', 'PX', '5000'), '$1\r\nb\r\n');
+    const ttl = await c.call('PTTL', 'k');
+    assert.match(ttl, /^:(49\d\d|5000)\r\n$/);
+    assert.equal(await c.call('GETEX', 'k', 'PERSIST'), '$1\r\nb\r\n');
+    assert.equal(await c.call('TTL', 'k'), ':-1\r\n');
+    assert.equal(await c.call('GETDEL', 'k'), '$1\r\nb\r\n');
+    assert.equal(await c.call('EXISTS', 'k'), ':0\r\n');
+    assert.equal(await c.call('SETEX', 'k', '10', 'v'), '+OK\r\n');
+    assert.equal(await c.call('TTL', 'k'), ':10\r\n');
+    assert.equal(await c.call('SETEX', 'k', '-1', 'v'), "-ERR invalid expire time in 'setex' command\r\n");
+    assert.equal(await c.call('PSETEX', 'k', '100000', 'v'), '+OK\r\n');
+    assert.equal(await c.call('TTL', 'k'), ':100\r\n');
+  });
+});
