@@ -9,6 +9,7 @@ import { CommandRegistry, type ServerCommand } from './command-registry.ts';
 import type { ServerConfig } from './config/index.ts';
 import { NOAUTH, OOM, unknownCommand, unknownSubcommand, wrongArity } from './errors.ts';
 import { Database, type KeyspaceHooks } from './keyspace/database.ts';
+import { ScanCursors } from './scan-cursors.ts';
 
 export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning';
 
@@ -45,6 +46,8 @@ export class CodisServer implements KeyspaceHooks {
   readonly databases: Database[];
   readonly clients = new Map<number, Client>();
   readonly blocking: BlockingRegistry;
+  /** Paused SCAN/HSCAN/SSCAN/ZSCAN iterations. */
+  readonly scanCursors = new ScanCursors();
   readonly stats: ServerStats;
   readonly gates: CommandGate[] = [];
   readonly keyModifiedListeners: KeyModifiedListener[] = [];
