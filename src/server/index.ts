@@ -6,6 +6,7 @@ import { stringCommands } from './commands/strings.ts';
 import type { ServerConfig } from './config/index.ts';
 import { ActiveExpiry } from './keyspace/active-expiry.ts';
 import { CodisServer } from './server.ts';
+import { bindEncodingLimits } from './types/encoding-limits.ts';
 
 export { Client } from './client.ts';
 export { ConfigError, ServerConfig } from './config/index.ts';
@@ -14,6 +15,7 @@ export { CodisServer } from './server.ts';
 /** A codis-server with all commands and background tasks, not yet listening. */
 export function createCodisServer(config: ServerConfig): CodisServer {
   const server = new CodisServer(config);
+  bindEncodingLimits(config);
   server.registry.register(connectionCommands);
   server.registry.register(stringCommands);
   server.registry.register(basicKeyCommands);

@@ -20,7 +20,13 @@ export class ScanCursors {
    * Continues (or starts, for cursor 0) a scan of `source`, handing up to about `count` elements to
    * `emit`. Returns the cursor to continue with, 0n when the scan is complete.
    */
-  scan<T>(source: object, cursor: bigint, count: number, start: () => Iterator<T>, emit: (item: T) => void): bigint {
+  scan<T>(
+    source: object,
+    cursor: bigint,
+    count: number,
+    start: () => Iterator<T>,
+    emit: (item: T) => void,
+  ): bigint {
     let iterator: Iterator<T> | undefined;
     if (cursor !== 0n) {
       const open = this.open.get(cursor);
