@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { PARSE_COMMAND, PARSE_ERROR, PARSE_INCOMPLETE, RequestParser } from './request-parser.ts';
+
+const LIMITS = { maxBulkLength: 512 * 1024 * 1024 };
+
+function encode(args: Buffer[]): Buffer {
+  const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)];
+  for (const arg of args) parts.push(Buffer.from(`$${arg.length}\r\n`), arg, Buffer.from('\r\n'));
+  return Buffer.concat(parts);
+}
+
+interface Outcome {
+  commands: string[][];
+  error: string | undefined;
+}
+
+/** Feeds the chunks one by one, collecting every command (argv copied) and the first error. */
+function parseChunks(chunks: Buffer[], parser = new RequestParser({ ...LIMITS })): Outcome {
+  const commands: string[][] = [];
+  for (const chunk of chunks) {
+    parser.feed(chunk);
+    for (;;) {
+      const result = parser.next();
+      if (result === PARSE_INCOMPLETE) break;
+      if (result === PARSE_ERROR) return { commands, error: parser.error };
+      if (result === PARSE_COMMAND) commands.push(parser.argv.slice());
+    }
+  }
+  return { commands, error: undefined };
+}
+
+const argument = fc.uint8Array({ maxLength: 40 }).map((bytes) => Buffer.from(bytes));
+const command = fc.array(argument, { minLength: 1, maxLength: 6 });
+
+test('every split of a pipeline, at every byte, yields the same commands', () => {
+  fc.assert(
+    fc.property(fc.array(command, { minLength: 1, maxLength: 4 }), (commands) => {
+      const bytes = Buffer.concat(commands.map(encode));
+      const expected = commands.map((args) => args.map((arg) => arg.latin1Slice()));
+      for (let cut = 0; cut <= bytes.length; cut++) {
+        const outcome = parseChunks([bytes.subarray(0, cut), bytes.subarray(cut)]);
+        assert.equal(outcome.error, undefined);
+        assert.deepEqual(outcome.commands, expected);
+      }
+      const byteByByte = parseChunks([...bytes].map((byte) => Buffer.from([byte])));
+      assert.deepEqual(byteByByte.commands, expected);
+    }),
+    { numRuns: 150 },
+  );
+});
+
+test('big arguments spanning many chunks are reassembled exactly', () => {
+  const big = Buffer.alloc(300_000);
+  for (let i = 0; i < big.length; i++) big[i] = (i * 7) & 0xff;
+  const bytes = encode([Buffer.from('SET'), Buffer.from('k'), big]);
+  const chunks: Buffer[] = [];
+  for (let at = 0; at < bytes.length; at += 4093) chunks.push(bytes.subarray(at, at + 4093));
+  const outcome = parseChunks(chunks);
+  assert.equal(outcome.commands.length, 1);
+  assert.equal(outcome.commands[0]?.[2], big.latin1Slice());
+});
+
+test('inline commands: quotes, escapes, empty lines, bare LF and CRLF', () => {
+  const outcome = parseChunks([Buffer.from('PING\r\n\r\nSET "a b" \'c\\\'d\'\nGET "\\x41\\n"\r\n')]);
+  assert.deepEqual(outcome.commands, [['PING'], ['SET', 'a b', "c'd"], ['GET', 'A\n']]);
+  assert.equal(
+    parseChunks([Buffer.from('SET "abc\r\n')]).error,
+    'Protocol error: unbalanced quotes in request',
+  );
+});
+
+test('hostile frames get Redis protocol errors, never exceptions', () => {
+  const cases: Array<[string, string]> = [
+    ['*abc\r\n', 'Protocol error: invalid multibulk length'],
+    ['*3000000000\r\n', 'Protocol error: invalid multibulk length'],
+    ['*1\r\n+foo\r\n', "Protocol error: expected '$', got '+'"],
+    ['*1\r\n$-1\r\n', 'Protocol error: invalid bulk length'],
+    ['*1\r\n$abc\r\n', 'Protocol error: invalid bulk length'],
+    ['*1\r\n$600000000\r\n', 'Protocol error: invalid bulk length'],
+  ];
+  for (const [input, error] of cases) {
+    assert.equal(parseChunks([Buffer.from(input)]).error, error, JSON.stringify(input));
+  }
+  assert.equal(
+    parseChunks([Buffer.from(`*1\r\n$${'1'.repeat(70_000)}`)]).error,
+    'Protocol error: too big bulk count string',
+  );
+  assert.equal(
+    parseChunks([Buffer.from(`*${'1'.repeat(70_000)}`)]).error,
+    'Protocol error: too big mbulk count string',
+  );
+  assert.equal(parseChunks([Buffer.alloc(70_000, 0x61)]).error, 'Protocol error: too big inline request');
+});
+
+test('a huge declared count costs nothing until arguments arrive', () => {
+  const outcome = parseChunks([Buffer.from('*2147483647\r\n$1\r\na\r\n')]);
+  assert.equal(outcome.error, undefined);
+  assert.equal(outcome.commands.length, 0);
+});
+
+test('unauthenticated connections are limited like Redis', () => {
+  const parser = new RequestParser({ ...LIMITS });
+  parser.authenticated = false;
+  assert.equal(
+    parseChunks([Buffer.from('*11\r\n')], parser).error,
+    'Protocol error: unauthenticated multibulk length',
+  );
+  const second = new RequestParser({ ...LIMITS });
+  second.authenticated = false;
+  assert.equal(
+    parseChunks([Buffer.from('*1\r\n$16385\r\n')], second).error,
+    'Protocol error: unauthenticated bulk length',
+  );
+});
+
+test('random bytes never throw and always end in commands, an error or a wait', () => {
+  fc.assert(
+    fc.property(fc.array(fc.uint8Array({ maxLength: 64 }), { maxLength: 8 }), (chunks) => {
+      const outcome = parseChunks(chunks.map((chunk) => Buffer.from(chunk)));
+      assert.ok(Array.isArray(outcome.commands));
+    }),
+    { numRuns: 2000 },
+  );
+  const frames = fc.array(
+    fc.oneof(
+      fc.constantFrom(
+        '*',
+        '$',
+        '\r\n',
+        '\n',
+        '\r',
+        '-1',
+        '0',
+        '3',
+        '99999999999',
+        'SET',
+        '"',
+        "'",
+        ' ',
+        '\\x',
+      ),
+      fc.string({ maxLength: 5 }),
+    ),
+    { maxLength: 30 },
+  );
+  fc.assert(
+    fc.property(frames, (parts) => {
+      parseChunks([Buffer.from(parts.join(''), 'latin1')]);
+    }),
+    { numRuns: 3000 },
+  );
+});
