@@ -80,7 +80,7 @@ test('doubles print as printf %.17g', () => {
   assert.equal(formatDouble(1e20), '1e+20');
   assert.equal(formatDouble(-0.0001), '-0.0001');
   assert.equal(formatDouble(1.2e-5), '1.2e-05');
-  assert.equal(formatDouble(123456789012345678), '1.2345678901234568e+17');
+  assert.equal(formatDouble(1.2345678901234568e17), '1.2345678901234568e+17');
   assert.equal(formatDouble(3), '3');
 });
 
