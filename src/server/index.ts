@@ -2,6 +2,7 @@
 
 import { connectionCommands } from './commands/connection.ts';
 import { basicKeyCommands } from './commands/keys-basic.ts';
+import { slotCommands } from './commands/slots.ts';
 import { stringCommands } from './commands/strings.ts';
 import type { ServerConfig } from './config/index.ts';
 import { ActiveExpiry } from './keyspace/active-expiry.ts';
@@ -19,6 +20,7 @@ export function createCodisServer(config: ServerConfig): CodisServer {
   server.registry.register(connectionCommands);
   server.registry.register(stringCommands);
   server.registry.register(basicKeyCommands);
+  server.registry.register(slotCommands);
   server.features.set('active-expiry', new ActiveExpiry(server));
   return server;
 }
