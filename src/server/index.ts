@@ -1,7 +1,9 @@
 // codis-server's public surface: build a server from a configuration with every command wired in.
 
 import { connectionCommands } from './commands/connection.ts';
+import { keyCommands } from './commands/keys.ts';
 import { basicKeyCommands } from './commands/keys-basic.ts';
+import { listCommands } from './commands/lists.ts';
 import { slotCommands } from './commands/slots.ts';
 import { stringCommands } from './commands/strings.ts';
 import type { ServerConfig } from './config/index.ts';
@@ -20,6 +22,8 @@ export function createCodisServer(config: ServerConfig): CodisServer {
   server.registry.register(connectionCommands);
   server.registry.register(stringCommands);
   server.registry.register(basicKeyCommands);
+  server.registry.register(listCommands);
+  server.registry.register(keyCommands);
   server.registry.register(slotCommands);
   server.features.set('active-expiry', new ActiveExpiry(server));
   return server;
