@@ -6,6 +6,10 @@ set -euo pipefail
 PACKAGES=(
   redis-server   # the reference server of the conformance suite
   redis-tools    # redis-cli, redis-benchmark
+  etcd-server    # the etcd coordinator of the coordinator contract suite
+  etcd-client    # etcdctl, to look into that etcd by hand
+  zookeeper      # the ZooKeeper coordinator of the coordinator contract suite
+  default-jre-headless  # ZooKeeper runs on Java
 )
 
 missing=()
@@ -29,4 +33,8 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
 # Debian starts a system redis-server on 6379 after installing it; the tests never use it.
-if command -v systemctl >/dev/null 2>&1; then systemctl stop redis-server >/dev/null 2>&1 || true; fi
+# Same for etcd on 2379: the tests start their own servers on free ports.
+if command -v systemctl >/dev/null 2>&1; then
+  systemctl stop redis-server >/dev/null 2>&1 || true
+  systemctl stop etcd >/dev/null 2>&1 || true
+fi

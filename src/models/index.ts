@@ -53,7 +53,7 @@ export {
   slotPath,
   topomPath,
 } from './paths.ts';
-export { decodeProxy, encodeProxy, type Proxy, proxyFromJson, proxyToJson } from './proxy.ts';
+export { decodeProxy, encodeProxy, type ProxyModel, proxyFromJson, proxyToJson } from './proxy.ts';
 export {
   decodeSentinel,
   emptySentinel,

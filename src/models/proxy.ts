@@ -4,7 +4,7 @@
 import { type DecodeContext, expectObject, parseRecordJson, readInt, readString } from './decode.ts';
 import { encodeGoJson, type JsonObject } from './go-json.ts';
 
-export interface Proxy {
+export interface ProxyModel {
   /** Assigned by the dashboard (max existing + 1); 0, and omitted from JSON, until registered. */
   id: number;
   token: string;
@@ -25,7 +25,7 @@ export interface Proxy {
   datacenter: string;
 }
 
-export function proxyToJson(proxy: Proxy): JsonObject {
+export function proxyToJson(proxy: ProxyModel): JsonObject {
   return {
     id: proxy.id !== 0 ? proxy.id : undefined,
     token: proxy.token,
@@ -43,7 +43,7 @@ export function proxyToJson(proxy: Proxy): JsonObject {
   };
 }
 
-export function proxyFromJson(value: unknown, path?: string): Proxy {
+export function proxyFromJson(value: unknown, path?: string): ProxyModel {
   const ctx: DecodeContext = { record: 'proxy', path };
   const obj = expectObject(value, ctx, '');
   return {
@@ -63,10 +63,10 @@ export function proxyFromJson(value: unknown, path?: string): Proxy {
   };
 }
 
-export function encodeProxy(proxy: Proxy): string {
+export function encodeProxy(proxy: ProxyModel): string {
   return encodeGoJson(proxyToJson(proxy));
 }
 
-export function decodeProxy(data: string | Uint8Array, path?: string): Proxy {
+export function decodeProxy(data: string | Uint8Array, path?: string): ProxyModel {
   return proxyFromJson(parseRecordJson(data, { record: 'proxy', path }), path);
 }

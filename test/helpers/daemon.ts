@@ -1,0 +1,91 @@
+// A server process started by a test: spawned in the foreground, its output kept for failure
+// messages, readiness polled, and stopped by its pid (never by name).
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+export interface DaemonSpec {
+  readonly command: string;
+  readonly args: readonly string[];
+  /** Resolves true once the server answers. */
+  readonly ready: () => Promise<boolean>;
+  /** How long to wait for `ready`, in ms. */
+  readonly startTimeout?: number;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface Daemon {
+  readonly process: ChildProcess;
+  output(): string;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process has exited. */
+  stop(graceMs?: number): Promise<void>;
+  /** SIGKILL; resolves when the process has exited. */
+  kill(): Promise<void>;
+}
+
+const MAX_OUTPUT = 64 * 1024;
+
+/** Fails with an actionable message when a system package is missing. */
+export function requireExecutable(path: string, debianPackage: string): void {
+  if (!existsSync(path)) {
+    throw new Error(`${path} not found: install Debian's ${debianPackage} (scripts/install-system-deps.sh)`);
+  }
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+export async function startDaemon(spec: DaemonSpec): Promise<Daemon> {
+  const child = spawn(spec.command, spec.args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: spec.env ?? process.env,
+  });
+  let text = '';
+  const keep = (chunk: Buffer): void => {
+    text += chunk.toString('utf8');
+    if (text.length > MAX_OUTPUT) text = text.slice(-MAX_OUTPUT);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
+
+  const daemon: Daemon = {
+    process: child,
+    output: () => text,
+    async stop(graceMs = 5_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const done = exited(child);
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await done;
+      clearTimeout(timer);
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const done = exited(child);
+      child.kill('SIGKILL');
+      await done;
+    },
+  };
+
+  const deadline = Date.now() + (spec.startTimeout ?? 30_000);
+  for (;;) {
+    const failure = await Promise.race([
+      spawnError,
+      new Promise<undefined>((r) => setTimeout(r, 50, undefined)),
+    ]);
+    if (failure !== undefined) throw new Error(`${spec.command} failed to start: ${failure.message}`);
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(
+        `${spec.command} exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${text}`,
+      );
+    }
+    if (await spec.ready().catch(() => false)) return daemon;
+    if (Date.now() > deadline) {
+      await daemon.kill();
+      throw new Error(`${spec.command} was not ready after ${spec.startTimeout ?? 30_000} ms:\n${text}`);
+    }
+  }
+}

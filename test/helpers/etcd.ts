@@ -1,0 +1,83 @@
+// Debian's etcd-server for tests: a single member on free loopback ports with a temporary data
+// directory; stop() and start() keep the ports and the data, to test clients across a restart.
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Daemon, requireExecutable, startDaemon } from './daemon.ts';
+import { freePort } from './free-port.ts';
+
+const ETCD = '/usr/bin/etcd';
+
+export interface EtcdServer {
+  /** `127.0.0.1:port`, what a coordinator address names. */
+  readonly endpoint: string;
+  readonly dataDir: string;
+  output(): string;
+  /** Stops the server (SIGTERM), keeping its data. */
+  stop(): Promise<void>;
+  /** Kills the server (SIGKILL), keeping its data. */
+  kill(): Promise<void>;
+  /** Starts it again on the same ports with the same data. */
+  start(): Promise<void>;
+  /** Stops it and removes its data. */
+  dispose(): Promise<void>;
+}
+
+async function healthy(clientPort: number): Promise<boolean> {
+  const response = await fetch(`http://127.0.0.1:${clientPort}/health`, {
+    signal: AbortSignal.timeout(1_000),
+  });
+  const body = (await response.json()) as { health?: string };
+  return body.health === 'true';
+}
+
+export async function startEtcd(): Promise<EtcdServer> {
+  requireExecutable(ETCD, 'etcd-server');
+  const dir = await mkdtemp(join(tmpdir(), 'codis-etcd-'));
+  const clientPort = await freePort();
+  const peerPort = await freePort();
+  const client = `http://127.0.0.1:${clientPort}`;
+  const peer = `http://127.0.0.1:${peerPort}`;
+  const args = [
+    '--name=default',
+    `--data-dir=${join(dir, 'data')}`,
+    `--listen-client-urls=${client}`,
+    `--advertise-client-urls=${client}`,
+    `--listen-peer-urls=${peer}`,
+    `--initial-advertise-peer-urls=${peer}`,
+    `--initial-cluster=default=${peer}`,
+    // Short raft timers keep start-up and the minimum lease TTL (1.5 election timeouts) small.
+    '--heartbeat-interval=50',
+    '--election-timeout=250',
+    '--logger=zap',
+    '--log-level=warn',
+  ];
+  const launch = (): Promise<Daemon> =>
+    startDaemon({ command: ETCD, args, ready: () => healthy(clientPort), startTimeout: 20_000 });
+  let daemon: Daemon | undefined = await launch();
+  let earlier = '';
+  return {
+    endpoint: `127.0.0.1:${clientPort}`,
+    dataDir: dir,
+    output: () => earlier + (daemon?.output() ?? ''),
+    async stop() {
+      await daemon?.stop();
+      earlier += daemon?.output() ?? '';
+      daemon = undefined;
+    },
+    async kill() {
+      await daemon?.kill();
+      earlier += daemon?.output() ?? '';
+      daemon = undefined;
+    },
+    async start() {
+      if (daemon === undefined) daemon = await launch();
+    },
+    async dispose() {
+      await daemon?.stop();
+      daemon = undefined;
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
