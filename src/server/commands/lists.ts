@@ -11,6 +11,7 @@ import {
   TIMEOUT_NEGATIVE,
   TIMEOUT_NOT_FLOAT,
   WRONG_TYPE,
+  wrongArity,
 } from '../errors.ts';
 import { ListValue } from '../types/list.ts';
 import { keyChanged, lookupWrite, notify, readCollection, writeCollection } from './keyspace-access.ts';
@@ -400,6 +401,10 @@ function lrem(client: Client, argv: string[]): void {
 // --- pops ---
 
 function popGeneric(client: Client, argv: string[], head: boolean): void {
+  if (argv.length > 3) {
+    client.replyError(wrongArity(head ? 'lpop' : 'rpop'));
+    return;
+  }
   const hasCount = argv.length === 3;
   let count = 0;
   if (hasCount) {
