@@ -182,6 +182,19 @@ conformanceSuite('lists', (it) => {
     assert.equal(await c.call('LPOS', 'l', 'b', 'MAXLEN', '1'), '$-1\r\n');
     assert.equal(await c.call('LPOS', 'l', 'a', 'count', '1', 'count', '2'), integers(0, 3));
     assert.equal(await c.call('LPOS', 'l', 'z', 'COUNT', '5'), '*0\r\n');
+    // Redis negates RANK in 64 bits: LLONG_MIN stays negative, so every match from the tail counts.
+    assert.equal(await c.call('LPOS', 'l', 'a', 'RANK', '-9223372036854775808'), ':5\r\n');
+    assert.equal(
+      await c.call('LPOS', 'l', 'a', 'RANK', '-9223372036854775808', 'COUNT', '1'),
+      integers(5, 3, 0),
+    );
+    assert.equal(await c.call('LPOS', 'l', 'a', 'RANK', '9223372036854775807'), '$-1\r\n');
+    assert.equal(await c.call('LPOS', 'l', 'a', 'RANK', '9223372036854775808'), NOT_INTEGER);
+    assert.equal(await c.call('LINDEX', 'l', '-9223372036854775808'), '$-1\r\n');
+    assert.equal(
+      await c.call('LRANGE', 'l', '-9223372036854775808', '9223372036854775807'),
+      array('a', 'b', 'c', 'a', 'b', 'a'),
+    );
     assert.equal(await c.call('LPOS', 'missing', 'a'), '$-1\r\n');
     assert.equal(await c.call('LPOS', 'missing', 'a', 'COUNT', '1'), '*0\r\n');
     assert.equal(
@@ -430,5 +443,33 @@ conformanceSuite('lists', (it) => {
     await waitBlocked(c, 0);
     assert.equal(await c.call('RPUSH', 'a', 'x'), ':1\r\n');
     assert.equal(await c.call('LLEN', 'a'), ':1\r\n');
+  });
+
+  it('one push of several elements serves several blocked clients', async ({ connection: c, connect }) => {
+    const first = await connect();
+    const second = await connect();
+    first.send('BLPOP', 'l', 'l', '0');
+    await waitBlocked(c, 1);
+    second.send('BRPOPLPUSH', 'l', 'out', '0');
+    await waitBlocked(c, 2);
+    assert.equal(await c.call('RPUSH', 'l', 'a', 'b', 'c'), ':3\r\n');
+    assert.equal((await first.reply()).raw, array('l', 'a'));
+    assert.equal((await second.reply()).raw, bulk('c'));
+    assert.equal(await c.call('LRANGE', 'l', '0', '-1'), array('b'));
+    assert.equal(await c.call('LRANGE', 'out', '0', '-1'), array('c'));
+  });
+
+  it('a push in another database does not serve the blocked client', async ({ connection: c, connect }) => {
+    const waiter = await connect();
+    waiter.send('BLPOP', 'l', '0');
+    await waitBlocked(c, 1);
+    assert.equal(await c.call('SELECT', '1'), '+OK\r\n');
+    assert.equal(await c.call('RPUSH', 'l', 'other'), ':1\r\n');
+    await waitBlocked(c, 1);
+    assert.equal(await c.call('SELECT', '0'), '+OK\r\n');
+    assert.equal(await c.call('RPUSH', 'l', 'mine'), ':1\r\n');
+    assert.equal((await waiter.reply()).raw, array('l', 'mine'));
+    assert.equal(await c.call('SELECT', '1'), '+OK\r\n');
+    assert.equal(await c.call('LLEN', 'l'), ':1\r\n');
   });
 });
