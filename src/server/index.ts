@@ -8,6 +8,7 @@ import { slotCommands } from './commands/slots.ts';
 import { stringCommands } from './commands/strings.ts';
 import type { ServerConfig } from './config/index.ts';
 import { ActiveExpiry } from './keyspace/active-expiry.ts';
+import { installMemory } from './memory/index.ts';
 import { CodisServer } from './server.ts';
 import { bindEncodingLimits } from './types/encoding-limits.ts';
 
@@ -26,5 +27,6 @@ export function createCodisServer(config: ServerConfig): CodisServer {
   server.registry.register(keyCommands);
   server.registry.register(slotCommands);
   server.features.set('active-expiry', new ActiveExpiry(server));
+  installMemory(server);
   return server;
 }
