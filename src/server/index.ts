@@ -1,10 +1,19 @@
 // codis-server's public surface: build a server from a configuration with every command wired in.
 
+import { adminState } from './admin-state.ts';
+import { bitmapCommands } from './commands/bitmaps.ts';
+import { clientCommands, registerClientSetinfo } from './commands/client.ts';
+import { commandIntrospectionCommands } from './commands/command-introspection.ts';
+import { configCommands } from './commands/config.ts';
 import { connectionCommands } from './commands/connection.ts';
+import { diagnosticCommands } from './commands/diagnostics.ts';
+import { dumpRestoreCommands } from './commands/dump-restore.ts';
+import { infoCommands } from './commands/info.ts';
 import { keyCommands } from './commands/keys.ts';
 import { basicKeyCommands } from './commands/keys-basic.ts';
 import { listCommands } from './commands/lists.ts';
 import { slotCommands } from './commands/slots.ts';
+import { sortedSetCommands } from './commands/sorted-sets.ts';
 import { stringCommands } from './commands/strings.ts';
 import type { ServerConfig } from './config/index.ts';
 import { ActiveExpiry } from './keyspace/active-expiry.ts';
@@ -26,7 +35,17 @@ export function createCodisServer(config: ServerConfig): CodisServer {
   server.registry.register(listCommands);
   server.registry.register(keyCommands);
   server.registry.register(slotCommands);
+  server.registry.register(sortedSetCommands);
+  server.registry.register(dumpRestoreCommands);
+  server.registry.register(bitmapCommands);
   server.features.set('active-expiry', new ActiveExpiry(server));
   installMemory(server);
+  server.registry.register(commandIntrospectionCommands);
+  server.registry.register(infoCommands);
+  server.registry.register(configCommands);
+  server.registry.register(diagnosticCommands);
+  server.registry.register(clientCommands);
+  registerClientSetinfo(server);
+  adminState(server);
   return server;
 }

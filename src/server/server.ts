@@ -183,7 +183,8 @@ export class CodisServer implements KeyspaceHooks {
       client.replyError(wrongArity(command.fullName));
       return;
     }
-    if (command.subcommands.size > 0) {
+    // A bare container (COMMAND) runs its own handler; the others' arity needs a subcommand.
+    if (command.subcommands.size > 0 && argv.length > 1) {
       const sub = command.subcommands.get((argv[1] as string).toLowerCase());
       if (sub === undefined) {
         command.stats.rejectedCalls++;

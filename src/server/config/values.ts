@@ -38,7 +38,11 @@ export function normalizeConfigValue(parameter: ConfigParameter, raw: string): s
       const value =
         parameter.kind === 'memory' ? parseMemory(raw) : /^-?\d+$/.test(raw) ? Number(raw) : undefined;
       if (value === undefined || !Number.isFinite(value))
-        throw new ConfigValueError("argument couldn't be parsed into an integer");
+        throw new ConfigValueError(
+          parameter.kind === 'memory'
+            ? 'argument must be a memory value'
+            : "argument couldn't be parsed into an integer",
+        );
       if (
         (parameter.min !== undefined && value < parameter.min) ||
         (parameter.max !== undefined && value > parameter.max)
@@ -53,7 +57,7 @@ export function normalizeConfigValue(parameter: ConfigParameter, raw: string): s
       const lower = raw.toLowerCase();
       if (!parameter.values?.includes(lower))
         throw new ConfigValueError(
-          'argument(s) must be one of the following: ' + (parameter.values ?? []).join(', '),
+          `argument(s) must be one of the following: ${(parameter.values ?? []).join(', ')}`,
         );
       return lower;
     }
