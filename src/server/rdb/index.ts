@@ -2,6 +2,7 @@
 export { crc64 } from './crc64.ts';
 export { RdbFormatError } from './errors.ts';
 export { lzfCompress, lzfDecompress } from './lzf.ts';
+export { materialize } from './materialize.ts';
 export { type RdbValue, readObject, writeObject } from './object.ts';
 export { createDumpPayload, decodeDumpPayload, payloadVersion, verifyDumpPayload } from './payload.ts';
 export { RdbReader } from './reader.ts';
