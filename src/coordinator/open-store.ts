@@ -48,6 +48,13 @@ export function parseAuth(auth: string | undefined, coordinator: string): Creden
   return { user: auth.slice(0, colon), password: auth.slice(colon + 1) };
 }
 
+function timeouts(options: StoreTimeouts): StoreTimeouts {
+  return {
+    ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
+    ...(options.sessionTimeout === undefined ? {} : { sessionTimeout: options.sessionTimeout }),
+  };
+}
+
 export async function openStore(options: CoordinatorOptions): Promise<Store> {
   const kind = coordinatorKind(options.name);
   switch (kind) {
@@ -56,10 +63,16 @@ export async function openStore(options: CoordinatorOptions): Promise<Store> {
         root: options.addr,
         ...(options.pollInterval === undefined ? {} : { pollInterval: options.pollInterval }),
       });
-    default:
+    case 'etcd': {
+      // Loaded on demand: gRPC is heavy, and a deployment uses one backend.
+      const { EtcdStore } = await import('./etcd-store.ts');
+      const auth = parseAuth(options.auth, `etcd ${options.addr}`);
+      return new EtcdStore({ ...timeouts(options), addr: options.addr, auth });
+    }
+    case 'zookeeper':
       throw new CoordinatorConfigError(
-        { coordinator: `${kind} ${options.addr}` },
-        `${kind} is not available yet`,
+        { coordinator: `zookeeper ${options.addr}` },
+        'zookeeper is not available yet',
       );
   }
 }
