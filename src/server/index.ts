@@ -10,6 +10,7 @@ import { diagnosticCommands } from './commands/diagnostics.ts';
 import { dumpRestoreCommands } from './commands/dump-restore.ts';
 import { infoCommands } from './commands/info.ts';
 import { keyCommands } from './commands/keys.ts';
+import { sortCommands } from './commands/sort.ts';
 import { basicKeyCommands } from './commands/keys-basic.ts';
 import { listCommands } from './commands/lists.ts';
 import { slotCommands } from './commands/slots.ts';
@@ -34,6 +35,7 @@ export function createCodisServer(config: ServerConfig): CodisServer {
   server.registry.register(basicKeyCommands);
   server.registry.register(listCommands);
   server.registry.register(keyCommands);
+  server.registry.register(sortCommands);
   server.registry.register(slotCommands);
   server.registry.register(sortedSetCommands);
   server.registry.register(dumpRestoreCommands);

@@ -228,4 +228,137 @@ conformanceSuite('keys', (it) => {
     assert.equal(await c.call('GET', 'k'), '$1\r\nv\r\n');
     assert.equal(await c.call('OBJECT', 'IDLETIME', 'k'), ':0\r\n');
   });
+
+  it('SORT numeric and ALPHA, ASC/DESC, LIMIT', async ({ connection: c }) => {
+    assert.equal(await c.call('RPUSH', 'l', '3', '1', '2', '10', '-1.5'), ':5\r\n');
+    assert.equal(
+      await c.call('SORT', 'l'),
+      '*5\r\n$4\r\n-1.5\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n$2\r\n10\r\n',
+    );
+    assert.equal(
+      await c.call('SORT', 'l', 'DESC'),
+      '*5\r\n$2\r\n10\r\n$1\r\n3\r\n$1\r\n2\r\n$1\r\n1\r\n$4\r\n-1.5\r\n',
+    );
+    assert.equal(
+      await c.call('SORT', 'l', 'ALPHA'),
+      '*5\r\n$4\r\n-1.5\r\n$1\r\n1\r\n$2\r\n10\r\n$1\r\n2\r\n$1\r\n3\r\n',
+    );
+    assert.equal(
+      await c.call('SORT', 'l', 'alpha', 'desc', 'asc'),
+      '*5\r\n$4\r\n-1.5\r\n$1\r\n1\r\n$2\r\n10\r\n$1\r\n2\r\n$1\r\n3\r\n',
+    );
+    assert.equal(await c.call('SORT', 'l', 'LIMIT', '1', '2'), '*2\r\n$1\r\n1\r\n$1\r\n2\r\n');
+    assert.equal(await c.call('SORT', 'l', 'LIMIT', '-5', '2'), '*2\r\n$4\r\n-1.5\r\n$1\r\n1\r\n');
+    assert.equal(await c.call('SORT', 'l', 'LIMIT', '3', '-1'), '*2\r\n$1\r\n3\r\n$2\r\n10\r\n');
+    assert.equal(await c.call('SORT', 'l', 'LIMIT', '10', '2'), '*0\r\n');
+    assert.equal(await c.call('SORT', 'l', 'LIMIT', '0', '0'), '*0\r\n');
+    assert.equal(await c.call('SORT', 'l', 'LIMIT', '4', '100', 'DESC'), '*1\r\n$4\r\n-1.5\r\n');
+    assert.equal(await c.call('SORT', 'missing'), '*0\r\n');
+    assert.equal(await c.call('RPUSH', 'ties', '1.0', '1', '01', ''), ':4\r\n');
+    assert.equal(await c.call('SORT', 'ties'), '*4\r\n$0\r\n\r\n$2\r\n01\r\n$1\r\n1\r\n$3\r\n1.0\r\n');
+  });
+
+  it('SORT errors: syntax, LIMIT, WRONGTYPE, non-numeric scores, SORT_RO STORE', async ({
+    connection: c,
+  }) => {
+    assert.equal(await c.call('RPUSH', 'l', '1', 'a'), ':2\r\n');
+    assert.equal(await c.call('SORT', 'l'), "-ERR One or more scores can't be converted into double\r\n");
+    assert.equal(await c.call('SORT', 'l', 'ALPHA'), '*2\r\n$1\r\n1\r\n$1\r\na\r\n');
+    assert.equal(await c.call('SORT', 'l', 'foo'), '-ERR syntax error\r\n');
+    assert.equal(await c.call('SORT', 'l', 'LIMIT', '0'), '-ERR syntax error\r\n');
+    assert.equal(
+      await c.call('SORT', 'l', 'LIMIT', 'x', '1'),
+      '-ERR value is not an integer or out of range\r\n',
+    );
+    assert.equal(
+      await c.call('SORT', 'l', 'LIMIT', '0', 'x'),
+      '-ERR value is not an integer or out of range\r\n',
+    );
+    assert.equal(await c.call('SORT', 'l', 'BY'), '-ERR syntax error\r\n');
+    assert.equal(await c.call('SORT', 'l', 'GET'), '-ERR syntax error\r\n');
+    assert.equal(await c.call('SORT', 'l', 'STORE'), '-ERR syntax error\r\n');
+    assert.equal(await c.call('SORT_RO', 'l', 'STORE', 'dst'), '-ERR syntax error\r\n');
+    assert.equal(await c.call('SORT_RO', 'l', 'ALPHA', 'DESC'), '*2\r\n$1\r\na\r\n$1\r\n1\r\n');
+    assert.equal(await c.call('SET', 's', 'x'), '+OK\r\n');
+    assert.equal(
+      await c.call('SORT', 's'),
+      '-WRONGTYPE Operation against a key holding the wrong kind of value\r\n',
+    );
+    assert.equal(await c.call('SORT', 'missing', 'foo'), '-ERR syntax error\r\n');
+    assert.equal(await c.call('RPUSH', 'n', ' 5', '1e3', '0x10', 'inf', '-inf'), ':5\r\n');
+    assert.equal(
+      await c.call('SORT', 'n'),
+      '*5\r\n$4\r\n-inf\r\n$2\r\n 5\r\n$4\r\n0x10\r\n$3\r\n1e3\r\n$3\r\ninf\r\n',
+    );
+    assert.equal(await c.call('RPUSH', 'bad', '1e400'), ':1\r\n');
+    assert.equal(await c.call('SORT', 'bad'), "-ERR One or more scores can't be converted into double\r\n");
+    assert.equal(await c.call('SORT'), "-ERR wrong number of arguments for 'sort' command\r\n");
+  });
+
+  it('SORT BY weights and nosort, GET patterns with #', async ({ connection: c }) => {
+    assert.equal(await c.call('RPUSH', 'l', '3', '1', '2'), ':3\r\n');
+    assert.equal(
+      await c.call('MSET', 'w_1', '10', 'w_2', '5', 'w_3', '1', 'o_1', 'one', 'o_3', 'three'),
+      '+OK\r\n',
+    );
+    assert.equal(await c.call('SORT', 'l', 'BY', 'w_*'), '*3\r\n$1\r\n3\r\n$1\r\n2\r\n$1\r\n1\r\n');
+    assert.equal(await c.call('SORT', 'l', 'BY', 'w_*', 'DESC'), '*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n');
+    assert.equal(
+      await c.call('SORT', 'l', 'BY', 'w_*', 'GET', '#', 'GET', 'o_*'),
+      '*6\r\n$1\r\n3\r\n$5\r\nthree\r\n$1\r\n2\r\n$-1\r\n$1\r\n1\r\n$3\r\none\r\n',
+    );
+    assert.equal(await c.call('SORT', 'l', 'BY', 'nosort'), '*3\r\n$1\r\n3\r\n$1\r\n1\r\n$1\r\n2\r\n');
+    assert.equal(
+      await c.call('SORT', 'l', 'BY', 'nosort', 'DESC'),
+      '*3\r\n$1\r\n2\r\n$1\r\n1\r\n$1\r\n3\r\n',
+    );
+    assert.equal(await c.call('SORT', 'l', 'BY', 'nosort', 'LIMIT', '1', '1'), '*1\r\n$1\r\n1\r\n');
+    assert.equal(
+      await c.call('SORT', 'l', 'BY', 'nosort', 'DESC', 'LIMIT', '1', '5'),
+      '*2\r\n$1\r\n1\r\n$1\r\n3\r\n',
+    );
+    assert.equal(await c.call('SORT', 'l', 'BY', 'nosort', 'GET', 'nostar'), '*3\r\n$-1\r\n$-1\r\n$-1\r\n');
+    // Missing weights count as 0; ties fall back to the elements.
+    assert.equal(await c.call('SORT', 'l', 'BY', 'missing_*'), '*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n');
+    assert.equal(await c.call('SET', 'x_1', 'notanumber'), '+OK\r\n');
+    assert.equal(
+      await c.call('SORT', 'l', 'BY', 'x_*'),
+      "-ERR One or more scores can't be converted into double\r\n",
+    );
+    assert.equal(await c.call('SORT', 'l', 'BY', 'o_*', 'ALPHA'), '*3\r\n$1\r\n2\r\n$1\r\n1\r\n$1\r\n3\r\n');
+    assert.equal(await c.call('SORT', 'l', 'BY', 'w_*', 'GET', 'l'), '*3\r\n$-1\r\n$-1\r\n$-1\r\n');
+  });
+
+  it('SORT STORE writes a list, replaces the target, deletes it when empty', async ({ connection: c }) => {
+    assert.equal(await c.call('RPUSH', 'l', '3', '1', '2'), ':3\r\n');
+    assert.equal(await c.call('SET', 'dst', 'old', 'EX', '100'), '+OK\r\n');
+    assert.equal(await c.call('SORT', 'l', 'STORE', 'dst'), ':3\r\n');
+    assert.equal(await c.call('TYPE', 'dst'), '+list\r\n');
+    assert.equal(await c.call('TTL', 'dst'), ':-1\r\n');
+    assert.equal(await c.call('LRANGE', 'dst', '0', '-1'), '*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n');
+    assert.equal(await c.call('SET', 'v_2', 'two'), '+OK\r\n');
+    assert.equal(
+      await c.call('SORT', 'l', 'GET', 'v_*', 'GET', '#', 'STORE', 'dst', 'LIMIT', '0', '2'),
+      ':4\r\n',
+    );
+    assert.equal(
+      await c.call('LRANGE', 'dst', '0', '-1'),
+      '*4\r\n$0\r\n\r\n$1\r\n1\r\n$3\r\ntwo\r\n$1\r\n2\r\n',
+    );
+    assert.equal(await c.call('SORT', 'missing', 'STORE', 'dst'), ':0\r\n');
+    assert.equal(await c.call('EXISTS', 'dst'), ':0\r\n');
+    assert.equal(await c.call('SORT', 'l', 'LIMIT', '5', '1', 'STORE', 'dst'), ':0\r\n');
+  });
+
+  it('SORT a sorted set: by score with nosort, by value otherwise', async ({ connection: c }) => {
+    assert.equal(await c.call('ZADD', 'z', '1', 'c', '2', 'a', '3', 'b'), ':3\r\n');
+    assert.equal(await c.call('SORT', 'z', 'BY', 'nosort'), '*3\r\n$1\r\nc\r\n$1\r\na\r\n$1\r\nb\r\n');
+    assert.equal(
+      await c.call('SORT', 'z', 'BY', 'nosort', 'DESC', 'LIMIT', '0', '2'),
+      '*2\r\n$1\r\nb\r\n$1\r\na\r\n',
+    );
+    assert.equal(await c.call('SORT', 'z', 'ALPHA'), '*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n');
+    assert.equal(await c.call('SORT', 'z'), "-ERR One or more scores can't be converted into double\r\n");
+    assert.equal(await c.call('SORT_RO', 'z', 'ALPHA', 'LIMIT', '1', '1'), '*1\r\n$1\r\nb\r\n');
+  });
 });
