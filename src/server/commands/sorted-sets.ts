@@ -821,8 +821,8 @@ function randomWithCount(client: Client, key: string, requested: number, withSco
   }
   if (requested >= size) {
     out.arrayHeader(flat ? size * 2 : size);
-    for (let node = zset.first(); node !== null; node = node.forward[0] ?? null)
-      emitMember(client, node, withScores);
+    // Redis walks the whole set from the tail here, so the reply is in descending order.
+    for (let node = zset.last(); node !== null; node = node.backward) emitMember(client, node, withScores);
     return;
   }
   // Distinct ranks, picked by a partial Fisher-Yates shuffle or by rejection when few are wanted.
