@@ -7,6 +7,7 @@ import type { Client } from '../client.ts';
 import type { CommandDefinition } from '../command-registry.ts';
 import { CONFIG_PARAMETERS, ConfigError, type ConfigParameter, configParameter } from '../config/index.ts';
 import { ConfigValueError, normalizeConfigValue } from '../config/values.ts';
+import { SYNTAX } from '../errors.ts';
 import { globMatch } from '../glob.ts';
 import type { CodisServer } from '../server.ts';
 import { replyHelp } from './command-introspection.ts';
@@ -37,7 +38,7 @@ function configGet(client: Client, argv: string[]): void {
 
 function configSet(client: Client, argv: string[]): void {
   if ((argv.length - 2) % 2 !== 0) {
-    client.replyError("ERR wrong number of arguments for 'config|set' command");
+    client.replyError(SYNTAX);
     return;
   }
   const config = client.server.config;

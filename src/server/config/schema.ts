@@ -58,6 +58,7 @@ export const CONFIG_PARAMETERS: readonly ConfigParameter[] = [
       'noeviction',
     ],
   }),
+  parameter('maxmemory-clients', 'memory', '0', true, { min: 0, max: LONG_MAX }),
   parameter('maxmemory-samples', 'integer', '5', true, { min: 1, max: INT_MAX }),
   parameter('maxmemory-eviction-tenacity', 'integer', '10', true, { min: 0, max: 100 }),
   parameter('lfu-log-factor', 'integer', '10', true, { min: 0, max: INT_MAX }),
