@@ -49,13 +49,21 @@ conformanceSuite('dump-restore', (it) => {
     assert.match(await c.call('PTTL', 'ttl'), /^:(49\d\d|5000)\r\n$/);
   });
 
-  it('RESTORE accepts Codis 3.2 payloads of strings and lists', async ({ connection: c }) => {
+  it('RESTORE accepts Codis 3.2 payloads of strings, lists and sorted sets', async ({ connection: c }) => {
     assert.equal(await c.call('RESTORE', 's', '0', hex(CODIS_VECTORS.string)), '+OK\r\n');
     assert.equal(await c.call('GET', 's'), '$5\r\nhello\r\n');
     assert.equal(await c.call('RESTORE', 'i', '0', hex(CODIS_VECTORS.int)), '+OK\r\n');
     assert.equal(await c.call('GET', 'i'), '$5\r\n12345\r\n');
     assert.equal(await c.call('RESTORE', 'l', '0', hex(CODIS_VECTORS.list)), '+OK\r\n');
     assert.equal(await c.call('LRANGE', 'l', '0', '-1'), '*2\r\n$1\r\na\r\n$1\r\nb\r\n');
+    assert.equal(await c.call('RESTORE', 'z', '0', hex(CODIS_VECTORS.zset)), '+OK\r\n');
+    assert.equal(await c.call('ZRANGE', 'z', '0', '-1', 'WITHSCORES'), '*2\r\n$1\r\nm\r\n$3\r\n1.5\r\n');
+    // Sorted sets as RDB_TYPE_ZSET with text scores, and RDB_TYPE_ZSET_2 with binary doubles.
+    assert.equal(await c.call('RESTORE', 'z3', '0', payload('0302016d03312e3501610231')), '+OK\r\n');
+    assert.equal(await c.call('ZSCORE', 'z3', 'm'), '$3\r\n1.5\r\n');
+    assert.equal(await c.call('RESTORE', 'z5', '0', payload('0501016d000000000000f83f', 9)), '+OK\r\n');
+    assert.equal(await c.call('ZSCORE', 'z5', 'm'), '$3\r\n1.5\r\n');
+    assert.equal(await c.call('RESTORE', 'nan', '0', payload('0301016dfd')), '-ERR Bad data format\r\n');
   });
 
   it('RESTORE errors: BUSYKEY, TTL, options, version and checksum, bad data', async ({ connection: c }) => {
@@ -167,6 +175,36 @@ const INTEROP_CASES: InteropCase[] = [
     name: 'list with big elements',
     fill: [['RPUSH', 'key', 'x'.repeat(20000), 'small', 'y'.repeat(70000)]],
     read: ['LRANGE', 'key', '0', '-1'],
+  },
+  {
+    name: 'small sorted set with inf scores and binary members',
+    fill: [
+      ['ZADD', 'key', '1.5', 'a', '-inf', binary(2), '+inf', 'top', '0', 'zero', '3', '12345', '-0.1', 'neg'],
+    ],
+    read: ['ZRANGE', 'key', '0', '-1', 'WITHSCORES'],
+  },
+  {
+    name: 'big sorted set',
+    fill: [
+      [
+        'ZADD',
+        'key',
+        ...Array.from({ length: 600 }, (_, i) => [
+          String(i % 7 === 0 ? (i * 1.1) / 3 : i - 300),
+          binary(i),
+        ]).flat(),
+        'inf',
+        'high',
+        '-inf',
+        'low',
+      ],
+    ],
+    read: ['ZRANGE', 'key', '0', '-1', 'WITHSCORES'],
+  },
+  {
+    name: 'sorted set with long members',
+    fill: [['ZADD', 'key', '1', 'm'.repeat(100), '2', 'n'.repeat(70000)]],
+    read: ['ZRANGE', 'key', '0', '-1', 'WITHSCORES'],
   },
 ];
 

@@ -157,15 +157,18 @@ export class RdbReader {
   }
 }
 
-const NUMBER_PATTERN = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const NUMBER_PREFIX = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/;
+const SPECIAL_PREFIX = /^\s*([+-]?)(inf|nan)/i;
 
-/** A score stored as text (zset ziplists and RDB doubles), read the way strtod does. */
+/**
+ * A score stored as text (zset ziplists and RDB doubles), read the way strtod/sscanf("%lg") do: the
+ * longest numeric prefix counts, trailing bytes are ignored.
+ */
 export function parseScore(text: string): number | undefined {
-  if (NUMBER_PATTERN.test(text)) return Number(text);
-  const lower = text.trim().toLowerCase();
-  if (lower === 'inf' || lower === '+inf' || lower === 'infinity' || lower === '+infinity')
-    return Number.POSITIVE_INFINITY;
-  if (lower === '-inf' || lower === '-infinity') return Number.NEGATIVE_INFINITY;
-  if (lower === 'nan' || lower === '-nan' || lower === '+nan') return Number.NaN;
-  return undefined;
+  const number = NUMBER_PREFIX.exec(text);
+  if (number !== null) return Number(number[0]);
+  const special = SPECIAL_PREFIX.exec(text);
+  if (special === null) return undefined;
+  if ((special[2] as string).toLowerCase() === 'nan') return Number.NaN;
+  return special[1] === '-' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
 }
