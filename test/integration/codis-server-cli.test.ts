@@ -1,0 +1,101 @@
+// The codis-server program itself: command-line and redis.conf handling, signals, SHUTDOWN.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { freePort } from '../helpers/free-port.ts';
+import { RawConnection } from '../helpers/raw-connection.ts';
+import { CODIS_SERVER_ENTRY } from '../helpers/redis-servers.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'codis-server-cli-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Finished {
+  code: number | null;
+  output: string;
+}
+
+function run(args: string[]): { child: ChildProcess; done: Promise<Finished> } {
+  const child = spawn(process.execPath, [CODIS_SERVER_ENTRY, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const done = new Promise<Finished>((resolve) => child.once('exit', (code) => resolve({ code, output })));
+  return { child, done };
+}
+
+async function connectWhenReady(port: number): Promise<RawConnection> {
+  const deadline = Date.now() + 15000;
+  for (;;) {
+    try {
+      return await RawConnection.open(port);
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+describe('codis-server program', () => {
+  test('an invalid value makes it exit non-zero naming the option', async () => {
+    const { done } = run(['--port', 'abc']);
+    const result = await done;
+    assert.notEqual(result.code, 0);
+    assert.match(result.output, /port/);
+  });
+
+  test('an unknown option makes it exit non-zero naming it', async () => {
+    const { done } = run(['--bogus', '1']);
+    const result = await done;
+    assert.notEqual(result.code, 0);
+    assert.match(result.output, /bogus/);
+  });
+
+  test('reads a redis.conf file; CONFIG REWRITE writes it back; SIGTERM exits 0', async () => {
+    const port = await freePort();
+    const file = join(dir, 'redis.conf');
+    writeFileSync(file, `# test config\nport ${port}\nbind 127.0.0.1\nmaxmemory 2mb\nsave ""\nhz 20\n`);
+    const { child, done } = run([file, '--dir', dir]);
+    const c = await connectWhenReady(port);
+    assert.equal(await c.call('CONFIG', 'GET', 'maxmemory'), '*2\r\n$9\r\nmaxmemory\r\n$7\r\n2097152\r\n');
+    assert.equal(await c.call('CONFIG', 'GET', 'hz'), '*2\r\n$2\r\nhz\r\n$2\r\n20\r\n');
+    const info = (await c.value('INFO', 'server')) as string;
+    assert.match(info, new RegExp(`config_file:${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\r\\n`));
+    assert.equal(await c.call('CONFIG', 'SET', 'maxmemory', '3mb', 'slowlog-max-len', '64'), '+OK\r\n');
+    assert.equal(await c.call('CONFIG', 'REWRITE'), '+OK\r\n');
+    const rewritten = readFileSync(file, 'latin1');
+    assert.match(rewritten, /^# test config\n/);
+    assert.match(rewritten, /\nmaxmemory 3145728\n/);
+    assert.match(rewritten, /\nslowlog-max-len 64\n/);
+    assert.match(rewritten, /\nhz 20\n/);
+    c.close();
+    child.kill('SIGTERM');
+    const result = await done;
+    assert.equal(result.code, 0, result.output);
+  });
+
+  test('SHUTDOWN closes the connection without a reply and exits 0', async () => {
+    const port = await freePort();
+    const { done } = run(['--port', String(port), '--save', '', '--dir', dir]);
+    const c = await connectWhenReady(port);
+    assert.equal(await c.call('PING'), '+PONG\r\n');
+    c.send('SHUTDOWN', 'NOSAVE');
+    await c.waitClosed();
+    await assert.rejects(c.reply(100));
+    const result = await done;
+    assert.equal(result.code, 0, result.output);
+    assert.equal(
+      await RawConnection.open(port).then(
+        (x) => x.close(),
+        () => 'refused',
+      ),
+      'refused',
+    );
+  });
+});
