@@ -5,6 +5,8 @@ import type { Client } from './client.ts';
 import type { Database } from './keyspace/database.ts';
 import type { CodisServer } from './server.ts';
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export class BlockingRegistry {
   private readonly server: CodisServer;
   /** database index -> key -> clients in arrival order */
@@ -35,9 +37,18 @@ export class BlockingRegistry {
       else if (!clients.includes(client)) clients.push(client);
     }
     this.blockedCount++;
-    if (state.deadline > 0) {
-      state.timer = setTimeout(() => this.timeOut(client), Math.max(0, state.deadline - Date.now()));
-    }
+    if (state.deadline > 0) this.armTimer(client);
+  }
+
+  /** Node fires timers longer than 2^31-1 ms at once, so long waits are re-armed in steps. */
+  private armTimer(client: Client): void {
+    const state = client.blocked;
+    if (state === undefined) return;
+    const left = Math.max(0, state.deadline - Date.now());
+    state.timer = setTimeout(
+      () => (left > MAX_TIMER_MS ? this.armTimer(client) : this.timeOut(client)),
+      Math.min(left, MAX_TIMER_MS),
+    );
   }
 
   /** Forgets a blocked client (served, timed out, killed or disconnected). */
