@@ -8,6 +8,7 @@ import { configCommands } from './commands/config.ts';
 import { connectionCommands } from './commands/connection.ts';
 import { diagnosticCommands } from './commands/diagnostics.ts';
 import { dumpRestoreCommands } from './commands/dump-restore.ts';
+import { hyperLogLogCommands } from './commands/hyperloglog.ts';
 import { infoCommands } from './commands/info.ts';
 import { keyCommands } from './commands/keys.ts';
 import { sortCommands } from './commands/sort.ts';
@@ -40,6 +41,7 @@ export function createCodisServer(config: ServerConfig): CodisServer {
   server.registry.register(sortedSetCommands);
   server.registry.register(dumpRestoreCommands);
   server.registry.register(bitmapCommands);
+  server.registry.register(hyperLogLogCommands);
   server.features.set('active-expiry', new ActiveExpiry(server));
   installMemory(server);
   server.registry.register(commandIntrospectionCommands);
