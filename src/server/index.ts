@@ -11,6 +11,7 @@ import { dumpRestoreCommands } from './commands/dump-restore.ts';
 import { hyperLogLogCommands } from './commands/hyperloglog.ts';
 import { infoCommands } from './commands/info.ts';
 import { keyCommands } from './commands/keys.ts';
+import { lcsCommands } from './commands/lcs.ts';
 import { sortCommands } from './commands/sort.ts';
 import { basicKeyCommands } from './commands/keys-basic.ts';
 import { listCommands } from './commands/lists.ts';
@@ -42,6 +43,7 @@ export function createCodisServer(config: ServerConfig): CodisServer {
   server.registry.register(dumpRestoreCommands);
   server.registry.register(bitmapCommands);
   server.registry.register(hyperLogLogCommands);
+  server.registry.register(lcsCommands);
   server.features.set('active-expiry', new ActiveExpiry(server));
   installMemory(server);
   server.registry.register(commandIntrospectionCommands);
