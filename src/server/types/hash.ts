@@ -1,0 +1,121 @@
+// The hash type. Fields live in a Map (field → slot in two parallel arrays) so lookups, updates and
+// deletions are O(1), iteration follows insertion order (Redis's listpack order) and a random field
+// (HRANDFIELD) is one array access. Deletion moves the last slot into the hole; the Map keeps its
+// order because a moved field is only re-assigned, never re-inserted.
+import type { CollectionValue } from '../keyspace/value.ts';
+import { encodingLimits } from './encoding-limits.ts';
+
+export class HashValue implements CollectionValue {
+  readonly type = 'hash';
+  private readonly slots = new Map<string, number>();
+  private readonly fieldList: string[] = [];
+  private readonly valueList: string[] = [];
+  /** Listpack while small (one-way: once a hashtable, always a hashtable, as in Redis). */
+  private compact = true;
+
+  static fromEntries(entries: Iterable<[string, string]>): HashValue {
+    const hash = new HashValue();
+    for (const [field, value] of entries) hash.set(field, value);
+    return hash;
+  }
+
+  encoding(): string {
+    return this.compact ? 'listpack' : 'hashtable';
+  }
+
+  get size(): number {
+    return this.fieldList.length;
+  }
+
+  /** Whether Redis would still keep this hash in a listpack (HSCAN replies all at once then). */
+  isListpack(): boolean {
+    return this.compact;
+  }
+
+  get(field: string): string | undefined {
+    const slot = this.slots.get(field);
+    return slot === undefined ? undefined : this.valueList[slot];
+  }
+
+  has(field: string): boolean {
+    return this.slots.has(field);
+  }
+
+  /** Sets a field; returns true when the field is new. */
+  set(field: string, value: string): boolean {
+    const slot = this.slots.get(field);
+    if (slot !== undefined) {
+      this.valueList[slot] = value;
+      if (this.compact && value.length > encodingLimits.hashMaxListpackValue) this.compact = false;
+      return false;
+    }
+    this.slots.set(field, this.fieldList.length);
+    this.fieldList.push(field);
+    this.valueList.push(value);
+    if (
+      this.compact &&
+      (this.fieldList.length > encodingLimits.hashMaxListpackEntries ||
+        field.length > encodingLimits.hashMaxListpackValue ||
+        value.length > encodingLimits.hashMaxListpackValue)
+    )
+      this.compact = false;
+    return true;
+  }
+
+  /** Converts to a hashtable ahead of a write, as Redis does when an argument is too long. */
+  convertIfTooLong(text: string): void {
+    if (this.compact && text.length > encodingLimits.hashMaxListpackValue) this.compact = false;
+  }
+
+  /** Removes a field; returns whether it existed. */
+  delete(field: string): boolean {
+    const slot = this.slots.get(field);
+    if (slot === undefined) return false;
+    this.slots.delete(field);
+    const last = this.fieldList.length - 1;
+    if (slot !== last) {
+      const movedField = this.fieldList[last] as string;
+      this.fieldList[slot] = movedField;
+      this.valueList[slot] = this.valueList[last] as string;
+      this.slots.set(movedField, slot);
+    }
+    this.fieldList.pop();
+    this.valueList.pop();
+    return true;
+  }
+
+  /** Field and value at a position 0..size-1 (random access for HRANDFIELD). */
+  fieldAt(index: number): string {
+    return this.fieldList[index] as string;
+  }
+
+  valueAt(index: number): string {
+    return this.valueList[index] as string;
+  }
+
+  /** Fields in insertion order; stays valid while the hash changes (for scans). */
+  fields(): IterableIterator<string> {
+    return this.slots.keys();
+  }
+
+  *entries(): IterableIterator<[string, string]> {
+    for (const [field, slot] of this.slots) yield [field, this.valueList[slot] as string];
+  }
+
+  memoryUsage(): number {
+    let bytes = 64;
+    const fields = this.fieldList;
+    const values = this.valueList;
+    const perEntry = this.compact ? 4 : 56;
+    for (let i = 0; i < fields.length; i++)
+      bytes += (fields[i] as string).length + (values[i] as string).length + perEntry;
+    return bytes;
+  }
+
+  clone(): HashValue {
+    const copy = new HashValue();
+    for (const [field, slot] of this.slots) copy.set(field, this.valueList[slot] as string);
+    copy.compact = this.compact;
+    return copy;
+  }
+}

@@ -1,0 +1,154 @@
+// The set type with Redis 7.0's two encodings. An intset (only canonical 64-bit integers, at most
+// set-max-intset-entries) is a sorted array of the members' text in numeric order: O(log n) lookup,
+// O(n) insert like Redis's intset, and SMEMBERS comes out sorted as in Redis. A hashtable is a Map
+// (member → slot in an array) for O(1) add/remove/lookup and O(1) random members (SPOP,
+// SRANDMEMBER); deletion moves the last slot into the hole, and the Map's iteration order stays
+// stable under mutation, which scans rely on.
+import { parseInt64 } from '../arguments.ts';
+import type { CollectionValue } from '../keyspace/value.ts';
+import { encodingLimits } from './encoding-limits.ts';
+
+/** Whether Redis would store the member in an intset (string2ll succeeds). */
+export function isIntegerMember(member: string): boolean {
+  const first = member.charCodeAt(0);
+  // Fast rejection before the full parse: an integer starts with a digit or '-'.
+  if (!(first === 45 || (first >= 48 && first <= 57))) return false;
+  return parseInt64(member) !== undefined;
+}
+
+/** Numeric order of two canonical integer texts. */
+export function compareIntegerText(a: string, b: string): number {
+  const aNegative = a.charCodeAt(0) === 45;
+  const bNegative = b.charCodeAt(0) === 45;
+  if (aNegative !== bNegative) return aNegative ? -1 : 1;
+  let order: number;
+  if (a.length !== b.length) order = a.length < b.length ? -1 : 1;
+  else order = a < b ? -1 : a > b ? 1 : 0;
+  return aNegative ? -order : order;
+}
+
+export class SetValue implements CollectionValue {
+  readonly type = 'set';
+  /** Intset: sorted members. Hashtable: members by slot. */
+  private list: string[] = [];
+  /** Present once the set is a hashtable (one-way conversion). */
+  private slots: Map<string, number> | undefined;
+
+  static fromMembers(members: Iterable<string>): SetValue {
+    const set = new SetValue();
+    for (const member of members) set.add(member);
+    return set;
+  }
+
+  encoding(): string {
+    return this.slots === undefined ? 'intset' : 'hashtable';
+  }
+
+  isIntset(): boolean {
+    return this.slots === undefined;
+  }
+
+  get size(): number {
+    return this.list.length;
+  }
+
+  has(member: string): boolean {
+    if (this.slots !== undefined) return this.slots.has(member);
+    return isIntegerMember(member) && this.search(member) >= 0;
+  }
+
+  /** Binary search in the intset: the index, or -(insertion point) - 1. */
+  private search(member: string): number {
+    const list = this.list;
+    let low = 0;
+    let high = list.length - 1;
+    while (low <= high) {
+      const middle = (low + high) >>> 1;
+      const order = compareIntegerText(list[middle] as string, member);
+      if (order < 0) low = middle + 1;
+      else if (order > 0) high = middle - 1;
+      else return middle;
+    }
+    return -low - 1;
+  }
+
+  /** Adds a member; returns whether it was new. */
+  add(member: string): boolean {
+    const slots = this.slots;
+    if (slots !== undefined) {
+      if (slots.has(member)) return false;
+      slots.set(member, this.list.length);
+      this.list.push(member);
+      return true;
+    }
+    if (!isIntegerMember(member)) {
+      this.convert();
+      return this.add(member);
+    }
+    const at = this.search(member);
+    if (at >= 0) return false;
+    this.list.splice(-at - 1, 0, member);
+    if (this.list.length > encodingLimits.setMaxIntsetEntries) this.convert();
+    return true;
+  }
+
+  private convert(): void {
+    const slots = new Map<string, number>();
+    const list = this.list;
+    for (let i = 0; i < list.length; i++) slots.set(list[i] as string, i);
+    this.slots = slots;
+  }
+
+  /** Removes a member; returns whether it existed. */
+  delete(member: string): boolean {
+    const slots = this.slots;
+    const list = this.list;
+    if (slots === undefined) {
+      if (!isIntegerMember(member)) return false;
+      const at = this.search(member);
+      if (at < 0) return false;
+      list.splice(at, 1);
+      return true;
+    }
+    const slot = slots.get(member);
+    if (slot === undefined) return false;
+    slots.delete(member);
+    const last = list.length - 1;
+    if (slot !== last) {
+      const moved = list[last] as string;
+      list[slot] = moved;
+      slots.set(moved, slot);
+    }
+    list.pop();
+    return true;
+  }
+
+  /** The member at a position 0..size-1 (random access). */
+  memberAt(index: number): string {
+    return this.list[index] as string;
+  }
+
+  /** A uniformly random member; the set must not be empty. */
+  randomMember(): string {
+    return this.list[Math.floor(Math.random() * this.list.length)] as string;
+  }
+
+  /** Members: numeric order for an intset, insertion order for a hashtable. */
+  members(): IterableIterator<string> {
+    return this.slots === undefined ? this.list.values() : this.slots.keys();
+  }
+
+  memoryUsage(): number {
+    if (this.slots === undefined) return 16 + this.list.length * 8;
+    let bytes = 64;
+    for (const member of this.list) bytes += member.length + 40;
+    return bytes;
+  }
+
+  clone(): SetValue {
+    const copy = new SetValue();
+    copy.list = this.list.slice();
+    if (this.slots !== undefined) copy.slots = new Map(this.slots);
+    return copy;
+  }
+}
