@@ -29,6 +29,8 @@ export interface StartOptions {
   /** Keep the directory (for restart tests); removed otherwise. */
   dir?: string;
   port?: number;
+  /** Pin the server to these CPUs with taskset (benchmarks). */
+  cpus?: string;
 }
 
 function waitForPort(

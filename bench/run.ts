@@ -1,0 +1,190 @@
+// npm run bench: redis-benchmark against codis-server and, in the same run and interleaved,
+// against Debian's redis-server 7, both pinned to the same CPU, redis-benchmark on the other.
+// Prints requests/s, p50/p99 latency and the ours/redis ratio per workload (median of REPEATS),
+// then memory per key after loading 1,000,000 small strings.
+//   node bench/run.ts [--repeats N] [--quick] [--markdown FILE]
+import { spawnSync } from 'node:child_process';
+import { availableParallelism, cpus } from 'node:os';
+import { RawConnection } from '../test/helpers/raw-connection.ts';
+import { type RunningServer, type ServerKind, startServer } from '../test/helpers/redis-servers.ts';
+
+interface Workload {
+  name: string;
+  args: string[];
+  requests: number;
+}
+
+interface Measurement {
+  rps: number;
+  p50: number;
+  p99: number;
+}
+
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const repeatsAt = argv.indexOf('--repeats');
+const REPEATS = repeatsAt >= 0 ? Number(argv[repeatsAt + 1]) : 3;
+const markdownAt = argv.indexOf('--markdown');
+const MARKDOWN_FILE = markdownAt >= 0 ? argv[markdownAt + 1] : undefined;
+const scale = quick ? 0.1 : 1;
+
+const SERVER_CPU = '0';
+const CLIENT_CPU = availableParallelism() > 1 ? '1' : '0';
+
+const WORKLOADS: Workload[] = [
+  { name: 'SET (50 clients)', args: ['-t', 'set', '-c', '50', '-r', '100000'], requests: 200_000 },
+  { name: 'GET (50 clients)', args: ['-t', 'get', '-c', '50', '-r', '100000'], requests: 200_000 },
+  { name: 'SET -P 16', args: ['-t', 'set', '-c', '50', '-P', '16', '-r', '100000'], requests: 2_000_000 },
+  { name: 'GET -P 16', args: ['-t', 'get', '-c', '50', '-P', '16', '-r', '100000'], requests: 2_000_000 },
+  {
+    name: 'SET 1 KB values',
+    args: ['-t', 'set', '-c', '50', '-d', '1024', '-r', '100000'],
+    requests: 200_000,
+  },
+  {
+    name: 'GET 1 KB values',
+    args: ['-t', 'get', '-c', '50', '-d', '1024', '-r', '100000'],
+    requests: 200_000,
+  },
+  { name: 'LPUSH', args: ['-t', 'lpush', '-c', '50'], requests: 200_000 },
+  { name: 'LPOP', args: ['-t', 'lpop', '-c', '50'], requests: 200_000 },
+  { name: 'HSET', args: ['-t', 'hset', '-c', '50', '-r', '100000'], requests: 200_000 },
+  { name: 'ZADD', args: ['-t', 'zadd', '-c', '50', '-r', '100000'], requests: 200_000 },
+  { name: 'MSET (10 keys)', args: ['-t', 'mset', '-c', '50', '-r', '100000'], requests: 100_000 },
+];
+
+function runBenchmark(port: number, workload: Workload): Measurement {
+  const requests = String(Math.max(1000, Math.round(workload.requests * scale)));
+  const result = spawnSync(
+    'taskset',
+    ['-c', CLIENT_CPU, 'redis-benchmark', '-p', String(port), '-n', requests, '--csv', ...workload.args],
+    { encoding: 'utf8', timeout: 300_000 },
+  );
+  if (result.status !== 0) throw new Error(`redis-benchmark failed: ${result.stderr}`);
+  // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
+  const line = result.stdout.trim().split('\n').at(-1) ?? '';
+  const fields = line.split(',').map((field) => field.replace(/"/g, ''));
+  return { rps: Number(fields[1]), p50: Number(fields[4]), p99: Number(fields[6]) };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+async function flush(server: RunningServer): Promise<void> {
+  const connection = await RawConnection.open(server.port);
+  await connection.call('FLUSHALL');
+  connection.close();
+}
+
+async function infoField(port: number, section: string, field: string): Promise<number> {
+  const connection = await RawConnection.open(port);
+  const info = String(await connection.value('INFO', section));
+  connection.close();
+  const match = new RegExp(`^${field}:(\\d+)`, 'm').exec(info);
+  return match ? Number(match[1]) : Number.NaN;
+}
+
+async function settle(port: number): Promise<void> {
+  // Lets codis-server run a full garbage collection (MEMORY PURGE) so used_memory holds no garbage.
+  const connection = await RawConnection.open(port);
+  await connection.call('MEMORY', 'PURGE');
+  connection.close();
+  await new Promise((resolve) => setTimeout(resolve, 500));
+}
+
+async function memoryPerKey(kind: ServerKind, keys: number): Promise<{ used: number; rss: number }> {
+  const server = await startServer(kind, { cpus: SERVER_CPU });
+  try {
+    await settle(server.port);
+    const usedBefore = await infoField(server.port, 'memory', 'used_memory');
+    const rssBefore = await infoField(server.port, 'memory', 'used_memory_rss');
+    const lines: string[] = [];
+    for (let i = 0; i < keys; i++) {
+      const key = `key:${String(i).padStart(12, '0')}`;
+      lines.push(`*3\r\n$3\r\nSET\r\n$${key.length}\r\n${key}\r\n$3\r\nxxx\r\n`);
+    }
+    const load = spawnSync('redis-cli', ['-p', String(server.port), '--pipe'], {
+      input: lines.join(''),
+      encoding: 'utf8',
+    });
+    if (load.status !== 0) throw new Error(`loading failed: ${load.stderr}`);
+    await settle(server.port);
+    const usedAfter = await infoField(server.port, 'memory', 'used_memory');
+    const rssAfter = await infoField(server.port, 'memory', 'used_memory_rss');
+    return { used: (usedAfter - usedBefore) / keys, rss: (rssAfter - rssBefore) / keys };
+  } finally {
+    await server.stop();
+  }
+}
+
+function format(value: number, digits = 0): string {
+  return value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+async function main(): Promise<void> {
+  const started = new Date();
+  const ours = await startServer('codis-server', { cpus: SERVER_CPU });
+  const reference = await startServer('redis-server', { cpus: SERVER_CPU });
+  const rows: string[][] = [];
+  try {
+    for (const workload of WORKLOADS) {
+      const samples: Record<ServerKind, Measurement[]> = { 'codis-server': [], 'redis-server': [] };
+      for (let repeat = 0; repeat < REPEATS; repeat++) {
+        // Interleaved: each repeat measures both servers back to back, alternating who goes first.
+        const order: RunningServer[] = repeat % 2 === 0 ? [ours, reference] : [reference, ours];
+        for (const server of order) {
+          await flush(server);
+          samples[server.kind].push(runBenchmark(server.port, workload));
+        }
+      }
+      const summary = (kind: ServerKind): Measurement => ({
+        rps: median(samples[kind].map((m) => m.rps)),
+        p50: median(samples[kind].map((m) => m.p50)),
+        p99: median(samples[kind].map((m) => m.p99)),
+      });
+      const a = summary('codis-server');
+      const b = summary('redis-server');
+      const row = [
+        workload.name,
+        format(a.rps),
+        format(b.rps),
+        `${format(a.rps / b.rps, 2)}×`,
+        `${format(a.p50, 3)} / ${format(a.p99, 3)}`,
+        `${format(b.p50, 3)} / ${format(b.p99, 3)}`,
+      ];
+      rows.push(row);
+      console.log(row.join(' | '));
+    }
+  } finally {
+    await ours.stop();
+    await reference.stop();
+  }
+
+  const keys = quick ? 100_000 : 1_000_000;
+  const ourMemory = await memoryPerKey('codis-server', keys);
+  const redisMemory = await memoryPerKey('redis-server', keys);
+  const memoryLine = `memory per key after ${format(keys)} SETs of 16-byte keys and 3-byte values: used_memory ${format(ourMemory.used, 1)} B (codis-server) vs ${format(redisMemory.used, 1)} B (redis-server), ratio ${format(ourMemory.used / redisMemory.used, 2)}×; RSS ${format(ourMemory.rss, 1)} B vs ${format(redisMemory.rss, 1)} B, ratio ${format(ourMemory.rss / redisMemory.rss, 2)}×`;
+  console.log(memoryLine);
+
+  const header =
+    '| workload | codis-server req/s | redis-server req/s | ratio | codis p50 / p99 ms | redis p50 / p99 ms |';
+  const table = [
+    header,
+    '|---|---:|---:|---:|---:|---:|',
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
+  ].join('\n');
+  const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, Node ${process.version}, redis-benchmark pinned to CPU ${CLIENT_CPU}, servers to CPU ${SERVER_CPU}`;
+  const report = `## ${started.toISOString().slice(0, 10)}\n\n${machine}; median of ${REPEATS} interleaved runs${quick ? ' (quick mode: 10% of the requests)' : ''}.\n\n${table}\n\n${memoryLine}\n`;
+  console.log(`\n${report}`);
+  if (MARKDOWN_FILE !== undefined) {
+    const { appendFileSync } = await import('node:fs');
+    appendFileSync(MARKDOWN_FILE, `\n${report}`);
+  }
+}
+
+await main();
