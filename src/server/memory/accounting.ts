@@ -1,10 +1,13 @@
 // Honest memory accounting: used_memory is what V8 says the process holds (heap in use plus
 // external memory such as Buffers), not a sum of guesses. Reading the heap statistics costs a few
 // microseconds, so the reading is cached for REFRESH_MS; in between, the bytes received since the
-// reading stand in for what the writes added. The heap only shrinks when V8 collects garbage, so
-// keys the server dropped (eviction) are subtracted until the next full collection is observed.
+// reading stand in for what the writes added. Two corrections keep garbage out of the figure:
+// the young generation is mostly short-lived request garbage until the next scavenge, so it counts
+// for at most the bytes received since the last collection; and keys the server dropped
+// (eviction) are subtracted until the next full collection reclaims them from the old generation.
 import { constants, PerformanceObserver, performance } from 'node:perf_hooks';
-import { getHeapStatistics } from 'node:v8';
+import { getHeapSpaceStatistics, getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 /** How long a heap reading is trusted. */
 const REFRESH_MS = 5;
@@ -13,6 +16,8 @@ export interface MemorySample {
   heapUsed: number;
   heapTotal: number;
   external: number;
+  /** Part of heapUsed in the young generation (new space and new large objects). */
+  young: number;
 }
 
 /** Reads V8's heap statistics (injectable for tests). */
@@ -20,11 +25,35 @@ export type HeapReader = () => MemorySample;
 
 export function readHeap(): MemorySample {
   const stats = getHeapStatistics();
+  let young = 0;
+  for (const space of getHeapSpaceStatistics())
+    if (space.space_name.startsWith('new_')) young += space.space_used_size;
   return {
     heapUsed: stats.used_heap_size,
     heapTotal: stats.total_heap_size,
     external: stats.external_memory,
+    young,
   };
+}
+
+/**
+ * Shortest pause between two forced collections, and their cost cap (share of wall time): routine
+ * ones before evicting, urgent ones before refusing a write with OOM.
+ */
+const MIN_COLLECTION_INTERVAL_MS = 1000;
+const MAX_COLLECTION_SHARE = 0.05;
+const MIN_URGENT_INTERVAL_MS = 100;
+const MAX_URGENT_SHARE = 0.2;
+
+/** V8's full garbage collection, when it can be exposed; undefined otherwise. */
+function exposeGarbageCollector(): (() => void) | undefined {
+  try {
+    setFlagsFromString('--expose-gc');
+    const collect = runInNewContext('gc') as unknown;
+    return typeof collect === 'function' ? (collect as () => void) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export class MemoryAccounting {
@@ -35,11 +64,16 @@ export class MemoryAccounting {
   private sample: MemorySample;
   private sampledAt = Number.NEGATIVE_INFINITY;
   private inputAtSample = 0;
+  /** net_input_bytes when the last garbage collection was seen. */
+  private inputAtCollection = 0;
   /** Bytes of keys dropped since the last full garbage collection. */
   private pendingFreed = 0;
   private readonly readInput: () => number;
   private readonly readHeapStats: HeapReader;
   private observer: PerformanceObserver | undefined;
+  private collector: (() => void) | undefined | null = null;
+  private nextCollectionAt = 0;
+  private nextUrgentCollectionAt = 0;
 
   /** `readInput` returns the total bytes received from clients (net_input_bytes). */
   constructor(readInput: () => number, readHeapStats: HeapReader = readHeap) {
@@ -57,6 +91,7 @@ export class MemoryAccounting {
       for (const entry of list.getEntries()) {
         const kind = (entry as unknown as { detail?: { kind?: number } }).detail?.kind;
         if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) this.fullCollectionSeen();
+        else this.collectionSeen();
       }
     });
     this.observer.observe({ entryTypes: ['gc'] });
@@ -65,6 +100,12 @@ export class MemoryAccounting {
   /** A full collection ran: what was dropped is gone from the heap; read it again. */
   fullCollectionSeen(): void {
     this.pendingFreed = 0;
+    this.collectionSeen();
+  }
+
+  /** Any collection empties the young generation: count young bytes from here. */
+  collectionSeen(): void {
+    this.inputAtCollection = this.readInput();
     this.sampledAt = Number.NEGATIVE_INFINITY;
   }
 
@@ -84,8 +125,11 @@ export class MemoryAccounting {
     const now = performance.now();
     if (now - this.sampledAt >= REFRESH_MS) this.refresh(now);
     const sample = this.sample;
-    const written = this.readInput() - this.inputAtSample;
-    const measured = sample.heapUsed + sample.external + written;
+    const input = this.readInput();
+    const written = input - this.inputAtSample;
+    // Young objects that outlive the next scavenge came from requests: cap them by input bytes.
+    const young = Math.min(sample.young + written, input - this.inputAtCollection);
+    const measured = sample.heapUsed - sample.young + young + sample.external;
     // Never below start-up: an over-estimate of what was dropped must not hide real growth.
     const used = Math.max(measured - this.pendingFreed, Math.min(measured, this.startup));
     if (used > this.peak) this.peak = used;
@@ -97,6 +141,24 @@ export class MemoryAccounting {
     const now = performance.now();
     if (now - this.sampledAt >= REFRESH_MS) this.refresh(now);
     return this.sample;
+  }
+
+  /**
+   * Runs a full garbage collection so the next reading holds no garbage; rate-limited so forced
+   * collections take a bounded share of the time. Returns whether it ran. Used before evicting
+   * (routine) and before refusing a write (urgent): garbage must not cost data or an OOM.
+   */
+  collectGarbage(urgent = false, always = false): boolean {
+    const now = performance.now();
+    if (!always && now < (urgent ? this.nextUrgentCollectionAt : this.nextCollectionAt)) return false;
+    if (this.collector === null) this.collector = exposeGarbageCollector();
+    if (this.collector === undefined) return false;
+    this.collector();
+    const took = performance.now() - now;
+    this.nextCollectionAt = now + Math.max(MIN_COLLECTION_INTERVAL_MS, took / MAX_COLLECTION_SHARE);
+    this.nextUrgentCollectionAt = now + Math.max(MIN_URGENT_INTERVAL_MS, took / MAX_URGENT_SHARE);
+    this.fullCollectionSeen();
+    return true;
   }
 
   /** Keys worth `bytes` were dropped: count them as gone before V8 collects them. */

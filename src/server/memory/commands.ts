@@ -154,7 +154,14 @@ export function memoryCommands(accounting: MemoryAccounting): CommandDefinition[
     { name: 'memory|stats', handler: (client) => memoryStats(client, accounting) },
     { name: 'memory|doctor', handler: (client) => memoryDoctor(client, accounting) },
     { name: 'memory|malloc-stats', handler: mallocStats },
-    { name: 'memory|purge', handler: (client) => client.out.ok() },
+    // Our allocator's "dirty pages" are V8's garbage: PURGE runs a full collection.
+    {
+      name: 'memory|purge',
+      handler: (client) => {
+        accounting.collectGarbage(true, true);
+        client.out.ok();
+      },
+    },
     { name: 'memory|help', handler: (client) => replyHelp(client, MEMORY_HELP) },
   ];
 }

@@ -78,9 +78,13 @@ export class Evictor {
     const server = this.server;
     const limit = server.maxMemoryBytes;
     if (limit === 0) return true;
-    const used = this.accounting.used();
+    let used = this.accounting.used();
     if (used <= limit) return true;
-    if (this.policy === 'noeviction') return false;
+    if (this.accounting.collectGarbage()) {
+      used = this.accounting.used();
+      if (used <= limit) return true;
+    }
+    if (this.policy === 'noeviction') return this.lastResort(limit);
     const toFree = used - limit;
     let freed = 0;
     const now = server.cachedNow;
@@ -97,7 +101,12 @@ export class Evictor {
       if (notifier !== undefined) notifier('e', 'evicted', key, database.index);
     }
     this.accounting.noteFreed(freed);
-    return freed >= toFree;
+    return freed >= toFree || this.lastResort(limit);
+  }
+
+  /** Before answering OOM: collect garbage (if allowed now) and look again. */
+  private lastResort(limit: number): boolean {
+    return this.accounting.collectGarbage(true) && this.accounting.used() <= limit;
   }
 
   /** Called for each evicted key (replication and AOF propagate a DEL). */
