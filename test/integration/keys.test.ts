@@ -361,4 +361,66 @@ conformanceSuite('keys', (it) => {
     assert.equal(await c.call('SORT', 'z'), "-ERR One or more scores can't be converted into double\r\n");
     assert.equal(await c.call('SORT_RO', 'z', 'ALPHA', 'LIMIT', '1', '1'), '*1\r\n$1\r\nb\r\n');
   });
+
+  it('MEMORY USAGE, HELP, STATS fields, DOCTOR, MALLOC-STATS, PURGE', async ({ connection: c }) => {
+    assert.equal(await c.call('MEMORY', 'USAGE', 'missing'), '$-1\r\n');
+    assert.equal(await c.call('SET', 'k', 'value'), '+OK\r\n');
+    assert.match(await c.call('MEMORY', 'USAGE', 'k'), /^:\d+\r\n$/);
+    assert.match(await c.call('MEMORY', 'USAGE', 'k', 'SAMPLES', '0'), /^:\d+\r\n$/);
+    assert.equal(await c.call('MEMORY', 'USAGE', 'k', 'SAMPLES'), '-ERR syntax error\r\n');
+    assert.equal(await c.call('MEMORY', 'USAGE', 'k', 'SAMPLES', '-1'), '-ERR syntax error\r\n');
+    assert.equal(
+      await c.call('MEMORY', 'USAGE', 'k', 'SAMPLES', 'x'),
+      '-ERR value is not an integer or out of range\r\n',
+    );
+    assert.equal(await c.call('MEMORY', 'USAGE', 'k', 'foo'), '-ERR syntax error\r\n');
+    assert.equal(
+      await c.call('MEMORY', 'USAGE'),
+      "-ERR wrong number of arguments for 'memory|usage' command\r\n",
+    );
+    assert.equal(await c.call('MEMORY', 'PURGE'), '+OK\r\n');
+    const help = await c.call('MEMORY', 'HELP');
+    assert.ok(help.startsWith('*14\r\n+MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n'));
+    const stats = (await c.value('MEMORY', 'STATS')) as unknown[];
+    const names = stats.filter((_, i) => i % 2 === 0).map(String);
+    assert.deepEqual(names, [
+      'peak.allocated',
+      'total.allocated',
+      'startup.allocated',
+      'replication.backlog',
+      'clients.slaves',
+      'clients.normal',
+      'cluster.links',
+      'aof.buffer',
+      'lua.caches',
+      'functions.caches',
+      'db.0',
+      'overhead.total',
+      'keys.count',
+      'keys.bytes-per-key',
+      'dataset.bytes',
+      'dataset.percentage',
+      'peak.percentage',
+      'allocator.allocated',
+      'allocator.active',
+      'allocator.resident',
+      'allocator-fragmentation.ratio',
+      'allocator-fragmentation.bytes',
+      'allocator-rss.ratio',
+      'allocator-rss.bytes',
+      'rss-overhead.ratio',
+      'rss-overhead.bytes',
+      'fragmentation',
+      'fragmentation.bytes',
+    ]);
+    assert.deepEqual((stats[21] as unknown[]).filter((_, i) => i % 2 === 0).map(String), [
+      'overhead.hashtable.main',
+      'overhead.hashtable.expires',
+      'overhead.hashtable.slot-to-keys',
+    ]);
+    assert.equal(stats[25], 1);
+    assert.match(await c.call('MEMORY', 'DOCTOR'), /^\$\d+\r\nHi Sam, /);
+    assert.match(await c.call('MEMORY', 'MALLOC-STATS'), /^\$\d+\r\n/);
+    assert.equal(await c.call('MEMORY', 'FOO'), "-ERR unknown subcommand 'FOO'. Try MEMORY HELP.\r\n");
+  });
 });
