@@ -423,4 +423,23 @@ conformanceSuite('keys', (it) => {
     assert.match(await c.call('MEMORY', 'MALLOC-STATS'), /^\$\d+\r\n/);
     assert.equal(await c.call('MEMORY', 'FOO'), "-ERR unknown subcommand 'FOO'. Try MEMORY HELP.\r\n");
   });
+
+  it('SORT a set and BY/GET hash fields', async ({ connection: c }) => {
+    assert.equal(await c.call('SADD', 's', '3', '1', '2'), ':3\r\n');
+    assert.equal(await c.call('SORT', 's'), '*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n');
+    assert.equal(await c.call('SORT', 's', 'BY', 'nosort', 'STORE', 'dst'), ':3\r\n');
+    assert.equal(await c.call('LRANGE', 'dst', '0', '-1'), '*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n');
+    assert.equal(await c.call('HSET', 'h_1', 'w', '30', 'name', 'one'), ':2\r\n');
+    assert.equal(await c.call('HSET', 'h_2', 'w', '10', 'name', 'two'), ':2\r\n');
+    assert.equal(await c.call('HSET', 'h_3', 'w', '20'), ':1\r\n');
+    assert.equal(
+      await c.call('SORT', 's', 'BY', 'h_*->w', 'GET', '#', 'GET', 'h_*->name'),
+      '*6\r\n$1\r\n2\r\n$3\r\ntwo\r\n$1\r\n3\r\n$-1\r\n$1\r\n1\r\n$3\r\none\r\n',
+    );
+    assert.equal(await c.call('SORT', 's', 'BY', 'h_*->', 'GET', 'h_*->'), '*3\r\n$-1\r\n$-1\r\n$-1\r\n');
+    assert.equal(
+      await c.call('SORT', 'h_1'),
+      '-WRONGTYPE Operation against a key holding the wrong kind of value\r\n',
+    );
+  });
 });
