@@ -3,7 +3,7 @@
 import { isKeyword, parseInt64 } from '../arguments.ts';
 import type { Client } from '../client.ts';
 import type { CommandDefinition } from '../command-registry.ts';
-import { NOT_INTEGER, SYNTAX, WRONG_TYPE } from '../errors.ts';
+import { SYNTAX, WRONG_TYPE } from '../errors.ts';
 import { SetValue } from '../types/set.ts';
 import { parseScanCursor, parseScanOptions, replyEmptyScan, replyScan } from './collection-scan.ts';
 import { keyChanged, lookupWrite, notify, readCollection, writeCollection } from './keyspace-access.ts';
@@ -158,11 +158,8 @@ function spop(client: Client, argv: string[]): void {
 function spopWithCount(client: Client, argv: string[]): void {
   const key = argv[1] as string;
   const parsed = parseInt64(argv[2] as string);
-  if (parsed === undefined) {
-    client.replyError(NOT_INTEGER);
-    return;
-  }
-  if (parsed < 0) {
+  // Redis answers the same for a non-integer and a negative count.
+  if (parsed === undefined || parsed < 0) {
     client.replyError('ERR value is out of range, must be positive');
     return;
   }
