@@ -49,13 +49,21 @@ conformanceSuite('dump-restore', (it) => {
     assert.match(await c.call('PTTL', 'ttl'), /^:(49\d\d|5000)\r\n$/);
   });
 
-  it('RESTORE accepts Codis 3.2 payloads of strings, lists and sorted sets', async ({ connection: c }) => {
+  it('RESTORE accepts Codis 3.2 payloads of every type', async ({ connection: c }) => {
     assert.equal(await c.call('RESTORE', 's', '0', hex(CODIS_VECTORS.string)), '+OK\r\n');
     assert.equal(await c.call('GET', 's'), '$5\r\nhello\r\n');
     assert.equal(await c.call('RESTORE', 'i', '0', hex(CODIS_VECTORS.int)), '+OK\r\n');
     assert.equal(await c.call('GET', 'i'), '$5\r\n12345\r\n');
     assert.equal(await c.call('RESTORE', 'l', '0', hex(CODIS_VECTORS.list)), '+OK\r\n');
     assert.equal(await c.call('LRANGE', 'l', '0', '-1'), '*2\r\n$1\r\na\r\n$1\r\nb\r\n');
+    assert.equal(await c.call('RESTORE', 'is', '0', hex(CODIS_VECTORS.intset)), '+OK\r\n');
+    assert.equal(await c.call('SMEMBERS', 'is'), '*2\r\n$1\r\n1\r\n$1\r\n2\r\n');
+    assert.equal(await c.call('RESTORE', 'hs', '0', hex(CODIS_VECTORS.set)), '+OK\r\n');
+    assert.equal(await c.call('SMEMBERS', 'hs'), '*1\r\n$1\r\nx\r\n');
+    assert.equal(await c.call('RESTORE', 'h', '0', hex(CODIS_VECTORS.hash)), '+OK\r\n');
+    assert.equal(await c.call('HGETALL', 'h'), '*2\r\n$1\r\nf\r\n$1\r\nv\r\n');
+    // Duplicate set members in a hashtable-encoded set are refused.
+    assert.equal(await c.call('RESTORE', 'dup', '0', payload('020201780178')), '-ERR Bad data format\r\n');
     assert.equal(await c.call('RESTORE', 'z', '0', hex(CODIS_VECTORS.zset)), '+OK\r\n');
     assert.equal(await c.call('ZRANGE', 'z', '0', '-1', 'WITHSCORES'), '*2\r\n$1\r\nm\r\n$3\r\n1.5\r\n');
     // Sorted sets as RDB_TYPE_ZSET with text scores, and RDB_TYPE_ZSET_2 with binary doubles.
@@ -205,6 +213,53 @@ const INTEROP_CASES: InteropCase[] = [
     name: 'sorted set with long members',
     fill: [['ZADD', 'key', '1', 'm'.repeat(100), '2', 'n'.repeat(70000)]],
     read: ['ZRANGE', 'key', '0', '-1', 'WITHSCORES'],
+  },
+  {
+    name: 'intset',
+    fill: [['SADD', 'key', '1', '-5', '70000', '-9223372036854775808', '12']],
+    read: ['SMEMBERS', 'key'],
+    unordered: true,
+  },
+  {
+    name: 'small set',
+    fill: [['SADD', 'key', 'a', binary(3), '7']],
+    read: ['SMEMBERS', 'key'],
+    unordered: true,
+  },
+  {
+    name: 'big set',
+    fill: [['SADD', 'key', ...Array.from({ length: 1000 }, (_, i) => (i % 2 ? binary(i) : String(i)))]],
+    read: ['SMEMBERS', 'key'],
+    unordered: true,
+  },
+  {
+    name: 'big intset',
+    fill: [['SADD', 'key', ...Array.from({ length: 400 }, (_, i) => String(i * 1000003 - 200000000))]],
+    read: ['SMEMBERS', 'key'],
+    unordered: true,
+  },
+  {
+    name: 'small hash',
+    fill: [['HSET', 'key', 'f', 'v', 'n', '1234', 'big', '-9000000000', binary(4), binary(5)]],
+    read: ['HGETALL', 'key'],
+  },
+  {
+    name: 'big hash',
+    fill: [
+      [
+        'HSET',
+        'key',
+        ...Array.from({ length: 500 }, (_, i) => [`field:${i}`, i % 2 ? binary(i) : String(i)]).flat(),
+      ],
+    ],
+    read: ['HGETALL', 'key'],
+    unordered: true,
+  },
+  {
+    name: 'hash with a long value',
+    fill: [['HSET', 'key', 'f', 'v'.repeat(100), 'g', 'w']],
+    read: ['HGETALL', 'key'],
+    unordered: true,
   },
 ];
 
