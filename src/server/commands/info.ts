@@ -4,6 +4,7 @@ import { arch, release, totalmem, type } from 'node:os';
 import { adminState } from '../admin-state.ts';
 import type { Client } from '../client.ts';
 import type { CommandDefinition } from '../command-registry.ts';
+import type { MemoryFeature } from '../memory/index.ts';
 import type { CodisServer } from '../server.ts';
 import { CODIS_VERSION, REDIS_COMPATIBLE_VERSION } from '../version.ts';
 
@@ -94,7 +95,7 @@ const SECTIONS: Record<string, Section> = {
     ];
   },
   memory(server) {
-    const memory = process.memoryUsage();
+    const memory = memoryReading(server);
     const state = adminState(server);
     if (memory.heapUsed > state.peakMemory) state.peakMemory = memory.heapUsed;
     const maxmemory = server.config.getNumber('maxmemory');
@@ -272,3 +273,16 @@ function info(client: Client, argv: string[]): void {
 }
 
 export const infoCommands: CommandDefinition[] = [{ name: 'info', handler: info }];
+
+/**
+ * used_memory as the memory module accounts it (V8 heap without uncollected request garbage), or
+ * the raw heap figure when the module is not installed.
+ */
+function memoryReading(server: CodisServer): { heapUsed: number; rss: number } {
+  const feature = server.features.get('memory') as MemoryFeature | undefined;
+  if (feature === undefined) {
+    const usage = process.memoryUsage();
+    return { heapUsed: usage.heapUsed, rss: usage.rss };
+  }
+  return { heapUsed: feature.accounting.used(), rss: feature.accounting.rss() };
+}

@@ -3,7 +3,7 @@
 import type { Client } from '../client.ts';
 import { WRONG_TYPE } from '../errors.ts';
 import type { Entry } from '../keyspace/entry.ts';
-import { LFU_INIT_VALUE } from '../keyspace/entry.ts';
+import { accessClockOf, LFU_INIT_VALUE } from '../keyspace/entry.ts';
 import type { CollectionType, CollectionValue, StoredValue } from '../keyspace/value.ts';
 
 /** Policy-dependent access bookkeeping, set from maxmemory-policy. */
@@ -13,7 +13,7 @@ function touch(entry: Entry, now: number): void {
   if (accessTracking.lfu) {
     entry.frequency = lfuIncrement(lfuDecrement(entry, now), accessTracking.lfuLogFactor);
   }
-  entry.accessedAt = now;
+  entry.accessClock = accessClockOf(now);
 }
 
 /** Redis's LFULogIncr: the counter grows ever more slowly (a logarithmic, probabilistic counter). */
