@@ -26,26 +26,3 @@ export function formatG(value: number, precision: number): string {
   if (fixed.includes('.')) fixed = fixed.replace(/0+$/, '').replace(/\.$/, '');
   return fixed;
 }
-
-/**
- * A double as Redis prints a "human" long double (INCRBYFLOAT, HINCRBYFLOAT): fixed notation, no
- * exponent, trailing zeros trimmed. Redis computes in long double; the shortest round-trip form of
- * the double is what its 17-digit long double output rounds to in practice.
- */
-export function formatHumanDouble(value: number): string {
-  if (Number.isInteger(value) && Math.abs(value) < 1e21) return value.toFixed(0);
-  const shortest = String(value);
-  if (!shortest.includes('e')) return shortest;
-  const [mantissa = '', exponentText = '0'] = shortest.split('e');
-  const exponent = Number(exponentText);
-  const negative = mantissa.startsWith('-');
-  const digits = mantissa.replace('-', '').replace('.', '');
-  const pointAt =
-    (mantissa.replace('-', '').indexOf('.') < 0 ? digits.length : mantissa.replace('-', '').indexOf('.')) +
-    exponent;
-  let text: string;
-  if (pointAt <= 0) text = `0.${'0'.repeat(-pointAt)}${digits}`;
-  else if (pointAt >= digits.length) text = digits + '0'.repeat(pointAt - digits.length);
-  else text = `${digits.slice(0, pointAt)}.${digits.slice(pointAt)}`;
-  return negative ? `-${text}` : text;
-}

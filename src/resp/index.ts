@@ -1,4 +1,4 @@
-export { formatDouble, formatG, formatHumanDouble } from './double.ts';
+export { formatDouble, formatG } from './double.ts';
 export { splitInlineArguments } from './inline.ts';
 export {
   type ParsedReply,

@@ -49,6 +49,14 @@ conformanceSuite('strings', (it) => {
     assert.equal(await c.call('SET', 'e', '5.0e3'), '+OK\r\n');
     assert.equal(await c.call('INCRBYFLOAT', 'e', '200'), '$4\r\n5200\r\n');
     assert.equal(await c.call('INCRBYFLOAT', 'f', 'x'), '-ERR value is not a valid float\r\n');
+    // Redis adds in long double and prints %.17Lf: these digits are its own.
+    assert.equal(await c.call('SET', 'g', '0.1'), '+OK\r\n');
+    assert.equal(await c.call('INCRBYFLOAT', 'g', '0.2'), '$3\r\n0.3\r\n');
+    assert.equal(await c.call('INCRBYFLOAT', 'h', '1000.1'), '$22\r\n1000.09999999999999998\r\n');
+    assert.equal(await c.call('INCRBYFLOAT', 'h', 'inf'), '-ERR increment would produce NaN or Infinity\r\n');
+    assert.equal(await c.call('HINCRBYFLOAT', 'hash', 'f', '0.1'), '$3\r\n0.1\r\n');
+    assert.equal(await c.call('HINCRBYFLOAT', 'hash', 'f', '0.2'), '$3\r\n0.3\r\n');
+    assert.equal(await c.call('HINCRBYFLOAT', 'hash', 'f', 'inf'), '-ERR value is NaN or Infinity\r\n');
   });
 
   it('MSET, MGET, MSETNX, APPEND, STRLEN, GETRANGE, SETRANGE', async ({ connection: c }) => {

@@ -1,9 +1,9 @@
 // Hash commands with Redis 7.0's replies and errors: HSET and friends, counters, HRANDFIELD, HSCAN.
-import { formatHumanDouble } from '../../resp/index.ts';
-import { isKeyword, parseFloatArgument, parseInt64 } from '../arguments.ts';
+import { isKeyword, parseInt64 } from '../arguments.ts';
 import type { Client } from '../client.ts';
 import type { CommandDefinition } from '../command-registry.ts';
 import { NOT_FLOAT, NOT_INTEGER, OVERFLOW, SYNTAX, wrongArity } from '../errors.ts';
+import { addLongDouble, formatLongDoubleHuman, type LongDouble, parseLongDouble } from '../long-double.ts';
 import { HashValue } from '../types/hash.ts';
 import { parseScanCursor, parseScanOptions, replyEmptyScan, replyScan } from './collection-scan.ts';
 import { keyChanged, notify, readCollection, writeCollection } from './keyspace-access.ts';
@@ -201,33 +201,32 @@ function hincrby(client: Client, argv: string[]): void {
 function hincrbyfloat(client: Client, argv: string[]): void {
   const key = argv[1] as string;
   const field = argv[2] as string;
-  const increment = parseFloatArgument(argv[3] as string);
+  const increment = parseLongDouble(argv[3] as string);
   if (increment === undefined) {
     client.replyError(NOT_FLOAT);
     return;
   }
-  if (!Number.isFinite(increment)) {
+  if (increment.infinite) {
     client.replyError('ERR value is NaN or Infinity');
     return;
   }
   const hash = hashForWrite(client, key);
   if (hash === undefined) return;
   const existing = hash.get(field);
-  let current = 0;
+  let current: LongDouble | undefined = parseLongDouble('0');
   if (existing !== undefined) {
-    const parsed = parseFloatArgument(existing);
-    if (parsed === undefined) {
+    current = parseLongDouble(existing);
+    if (current === undefined) {
       client.replyError('ERR hash value is not a float');
       return;
     }
-    current = parsed;
   }
-  const result = current + increment;
-  if (!Number.isFinite(result)) {
+  const result = addLongDouble(current as LongDouble, increment);
+  if (result.infinite) {
     client.replyError('ERR increment would produce NaN or Infinity');
     return;
   }
-  const text = formatHumanDouble(result);
+  const text = formatLongDoubleHuman(result);
   hash.set(field, text);
   keyChanged(client, key);
   notify(client, 'h', 'hincrbyfloat', key);

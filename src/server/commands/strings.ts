@@ -1,11 +1,11 @@
 // String commands: GET, SET and its variants, counters, ranges. Values are latin1 strings, or
 // numbers for the integer encoding.
-import { formatHumanDouble } from '../../resp/index.ts';
-import { INT64_LIMIT, parseFloatArgument, parseInt64, parseLongLong } from '../arguments.ts';
+import { INT64_LIMIT, parseInt64, parseLongLong } from '../arguments.ts';
 import type { Client } from '../client.ts';
 import type { CommandDefinition } from '../command-registry.ts';
 import { INVALID_EXPIRE, NOT_FLOAT, NOT_INTEGER, OVERFLOW, SYNTAX, WRONG_TYPE } from '../errors.ts';
 import { encodeString, stringOf } from '../keyspace/value.ts';
+import { addLongDouble, formatLongDoubleHuman, type LongDouble, parseLongDouble } from '../long-double.ts';
 import { keyChanged, lookupRead, lookupWrite, notify, readString } from './keyspace-access.ts';
 
 const INT64_MAX = 9223372036854775807n;
@@ -375,32 +375,27 @@ function decrby(client: Client, argv: string[]): void {
 
 function incrbyfloat(client: Client, argv: string[]): void {
   const key = argv[1] as string;
-  const increment = parseFloatArgument(argv[2] as string);
-  if (increment === undefined) {
-    client.replyError(NOT_FLOAT);
-    return;
-  }
   const entry = lookupWrite(client, key);
-  let current = 0;
+  let current: LongDouble | undefined = parseLongDouble('0');
   if (entry !== undefined) {
     const value = entry.value;
     if (typeof value === 'object') {
       client.replyError(WRONG_TYPE);
       return;
     }
-    const parsed = typeof value === 'number' ? value : parseFloatArgument(value);
-    if (parsed === undefined || (typeof value === 'string' && /^\s|\s$/.test(value))) {
-      client.replyError(NOT_FLOAT);
-      return;
-    }
-    current = parsed;
+    current = parseLongDouble(stringOf(value));
   }
-  const result = current + increment;
-  if (!Number.isFinite(result)) {
+  const increment = parseLongDouble(argv[2] as string);
+  if (current === undefined || increment === undefined) {
+    client.replyError(NOT_FLOAT);
+    return;
+  }
+  const result = addLongDouble(current, increment);
+  if (result.infinite) {
     client.replyError('ERR increment would produce NaN or Infinity');
     return;
   }
-  const text = formatHumanDouble(result);
+  const text = formatLongDoubleHuman(result);
   if (entry === undefined) client.database.add(key, encodeString(text), client.server.cachedNow);
   else entry.value = encodeString(text);
   keyChanged(client, key);
