@@ -51,8 +51,18 @@ export class AdminState {
   private lastOpsTime = 0;
   private lastOpsCommands = 0;
 
+  /** slowlog-log-slower-than and latency-monitor-threshold, read once per change, not per command. */
+  private slowlogThreshold: number;
+  private latencyThreshold: number;
+
   constructor(server: CodisServer) {
     this.server = server;
+    this.slowlogThreshold = server.config.getNumber('slowlog-log-slower-than');
+    this.latencyThreshold = server.config.getNumber('latency-monitor-threshold');
+    server.config.onChange((name, value) => {
+      if (name === 'slowlog-log-slower-than') this.slowlogThreshold = Number(value);
+      else if (name === 'latency-monitor-threshold') this.latencyThreshold = Number(value);
+    });
   }
 
   /** ops/sec averaged over the last samples (INFO instantaneous_ops_per_sec). */
@@ -79,22 +89,18 @@ export class AdminState {
 
   afterCommand(client: Client, command: ServerCommand, argv: string[], microseconds: number): void {
     const flags = command.spec.flags;
-    const root = command.parent ?? command;
-    if (
-      this.monitors.size > 0 &&
-      !flags.has('admin') &&
-      !root.spec.flags.has('admin') &&
-      !flags.has('skip_monitor')
-    )
-      this.feedMonitors(client, argv);
-    const config = this.server.config;
-    const threshold = config.getNumber('slowlog-log-slower-than');
+    if (this.monitors.size > 0) {
+      const root = command.parent ?? command;
+      if (!flags.has('admin') && !root.spec.flags.has('admin') && !flags.has('skip_monitor'))
+        this.feedMonitors(client, argv);
+    }
+    const threshold = this.slowlogThreshold;
     if (threshold >= 0 && microseconds >= threshold && !flags.has('skip_slowlog'))
       this.logSlow(client, argv, microseconds);
-    const latencyThreshold = config.getNumber('latency-monitor-threshold');
-    const ms = Math.floor(microseconds / 1000);
-    if (latencyThreshold > 0 && ms >= latencyThreshold)
-      this.addLatencySample(flags.has('fast') ? 'fast-command' : 'command', ms);
+    const latencyThreshold = this.latencyThreshold;
+    if (latencyThreshold > 0 && microseconds >= latencyThreshold * 1000) {
+      this.addLatencySample(flags.has('fast') ? 'fast-command' : 'command', Math.floor(microseconds / 1000));
+    }
   }
 
   private logSlow(client: Client, argv: string[], microseconds: number): void {

@@ -92,8 +92,16 @@ export class CommandRegistry {
     };
   }
 
+  /** Names as clients spelled them (`SET`, `Get`), so a name is lowercased once, not per request. */
+  private readonly spellings = new Map<string, ServerCommand>();
+
   lookup(name: string): ServerCommand | undefined {
-    return this.commands.get(name) ?? this.commands.get(name.toLowerCase());
+    const exact = this.commands.get(name) ?? this.spellings.get(name);
+    if (exact !== undefined) return exact;
+    const command = this.commands.get(name.toLowerCase());
+    // Bounded: every spelling of every name could otherwise be sent by a hostile client.
+    if (command !== undefined && this.spellings.size < 4096) this.spellings.set(name, command);
+    return command;
   }
 
   /** Every command and subcommand with an implementation. */
