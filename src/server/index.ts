@@ -23,6 +23,7 @@ import { stringCommands } from './commands/strings.ts';
 import type { ServerConfig } from './config/index.ts';
 import { ActiveExpiry } from './keyspace/active-expiry.ts';
 import { installMemory } from './memory/index.ts';
+import { installMigration } from './migration/index.ts';
 import { CodisServer } from './server.ts';
 import { bindEncodingLimits } from './types/encoding-limits.ts';
 
@@ -48,6 +49,7 @@ export function createCodisServer(config: ServerConfig): CodisServer {
   server.registry.register(bitmapCommands);
   server.registry.register(hyperLogLogCommands);
   server.registry.register(lcsCommands);
+  installMigration(server);
   server.features.set('active-expiry', new ActiveExpiry(server));
   installMemory(server);
   server.registry.register(commandIntrospectionCommands);

@@ -33,6 +33,9 @@ export const CONFIG_PARAMETERS: readonly ConfigParameter[] = [
   parameter('port', 'integer', '6379', true, { min: 0, max: 65535 }),
   parameter('bind', 'list', '127.0.0.1', true),
   parameter('requirepass', 'string', '', true),
+  // codis: the password this server sends to migration targets (SLOTSMGRT*); empty = its own
+  // requirepass, Codis 3.2's only behaviour, which forced every group to share one password.
+  parameter('migration-target-auth', 'string', '', true),
   parameter('masterauth', 'string', '', true),
   parameter('masteruser', 'string', '', true),
   parameter('databases', 'integer', '16', false, { min: 1, max: INT_MAX }),

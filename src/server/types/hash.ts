@@ -67,6 +67,11 @@ export class HashValue implements CollectionValue {
     if (this.compact && text.length > encodingLimits.hashMaxListpackValue) this.compact = false;
   }
 
+  /** Forces the hashtable encoding (hashes restored chunk by chunk by a migration keep it). */
+  convertToHashtable(): void {
+    this.compact = false;
+  }
+
   /** Removes a field; returns whether it existed. */
   delete(field: string): boolean {
     const slot = this.slots.get(field);

@@ -92,6 +92,11 @@ export class SetValue implements CollectionValue {
     return true;
   }
 
+  /** Forces the hashtable encoding (sets restored chunk by chunk by a migration keep it). */
+  convertToHashtable(): void {
+    if (this.slots === undefined) this.convert();
+  }
+
   private convert(): void {
     const slots = new Map<string, number>();
     const list = this.list;

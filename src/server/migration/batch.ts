@@ -1,0 +1,311 @@
+// The message stream of an async migration batch (spec §9.3–§9.4): per key a `delete`, then either
+// the whole value (`string` / `object` with a DUMP payload) or chunks of at most maxbulks items
+// (`list` / `hash` / `dict` / `zset`) carrying a provisional TTL, closed by `expire`. Messages are
+// generated one at a time, on demand, so a big collection is walked across many event-loop turns.
+import { tagCrcOf } from '../../slots/index.ts';
+import type { Database } from '../keyspace/database.ts';
+import { type CollectionValue, type StoredValue, stringOf } from '../keyspace/value.ts';
+import { createDumpPayload } from '../rdb/index.ts';
+import type { HashValue } from '../types/hash.ts';
+import type { ListValue } from '../types/list.ts';
+import type { SetValue } from '../types/set.ts';
+import type { ZSetNode, ZSetValue } from '../types/zset.ts';
+import type { CommandArgument } from './target-connection.ts';
+
+export const STAGE_PREPARE = 0;
+export const STAGE_PAYLOAD = 1;
+export const STAGE_CHUNKED = 2;
+export const STAGE_FILLTTL = 3;
+export const STAGE_DONE = 4;
+
+const RESTORE = 'SLOTSRESTORE-ASYNC';
+
+/** Redis's type code of a value (string 0, list 1, set 2, zset 3, hash 4). */
+export function typeCode(value: StoredValue): number {
+  if (typeof value !== 'object') return 0;
+  switch (value.type) {
+    case 'list':
+      return 1;
+    case 'set':
+      return 2;
+    case 'zset':
+      return 3;
+    default:
+      return 4;
+  }
+}
+
+/** The items a chunked transfer would send (0 = sent whole), as Codis 3.2 counts them. */
+export function bulksOf(value: StoredValue): number {
+  if (typeof value !== 'object') return 0;
+  const big = value.encoding() === 'hashtable' || value.encoding() === 'skiplist';
+  switch (value.type) {
+    case 'list':
+      return value.size;
+    case 'hash':
+      return big ? 2 * value.size : 0;
+    case 'set':
+      return big ? value.size : 0;
+    case 'zset':
+      return big ? 2 * value.size : 0;
+    default:
+      return 0;
+  }
+}
+
+export class KeyIterator {
+  readonly key: string;
+  stage = STAGE_PREPARE;
+  value: StoredValue | undefined;
+  /** Absolute expiry in ms, -1 = none. */
+  expireAt = -1;
+  /** Position in a hash's fields or a set's members. */
+  cursor = 0;
+  lindex = 0;
+  zindex = 0;
+  chunkedMsgs = 0;
+  zNode: ZSetNode | null = null;
+
+  constructor(key: string) {
+    this.key = key;
+  }
+}
+
+/** What a message expects back: the exact ACK message text, or undefined for "0" or "1". */
+export interface Message {
+  readonly args: CommandArgument[];
+  readonly expect: string | undefined;
+}
+
+export interface BatchOptions {
+  timeout: number;
+  maxbulks: number;
+  maxbytes: number;
+}
+
+export interface ConnectionContext {
+  /** AUTH/SELECT were already sent on the connection. */
+  used: boolean;
+  readonly password: string;
+  /** Bytes queued on the connection (0 for DUMP). */
+  pendingBytes(): number;
+}
+
+export class Batch {
+  readonly database: Database;
+  readonly options: BatchOptions;
+  readonly iterators: KeyIterator[] = [];
+  readonly keys = new Set<string>();
+  readonly tagCrcs = new Set<number>();
+  /** Keys whose messages are all generated (the success count). */
+  readonly removedKeys: string[] = [];
+  estimateMsgs = 0;
+  chunkedVals = 0;
+  /** Slot of the SLOT variants (reply [count, slot size]), -1 for the ONE variants. */
+  slot = -1;
+  private index = 0;
+  private readonly queue: Message[] = [];
+
+  constructor(database: Database, options: BatchOptions) {
+    this.database = database;
+    this.options = options;
+  }
+
+  /** Messages a key's value would need (0 = missing or expired). */
+  estimate(key: string, now: number): number {
+    const entry = this.database.findRaw(key);
+    if (entry === undefined || (entry.expireAt !== 0 && entry.expireAt <= now)) return 0;
+    const bulks = bulksOf(entry.value);
+    return bulks > this.options.maxbulks ? Math.ceil(bulks / this.options.maxbulks) : 1;
+  }
+
+  /** Adds a key (ignored when already in); with `tagGroup`, its whole tag group follows it. */
+  add(key: string, tagGroup: boolean, now: number): void {
+    if (this.keys.has(key)) return;
+    this.keys.add(key);
+    this.iterators.push(new KeyIterator(key));
+    this.estimateMsgs += this.estimate(key, now);
+    const crc = tagCrcOf(key);
+    if (crc === undefined || this.tagCrcs.has(crc)) return;
+    this.tagCrcs.add(crc);
+    if (!tagGroup) return;
+    for (const member of tagGroupOf(this.database, crc)) this.add(member, false, now);
+  }
+
+  get exhausted(): boolean {
+    return this.queue.length === 0 && this.index >= this.iterators.length;
+  }
+
+  /** The iterator whose key is being sent, if any. */
+  get current(): KeyIterator | undefined {
+    return this.iterators[this.index];
+  }
+
+  get remainingIterators(): number {
+    return this.iterators.length - this.index;
+  }
+
+  /** The next message, or undefined when the batch has nothing more to send. */
+  next(context: ConnectionContext, now: number): Message | undefined {
+    for (;;) {
+      const queued = this.queue.shift();
+      if (queued !== undefined) return queued;
+      const iterator = this.iterators[this.index];
+      if (iterator === undefined) return undefined;
+      const message = this.step(iterator, context, now);
+      if (iterator.stage === STAGE_DONE) this.index++;
+      if (message !== undefined) return message;
+    }
+  }
+
+  private ttlOf(iterator: KeyIterator, now: number): string {
+    return iterator.expireAt < 0 ? '0' : String(Math.max(1, iterator.expireAt - now));
+  }
+
+  private step(iterator: KeyIterator, context: ConnectionContext, now: number): Message | undefined {
+    const key = iterator.key;
+    switch (iterator.stage) {
+      case STAGE_PREPARE: {
+        const entry = this.database.lookup(key, now);
+        if (entry === undefined) {
+          iterator.stage = STAGE_DONE;
+          return undefined;
+        }
+        iterator.value = entry.value;
+        iterator.expireAt = entry.expireAt === 0 ? -1 : entry.expireAt;
+        if (!context.used) {
+          if (context.password !== '')
+            this.queue.push({ args: ['SLOTSRESTORE-ASYNC-AUTH', context.password], expect: 'OK' });
+          this.queue.push({ args: ['SLOTSRESTORE-ASYNC-SELECT', String(this.database.index)], expect: 'OK' });
+          context.used = true;
+        }
+        this.queue.push({ args: [RESTORE, 'delete', key], expect: undefined });
+        const bulks = bulksOf(entry.value);
+        if (bulks > this.options.maxbulks) {
+          iterator.stage = STAGE_CHUNKED;
+          iterator.chunkedMsgs = Math.ceil(bulks / this.options.maxbulks);
+        } else iterator.stage = STAGE_PAYLOAD;
+        return this.queue.shift();
+      }
+      case STAGE_PAYLOAD: {
+        const value = iterator.value as StoredValue;
+        iterator.stage = STAGE_DONE;
+        this.removedKeys.push(key);
+        if (typeof value !== 'object')
+          return { args: [RESTORE, 'string', key, this.ttlOf(iterator, now), stringOf(value)], expect: '1' };
+        return {
+          args: [RESTORE, 'object', key, this.ttlOf(iterator, now), createDumpPayload(value)],
+          expect: '1',
+        };
+      }
+      case STAGE_CHUNKED:
+        return this.chunk(iterator, context);
+      case STAGE_FILLTTL:
+        iterator.stage = STAGE_DONE;
+        this.removedKeys.push(key);
+        this.chunkedVals++;
+        return { args: [RESTORE, 'expire', key, this.ttlOf(iterator, now)], expect: '1' };
+      default:
+        iterator.stage = STAGE_DONE;
+        return undefined;
+    }
+  }
+
+  /** One chunk of a big collection: items while under maxbulks and the byte budget. */
+  private chunk(iterator: KeyIterator, context: ConnectionContext): Message {
+    const value = iterator.value as CollectionValue;
+    const maxbulks = this.options.maxbulks;
+    const budget = Math.max(0, this.options.maxbytes - context.pendingBytes());
+    const provisional = String(3 * this.options.timeout);
+    const args: CommandArgument[] = [RESTORE, '', iterator.key, provisional, String(value.size)];
+    let items = 0;
+    let bytes = 0;
+    let done = false;
+    let sent = 0;
+    switch (value.type) {
+      case 'list': {
+        const list = value as unknown as ListValue;
+        args[1] = 'list';
+        while (items < maxbulks && (items === 0 || bytes < budget)) {
+          if (iterator.lindex >= list.size) {
+            done = true;
+            break;
+          }
+          const item = list.at(iterator.lindex++);
+          args.push(item);
+          items++;
+          bytes += item.length;
+        }
+        sent = iterator.lindex;
+        break;
+      }
+      case 'hash': {
+        const hash = value as unknown as HashValue;
+        args[1] = 'hash';
+        while (items < maxbulks && (items === 0 || bytes < budget)) {
+          if (iterator.cursor >= hash.size) {
+            done = true;
+            break;
+          }
+          const field = hash.fieldAt(iterator.cursor);
+          const fieldValue = hash.valueAt(iterator.cursor++);
+          args.push(field, fieldValue);
+          items += 2;
+          bytes += field.length + fieldValue.length;
+        }
+        sent = iterator.cursor;
+        break;
+      }
+      case 'set': {
+        const set = value as unknown as SetValue;
+        args[1] = 'dict';
+        while (items < maxbulks && (items === 0 || bytes < budget)) {
+          if (iterator.cursor >= set.size) {
+            done = true;
+            break;
+          }
+          const member = set.memberAt(iterator.cursor++);
+          args.push(member);
+          items++;
+          bytes += member.length;
+        }
+        sent = iterator.cursor;
+        break;
+      }
+      default: {
+        // Sorted sets go from the highest score down; scores as 8 raw little-endian bytes.
+        const zset = value as unknown as ZSetValue;
+        args[1] = 'zset';
+        if (iterator.zindex === 0 && iterator.zNode === null) iterator.zNode = zset.last();
+        while (items < maxbulks && (items === 0 || bytes < budget)) {
+          const node = iterator.zNode;
+          if (node === null || iterator.zindex >= zset.size) {
+            done = true;
+            break;
+          }
+          const score = Buffer.allocUnsafe(8);
+          score.writeDoubleLE(node.score);
+          args.push(node.member, score);
+          iterator.zNode = node.backward;
+          iterator.zindex++;
+          items += 2;
+          bytes += node.member.length + 8;
+        }
+        sent = iterator.zindex;
+        break;
+      }
+    }
+    if (done) iterator.stage = STAGE_FILLTTL;
+    return { args, expect: String(sent) };
+  }
+}
+
+/** Keys of a database whose tag has this CRC, in byte order (they all live in one slot). */
+export function tagGroupOf(database: Database, crc: number): string[] {
+  const map = database.slots[crc & 1023];
+  const members: string[] = [];
+  if (map === undefined) return members;
+  for (const key of map.keys()) if (tagCrcOf(key) === crc) members.push(key);
+  members.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return members;
+}
