@@ -142,7 +142,7 @@ export class RequestParser {
   /** Reads `*N\r\n`; sets argumentsLeft (0 for an empty or negative count, which Redis skips). */
   private parseMultibulkHeader(): ParseResult {
     const buffer = this.buffer;
-    const cr = buffer.indexOf(CR, this.position);
+    const cr = findCarriageReturn(buffer, this.position);
     if (cr < 0 || cr + 1 >= buffer.length) {
       if (buffer.length - this.position > INLINE_MAX_SIZE) return this.fail('too big mbulk count string');
       return PARSE_INCOMPLETE;
@@ -167,7 +167,7 @@ export class RequestParser {
     while (this.argumentsLeft > 0) {
       if (this.bulkLength < 0) {
         if (this.position >= buffer.length) return PARSE_INCOMPLETE;
-        const cr = buffer.indexOf(CR, this.position);
+        const cr = findCarriageReturn(buffer, this.position);
         if (cr < 0 || cr + 1 >= buffer.length) {
           if (buffer.length - this.position > INLINE_MAX_SIZE) return this.fail('too big bulk count string');
           return PARSE_INCOMPLETE;
@@ -203,6 +203,16 @@ export class RequestParser {
     }
     return PARSE_COMMAND;
   }
+}
+
+/**
+ * The index of the first CR at or after `from`, or -1. Header lines are a few bytes long, and a
+ * JS loop beats the native Buffer#indexOf call for them; long scans fall back to it.
+ */
+function findCarriageReturn(buffer: Buffer, from: number): number {
+  const end = Math.min(buffer.length, from + 32);
+  for (let i = from; i < end; i++) if (buffer[i] === CR) return i;
+  return end === buffer.length ? -1 : buffer.indexOf(CR, end);
 }
 
 /**

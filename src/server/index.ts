@@ -13,6 +13,7 @@ import { hyperLogLogCommands } from './commands/hyperloglog.ts';
 import { infoCommands } from './commands/info.ts';
 import { keyCommands } from './commands/keys.ts';
 import { lcsCommands } from './commands/lcs.ts';
+import { replicationCommands } from './commands/replication.ts';
 import { sortCommands } from './commands/sort.ts';
 import { basicKeyCommands } from './commands/keys-basic.ts';
 import { setCommands } from './commands/sets.ts';
@@ -24,6 +25,7 @@ import type { ServerConfig } from './config/index.ts';
 import { ActiveExpiry } from './keyspace/active-expiry.ts';
 import { installMemory } from './memory/index.ts';
 import { installMigration } from './migration/index.ts';
+import { installReplication } from './replication/index.ts';
 import { CodisServer } from './server.ts';
 import { bindEncodingLimits } from './types/encoding-limits.ts';
 
@@ -59,5 +61,7 @@ export function createCodisServer(config: ServerConfig): CodisServer {
   server.registry.register(clientCommands);
   registerClientSetinfo(server);
   adminState(server);
+  server.registry.register(replicationCommands);
+  installReplication(server);
   return server;
 }

@@ -59,6 +59,8 @@ export class CodisServer implements KeyspaceHooks {
   cachedNow = Date.now();
   queryBufferLimit: number;
   expiryHidesOnly = false;
+  /** Set while a replica applies its master's stream: keys the master still has are seen. */
+  expiryDisabled = false;
   /** The error that made the last command fail, for failed_calls accounting. */
   private nextClientId = 1;
   private listener: Server | undefined;

@@ -51,6 +51,12 @@ export function bytesToHuman(bytes: number): string {
 
 type Section = (server: CodisServer) => string[];
 
+/** A counter of the replication feature (0 when it is not installed). */
+function replicationStat(server: CodisServer, name: 'syncFull' | 'syncPartialOk' | 'syncPartialErr'): number {
+  const replication = server.features.get('replication') as Record<typeof name, number> | undefined;
+  return replication?.[name] ?? 0;
+}
+
 const SECTIONS: Record<string, Section> = {
   server(server) {
     const now = Date.now();
@@ -148,9 +154,9 @@ const SECTIONS: Record<string, Section> = {
       'instantaneous_input_kbps:0.00',
       'instantaneous_output_kbps:0.00',
       `rejected_connections:${stats.rejectedConnections}`,
-      'sync_full:0',
-      'sync_partial_ok:0',
-      'sync_partial_err:0',
+      `sync_full:${replicationStat(server, 'syncFull')}`,
+      `sync_partial_ok:${replicationStat(server, 'syncPartialOk')}`,
+      `sync_partial_err:${replicationStat(server, 'syncPartialErr')}`,
       `expired_keys:${stats.expiredKeys}`,
       `evicted_keys:${stats.evictedKeys}`,
       `keyspace_hits:${stats.keyspaceHits}`,
@@ -163,6 +169,8 @@ const SECTIONS: Record<string, Section> = {
     ];
   },
   replication(server) {
+    const replication = server.features.get('replication') as { infoLines(): string[] } | undefined;
+    if (replication !== undefined) return replication.infoLines();
     return [
       `role:${server.role}`,
       'connected_slaves:0',

@@ -10,6 +10,8 @@ export interface KeyspaceHooks {
   keyExpired(database: Database, key: string): void;
   /** Whether expired keys are only hidden, not deleted (replicas wait for their master's DEL). */
   readonly expiryHidesOnly: boolean;
+  /** Whether expired keys are still seen (a replica applying its master's stream). */
+  readonly expiryDisabled?: boolean;
 }
 
 export class Database {
@@ -43,6 +45,7 @@ export class Database {
     const entry = map.get(key);
     if (entry === undefined) return undefined;
     if (entry.expireAt !== 0 && entry.expireAt <= now) {
+      if (this.hooks.expiryDisabled) return entry;
       if (this.hooks.expiryHidesOnly) return undefined;
       this.removeEntry(map, key, entry);
       this.hooks.keyExpired(this, key);

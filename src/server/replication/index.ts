@@ -1,0 +1,86 @@
+// Replication: Redis's protocol (PSYNC, REPLCONF, backlog, full and partial resync) on both sides,
+// so stock redis-server replicates from us and we from it, and redis-sentinel can fail over.
+import { adminState } from '../admin-state.ts';
+import type { Client } from '../client.ts';
+import type { ServerCommand } from '../command-registry.ts';
+import type { CodisServer } from '../server.ts';
+import { Replication } from './master.ts';
+import { MasterLink } from './replica.ts';
+
+export { Backlog } from './backlog.ts';
+export { type AttachedReplica, newReplicationId, Replication } from './master.ts';
+export { encodeCommand } from './propagation.ts';
+export { loadSnapshot, writeSnapshot } from './rdb-snapshot.ts';
+export { MasterLink } from './replica.ts';
+
+const READONLY = "READONLY You can't write against a read only replica.";
+
+/** The replication feature of a server (created by installReplication). */
+export function replicationOf(server: CodisServer): Replication | undefined {
+  return server.features.get('replication') as Replication | undefined;
+}
+
+/** Wires replication into a server: hooks for propagation, the read-only gate, the cron. */
+export function installReplication(server: CodisServer): Replication {
+  const replication = new Replication(server, adminState(server).replicationId);
+  server.features.set('replication', replication);
+  server.keyModifiedListeners.push((database, key) => replication.keyTouched(database, key));
+  server.keyExpiredListeners.push((database, key) => replication.keyRemoved(database, key));
+  const memory = server.features.get('memory') as
+    | { evictor?: { evictionListeners?: Array<(index: number, key: string) => void> } }
+    | undefined;
+  memory?.evictor?.evictionListeners?.push((index, key) => {
+    const database = server.databases[index];
+    if (database !== undefined) replication.keyRemoved(database, key);
+  });
+  server.afterCommandHooks.push((client, command, argv) => replication.afterCommand(client, command, argv));
+  server.gates.push((client, command) => readOnlyGate(replication, client, command));
+  server.clientClosedHooks.push((client) => replication.detach(client));
+  server.addCronTask((now) => replication.cron(now));
+  server.addShutdownTask(() => replication.link?.cancel());
+  server.config.onChange((name, value) => {
+    if (name === 'repl-backlog-size') replication.backlog?.resize(Number(value));
+  });
+  return replication;
+}
+
+function readOnlyGate(replication: Replication, client: Client, command: ServerCommand): boolean {
+  const link = replication.link;
+  if (link === undefined || !command.isWrite || link.isMasterClient(client)) return false;
+  if (replication.server.config.get('replica-read-only') !== 'yes') return false;
+  command.stats.rejectedCalls++;
+  client.replyError(READONLY);
+  return true;
+}
+
+/** REPLICAOF host port: drops our replicas and history link, then syncs from the new master. */
+export function replicateFrom(replication: Replication, host: string, port: number): void {
+  const server = replication.server;
+  if (replication.link !== undefined) replication.link.cancel();
+  else {
+    // Our own history is the cache we try to continue from (PSYNC with our id and offset).
+    replication.ensureBacklog();
+  }
+  replication.disconnectReplicas();
+  server.role = 'slave';
+  server.expiryHidesOnly = true;
+  const link = new MasterLink(replication, host, port);
+  replication.link = link;
+  server.log('notice', `REPLICAOF ${host}:${port} enabled (user request)`);
+  link.start();
+}
+
+/** REPLICAOF NO ONE: become a master with a new history; the old id serves PSYNC from peers. */
+export function promote(replication: Replication): void {
+  const server = replication.server;
+  const link = replication.link;
+  if (link === undefined) return;
+  link.cancel();
+  replication.link = undefined;
+  replication.shiftReplicationId();
+  replication.disconnectReplicas();
+  replication.streamDatabase = -1;
+  server.role = 'master';
+  server.expiryHidesOnly = false;
+  server.log('notice', 'MASTER MODE enabled (user request from client)');
+}

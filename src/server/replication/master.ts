@@ -1,0 +1,410 @@
+// The replication state of a server, master side: replication ids and offset, the backlog, the
+// replicas attached (PSYNC/SYNC, REPLCONF, ACKs), the propagation of writes, WAIT and the pings.
+// A replica keeps the same state: its offset is what it applied of its master's stream, which it
+// proxies verbatim to its own replicas and backlog (so a promoted replica serves PSYNC from peers).
+import { randomBytes } from 'node:crypto';
+import type { Client } from '../client.ts';
+import type { ServerCommand } from '../command-registry.ts';
+import type { Database } from '../keyspace/database.ts';
+import type { CodisServer } from '../server.ts';
+import { Backlog } from './backlog.ts';
+import { commandsToPropagate, encodeCommand } from './propagation.ts';
+import { writeSnapshot } from './rdb-snapshot.ts';
+import type { MasterLink } from './replica.ts';
+
+const NO_REPLICATION_ID = '0000000000000000000000000000000000000000';
+
+export interface AttachedReplica {
+  readonly client: Client;
+  ip: string;
+  listeningPort: number;
+  ackOffset: number;
+  ackTime: number;
+  capabilities: Set<string>;
+  state: 'online';
+}
+
+interface WaitState {
+  offset: number;
+  replicas: number;
+}
+
+export function newReplicationId(): string {
+  return randomBytes(20).toString('hex');
+}
+
+export class Replication {
+  readonly server: CodisServer;
+  replicationId: string;
+  replicationId2 = NO_REPLICATION_ID;
+  /** master_repl_offset: bytes of replication stream produced (master) or applied (replica). */
+  offset = 0;
+  /** second_repl_offset: up to which offset replicationId2 is valid for PSYNC. */
+  secondOffset = -1;
+  backlog: Backlog | undefined;
+  readonly replicas = new Map<Client, AttachedReplica>();
+  /** The connection to our master while a replica. */
+  link: MasterLink | undefined;
+  /** The database the stream last SELECTed (-1: the next command must select). */
+  streamDatabase = -1;
+  syncFull = 0;
+  syncPartialOk = 0;
+  syncPartialErr = 0;
+  private lastDirty = 0;
+  private readonly touched: Array<[Database, string]> = [];
+  private readonly waiting = new Map<Client, WaitState>();
+  private lastPing = Date.now();
+  private getAckPending = false;
+
+  constructor(server: CodisServer, replicationId: string) {
+    this.server = server;
+    this.replicationId = replicationId;
+  }
+
+  get isReplica(): boolean {
+    return this.link !== undefined;
+  }
+
+  /** Creates the backlog when the first replica attaches (Redis keeps none before). */
+  ensureBacklog(): Backlog {
+    if (this.backlog === undefined)
+      this.backlog = new Backlog(this.server.config.getNumber('repl-backlog-size'), this.offset);
+    return this.backlog;
+  }
+
+  /** Appends bytes to the replication stream: backlog, offset and every online replica. */
+  feed(bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    this.offset += bytes.length;
+    this.backlog?.append(bytes);
+    for (const replica of this.replicas.values()) {
+      const client = replica.client;
+      if (client.closed) continue;
+      client.out.rawBytes(bytes);
+      client.scheduleFlush();
+    }
+  }
+
+  /** Propagates commands run in database `index` (with a SELECT when the stream was elsewhere). */
+  propagate(index: number, commands: readonly (readonly string[])[]): void {
+    if (commands.length === 0) return;
+    if (this.streamDatabase !== index) {
+      this.feed(encodeCommand(['SELECT', String(index)]));
+      this.streamDatabase = index;
+    }
+    for (const command of commands) this.feed(encodeCommand(command));
+  }
+
+  // ---- propagation hooks
+
+  keyTouched(database: Database, key: string): void {
+    if (this.backlog !== undefined) this.touched.push([database, key]);
+  }
+
+  afterCommand(client: Client, command: ServerCommand, argv: string[]): void {
+    const dirty = this.server.dirty;
+    if (this.backlog === undefined || this.link !== undefined) {
+      this.lastDirty = dirty;
+      return;
+    }
+    if (dirty !== this.lastDirty && command.isWrite && (command.parent ?? command).spec.name !== 'exec') {
+      this.propagate(client.database.index, commandsToPropagate(client.database, argv, this.touched));
+    }
+    this.lastDirty = dirty;
+    this.touched.length = 0;
+  }
+
+  /** A key expired or was evicted on a master: replicas delete it when we say so. */
+  keyRemoved(database: Database, key: string): void {
+    if (this.backlog === undefined || this.link !== undefined) return;
+    this.propagate(database.index, [['DEL', key]]);
+  }
+
+  // ---- replicas attaching
+
+  /** PSYNC replid offset: +CONTINUE from the backlog when possible, +FULLRESYNC otherwise. */
+  psync(client: Client, replicationId: string, requested: number): void {
+    if (this.replicas.has(client)) return;
+    if (this.link !== undefined && this.link.state !== 'connected') {
+      client.replyError("NOMASTERLINK Can't SYNC while not connected with my master");
+      return;
+    }
+    const backlog = this.backlog;
+    const knownHistory =
+      replicationId === this.replicationId ||
+      (replicationId === this.replicationId2 && requested <= this.secondOffset);
+    if (
+      knownHistory &&
+      backlog !== undefined &&
+      Number.isSafeInteger(requested) &&
+      backlog.covers(requested)
+    ) {
+      this.syncPartialOk++;
+      const replica = this.attach(client);
+      client.out.raw(`+CONTINUE ${this.replicationId}\r\n`);
+      client.out.rawBytes(backlog.readFrom(requested));
+      this.server.log(
+        'notice',
+        `Partial resynchronization request from ${replica.ip}:${replica.listeningPort} accepted. Sending ${this.offset + 1 - requested} bytes of backlog starting from offset ${requested}.`,
+      );
+      return;
+    }
+    if (replicationId !== '?') this.syncPartialErr++;
+    this.fullResync(client, true);
+  }
+
+  /** Old SYNC, or PSYNC that cannot continue: the RDB image, then the stream. */
+  fullResync(client: Client, psync: boolean): void {
+    if (this.link !== undefined && this.link.state !== 'connected') {
+      client.replyError("NOMASTERLINK Can't SYNC while not connected with my master");
+      return;
+    }
+    this.syncFull++;
+    this.ensureBacklog();
+    // The snapshot is taken synchronously here, so it is exactly the dataset at this offset; the
+    // stream that follows must start with a SELECT.
+    if (this.link === undefined) this.streamDatabase = -1;
+    const replica = this.attach(client);
+    const image = writeSnapshot(this.server, {
+      replicationId: this.replicationId,
+      offset: this.offset,
+      streamDatabase: this.link === undefined ? 0 : this.link.streamDatabase.index,
+    });
+    if (psync) client.out.raw(`+FULLRESYNC ${this.replicationId} ${this.offset}\r\n`);
+    client.out.raw(`$${image.length}\r\n`);
+    client.out.rawBytes(image);
+    this.server.log(
+      'notice',
+      `Full resync requested by replica ${replica.ip}:${replica.listeningPort}: sent ${image.length} bytes of RDB at offset ${this.offset}`,
+    );
+  }
+
+  private attach(client: Client): AttachedReplica {
+    const pending = client.features.get('replconf') as Partial<AttachedReplica> | undefined;
+    const ip = pending?.ip ?? client.address.slice(0, client.address.lastIndexOf(':'));
+    const replica: AttachedReplica = {
+      client,
+      ip: ip.startsWith('::ffff:') ? ip.slice(7) : ip,
+      listeningPort: pending?.listeningPort ?? 0,
+      ackOffset: 0,
+      ackTime: Date.now(),
+      capabilities: pending?.capabilities ?? new Set(),
+      state: 'online',
+    };
+    this.replicas.set(client, replica);
+    client.flags = 'S';
+    return replica;
+  }
+
+  detach(client: Client): void {
+    if (this.replicas.delete(client)) {
+      const replica = client.features.get('replconf') as Partial<AttachedReplica> | undefined;
+      this.server.log(
+        'notice',
+        `Connection with replica ${client.address} (port ${replica?.listeningPort ?? 0}) lost.`,
+      );
+    }
+    this.waiting.delete(client);
+  }
+
+  /** REPLCONF options from a replica before PSYNC, and ACK/GETACK after. */
+  replconf(client: Client, argv: string[]): void {
+    const replica = this.replicas.get(client);
+    if ((argv.length - 1) % 2 !== 0) {
+      client.replyError('ERR syntax error');
+      return;
+    }
+    let pending = client.features.get('replconf') as Partial<AttachedReplica> | undefined;
+    if (pending === undefined) {
+      pending = {};
+      client.features.set('replconf', pending);
+    }
+    for (let i = 1; i < argv.length; i += 2) {
+      const option = (argv[i] as string).toLowerCase();
+      const value = argv[i + 1] as string;
+      if (option === 'ack') {
+        // No reply to ACKs: they travel on the replica's link while it receives the stream.
+        const offset = Number(value);
+        if (replica !== undefined && Number.isSafeInteger(offset)) {
+          if (offset > replica.ackOffset) replica.ackOffset = offset;
+          replica.ackTime = Date.now();
+          this.checkWaiting();
+        }
+        return;
+      }
+      if (option === 'getack') {
+        this.link?.sendAck();
+        return;
+      }
+      if (option === 'listening-port') {
+        const port = Number(value);
+        if (!Number.isInteger(port) || port < 0 || port > 65535) {
+          client.replyError('ERR value is out of range');
+          return;
+        }
+        pending.listeningPort = port;
+        if (replica !== undefined) replica.listeningPort = port;
+      } else if (option === 'ip-address') {
+        pending.ip = value;
+        if (replica !== undefined) replica.ip = value;
+      } else if (option === 'capa') {
+        pending.capabilities ??= new Set();
+        pending.capabilities.add(value.toLowerCase());
+      } else if (option === 'rdb-only' || option === 'rdb-filter-only') {
+        // Accepted for compatibility (redis-cli --rdb); the whole stream is sent anyway.
+      } else {
+        client.replyError(`ERR Unrecognized REPLCONF option: ${argv[i]}`);
+        return;
+      }
+    }
+    client.out.ok();
+  }
+
+  // ---- WAIT
+
+  /** How many replicas acknowledged at least `offset`. */
+  acknowledged(offset: number): number {
+    let count = 0;
+    for (const replica of this.replicas.values()) if (replica.ackOffset >= offset) count++;
+    return count;
+  }
+
+  wait(client: Client, replicas: number, timeoutMs: number): void {
+    if (this.link !== undefined) {
+      client.replyError(
+        'ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.',
+      );
+      return;
+    }
+    const target = this.offset;
+    const acked = this.acknowledged(target);
+    if (acked >= replicas || timeoutMs < 0) {
+      client.out.integer(acked);
+      return;
+    }
+    this.waiting.set(client, { offset: target, replicas });
+    const deadline = timeoutMs === 0 ? 0 : Date.now() + timeoutMs;
+    client.block([], ['WAIT'], deadline, (waiter) => {
+      this.waiting.delete(waiter);
+      waiter.out.integer(this.acknowledged(target));
+    });
+    // Ask the replicas for their offset now rather than at their next periodic ACK.
+    if (!this.getAckPending) {
+      this.getAckPending = true;
+      setImmediate(() => {
+        this.getAckPending = false;
+        if (this.replicas.size > 0) this.feed(encodeCommand(['REPLCONF', 'GETACK', '*']));
+      });
+    }
+  }
+
+  private checkWaiting(): void {
+    if (this.waiting.size === 0) return;
+    for (const [client, state] of [...this.waiting]) {
+      if (this.acknowledged(state.offset) < state.replicas) continue;
+      this.waiting.delete(client);
+      if (client.blocked !== undefined) this.server.blocking.unblock(client, false);
+    }
+  }
+
+  // ---- periodic work
+
+  cron(now: number): void {
+    const period = this.server.config.getNumber('repl-ping-replica-period') * 1000;
+    if (this.link === undefined && this.replicas.size > 0 && now - this.lastPing >= period) {
+      this.lastPing = now;
+      // PING goes through the stream (and the backlog), keeping idle links and offsets moving.
+      this.feed(encodeCommand(['PING']));
+    }
+    const timeout = this.server.config.getNumber('repl-timeout') * 1000;
+    for (const replica of this.replicas.values()) {
+      if (replica.capabilities.size > 0 && now - replica.ackTime > timeout) {
+        this.server.log('warning', `Disconnecting timedout replica: ${replica.ip}:${replica.listeningPort}`);
+        replica.client.close();
+      }
+    }
+    this.link?.cron(now);
+  }
+
+  // ---- role changes
+
+  /** A new history begins (promotion): the old id stays valid for PSYNC up to this offset. */
+  shiftReplicationId(): void {
+    this.replicationId2 = this.replicationId;
+    this.secondOffset = this.offset + 1;
+    this.replicationId = newReplicationId();
+    this.server.log(
+      'notice',
+      `Setting secondary replication ID to ${this.replicationId2}, valid up to offset: ${this.secondOffset}. New replication ID is ${this.replicationId}`,
+    );
+  }
+
+  /** Drops every replica: they reconnect and PSYNC (learning a new id or master). */
+  disconnectReplicas(): void {
+    for (const client of [...this.replicas.keys()]) client.close();
+  }
+
+  /** Replaces the history after a full sync from our master. */
+  resetHistory(replicationId: string, offset: number): void {
+    this.replicationId = replicationId;
+    this.replicationId2 = NO_REPLICATION_ID;
+    this.secondOffset = -1;
+    this.offset = offset;
+    this.backlog = new Backlog(this.server.config.getNumber('repl-backlog-size'), offset);
+    this.streamDatabase = -1;
+  }
+
+  // ---- introspection
+
+  infoLines(): string[] {
+    const lines: string[] = [`role:${this.link === undefined ? 'master' : 'slave'}`];
+    const now = Date.now();
+    const config = this.server.config;
+    if (this.link !== undefined) lines.push(...this.link.infoLines(now));
+    lines.push(`connected_slaves:${this.replicas.size}`);
+    let index = 0;
+    for (const replica of this.replicas.values()) {
+      const lag = Math.floor((now - replica.ackTime) / 1000);
+      lines.push(
+        `slave${index++}:ip=${replica.ip},port=${replica.listeningPort},state=${replica.state},offset=${replica.ackOffset},lag=${lag}`,
+      );
+    }
+    const backlog = this.backlog;
+    lines.push(
+      `master_failover_state:no-failover`,
+      `master_replid:${this.replicationId}`,
+      `master_replid2:${this.replicationId2}`,
+      `master_repl_offset:${this.offset}`,
+      `second_repl_offset:${this.secondOffset}`,
+      `repl_backlog_active:${backlog === undefined ? 0 : 1}`,
+      `repl_backlog_size:${config.getNumber('repl-backlog-size')}`,
+      `repl_backlog_first_byte_offset:${backlog === undefined ? 0 : backlog.firstByteOffset}`,
+      `repl_backlog_histlen:${backlog === undefined ? 0 : backlog.historyLength}`,
+    );
+    return lines;
+  }
+
+  /** ROLE's reply. */
+  role(client: Client): void {
+    const out = client.out;
+    if (this.link !== undefined) {
+      out.arrayHeader(5);
+      out.bulk('slave');
+      out.bulk(this.link.host);
+      out.integer(this.link.port);
+      out.bulk(this.link.roleState);
+      out.integer(this.link.state === 'connected' ? this.offset : -1);
+      return;
+    }
+    out.arrayHeader(3);
+    out.bulk('master');
+    out.integer(this.offset);
+    out.arrayHeader(this.replicas.size);
+    for (const replica of this.replicas.values()) {
+      out.arrayHeader(3);
+      out.bulk(replica.ip);
+      out.bulk(String(replica.listeningPort));
+      out.bulk(String(replica.ackOffset));
+    }
+  }
+}
