@@ -16,7 +16,12 @@ async function start(kind: ServerKind, args: string[] = []): Promise<RunningServ
 }
 
 function client(server: RunningServer): Redis {
-  const redis = new Redis({ port: server.port, host: '127.0.0.1', lazyConnect: false, maxRetriesPerRequest: 1 });
+  const redis = new Redis({
+    port: server.port,
+    host: '127.0.0.1',
+    lazyConnect: false,
+    maxRetriesPerRequest: 1,
+  });
   clients.push(redis);
   return redis;
 }
@@ -58,7 +63,10 @@ async function populate(redis: Redis, prefix: string): Promise<void> {
     pipeline.rpush(`${prefix}:list`, 'a', 'b', 'c');
     pipeline.rpush(`${prefix}:biglist`, ...Array.from({ length: 1000 }, (_, i) => `item-${i}`));
     pipeline.hset(`${prefix}:hash`, 'f1', 'v1', 'f2', '2');
-    pipeline.hset(`${prefix}:bighash`, ...Array.from({ length: 600 }, (_, i) => `f${i}`).flatMap((f) => [f, `${f}v`]));
+    pipeline.hset(
+      `${prefix}:bighash`,
+      ...Array.from({ length: 600 }, (_, i) => `f${i}`).flatMap((f) => [f, `${f}v`]),
+    );
     pipeline.sadd(`${prefix}:intset`, 1, 2, 3, -40);
     pipeline.sadd(`${prefix}:set`, 'a', 'b', 'c');
     pipeline.sadd(`${prefix}:bigset`, ...Array.from({ length: 700 }, (_, i) => `m${i}`));
@@ -84,7 +92,7 @@ async function dataset(redis: Redis): Promise<Record<string, unknown>> {
       else if (type === 'list') value = await redis.lrange(key, 0, -1);
       else if (type === 'hash') value = Object.entries(await redis.hgetall(key)).sort();
       else if (type === 'set') value = (await redis.smembers(key)).sort();
-      else if (type === 'zset') value = await redis.zrange(key, 0, -1, 'WITHSCORES');
+      else if (type === 'zset') value = await redis.zrange(key, '0', '-1', 'WITHSCORES');
       const ttl = await redis.pttl(key);
       out[`${db}/${key}`] = { type, value, ttl: ttl > 0 ? 'yes' : String(ttl) };
     }
@@ -98,7 +106,9 @@ async function inSync(master: Redis, replica: Redis): Promise<void> {
   try {
     await waitFor('the replica to match the master', async () => {
       const [a, b] = [await dataset(master), await dataset(replica)];
-      last = JSON.stringify({ missing: Object.keys(a).filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k])) });
+      last = JSON.stringify({
+        missing: Object.keys(a).filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k])),
+      });
       return JSON.stringify(a) === JSON.stringify(b);
     });
   } catch (error) {
@@ -153,13 +163,16 @@ describe('replication', { timeout: 120000 }, () => {
     assert.equal(role[2][0]?.[1], String(replica.port));
     // The expired key reaches the replica as a DEL.
     await m.set('short', 'v', 'PX', 50);
-    await waitFor('short to be replicated', async () => (await r.exists('short')) === 1 || (await m.exists('short')) === 0);
+    await waitFor(
+      'short to be replicated',
+      async () => (await r.exists('short')) === 1 || (await m.exists('short')) === 0,
+    );
     await new Promise((resolve) => setTimeout(resolve, 200));
     await m.get('short');
     await inSync(m, r);
     // Partial resync after the link breaks: the replica continues from the backlog.
     const before = Number(await info(m, 'sync_partial_ok'));
-    await m.client('KILL', 'TYPE', 'replica');
+    await m.call('CLIENT', 'KILL', 'TYPE', 'replica');
     await m.set('while-down', '1');
     await waitFor('a partial resync', async () => Number(await info(m, 'sync_partial_ok')) > before);
     await linkUp(r);
@@ -191,9 +204,11 @@ describe('replication', { timeout: 120000 }, () => {
     assert.deepEqual(role.slice(0, 4), ['slave', '127.0.0.1', master.port, 'connected']);
     await assert.rejects(r.set('x', '1'), /READONLY You can't write against a read only replica\./);
     assert.equal(await r.get('before:str'), 'hello');
-    await waitFor('the replica ACKs', async () => /state=online,offset=[1-9]/.test((await info(m, 'slave0')) ?? ''));
+    await waitFor('the replica ACKs', async () =>
+      /state=online,offset=[1-9]/.test((await info(m, 'slave0')) ?? ''),
+    );
     // The link breaks: our replica continues with PSYNC.
-    await m.client('KILL', 'TYPE', 'replica');
+    await m.call('CLIENT', 'KILL', 'TYPE', 'replica');
     await m.set('while-down', '1');
     await waitFor('a partial resync', async () => Number(await info(m, 'sync_partial_ok')) >= 1);
     await linkUp(r);
@@ -232,7 +247,7 @@ describe('replication', { timeout: 120000 }, () => {
     // The replica stops while the master writes more than its backlog, then reconnects.
     replica.process.kill('SIGSTOP');
     try {
-      await m.client('KILL', 'TYPE', 'replica');
+      await m.call('CLIENT', 'KILL', 'TYPE', 'replica');
       for (let i = 0; i < 20; i++) await m.set(`big${i}`, 'y'.repeat(4000));
     } finally {
       replica.process.kill('SIGCONT');
