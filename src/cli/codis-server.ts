@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // codis-server [config-file] [--option value ...]: redis-server's command line.
 import { ConfigError, createCodisServer, ServerConfig } from '../server/index.ts';
+import { AofError, installPersistence, loadDataFiles, RdbFileError } from '../server/persistence/index.ts';
 
 const args = process.argv.slice(2);
 if (args[0] === '--version' || args[0] === '-v') {
@@ -25,6 +26,16 @@ try {
 }
 
 const server = createCodisServer(config);
+installPersistence(server);
+try {
+  loadDataFiles(server);
+} catch (error) {
+  if (error instanceof RdbFileError || error instanceof AofError) {
+    server.log('warning', `Fatal error loading the data files: ${error.message}`);
+    process.exit(1);
+  }
+  throw error;
+}
 try {
   await server.listen();
 } catch (error) {

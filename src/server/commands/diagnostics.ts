@@ -234,6 +234,12 @@ function shutdown(client: Client, argv: string[]): void {
     return;
   }
   const server = client.server;
+  // Persistence's shutdown task reads this: NOSAVE skips the final save, SAVE forces it.
+  const options = argv.slice(1).map((option) => option.toLowerCase());
+  server.features.set(
+    'shutdown-save',
+    options.includes('nosave') ? 'nosave' : options.includes('save') ? 'save' : 'default',
+  );
   server.log('warning', 'User requested shutdown...');
   // No reply: the connection closes with the server, as Redis's SHUTDOWN does.
   client.out.length = 0;

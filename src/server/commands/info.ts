@@ -124,6 +124,8 @@ const SECTIONS: Record<string, Section> = {
     ];
   },
   persistence(server) {
+    const persistence = server.features.get('persistence') as { infoLines(): string[] } | undefined;
+    if (persistence !== undefined) return persistence.infoLines();
     const lastSave = server.features.get('last-save-time');
     return [
       'loading:0',

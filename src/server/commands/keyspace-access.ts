@@ -47,8 +47,13 @@ export function lookupRead(client: Client, key: string): Entry | undefined {
 
 /** A write lookup (access time, no hit statistics). */
 export function lookupWrite(client: Client, key: string): Entry | undefined {
-  const entry = client.database.lookup(key, client.server.cachedNow);
-  if (entry !== undefined) touch(entry, client.server.cachedNow);
+  const database = client.database;
+  const entry = database.lookup(key, client.server.cachedNow);
+  if (entry !== undefined) {
+    // The caller may change the value in place: a running snapshot keeps its pre-image first.
+    if (database.writeObserver !== undefined) database.beforeWrite(key);
+    touch(entry, client.server.cachedNow);
+  }
   return entry;
 }
 

@@ -14,12 +14,20 @@ export interface KeyspaceHooks {
   readonly expiryDisabled?: boolean;
 }
 
+/**
+ * Told about a key (in its slot map) just BEFORE it changes, while a snapshot runs: the snapshot
+ * keeps the key's pre-image (copy-on-write per key, see persistence/snapshot.ts).
+ */
+export type WriteObserver = (map: Map<string, Entry>, key: string) => void;
+
 export class Database {
   readonly index: number;
   readonly slots: Map<string, Entry>[];
   /** Keys that have a TTL, for the active expiry cycle and the volatile-* eviction policies. */
   readonly volatileKeys = new Set<string>();
   size = 0;
+  /** Set while a snapshot (BGSAVE, AOF rewrite) runs; undefined otherwise so writes pay one check. */
+  writeObserver: WriteObserver | undefined;
   private readonly hooks: KeyspaceHooks;
 
   constructor(index: number, hooks: KeyspaceHooks) {
@@ -32,6 +40,12 @@ export class Database {
   /** The map holding a key's slot. */
   slotMap(key: string): Map<string, Entry> {
     return this.slots[slotOf(key)] as Map<string, Entry>;
+  }
+
+  /** A key is about to change (command write lookups, and every mutator below). */
+  beforeWrite(key: string): void {
+    const observer = this.writeObserver;
+    if (observer !== undefined) observer(this.slotMap(key), key);
   }
 
   /** The entry of a key without any expiry check (used by SLOTSSCAN-like raw views). */
@@ -67,6 +81,7 @@ export class Database {
 
   /** Adds a key that does not exist yet. */
   add(key: string, value: StoredValue, now: number): Entry {
+    if (this.writeObserver !== undefined) this.beforeWrite(key);
     const entry = new Entry(value, now);
     this.slotMap(key).set(key, entry);
     this.size++;
@@ -79,6 +94,7 @@ export class Database {
    */
   set(key: string, value: StoredValue, now: number, keepTtl = false): Entry {
     const map = this.slotMap(key);
+    if (this.writeObserver !== undefined) this.writeObserver(map, key);
     const entry = map.get(key);
     if (entry === undefined) {
       const created = new Entry(value, now);
@@ -102,6 +118,7 @@ export class Database {
   /** Puts an entry object as is (RENAME, MOVE, SWAPDB keep the record). */
   putEntry(key: string, entry: Entry): void {
     const map = this.slotMap(key);
+    if (this.writeObserver !== undefined) this.writeObserver(map, key);
     const previous = map.get(key);
     if (previous === undefined) this.size++;
     else if (previous.expireAt !== 0) this.volatileKeys.delete(key);
@@ -118,18 +135,21 @@ export class Database {
   }
 
   private removeEntry(map: Map<string, Entry>, key: string, entry: Entry): void {
+    if (this.writeObserver !== undefined) this.writeObserver(map, key);
     map.delete(key);
     this.size--;
     if (entry.expireAt !== 0) this.volatileKeys.delete(key);
   }
 
   setExpire(key: string, entry: Entry, expireAt: number): void {
+    if (this.writeObserver !== undefined) this.beforeWrite(key);
     entry.expireAt = expireAt;
     this.volatileKeys.add(key);
   }
 
   removeExpire(key: string, entry: Entry): boolean {
     if (entry.expireAt === 0) return false;
+    if (this.writeObserver !== undefined) this.beforeWrite(key);
     entry.expireAt = 0;
     this.volatileKeys.delete(key);
     return true;
@@ -138,7 +158,8 @@ export class Database {
   /** Removes every key; returns how many there were. */
   flush(): number {
     const removed = this.size;
-    for (const map of this.slots) map.clear();
+    // Fresh maps rather than clear(): a running snapshot keeps reading the old ones.
+    for (let i = 0; i < MAX_SLOTS; i++) this.slots[i] = new Map();
     this.volatileKeys.clear();
     this.size = 0;
     return removed;
