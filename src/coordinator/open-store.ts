@@ -69,10 +69,10 @@ export async function openStore(options: CoordinatorOptions): Promise<Store> {
       const auth = parseAuth(options.auth, `etcd ${options.addr}`);
       return new EtcdStore({ ...timeouts(options), addr: options.addr, auth });
     }
-    case 'zookeeper':
-      throw new CoordinatorConfigError(
-        { coordinator: `zookeeper ${options.addr}` },
-        'zookeeper is not available yet',
-      );
+    case 'zookeeper': {
+      const { ZooKeeperStore } = await import('./zookeeper-store.ts');
+      const auth = parseAuth(options.auth, `zookeeper ${options.addr}`);
+      return ZooKeeperStore.open({ ...timeouts(options), addr: options.addr, auth });
+    }
   }
 }

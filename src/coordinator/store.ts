@@ -123,7 +123,9 @@ export function childPath(dir: string, name: string): string {
   return dir === '/' ? `/${name}` : `${dir}/${name}`;
 }
 
-/** Sequence names of in-order nodes: ZooKeeper's 10-digit zero-padded counter. */
+/** In-order node names: this prefix and ZooKeeper's 10-digit zero-padded counter. */
+export const SEQUENCE_PREFIX = 'seq-';
+
 export function sequenceName(n: number): string {
-  return String(n).padStart(10, '0');
+  return SEQUENCE_PREFIX + String(n).padStart(10, '0');
 }
