@@ -1,17 +1,18 @@
 import type { StoredValue } from './value.ts';
 
 /**
- * The access clock's origin. Access times are kept as whole seconds since it, so they stay small
- * integers (V8 stores those inline; a millisecond timestamp would cost a boxed double per key).
- * Redis's LRU clock has the same one-second resolution.
+ * The access clock: milliseconds since the process started, wrapping every 2^30 ms (12.4 days),
+ * so it always fits a small integer that V8 stores inline (a millisecond timestamp would cost a
+ * boxed double per key). Idle times are read modulo the wrap, as Redis reads its 24-bit LRU clock.
  */
 const CLOCK_ORIGIN = Date.now();
+const CLOCK_WRAP = 2 ** 30;
 
 /** One key's record: its value, its expiry (absolute ms, 0 = none) and its access statistics. */
 export class Entry {
   value: StoredValue;
   expireAt: number;
-  /** Last access, in seconds since CLOCK_ORIGIN (OBJECT IDLETIME, LRU eviction). */
+  /** Last access on the wrapping access clock (OBJECT IDLETIME, LRU eviction). */
   accessClock: number;
   /** LFU logarithmic counter (OBJECT FREQ, LFU eviction). */
   frequency: number;
@@ -23,9 +24,10 @@ export class Entry {
     this.frequency = LFU_INIT_VALUE;
   }
 
-  /** Last access in ms since the epoch, at one-second resolution. */
+  /** Last access in ms since the epoch (idle times beyond the clock's wrap read modulo it). */
   get accessedAt(): number {
-    return CLOCK_ORIGIN + this.accessClock * 1000;
+    const now = Date.now();
+    return now - ((accessClockOf(now) - this.accessClock + CLOCK_WRAP) % CLOCK_WRAP);
   }
 
   set accessedAt(milliseconds: number) {
@@ -34,7 +36,7 @@ export class Entry {
 }
 
 export function accessClockOf(milliseconds: number): number {
-  return Math.floor((milliseconds - CLOCK_ORIGIN) / 1000);
+  return (((Math.floor(milliseconds) - CLOCK_ORIGIN) % CLOCK_WRAP) + CLOCK_WRAP) % CLOCK_WRAP;
 }
 
 /** New keys start with this LFU counter so they are not evicted at once (Redis's LFU_INIT_VAL). */
