@@ -6,6 +6,7 @@ set -euo pipefail
 PACKAGES=(
   redis-server   # the reference server of the conformance suite
   redis-tools    # redis-cli, redis-benchmark
+  redis-sentinel # the Sentinels of the failover tests
   etcd-server    # the etcd coordinator of the coordinator contract suite
   etcd-client    # etcdctl, to look into that etcd by hand
   zookeeper      # the ZooKeeper coordinator of the coordinator contract suite
@@ -36,5 +37,6 @@ apt-get install -y -qq --no-install-recommends "${missing[@]}"
 # Same for etcd on 2379: the tests start their own servers on free ports.
 if command -v systemctl >/dev/null 2>&1; then
   systemctl stop redis-server >/dev/null 2>&1 || true
+  systemctl stop redis-sentinel >/dev/null 2>&1 || true
   systemctl stop etcd >/dev/null 2>&1 || true
 fi
