@@ -159,23 +159,20 @@ export class EtcdStore implements Store {
    * Runs one operation: checks the path, bounds the time (the gRPC deadline covers calls, this also
    * covers waiting for a connection or a lease), and turns failures into coded errors.
    */
-  async #run<T>(operation: string, path: string, body: () => Promise<T>): Promise<T> {
+  async #run<T>(operation: string, path: string, body: (timedOut: AbortSignal) => Promise<T>): Promise<T> {
     if (this.#closed) throw new CoordinatorClosedError(this.#context(operation, path));
     checkPath(path, this.description, operation);
+    const timedOut = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new CoordinatorUnavailableError(
-              this.#context(operation, path, new Error(`no answer in ${this.#timeout} ms`)),
-            ),
-          ),
-        this.#timeout + 250,
-      );
+      timer = setTimeout(() => {
+        timedOut.abort();
+        const cause = new Error(`no answer in ${this.#timeout} ms`);
+        reject(new CoordinatorUnavailableError(this.#context(operation, path, cause)));
+      }, this.#timeout + 250);
     });
     try {
-      return await Promise.race([body(), timeout]);
+      return await Promise.race([body(timedOut.signal), timeout]);
     } catch (error) {
       throw this.#wrap(error, operation, path);
     } finally {
@@ -322,41 +319,47 @@ export class EtcdStore implements Store {
   }
 
   acquireLock(path: string, data: Uint8Array): Promise<StoreLock> {
-    return this.#run('acquire-lock', path, async () => {
+    return this.#run('acquire-lock', path, async (timedOut) => {
       const leaseId = await this.#sessionLease();
       const lease = this.#session as Lease;
       const revision = await this.#createIfAbsent(path, data, leaseId);
       if (revision === undefined) {
         const holder = await this.#client.get(path).exec();
         const kv = holder.kvs[0];
-        if (kv === undefined)
+        if (kv === undefined) {
           throw new LockHeldError(this.#context('acquire-lock', path), 'a holder that just left');
+        }
         throw new LockHeldError(this.#context('acquire-lock', path), describeHolder(kv), kv.value);
       }
+      const removeOurs = () =>
+        this.#client.if(path, 'Create', '==', revision).then(this.#client.delete().key(path)).commit();
       const lock: EtcdLock = new EtcdLock(path, lease, {
         release: async () => {
           this.#locks.delete(lock);
           await lock.stopWatching();
           if (this.#closed) return;
-          await this.#run('release-lock', path, async () => {
-            await this.#client
-              .if(path, 'Create', '==', revision)
-              .then(this.#client.delete().key(path))
-              .commit();
-          });
+          await this.#run('release-lock', path, removeOurs);
         },
       });
-      // `--remove-lock` deletes the key without telling us: watch it.
-      const watcher = await this.#client
-        .watch()
-        .key(path)
-        .startRevision(String(BigInt(revision) + 1n))
-        .create();
-      watcher.on('delete', () =>
-        lock.lose(new LockLostError(this.#context('lock', path), 'the lock node was removed')),
-      );
-      watcher.on('error', () => undefined);
-      lock.watching(watcher);
+      try {
+        // `--remove-lock` deletes the key without telling us: watch it.
+        const watcher = await this.#client
+          .watch()
+          .key(path)
+          .startRevision(String(BigInt(revision) + 1n))
+          .create();
+        watcher.on('delete', () =>
+          lock.lose(new LockLostError(this.#context('lock', path), 'the lock node was removed')),
+        );
+        watcher.on('error', () => undefined);
+        lock.watching(watcher);
+        // The caller was told this took too long: it does not know it holds the lock, so let go.
+        if (timedOut.aborted) throw new Error('acquired after the time limit');
+      } catch (error) {
+        await lock.stopWatching();
+        await removeOurs().catch(() => undefined);
+        throw error;
+      }
       this.#locks.add(lock);
       return lock;
     });

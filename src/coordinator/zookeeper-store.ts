@@ -467,30 +467,33 @@ export class ZooKeeperStore implements Store {
     return this.#run('acquire-lock', path, async (call) => {
       if ((await this.#createNode(call, path, data, CreateMode.EPHEMERAL)) === false) {
         const holder = await this.#holder(call, path);
-        if (holder === undefined)
+        if (holder === undefined) {
           throw new LockHeldError(this.#context('acquire-lock', path), 'a holder that just left');
+        }
         throw new LockHeldError(this.#context('acquire-lock', path), holder.holder, holder.data);
       }
-      const stat = await call<Stat>((c, done) => c.exists(path, done));
-      const czxid = hex(stat.czxid);
+      // The node is ours while its owner is the session that created it.
+      const session = this.#sessionId;
+      const ours = (stat: Stat | undefined | null): boolean =>
+        stat !== undefined && stat !== null && hex(stat.ephemeralOwner) === session;
       const lock: ZooKeeperLock = new ZooKeeperLock(path, {
         release: async () => {
           this.#locks.delete(lock);
           if (this.#closed) return;
           await this.#run('release-lock', path, async (release) => {
-            const now = await release<Stat | undefined>((c, done) => c.exists(path, done));
-            if (now === undefined || now === null || hex(now.czxid) !== czxid) return;
-            await release<void>((c, done) => c.remove(path, -1, (error) => done(error, undefined)));
-          }).catch((error: unknown) => {
-            if (zkCode((error as Error).cause) !== Exception.NO_NODE) throw error;
+            if (!ours(await release<Stat | undefined>((c, done) => c.exists(path, done)))) return;
+            try {
+              await release<void>((c, done) => c.remove(path, -1, (error) => done(error, undefined)));
+            } catch (error) {
+              if (zkCode(error) !== Exception.NO_NODE) throw error;
+            }
           });
         },
         // `--remove-lock` deletes the node without telling us: keep a watch on it.
         check: (onEvent) =>
-          this.#run('lock', path, async (check) => {
-            const now = await check<Stat | undefined>((c, done) => c.exists(path, onEvent, done));
-            return now !== undefined && now !== null && hex(now.czxid) === czxid;
-          }),
+          this.#run('lock', path, async (check) =>
+            ours(await check<Stat | undefined>((c, done) => c.exists(path, onEvent, done))),
+          ),
         lostError: () => new LockLostError(this.#context('lock', path), 'the lock node was removed'),
       });
       this.#locks.add(lock);

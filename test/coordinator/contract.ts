@@ -388,6 +388,49 @@ export function defineStoreContract(kind: string, makeBackend: () => Promise<Bac
       },
     );
 
+    test(
+      name(
+        'a paused holder loses its lock when its session expires, and is told (filesystem: kept, the process lives)',
+      ),
+      async (t) => {
+        const path = `${fresh()}/lock`;
+        const child = await startChild(backend, 'lock', path);
+        try {
+          assert.equal(child.first, 'ready');
+          child.process.kill('SIGSTOP');
+          if (backend.kind === 'filesystem') {
+            // A paused process is alive: the filesystem lock stays with it.
+            await sleep(backend.sessionTimeout);
+            await assert.rejects(client.acquireLock(path, lockData('parent')), LockHeldError);
+            t.diagnostic('filesystem: a paused holder keeps its lock (its process is alive)');
+            return;
+          }
+          let lock: Awaited<ReturnType<Store['acquireLock']>> | undefined;
+          await waitFor(
+            'the session or lease of the paused holder to expire',
+            backend.sessionTimeout * 3 + 5_000,
+            async () => {
+              lock = await client.acquireLock(path, lockData('parent')).catch((e: unknown) => {
+                if (e instanceof LockHeldError) return undefined;
+                throw e;
+              });
+              return lock !== undefined;
+            },
+          );
+          child.process.kill('SIGCONT');
+          await waitFor('the resumed holder to learn it lost the lock', 15_000, () =>
+            child.lines.some((line) => line.startsWith('lost ')),
+          );
+          assert.ok(child.lines.includes('lost ERR_COORDINATOR_LOCK_LOST'), child.lines.join('\n'));
+          assert.equal(JSON.parse((await other.read(path))?.toString() ?? '{}').token, 'parent');
+          await lock?.release();
+        } finally {
+          child.process.kill('SIGCONT');
+          await child.kill();
+        }
+      },
+    );
+
     test(name('--remove-lock removes a lock whoever holds it; the holder learns it lost it'), async () => {
       const path = `${fresh()}/lock`;
       const holder = await backend.open();
