@@ -5,6 +5,9 @@ import { PARSE_COMMAND, PARSE_ERROR, PARSE_INCOMPLETE, ReplyWriter, RequestParse
 import type { Database } from './keyspace/database.ts';
 import type { CodisServer } from './server.ts';
 
+/** Redis's order of CLIENT LIST flag letters. */
+const FLAG_ORDER = 'OSMPxbtRBdcuAUre';
+
 export type ReplyMode = 'on' | 'off' | 'skip';
 
 /** Why a client is not running its next request right now. */
@@ -184,6 +187,21 @@ export class Client {
       onTimeout,
     };
     this.server.blocking.add(this);
+  }
+
+  /**
+   * Turns a CLIENT LIST flag letter on or off (P pub/sub, x MULTI, d dirty CAS...), keeping
+   * Redis's order of letters and `N` when none is set.
+   */
+  setFlag(letter: string, on: boolean): void {
+    const current = this.flags === 'N' ? '' : this.flags;
+    if (current.includes(letter) === on) return;
+    let next = '';
+    for (const each of FLAG_ORDER) {
+      if (each === letter ? on : current.includes(each)) next += each;
+    }
+    for (const each of current) if (!FLAG_ORDER.includes(each) && each !== letter) next += each;
+    this.flags = next === '' ? 'N' : next;
   }
 
   /** Output buffer bytes not yet sent (CLIENT LIST omem). */

@@ -6,17 +6,17 @@ import { clientCommands, registerClientSetinfo } from './commands/client.ts';
 import { commandIntrospectionCommands } from './commands/command-introspection.ts';
 import { configCommands } from './commands/config.ts';
 import { connectionCommands } from './commands/connection.ts';
-import { hashCommands } from './commands/hashes.ts';
 import { diagnosticCommands } from './commands/diagnostics.ts';
 import { dumpRestoreCommands } from './commands/dump-restore.ts';
+import { hashCommands } from './commands/hashes.ts';
 import { hyperLogLogCommands } from './commands/hyperloglog.ts';
 import { infoCommands } from './commands/info.ts';
 import { keyCommands } from './commands/keys.ts';
-import { lcsCommands } from './commands/lcs.ts';
-import { replicationCommands } from './commands/replication.ts';
 import { basicKeyCommands } from './commands/keys-basic.ts';
-import { setCommands } from './commands/sets.ts';
+import { lcsCommands } from './commands/lcs.ts';
 import { listCommands } from './commands/lists.ts';
+import { replicationCommands } from './commands/replication.ts';
+import { setCommands } from './commands/sets.ts';
 import { slotCommands } from './commands/slots.ts';
 import { sortCommands } from './commands/sort.ts';
 import { sortedSetCommands } from './commands/sorted-sets.ts';
@@ -25,8 +25,10 @@ import type { ServerConfig } from './config/index.ts';
 import { ActiveExpiry } from './keyspace/active-expiry.ts';
 import { installMemory } from './memory/index.ts';
 import { installMigration } from './migration/index.ts';
+import { installPubSub } from './pubsub/index.ts';
 import { installReplication } from './replication/index.ts';
 import { CodisServer } from './server.ts';
+import { installTransactions } from './transactions/index.ts';
 import { bindEncodingLimits } from './types/encoding-limits.ts';
 
 export { Client } from './client.ts';
@@ -63,5 +65,8 @@ export function createCodisServer(config: ServerConfig): CodisServer {
   adminState(server);
   server.registry.register(replicationCommands);
   installReplication(server);
+  installPubSub(server);
+  // Last: queueing runs after every other gate (pause, read-only replica...).
+  installTransactions(server);
   return server;
 }

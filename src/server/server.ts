@@ -176,13 +176,13 @@ export class CodisServer implements KeyspaceHooks {
     const name = argv[0] as string;
     let command = this.registry.lookup(name);
     if (command === undefined) {
-      client.replyError(unknownCommand(argv));
+      this.rejectCommand(client, unknownCommand(argv));
       return;
     }
     const arity = command.spec.arity;
     if ((arity > 0 && argv.length !== arity) || argv.length < -arity) {
       command.stats.rejectedCalls++;
-      client.replyError(wrongArity(command.fullName));
+      this.rejectCommand(client, wrongArity(command.fullName));
       return;
     }
     // A bare container (COMMAND) runs its own handler; the others' arity needs a subcommand.
@@ -190,20 +190,20 @@ export class CodisServer implements KeyspaceHooks {
       const sub = command.subcommands.get((argv[1] as string).toLowerCase());
       if (sub === undefined) {
         command.stats.rejectedCalls++;
-        client.replyError(unknownSubcommand(argv[1] as string, command.fullName));
+        this.rejectCommand(client, unknownSubcommand(argv[1] as string, command.fullName));
         return;
       }
       command = sub;
       const subArity = command.spec.arity;
       if ((subArity > 0 && argv.length !== subArity) || argv.length < -subArity) {
         command.stats.rejectedCalls++;
-        client.replyError(wrongArity(command.fullName));
+        this.rejectCommand(client, wrongArity(command.fullName));
         return;
       }
     }
     if (!client.authenticated && !command.noAuth) {
       command.stats.rejectedCalls++;
-      client.replyError(NOAUTH);
+      this.rejectCommand(client, NOAUTH);
       return;
     }
     const gates = this.gates;
@@ -212,11 +212,23 @@ export class CodisServer implements KeyspaceHooks {
     }
     if (command.denyOom && this.maxMemory > 0 && !this.freeMemoryIfNeeded()) {
       command.stats.rejectedCalls++;
-      client.replyError(OOM);
+      this.rejectCommand(client, OOM);
       return;
     }
     this.call(client, command, argv);
   }
+
+  /** A request refused before its handler ran: the error, and MULTI flags its transaction. */
+  rejectCommand(client: Client, message: string): void {
+    client.replyError(message);
+    const hooks = this.commandRejectedHooks;
+    for (let i = 0; i < hooks.length; i++) (hooks[i] as (client: Client) => void)(client);
+  }
+
+  /** Run when a request is refused before its handler (unknown command, arity, NOAUTH, OOM). */
+  readonly commandRejectedHooks: Array<(client: Client) => void> = [];
+  /** Set during EXEC: clients blocked on keys are served once the whole transaction ran. */
+  deferReadyKeys = false;
 
   /** Runs a command's handler with its statistics (also used by EXEC for queued commands). */
   call(client: Client, command: ServerCommand, argv: string[]): void {
@@ -239,7 +251,8 @@ export class CodisServer implements KeyspaceHooks {
     const hooks = this.afterCommandHooks;
     for (let i = 0; i < hooks.length; i++)
       (hooks[i] as (typeof hooks)[number])(client, command, argv, microseconds);
-    if (this.blocking.hasReadyKeys && !client.retryingBlocked) this.blocking.serveReadyKeys();
+    if (this.blocking.hasReadyKeys && !client.retryingBlocked && !this.deferReadyKeys)
+      this.blocking.serveReadyKeys();
   }
 
   /** Max memory in bytes (0 = no limit), kept as a number for the per-request check. */

@@ -13,7 +13,12 @@ function ping(client: Client, argv: string[]): void {
     client.replyError("ERR wrong number of arguments for 'ping' command");
     return;
   }
-  if (argv.length === 2) client.out.bulk(argv[1] as string);
+  // A subscribed RESP2 client can only read push-shaped replies: `*2 pong <message|"">`.
+  if (client.out.protocol === 2 && client.flags.includes('P')) {
+    client.out.arrayHeader(2);
+    client.out.bulk('pong');
+    client.out.bulk(argv.length === 2 ? (argv[1] as string) : '');
+  } else if (argv.length === 2) client.out.bulk(argv[1] as string);
   else client.out.status('PONG');
 }
 

@@ -8,6 +8,12 @@ import type { MemoryFeature } from '../memory/index.ts';
 import type { CodisServer } from '../server.ts';
 import { CODIS_VERSION, REDIS_COMPATIBLE_VERSION } from '../version.ts';
 
+/** The pub/sub registry's maps (INFO stats counts them). */
+interface PubSubCounts {
+  channels: { size: number };
+  patterns: { size: number };
+}
+
 const DEFAULT_SECTIONS = [
   'server',
   'clients',
@@ -163,8 +169,8 @@ const SECTIONS: Record<string, Section> = {
       `evicted_keys:${stats.evictedKeys}`,
       `keyspace_hits:${stats.keyspaceHits}`,
       `keyspace_misses:${stats.keyspaceMisses}`,
-      'pubsub_channels:0',
-      'pubsub_patterns:0',
+      `pubsub_channels:${(server.features.get('pubsub') as PubSubCounts | undefined)?.channels.size ?? 0}`,
+      `pubsub_patterns:${(server.features.get('pubsub') as PubSubCounts | undefined)?.patterns.size ?? 0}`,
       'latest_fork_usec:0',
       'total_forks:0',
       `total_error_replies:${stats.errorReplies}`,

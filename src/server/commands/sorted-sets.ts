@@ -690,6 +690,14 @@ function zpopGeneric(client: Client, argv: string[], max: boolean): void {
   if (!popGeneric(client, argv, 1, 1, max, false, count, nested)) client.out.arrayHeader(0);
 }
 
+/**
+ * Whether the client may not block (inside MULTI/EXEC, flag `x`, or an internal client): a
+ * blocking command then behaves as if its timeout expired at once.
+ */
+function blockingDenied(client: Client): boolean {
+  return client.silent || client.flags.includes('x');
+}
+
 function replyNullArray(client: Client): void {
   client.out.nullArray();
 }
@@ -699,6 +707,10 @@ function bzpopGeneric(client: Client, argv: string[], max: boolean): void {
   const deadline = parseTimeout(client, argv[last] as string);
   if (deadline === undefined) return;
   if (popGeneric(client, argv, 1, last - 1, max, true, -1, false)) return;
+  if (blockingDenied(client)) {
+    client.out.nullArray();
+    return;
+  }
   client.block(argv.slice(1, last), argv, deadline, replyNullArray);
 }
 
@@ -745,7 +757,8 @@ function zmpopGeneric(client: Client, argv: string[], numkeysIndex: number, bloc
     deadline = parsed;
   }
   if (popGeneric(client, argv, numkeysIndex + 1, numkeys, max, true, count, true)) return;
-  if (blocking) client.block(argv.slice(numkeysIndex + 1, whereIndex), argv, deadline, replyNullArray);
+  if (blocking && !blockingDenied(client))
+    client.block(argv.slice(numkeysIndex + 1, whereIndex), argv, deadline, replyNullArray);
   else client.out.nullArray();
 }
 

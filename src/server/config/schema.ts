@@ -1,6 +1,8 @@
 // The configuration parameters codis-server understands: redis.conf directives, `--name value`
 // flags and CONFIG GET/SET all go through this one table. Names and formats follow Redis 7.
 
+import { normalizeKeyspaceEvents } from '../notifications.ts';
+
 export type ConfigKind = 'string' | 'integer' | 'boolean' | 'memory' | 'enum' | 'save' | 'list';
 
 export interface ConfigParameter {
@@ -14,6 +16,8 @@ export interface ConfigParameter {
   values?: readonly string[];
   min?: number;
   max?: number;
+  /** A parameter's own check and canonical form; throws an Error with Redis's message. */
+  normalize?: (raw: string) => string;
 }
 
 const INT_MAX = 2147483647;
@@ -77,7 +81,7 @@ export const CONFIG_PARAMETERS: readonly ConfigParameter[] = [
   parameter('slowlog-log-slower-than', 'integer', '10000', true, { min: -1, max: LONG_MAX }),
   parameter('slowlog-max-len', 'integer', '128', true, { min: 0, max: LONG_MAX }),
   parameter('latency-monitor-threshold', 'integer', '0', true, { min: 0, max: LONG_MAX }),
-  parameter('notify-keyspace-events', 'string', '', true),
+  parameter('notify-keyspace-events', 'string', '', true, { normalize: normalizeKeyspaceEvents }),
   parameter('save', 'save', '3600 1 300 100 60 10000', true),
   parameter('appendonly', 'boolean', 'no', true),
   parameter('appendfilename', 'string', 'appendonly.aof', false),

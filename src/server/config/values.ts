@@ -27,6 +27,13 @@ export class ConfigValueError extends Error {
 
 /** Validates and normalizes a value for a parameter; throws ConfigValueError with Redis's wording. */
 export function normalizeConfigValue(parameter: ConfigParameter, raw: string): string {
+  if (parameter.normalize !== undefined) {
+    try {
+      return parameter.normalize(raw);
+    } catch (error) {
+      throw new ConfigValueError((error as Error).message);
+    }
+  }
   switch (parameter.kind) {
     case 'boolean': {
       const lower = raw.toLowerCase();
