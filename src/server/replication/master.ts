@@ -53,6 +53,8 @@ export class Replication {
   private lastDirty = 0;
   private readonly touched: Array<[Database, string]> = [];
   private readonly waiting = new Map<Client, WaitState>();
+  /** The stream offset after each client's last propagated write (WAIT waits for it). */
+  private readonly writeOffsets = new Map<Client, number>();
   private lastPing = Date.now();
   private getAckPending = false;
 
@@ -109,6 +111,7 @@ export class Replication {
     }
     if (dirty !== this.lastDirty && command.isWrite && (command.parent ?? command).spec.name !== 'exec') {
       this.propagate(client.database.index, commandsToPropagate(client.database, argv, this.touched));
+      if (client.socket !== undefined) this.writeOffsets.set(client, this.offset);
     }
     this.lastDirty = dirty;
     this.touched.length = 0;
@@ -205,6 +208,7 @@ export class Replication {
       );
     }
     this.waiting.delete(client);
+    this.writeOffsets.delete(client);
   }
 
   /** REPLCONF options from a replica before PSYNC, and ACK/GETACK after. */
@@ -276,7 +280,7 @@ export class Replication {
       );
       return;
     }
-    const target = this.offset;
+    const target = this.writeOffsets.get(client) ?? 0;
     const acked = this.acknowledged(target);
     if (acked >= replicas || timeoutMs < 0) {
       client.out.integer(acked);
