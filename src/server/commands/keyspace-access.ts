@@ -38,6 +38,8 @@ export function lookupRead(client: Client, key: string): Entry | undefined {
   const entry = client.database.lookup(key, server.cachedNow);
   if (entry === undefined) {
     server.stats.keyspaceMisses++;
+    const notifier = server.keyspaceNotifier;
+    if (notifier !== undefined) notifier('m', 'keymiss', key, client.database.index);
     return undefined;
   }
   server.stats.keyspaceHits++;
