@@ -5,6 +5,28 @@ import type { RawConnection } from '../helpers/raw-connection.ts';
 
 type Command = [string, ...string[]];
 
+/** redis-server 7.0's events for the `new keys` test: `new` comes before the command's own event. */
+const EXPECTED_NEW: string[] = [
+  'new a',
+  'new l',
+  'new h',
+  'new s',
+  'new z',
+  'new i',
+  'new ap',
+  'new b',
+  'new p',
+  'new r',
+  'rename_from a',
+  'rename_to r',
+  'new c',
+  'copy_to c',
+  'new m',
+  'new su',
+  'new x',
+  'new y',
+];
+
 /** What redis-server 7.0 sends for the commands of the `more commands` test (db 0 only). */
 const EXPECTED_MORE: string[] = [
   'set a',
@@ -295,6 +317,35 @@ conformanceSuite('keyspace notifications', (it) => {
         ]),
       );
       assert.deepEqual(events, EXPECTED_MORE);
+    } finally {
+      await c.call('CONFIG', 'SET', 'notify-keyspace-events', '');
+    }
+  });
+  it('new keys (n)', async ({ connection: c, connect }) => {
+    const sub = await subscriber(connect);
+    try {
+      await c.call('CONFIG', 'SET', 'notify-keyspace-events', 'Eng');
+      const events = keyevents(
+        await eventsOf(c, sub, [
+          ['SET', 'a', '1'],
+          ['SET', 'a', '2'],
+          ['RPUSH', 'l', 'x'],
+          ['RPUSH', 'l', 'y'],
+          ['HSET', 'h', 'f', 'v'],
+          ['SADD', 's', 'm'],
+          ['ZADD', 'z', '1', 'm'],
+          ['INCR', 'i'],
+          ['APPEND', 'ap', 'x'],
+          ['SETBIT', 'b', '1', '1'],
+          ['PFADD', 'p', 'x'],
+          ['RENAME', 'a', 'r'],
+          ['COPY', 'r', 'c'],
+          ['LMOVE', 'l', 'm', 'LEFT', 'LEFT'],
+          ['SUNIONSTORE', 'su', 's'],
+          ['MSET', 'x', '1', 'y', '2'],
+        ]),
+      );
+      assert.deepEqual(events, EXPECTED_NEW);
     } finally {
       await c.call('CONFIG', 'SET', 'notify-keyspace-events', '');
     }

@@ -12,6 +12,10 @@ export interface KeyspaceHooks {
   readonly expiryHidesOnly: boolean;
   /** Whether expired keys are still seen (a replica applying its master's stream). */
   readonly expiryDisabled?: boolean;
+  /** Keyspace notifications, when enabled: a key created sends `new` (class n). */
+  readonly keyspaceNotifier?:
+    | ((type: string, event: string, key: string, databaseIndex: number) => void)
+    | undefined;
 }
 
 /**
@@ -85,6 +89,7 @@ export class Database {
     const entry = new Entry(value, now);
     this.slotMap(key).set(key, entry);
     this.size++;
+    if (this.hooks.keyspaceNotifier !== undefined) this.hooks.keyspaceNotifier('n', 'new', key, this.index);
     return entry;
   }
 
@@ -100,6 +105,7 @@ export class Database {
       const created = new Entry(value, now);
       map.set(key, created);
       this.size++;
+      if (this.hooks.keyspaceNotifier !== undefined) this.hooks.keyspaceNotifier('n', 'new', key, this.index);
       return created;
     }
     entry.value = value;
@@ -120,8 +126,10 @@ export class Database {
     const map = this.slotMap(key);
     if (this.writeObserver !== undefined) this.writeObserver(map, key);
     const previous = map.get(key);
-    if (previous === undefined) this.size++;
-    else if (previous.expireAt !== 0) this.volatileKeys.delete(key);
+    if (previous === undefined) {
+      this.size++;
+      if (this.hooks.keyspaceNotifier !== undefined) this.hooks.keyspaceNotifier('n', 'new', key, this.index);
+    } else if (previous.expireAt !== 0) this.volatileKeys.delete(key);
     map.set(key, entry);
     if (entry.expireAt !== 0) this.volatileKeys.add(key);
   }
