@@ -350,4 +350,40 @@ conformanceSuite('keyspace notifications', (it) => {
       await c.call('CONFIG', 'SET', 'notify-keyspace-events', '');
     }
   });
+  it('expiry by the active cycle, other databases, served blocking pops', async ({
+    connection: c,
+    connect,
+  }) => {
+    const sub = await connect();
+    sub.send('PSUBSCRIBE', '__keyevent@*__:*');
+    await sub.reply();
+    try {
+      await c.call('CONFIG', 'SET', 'notify-keyspace-events', 'EA');
+      assert.equal(await c.call('SELECT', '2'), '+OK\r\n');
+      assert.equal(await c.call('SET', 'k', 'v', 'PX', '10'), '+OK\r\n');
+      const seen: string[] = [];
+      while (seen.length < 3) {
+        const value = (await sub.reply(3000)).value as unknown[];
+        seen.push(`${String(value[2])} ${String(value[3])}`);
+      }
+      assert.deepEqual(seen, ['__keyevent@2__:set k', '__keyevent@2__:expire k', '__keyevent@2__:expired k']);
+      const blocked = await connect();
+      blocked.send('BLPOP', 'q', '5');
+      for (let i = 0; i < 200; i++) {
+        if ((await c.call('INFO', 'clients')).includes('blocked_clients:1\r\n')) break;
+        await sleep(5);
+      }
+      assert.equal(await c.call('SELECT', '0'), '+OK\r\n');
+      assert.equal(await c.call('RPUSH', 'q', 'a'), ':1\r\n');
+      assert.equal((await blocked.reply()).raw, '*2\r\n$1\r\nq\r\n$1\r\na\r\n');
+      const events: string[] = [];
+      while (events.length < 3) {
+        const value = (await sub.reply()).value as unknown[];
+        events.push(`${String(value[2])} ${String(value[3])}`);
+      }
+      assert.deepEqual(events, ['__keyevent@0__:rpush q', '__keyevent@0__:lpop q', '__keyevent@0__:del q']);
+    } finally {
+      await c.call('CONFIG', 'SET', 'notify-keyspace-events', '');
+    }
+  });
 });

@@ -183,4 +183,29 @@ conformanceSuite('transactions', (it) => {
     await other.waitClosed();
     assert.equal(await c.call('EXISTS', 'k'), ':0\r\n');
   });
+  it('WATCH is per database; dirty clients show flag d; SELECT inside MULTI', async ({
+    connection: c,
+    connect,
+  }) => {
+    const other = await connect();
+    const id = (await c.call('CLIENT', 'ID')).slice(1, -2);
+    assert.equal(await c.call('WATCH', 'j'), '+OK\r\n');
+    assert.equal(await other.call('SELECT', '1'), '+OK\r\n');
+    assert.equal(await other.call('SET', 'j', '1'), '+OK\r\n');
+    assert.match(await other.call('CLIENT', 'LIST'), new RegExp(`id=${id} .* flags=N `));
+    assert.equal(await other.call('SELECT', '0'), '+OK\r\n');
+    assert.equal(await other.call('SET', 'j', '1'), '+OK\r\n');
+    assert.match(await other.call('CLIENT', 'LIST'), new RegExp(`id=${id} .* flags=d `));
+    assert.equal(await c.call('MULTI'), '+OK\r\n');
+    assert.match(await other.call('CLIENT', 'LIST'), new RegExp(`id=${id} .* flags=xd `));
+    assert.equal(await c.call('EXEC'), '*-1\r\n');
+    assert.match(await other.call('CLIENT', 'LIST'), new RegExp(`id=${id} .* flags=N `));
+    assert.equal(await c.call('MULTI'), '+OK\r\n');
+    assert.equal(await c.call('SELECT', '1'), QUEUED);
+    assert.equal(await c.call('SET', 'in1', 'v'), QUEUED);
+    assert.equal(await c.call('UNWATCH'), QUEUED);
+    assert.equal(await c.call('EXEC'), '*3\r\n+OK\r\n+OK\r\n+OK\r\n');
+    assert.equal(await c.call('GET', 'in1'), bulk('v'));
+    assert.equal(await other.call('EXISTS', 'in1'), ':0\r\n');
+  });
 });
