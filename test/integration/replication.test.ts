@@ -136,6 +136,8 @@ async function writeLoad(redis: Redis, rounds: number): Promise<void> {
     pipeline.set(`live:tmp${(i + 1) % 4}`, 'x');
     pipeline.rpoplpush('live:list', 'live:list2');
     await pipeline.exec();
+    // A transaction (Redis wraps it in MULTI/EXEC in the stream).
+    await redis.multi().incr('tx:a').lpush('tx:list', `t${i}`).hset('tx:hash', 'n', String(i)).exec();
   }
   await redis.select(0);
 }
@@ -153,6 +155,9 @@ describe('replication', { timeout: 120000 }, () => {
     await populate(m, 'after');
     await writeLoad(m, 50);
     await inSync(m, r);
+    // Transactions arrive as transactions.
+    assert.match(await r.info('commandstats'), /cmdstat_multi:calls=[1-9]/);
+    assert.match(await r.info('commandstats'), /cmdstat_exec:calls=[1-9]/);
     await waitFor('the master to see its replica online', async () =>
       /state=online/.test((await info(m, 'slave0')) ?? ''),
     );

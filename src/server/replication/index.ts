@@ -44,9 +44,21 @@ export function installReplication(server: CodisServer): Replication {
   return replication;
 }
 
+const MASTERDOWN = "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
+
 function readOnlyGate(replication: Replication, client: Client, command: ServerCommand): boolean {
   const link = replication.link;
-  if (link === undefined || !command.isWrite || link.isMasterClient(client)) return false;
+  if (link === undefined || link.isMasterClient(client)) return false;
+  if (
+    link.state !== 'connected' &&
+    !(command.parent ?? command).spec.flags.has('stale') &&
+    replication.server.config.get('replica-serve-stale-data') === 'no'
+  ) {
+    command.stats.rejectedCalls++;
+    client.replyError(MASTERDOWN);
+    return true;
+  }
+  if (!command.isWrite) return false;
   if (replication.server.config.get('replica-read-only') !== 'yes') return false;
   command.stats.rejectedCalls++;
   client.replyError(READONLY);

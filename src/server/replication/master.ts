@@ -51,6 +51,8 @@ export class Replication {
   syncPartialOk = 0;
   syncPartialErr = 0;
   private lastDirty = 0;
+  /** The client whose EXEC is being propagated (MULTI sent, EXEC pending). */
+  private transactionClient: Client | undefined;
   private readonly touched: Array<[Database, string]> = [];
   private readonly waiting = new Map<Client, WaitState>();
   /** The stream offset after each client's last propagated write (WAIT waits for it). */
@@ -109,8 +111,22 @@ export class Replication {
       this.lastDirty = dirty;
       return;
     }
-    if (dirty !== this.lastDirty && command.isWrite && (command.parent ?? command).spec.name !== 'exec') {
-      this.propagate(client.database.index, commandsToPropagate(client.database, argv, this.touched));
+    const isExec = (command.parent ?? command).spec.name === 'exec';
+    if (isExec) {
+      // The writes of a transaction reach replicas as one MULTI ... EXEC, as in Redis.
+      if (this.transactionClient === client) {
+        this.transactionClient = undefined;
+        this.feed(encodeCommand(['EXEC']));
+        if (client.socket !== undefined) this.writeOffsets.set(client, this.offset);
+      }
+    } else if (dirty !== this.lastDirty && command.isWrite) {
+      const commands = commandsToPropagate(client.database, argv, this.touched);
+      // Inside EXEC the client still has its MULTI state: open the transaction in the stream.
+      if (this.transactionClient === undefined && client.features.has('multi')) {
+        this.transactionClient = client;
+        commands.unshift(['MULTI']);
+      }
+      this.propagate(client.database.index, commands);
       if (client.socket !== undefined) this.writeOffsets.set(client, this.offset);
     }
     this.lastDirty = dirty;
