@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { conformanceSuite } from '../helpers/conformance.ts';
 import type { RawConnection } from '../helpers/raw-connection.ts';
@@ -177,5 +179,31 @@ conformanceSuite('pubsub', (it) => {
       await c.call('PUBSUB', 'NUMPAT', 'x'),
       "-ERR wrong number of arguments for 'pubsub|numpat' command\r\n",
     );
+  });
+  it('a subscriber that stops reading is disconnected past the pubsub output limit', async ({
+    connection: c,
+    port,
+  }) => {
+    const socket = connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write('*2\r\n$9\r\nSUBSCRIBE\r\n$4\r\nslow\r\n');
+    await once(socket, 'data');
+    socket.pause();
+    let closed = false;
+    socket.on('close', () => {
+      closed = true;
+    });
+    socket.on('error', () => {});
+    const payload = 'x'.repeat(1024 * 1024);
+    try {
+      for (let i = 0; i < 80 && (await c.call('PUBSUB', 'NUMSUB', 'slow')).endsWith(':1\r\n'); i++)
+        await c.call('PUBLISH', 'slow', payload);
+      await waitNumsub(c, 'slow', 0);
+      socket.resume();
+      for (let i = 0; i < 500 && !closed; i++) await sleep(10);
+      assert.ok(closed);
+    } finally {
+      socket.destroy();
+    }
   });
 });

@@ -18,6 +18,22 @@ const NAMES: Record<SubscriptionKind, { subscribe: string; unsubscribe: string }
   shard: { subscribe: 'ssubscribe', unsubscribe: 'sunsubscribe' },
 };
 
+/**
+ * Redis's default `client-output-buffer-limit pubsub` hard limit: a subscriber that does not read
+ * its messages is disconnected rather than buffered without bound.
+ */
+export const PUBSUB_OUTPUT_HARD_LIMIT = 32 * 1024 * 1024;
+
+/** Sends what was just written to a subscriber, or drops a subscriber that stopped reading. */
+function delivered(client: Client): void {
+  if (client.outputPending > PUBSUB_OUTPUT_HARD_LIMIT) {
+    client.server.log('warning', `closing pub/sub client ${client.id}: output buffer over the pubsub limit`);
+    client.close();
+    return;
+  }
+  client.scheduleFlush();
+}
+
 export class PubSubRegistry {
   readonly channels = new Map<string, Set<Client>>();
   readonly patterns = new Map<string, Set<Client>>();
@@ -131,7 +147,7 @@ export class PubSubRegistry {
         out.bulk('message');
         out.bulk(channel);
         out.bulk(message);
-        client.scheduleFlush();
+        delivered(client);
         receivers++;
       }
     }
@@ -145,7 +161,7 @@ export class PubSubRegistry {
           out.bulk(pattern);
           out.bulk(channel);
           out.bulk(message);
-          client.scheduleFlush();
+          delivered(client);
           receivers++;
         }
       }
@@ -163,7 +179,7 @@ export class PubSubRegistry {
       out.bulk('smessage');
       out.bulk(channel);
       out.bulk(message);
-      client.scheduleFlush();
+      delivered(client);
     }
     return subscribers.size;
   }
