@@ -207,8 +207,16 @@ export class CodisServer implements KeyspaceHooks {
       return;
     }
     const gates = this.gates;
+    const errorsBefore = this.stats.errorReplies;
     for (let i = 0; i < gates.length; i++) {
-      if ((gates[i] as CommandGate)(client, command, argv)) return;
+      if ((gates[i] as CommandGate)(client, command, argv)) {
+        // A gate that refused the request (READONLY, subscribed context...) flags a MULTI too.
+        if (this.stats.errorReplies !== errorsBefore) {
+          const hooks = this.commandRejectedHooks;
+          for (let j = 0; j < hooks.length; j++) (hooks[j] as (client: Client) => void)(client);
+        }
+        return;
+      }
     }
     if (command.denyOom && this.maxMemory > 0 && !this.freeMemoryIfNeeded()) {
       command.stats.rejectedCalls++;
