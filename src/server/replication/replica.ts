@@ -315,11 +315,15 @@ export class MasterLink {
       }
       if (name !== 'ping') {
         // The master decides when keys expire: its commands see keys our clock calls expired.
+        // Nor does maxmemory refuse its writes (replica-ignore-maxmemory, Redis's default).
+        const maxMemory = server.maxMemoryBytes;
         server.expiryDisabled = true;
+        server.maxMemoryBytes = 0;
         try {
           server.execute(client, argv);
         } finally {
           server.expiryDisabled = false;
+          server.maxMemoryBytes = maxMemory;
         }
       }
       client.out.length = 0;
