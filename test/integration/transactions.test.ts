@@ -208,4 +208,34 @@ conformanceSuite('transactions', (it) => {
     assert.equal(await c.call('GET', 'in1'), bulk('v'));
     assert.equal(await other.call('EXISTS', 'in1'), ':0\r\n');
   });
+  it('over maxmemory: nothing is queued, and EXEC of writes is refused', async ({
+    connection: c,
+    connect,
+  }) => {
+    const other = await connect();
+    const oom = "-OOM command not allowed when used memory > 'maxmemory'.\r\n";
+    try {
+      assert.equal(await other.call('CONFIG', 'SET', 'maxmemory', '1'), '+OK\r\n');
+      assert.equal(await c.call('MULTI'), '+OK\r\n');
+      assert.equal(await c.call('GET', 'k'), oom);
+      assert.equal(await c.call('EXEC'), EXECABORT);
+      assert.equal(await other.call('CONFIG', 'SET', 'maxmemory', '0'), '+OK\r\n');
+      assert.equal(await c.call('MULTI'), '+OK\r\n');
+      assert.equal(await c.call('SET', 'k', 'v'), QUEUED);
+      assert.equal(await other.call('CONFIG', 'SET', 'maxmemory', '1'), '+OK\r\n');
+      assert.equal(
+        await c.call('EXEC'),
+        "-EXECABORT Transaction discarded because of: OOM command not allowed when used memory > 'maxmemory'.\r\n",
+      );
+      assert.equal(await c.call('EXEC'), '-ERR EXEC without MULTI\r\n');
+      // Reads only: EXEC runs.
+      assert.equal(await other.call('CONFIG', 'SET', 'maxmemory', '0'), '+OK\r\n');
+      assert.equal(await c.call('MULTI'), '+OK\r\n');
+      assert.equal(await c.call('GET', 'k'), QUEUED);
+      assert.equal(await other.call('CONFIG', 'SET', 'maxmemory', '1'), '+OK\r\n');
+      assert.equal(await c.call('EXEC'), '*1\r\n$-1\r\n');
+    } finally {
+      await other.call('CONFIG', 'SET', 'maxmemory', '0');
+    }
+  });
 });

@@ -1,6 +1,7 @@
 // MULTI, EXEC, DISCARD, WATCH, UNWATCH with Redis 7.0's replies and errors.
 import type { Client } from '../client.ts';
 import type { CommandDefinition } from '../command-registry.ts';
+import { OOM } from '../errors.ts';
 import { EXECABORT, type Transactions } from '../transactions/multi.ts';
 
 function transactionsOf(client: Client): Transactions {
@@ -44,10 +45,20 @@ function exec(client: Client): void {
     client.out.nullArray();
     return;
   }
-  // Unwatch first: the transaction's own writes must not mark anything dirty.
-  transactions.watches.unwatchAll(client);
   const server = client.server;
   const queue = state.queue;
+  // A transaction holding commands that may grow memory is refused as a whole when over maxmemory.
+  if (
+    server.maxMemory > 0 &&
+    queue.some((queued) => queued.command.denyOom) &&
+    !server.freeMemoryIfNeeded()
+  ) {
+    transactions.discard(client);
+    client.replyError(`EXECABORT Transaction discarded because of: ${OOM}`);
+    return;
+  }
+  // Unwatch first: the transaction's own writes must not mark anything dirty.
+  transactions.watches.unwatchAll(client);
   client.out.arrayHeader(queue.length);
   // Clients blocked on keys the transaction fills are served after EXEC, not between its commands.
   const deferred = server.deferReadyKeys;

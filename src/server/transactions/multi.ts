@@ -69,8 +69,9 @@ export class Transactions {
       client.replyError('ERR Command not allowed inside a transaction');
       return true;
     }
+    // Queueing takes memory too: over maxmemory, Redis refuses any command inside MULTI.
     const server = this.server;
-    if (command.denyOom && server.maxMemory > 0 && !server.freeMemoryIfNeeded()) {
+    if (server.maxMemory > 0 && !server.freeMemoryIfNeeded()) {
       state.aborted = true;
       command.stats.rejectedCalls++;
       client.replyError(OOM);
