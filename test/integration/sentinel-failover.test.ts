@@ -254,10 +254,14 @@ test('three redis-sentinels fail over a group of codis-servers under writes', {
   for (const n of acknowledged) pipeline.exists(`w:${n}`);
   const results = (await pipeline.exec()) ?? [];
   for (const [, exists] of results) if (exists !== 1) lost++;
+  // The other replica continued from the promoted one's backlog (PSYNC with the old id).
+  const stats = await promotedClient.info('stats');
+  const partial = Number(/^sync_partial_ok:(\d+)/m.exec(stats)?.[1]);
   console.log(
-    `sentinel failover: writes failed for ${(failedMs / 1000).toFixed(2)} s, ${lost} of ${acknowledged.length} acknowledged writes lost, promoted after ${failoverSeconds.toFixed(2)} s`,
+    `sentinel failover: writes failed for ${(failedMs / 1000).toFixed(2)} s, ${lost} of ${acknowledged.length} acknowledged writes lost, promoted after ${failoverSeconds.toFixed(2)} s, partial resyncs on the new master: ${partial}`,
   );
   assert.ok(lost <= acknowledged.length);
+  assert.ok(partial >= 1, `the other replica resynchronized partially (sync_partial_ok:${partial})`);
   // The whole group agrees on the data.
   const size = await promotedClient.dbsize();
   await waitFor('the replicas to have the same data', async () => {
