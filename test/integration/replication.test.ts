@@ -249,6 +249,12 @@ describe('replication', { timeout: 120000 }, () => {
     assert.ok(Date.now() - started >= 250);
     assert.equal(await m.call('WAIT', '0', '0'), 1);
     await assert.rejects(r.call('WAIT', '1', '10'), /WAIT cannot be used with replica instances/);
+    // min-replicas-to-write: writes need that many replicas acknowledging in time.
+    await m.config('SET', 'min-replicas-to-write', '2');
+    await assert.rejects(m.set('x', '1'), /NOREPLICAS Not enough good replicas to write\./);
+    await m.config('SET', 'min-replicas-to-write', '1');
+    assert.equal(await m.set('x', '1'), 'OK');
+    await m.config('SET', 'min-replicas-to-write', '0');
     // The replica stops while the master writes more than its backlog, then reconnects.
     replica.process.kill('SIGSTOP');
     try {
@@ -262,5 +268,14 @@ describe('replication', { timeout: 120000 }, () => {
     await inSync(m, r);
     await inSync(m, s);
     assert.match(master.output(), /Full resync requested by replica/);
+    // A replica whose master is unreachable, with replica-serve-stale-data no, refuses reads.
+    await r.config('SET', 'replica-serve-stale-data', 'no');
+    await r.replicaof('127.0.0.1', '1');
+    await waitFor('the link to be down', async () => (await info(r, 'master_link_status')) === 'down');
+    await assert.rejects(
+      r.get('x'),
+      /MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'\./,
+    );
+    assert.equal(await info(r, 'role'), 'slave');
   });
 });

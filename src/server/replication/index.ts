@@ -35,6 +35,16 @@ export function installReplication(server: CodisServer): Replication {
   });
   server.afterCommandHooks.push((client, command, argv) => replication.afterCommand(client, command, argv));
   server.gates.push((client, command) => readOnlyGate(replication, client, command));
+  let minReplicas = server.config.getNumber('min-replicas-to-write') > 0;
+  server.config.onChange((name, value) => {
+    if (name === 'min-replicas-to-write') minReplicas = Number(value) > 0;
+  });
+  server.gates.push((client, command) => {
+    if (!minReplicas || !command.isWrite || replication.enoughGoodReplicas()) return false;
+    command.stats.rejectedCalls++;
+    client.replyError('NOREPLICAS Not enough good replicas to write.');
+    return true;
+  });
   server.clientClosedHooks.push((client) => replication.detach(client));
   server.addCronTask((now) => replication.cron(now));
   server.addShutdownTask(() => replication.link?.cancel());

@@ -13,6 +13,7 @@ import { writeSnapshot } from './rdb-snapshot.ts';
 import type { MasterLink } from './replica.ts';
 
 const NO_REPLICATION_ID = '0000000000000000000000000000000000000000';
+const REPLICA_OUTPUT_LIMIT = 256 * 1024 * 1024;
 
 export interface AttachedReplica {
   readonly client: Client;
@@ -282,6 +283,18 @@ export class Replication {
 
   // ---- WAIT
 
+  /** min-replicas-to-write: whether enough replicas acknowledged within min-replicas-max-lag. */
+  enoughGoodReplicas(): boolean {
+    const config = this.server.config;
+    const needed = config.getNumber('min-replicas-to-write');
+    if (needed <= 0 || this.link !== undefined) return true;
+    const maxLag = config.getNumber('min-replicas-max-lag') * 1000;
+    const now = Date.now();
+    let good = 0;
+    for (const replica of this.replicas.values()) if (now - replica.ackTime <= maxLag) good++;
+    return good >= needed;
+  }
+
   /** How many replicas acknowledged at least `offset`. */
   acknowledged(offset: number): number {
     let count = 0;
@@ -338,6 +351,15 @@ export class Replication {
     }
     const timeout = this.server.config.getNumber('repl-timeout') * 1000;
     for (const replica of this.replicas.values()) {
+      // client-output-buffer-limit replica 256mb: a replica that cannot keep up syncs again.
+      if (replica.client.outputPending > REPLICA_OUTPUT_LIMIT) {
+        this.server.log(
+          'warning',
+          `Client ${replica.client.address} (replica) scheduled to be closed ASAP for overcoming of output buffer limits.`,
+        );
+        replica.client.close();
+        continue;
+      }
       if (replica.capabilities.size > 0 && now - replica.ackTime > timeout) {
         this.server.log('warning', `Disconnecting timedout replica: ${replica.ip}:${replica.listeningPort}`);
         replica.client.close();
