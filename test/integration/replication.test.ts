@@ -227,6 +227,25 @@ describe('replication', { timeout: 120000 }, () => {
     assert.equal(await r.set('x', '1'), 'OK');
   });
 
+  test('replicaof in the configuration: a replica from the start; REPLICAOF updates it', async () => {
+    const master = await start('codis-server');
+    const m = client(master);
+    await m.set('k', 'v');
+    const replica = await start('codis-server', ['--replicaof', '127.0.0.1', String(master.port)]);
+    const r = client(replica);
+    await linkUp(r);
+    assert.equal(await r.get('k'), 'v');
+    assert.deepEqual(await r.config('GET', 'replicaof'), ['replicaof', `127.0.0.1 ${master.port}`]);
+    await waitFor('slave0 online', async () =>
+      new RegExp(`^ip=127\\.0\\.0\\.1,port=${replica.port},state=online,offset=\\d+,lag=\\d+$`).test(
+        (await info(m, 'slave0')) ?? '',
+      ),
+    );
+    await r.replicaof('NO', 'ONE');
+    assert.deepEqual(await r.config('GET', 'replicaof'), ['replicaof', '']);
+    await assert.rejects(r.config('SET', 'replicaof', '127.0.0.1 1'), /can't set immutable config/);
+  });
+
   test('a chain and a replica that outran the backlog gets a full resync; WAIT', async () => {
     const master = await start('codis-server', ['--repl-backlog-size', '16384']);
     const replica = await start('codis-server');

@@ -40,6 +40,8 @@ export const CONFIG_PARAMETERS: readonly ConfigParameter[] = [
   // codis: the password this server sends to migration targets (SLOTSMGRT*); empty = its own
   // requirepass, Codis 3.2's only behaviour, which forced every group to share one password.
   parameter('migration-target-auth', 'string', '', true),
+  // `replicaof <host> <port>`: set by REPLICAOF (so CONFIG REWRITE keeps it), read at start.
+  parameter('replicaof', 'list', '', false, { aliases: ['slaveof'] }),
   parameter('masterauth', 'string', '', true),
   parameter('masteruser', 'string', '', true),
   parameter('databases', 'integer', '16', false, { min: 1, max: INT_MAX }),

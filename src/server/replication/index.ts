@@ -51,6 +51,12 @@ export function installReplication(server: CodisServer): Replication {
   server.config.onChange((name, value) => {
     if (name === 'repl-backlog-size') replication.backlog?.resize(Number(value));
   });
+  // `replicaof host port` in the configuration: replicate from the start.
+  const [host, port] = server.config.get('replicaof').split(' ');
+  if (host !== undefined && host !== '' && port !== undefined && /^\d+$/.test(port))
+    setImmediate(() => {
+      if (replication.link === undefined) replicateFrom(replication, host, Number(port));
+    });
   return replication;
 }
 
@@ -86,6 +92,7 @@ export function replicateFrom(replication: Replication, host: string, port: numb
   replication.disconnectReplicas();
   server.role = 'slave';
   server.expiryHidesOnly = true;
+  server.config.set('replicaof', `${host} ${port}`);
   const link = new MasterLink(replication, host, port);
   replication.link = link;
   server.log('notice', `REPLICAOF ${host}:${port} enabled (user request)`);
@@ -102,6 +109,7 @@ export function promote(replication: Replication): void {
   replication.shiftReplicationId();
   replication.disconnectReplicas();
   replication.streamDatabase = -1;
+  server.config.set('replicaof', '');
   server.role = 'master';
   server.expiryHidesOnly = false;
   server.log('notice', 'MASTER MODE enabled (user request from client)');

@@ -144,7 +144,8 @@ export class MasterLink {
 
   private announce(): void {
     const config = this.replication.server.config;
-    const port = config.getNumber('replica-announce-port') || this.replication.server.boundPort;
+    const server = this.replication.server;
+    const port = config.getNumber('replica-announce-port') || server.boundPort || config.getNumber('port');
     this.request(['REPLCONF', 'listening-port', String(port)], () => undefined);
     const ip = config.get('replica-announce-ip');
     if (ip !== '') this.request(['REPLCONF', 'ip-address', ip], () => undefined);
