@@ -246,6 +246,28 @@ describe('replication', { timeout: 120000 }, () => {
     await assert.rejects(r.config('SET', 'replicaof', '127.0.0.1 1'), /can't set immutable config/);
   });
 
+  test('masterauth: replicas authenticate to masters with requirepass, both ways', async () => {
+    const ours = await start('codis-server', ['--requirepass', 'secret']);
+    const theirs = await start('redis-server', ['--requirepass', 'secret', '--masterauth', 'secret']);
+    const o = new Redis({ port: ours.port, host: '127.0.0.1', password: 'secret' });
+    const t = new Redis({ port: theirs.port, host: '127.0.0.1', password: 'secret' });
+    clients.push(o, t);
+    await o.set('from-ours', '1');
+    await t.replicaof('127.0.0.1', String(ours.port));
+    await linkUp(t);
+    assert.equal(await t.get('from-ours'), '1');
+    // Now the other way: ours replicates from redis-server with masterauth.
+    await t.replicaof('NO', 'ONE');
+    await t.set('from-theirs', '2');
+    await o.config('SET', 'masterauth', 'wrong');
+    await o.replicaof('127.0.0.1', String(theirs.port));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(await info(o, 'master_link_status'), 'down');
+    await o.config('SET', 'masterauth', 'secret');
+    await linkUp(o);
+    assert.equal(await o.get('from-theirs'), '2');
+  });
+
   test('a chain and a replica that outran the backlog gets a full resync; WAIT', async () => {
     const master = await start('codis-server', ['--repl-backlog-size', '16384']);
     const replica = await start('codis-server');
