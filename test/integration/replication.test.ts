@@ -268,6 +268,23 @@ describe('replication', { timeout: 120000 }, () => {
     assert.equal(await o.get('from-theirs'), '2');
   });
 
+  test('a large dataset crosses in one full sync, both ways', async () => {
+    const theirs = await start('redis-server');
+    const ours = await start('codis-server');
+    const t = client(theirs);
+    const o = client(ours);
+    await t.call('DEBUG', 'POPULATE', '200000', 'key', '100');
+    await o.replicaof('127.0.0.1', String(theirs.port));
+    await linkUp(o);
+    assert.equal(await o.dbsize(), 200000);
+    assert.equal(await o.get('key:123'), await t.get('key:123'));
+    await o.replicaof('NO', 'ONE');
+    await o.set('extra', '1');
+    await t.replicaof('127.0.0.1', String(ours.port));
+    await linkUp(t);
+    assert.equal(await t.dbsize(), 200001);
+  });
+
   test('a chain and a replica that outran the backlog gets a full resync; WAIT', async () => {
     const master = await start('codis-server', ['--repl-backlog-size', '16384']);
     const replica = await start('codis-server');

@@ -100,6 +100,8 @@ export class MasterLink {
     this.input = Buffer.alloc(0);
     this.handshakeQueue = [];
     this.payloadLength = -1;
+    this.payloadChunks = [];
+    this.payloadReceived = 0;
     this.parser.reset();
     this.heldInput = undefined;
     if (!this.cancelled) {
@@ -187,6 +189,8 @@ export class MasterLink {
   }
 
   private pendingFullSync: { id: string; offset: number } | undefined;
+  private payloadChunks: Buffer[] = [];
+  private payloadReceived = 0;
 
   private linkUp(): void {
     this.state = 'connected';
@@ -200,7 +204,16 @@ export class MasterLink {
 
   private onData(chunk: Buffer): void {
     this.lastIo = Date.now();
-    this.input = this.input.length === 0 ? chunk : Buffer.concat([this.input, chunk]);
+    if (this.state === 'sync' && this.payloadLength >= 0) {
+      // The RDB payload: gathered as chunks and joined once (it can be large).
+      this.payloadChunks.push(chunk);
+      this.payloadReceived += chunk.length;
+      if (this.payloadReceived < this.payloadLength) return;
+      const joined = Buffer.concat(this.payloadChunks, this.payloadReceived);
+      this.payloadChunks = [];
+      this.payloadReceived = 0;
+      this.input = joined;
+    } else this.input = this.input.length === 0 ? chunk : Buffer.concat([this.input, chunk]);
     try {
       this.process();
     } catch (error) {
@@ -250,7 +263,15 @@ export class MasterLink {
       this.payloadLength = Number(header.slice(1));
       this.input = this.input.subarray(end + 2);
     }
-    if (this.input.length < this.payloadLength) return false;
+    if (this.input.length < this.payloadLength) {
+      // Wait for the rest in onData's chunk list, starting with what already came.
+      if (this.input.length > 0) {
+        this.payloadChunks.push(this.input);
+        this.payloadReceived = this.input.length;
+        this.input = Buffer.alloc(0);
+      }
+      return false;
+    }
     const payload = this.input.subarray(0, this.payloadLength);
     this.input = this.input.subarray(this.payloadLength);
     this.payloadLength = -1;
@@ -364,8 +385,8 @@ export class MasterLink {
     if (this.state === 'sync') {
       lines.push(
         `master_sync_total_bytes:${this.payloadLength}`,
-        `master_sync_read_bytes:${this.input.length}`,
-        `master_sync_left_bytes:${Math.max(0, this.payloadLength - this.input.length)}`,
+        `master_sync_read_bytes:${this.payloadReceived}`,
+        `master_sync_left_bytes:${Math.max(0, this.payloadLength - this.payloadReceived)}`,
         `master_sync_perc:0.00`,
         `master_sync_last_io_seconds_ago:${Math.floor((now - this.lastIo) / 1000)}`,
       );
