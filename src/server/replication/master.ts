@@ -103,13 +103,15 @@ export class Replication {
   // ---- propagation hooks
 
   keyTouched(database: Database, key: string): void {
-    if (this.backlog !== undefined) this.touched.push([database, key]);
+    if (this.backlog !== undefined && this.link === undefined) this.touched.push([database, key]);
   }
 
   afterCommand(client: Client, command: ServerCommand, argv: string[]): void {
     const dirty = this.server.dirty;
     if (this.backlog === undefined || this.link !== undefined) {
+      // A replica forwards its master's stream verbatim: nothing of its own to propagate.
       this.lastDirty = dirty;
+      this.touched.length = 0;
       return;
     }
     const isExec = (command.parent ?? command).spec.name === 'exec';
@@ -343,6 +345,8 @@ export class Replication {
   // ---- periodic work
 
   cron(now: number): void {
+    // Keys changed outside commands (active expiry) matter to no command's propagation.
+    this.touched.length = 0;
     const period = this.server.config.getNumber('repl-ping-replica-period') * 1000;
     if (this.link === undefined && this.replicas.size > 0 && now - this.lastPing >= period) {
       this.lastPing = now;
