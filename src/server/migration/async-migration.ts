@@ -14,6 +14,9 @@ import { isResolutionError, TargetConnection } from './target-connection.ts';
 
 /** An idle cached connection is closed after this long (Codis: 60 s). */
 export const ASYNC_IDLE_CLOSE_MS = 60000;
+/** The longest stretch of message building in one event-loop turn. */
+const PRODUCE_SLICE_MS = 2;
+const TURN_BYTES = 60 * 1024;
 
 export type AsyncResult = { error: string } | { moved: number; slotSize: number; slot: number };
 
@@ -30,6 +33,9 @@ export class AsyncConnection implements ConnectionContext {
   readonly expected: Message[] = [];
   readonly password: string;
   closed = false;
+  /** Messages the ACKs received this turn release (two each, as Codis). */
+  credits = 0;
+  produceScheduled = false;
 
   constructor(host: string, port: number, password: string, connection: TargetConnection) {
     this.host = host;
@@ -136,7 +142,11 @@ export class AsyncMigrator {
     return true;
   }
 
-  /** Generates messages while the window allows: at least `atleast`, then within `budgetMs`. */
+  /**
+   * Generates messages while the window allows: at least `atleast`, then until `budgetMs` is used.
+   * The window is the bytes queued on the connection (maxbytes); a window that emptied restarts
+   * even when maxbytes is smaller than one message.
+   */
   private produce(state: AsyncConnection, atleast: number, budgetMs: number): void {
     const batch = state.batch;
     if (batch === undefined) return;
@@ -144,7 +154,6 @@ export class AsyncMigrator {
     const start = performance.now();
     const now = Date.now();
     let produced = 0;
-    // A window that emptied must restart even when maxbytes is smaller than one message.
     while ((produced === 0 && state.sendingMsgs === 0) || state.pendingBytes() < maxbytes) {
       const message = batch.next(state, now);
       if (message === undefined) break;
@@ -152,8 +161,33 @@ export class AsyncMigrator {
       state.expected.push(message);
       produced++;
       if (produced >= atleast && performance.now() - start > budgetMs) break;
+      // One turn writes at most TURN_BYTES: the writer's buffer is then copied into small pooled
+      // chunks instead of megabyte buffers whose churn triggers full garbage collections.
+      if (state.connection.queuedBytes >= TURN_BYTES) break;
     }
     state.sendingMsgs += produced;
+    state.credits = 0;
+  }
+
+  /**
+   * Runs production once per event-loop turn after ACKs arrived, with a bounded time slice, so a
+   * burst of ACKs never turns into one long run of message building while other clients wait.
+   */
+  private scheduleProduce(state: AsyncConnection): void {
+    if (state.produceScheduled) return;
+    state.produceScheduled = true;
+    setImmediate(() => {
+      state.produceScheduled = false;
+      if (state.closed || state.batch === undefined) return;
+      this.produce(state, state.credits, PRODUCE_SLICE_MS);
+      if (state.sendingMsgs === 0 && state.batch.exhausted) this.complete(state);
+      // Stopped by the turn's byte cap with room left in the window: continue next turn.
+      else if (
+        state.connection.queuedBytes >= TURN_BYTES &&
+        state.pendingBytes() < state.batch.options.maxbytes
+      )
+        this.scheduleProduce(state);
+    });
   }
 
   private onAck(state: AsyncConnection, value: RespValue): void {
@@ -193,8 +227,9 @@ export class AsyncMigrator {
     }
     state.lastUse = Date.now();
     state.sendingMsgs--;
-    this.produce(state, 2, 0.01);
-    if (state.sendingMsgs === 0 && state.batch.exhausted) this.complete(state);
+    // Codis releases at least two messages per ACK: the window grows by about one per round trip.
+    state.credits += 2;
+    this.scheduleProduce(state);
   }
 
   /** Every message acknowledged: delete the transferred keys and answer the waiters. */

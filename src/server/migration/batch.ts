@@ -19,6 +19,8 @@ export const STAGE_FILLTTL = 3;
 export const STAGE_DONE = 4;
 
 const RESTORE = 'SLOTSRESTORE-ASYNC';
+/** Scratch space for a score's 8 raw bytes (sent as a latin1 string: no Buffer per member). */
+const SCORE = Buffer.alloc(8);
 
 /** Redis's type code of a value (string 0, list 1, set 2, zset 3, hash 4). */
 export function typeCode(value: StoredValue): number {
@@ -283,9 +285,8 @@ export class Batch {
             done = true;
             break;
           }
-          const score = Buffer.allocUnsafe(8);
-          score.writeDoubleLE(node.score);
-          args.push(node.member, score);
+          SCORE.writeDoubleLE(node.score, 0);
+          args.push(node.member, SCORE.latin1Slice(0, 8));
           iterator.zNode = node.backward;
           iterator.zindex++;
           items += 2;

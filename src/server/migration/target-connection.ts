@@ -65,6 +65,11 @@ export class TargetConnection {
     }
   }
 
+  /** Bytes queued in this event-loop turn (not yet handed to the socket). */
+  get queuedBytes(): number {
+    return this.out.length;
+  }
+
   /** Bytes queued and not yet handed to the kernel. */
   get pendingBytes(): number {
     return this.out.length + this.socket.writableLength;
