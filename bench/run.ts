@@ -1,7 +1,8 @@
 // npm run bench: redis-benchmark against codis-server and, in the same run and interleaved,
 // against Debian's redis-server 7, both pinned to the same CPU, redis-benchmark on the other.
 // Prints requests/s, p50/p99 latency and the ours/redis ratio per workload (median of REPEATS),
-// then memory per key after loading 1,000,000 small strings.
+// then memory per key after loading 1,000,000 small strings. Migration speed is bench/migration.ts
+// (npm run bench:migration).
 //   node bench/run.ts [--repeats N] [--quick] [--markdown FILE]
 import { spawnSync } from 'node:child_process';
 import { availableParallelism, cpus } from 'node:os';
@@ -181,6 +182,7 @@ async function main(): Promise<void> {
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, Node ${process.version}, redis-benchmark pinned to CPU ${CLIENT_CPU}, servers to CPU ${SERVER_CPU}`;
   const report = `## ${started.toISOString().slice(0, 10)}\n\n${machine}; median of ${REPEATS} interleaved runs${quick ? ' (quick mode: 10% of the requests)' : ''}.\n\n${table}\n\n${memoryLine}\n`;
   console.log(`\n${report}`);
+  console.log('Slot migration speed (1,000,000 keys over 512 slots, async): npm run bench:migration');
   if (MARKDOWN_FILE !== undefined) {
     const { appendFileSync } = await import('node:fs');
     appendFileSync(MARKDOWN_FILE, `\n${report}`);

@@ -1,0 +1,136 @@
+// npm run bench:migration: slot migration speed between two of our codis-servers. Loads 1,000,000
+// small keys spread over slots 0..511 on A, then moves those slots to B with SLOTSMGRTSLOT-ASYNC as
+// codis-dashboard does (semi-async: numkeys 500, maxbulks 200, maxbytes 32 MB, looping per slot
+// until it reports 0), while a client keeps doing GET/SET on keys of the slots that stay.
+// Prints keys/s, MB/s of key and value bytes, and the load's p50/p99 before and during.
+//   node bench/migration.ts [--keys N] [--markdown FILE]
+import { appendFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { slotOf } from '../src/slots/index.ts';
+import { RawConnection } from '../test/helpers/raw-connection.ts';
+import { startServer } from '../test/helpers/redis-servers.ts';
+
+const argv = process.argv.slice(2);
+const keysAt = argv.indexOf('--keys');
+const KEYS = keysAt >= 0 ? Number(argv[keysAt + 1]) : 1_000_000;
+const markdownAt = argv.indexOf('--markdown');
+const MARKDOWN_FILE = markdownAt >= 0 ? argv[markdownAt + 1] : undefined;
+const SLOTS = 512;
+const VALUE = 'value-0123456789';
+const PIPELINE = 1000;
+
+interface Latency {
+  p50: number;
+  p99: number;
+  requests: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length === 0
+    ? 0
+    : (sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] as number);
+}
+
+/** GET/SET on keys outside the migrated slots until `running()` turns false. */
+async function load(port: number, keys: string[], running: () => boolean): Promise<Latency> {
+  const connection = await RawConnection.open(port);
+  const delays: number[] = [];
+  for (let n = 0; running(); n++) {
+    const key = keys[n % keys.length] as string;
+    const start = performance.now();
+    if (n % 2 === 0) await connection.call('get', key);
+    else await connection.call('set', key, VALUE);
+    delays.push(performance.now() - start);
+  }
+  connection.close();
+  delays.sort((a, b) => a - b);
+  return { p50: percentile(delays, 0.5), p99: percentile(delays, 0.99), requests: delays.length };
+}
+
+async function main(): Promise<void> {
+  const twoCpus = availableParallelism() > 1;
+  const [a, b] = await Promise.all([
+    startServer('codis-server', twoCpus ? { cpus: '0' } : {}),
+    startServer('codis-server', twoCpus ? { cpus: '1' } : {}),
+  ]);
+  try {
+    const source = await RawConnection.open(a.port);
+    // Keys of slots 0..511 (migrated) and a few thousand of the other slots (the load's keys).
+    const stay: string[] = [];
+    let bytes = 0;
+    let loaded = 0;
+    let batch: string[] = [];
+    let pending = 0;
+    for (let i = 0; loaded < KEYS; i++) {
+      const key = `key:${i}`;
+      if (slotOf(key) >= SLOTS) {
+        if (stay.length < 5000) stay.push(key);
+        else continue;
+      } else {
+        loaded++;
+        bytes += key.length + VALUE.length;
+      }
+      batch.push(key, VALUE);
+      if (batch.length >= 2 * 100) {
+        source.send('mset', ...batch);
+        batch = [];
+        if (++pending >= PIPELINE / 100) {
+          for (; pending > 0; pending--) await source.reply(60_000);
+        }
+      }
+    }
+    if (batch.length > 0) source.send('mset', ...batch);
+    for (pending += batch.length > 0 ? 1 : 0; pending > 0; pending--) await source.reply(60_000);
+    console.log(`loaded ${loaded} keys over ${SLOTS} slots (+${stay.length} keys that stay) on ${a.port}`);
+
+    let phase: 'before' | 'during' | 'done' = 'before';
+    const before = load(a.port, stay, () => phase === 'before');
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    phase = 'during';
+    const beforeLatency = await before;
+    const during = load(a.port, stay, () => phase === 'during');
+    const start = performance.now();
+    let calls = 0;
+    for (let slot = 0; slot < SLOTS; slot++) {
+      for (;;) {
+        const reply = (await source.value(
+          'slotsmgrtslot-async',
+          '127.0.0.1',
+          String(b.port),
+          '5000',
+          '200',
+          String(32 * 1024 * 1024),
+          String(slot),
+          '500',
+        )) as number[] | unknown;
+        calls++;
+        if (!Array.isArray(reply)) throw new Error(`slot ${slot}: ${String(reply)}`);
+        if (reply[1] === 0) break;
+      }
+    }
+    const seconds = (performance.now() - start) / 1000;
+    phase = 'done';
+    const duringLatency = await during;
+    const target = await RawConnection.open(b.port);
+    const moved = Number((await target.call('dbsize')).slice(1, -2));
+    target.close();
+    source.close();
+    if (moved !== loaded) throw new Error(`target holds ${moved} keys, expected ${loaded}`);
+    const lines = [
+      `migration: ${loaded} keys over ${SLOTS} slots in ${seconds.toFixed(2)} s (${calls} SLOTSMGRTSLOT-ASYNC calls)`,
+      `  ${(loaded / seconds).toFixed(0)} keys/s, ${(bytes / seconds / 1e6).toFixed(2)} MB/s of keys and values`,
+      `  GET/SET on the source before: p50 ${beforeLatency.p50.toFixed(3)} ms, p99 ${beforeLatency.p99.toFixed(3)} ms (${beforeLatency.requests} requests)`,
+      `  GET/SET on the source during: p50 ${duringLatency.p50.toFixed(3)} ms, p99 ${duringLatency.p99.toFixed(3)} ms (${duringLatency.requests} requests)`,
+    ];
+    for (const line of lines) console.log(line);
+    if (MARKDOWN_FILE !== undefined)
+      appendFileSync(
+        MARKDOWN_FILE,
+        `\n### Migration (${new Date().toISOString()})\n\n\`\`\`\n${lines.join('\n')}\n\`\`\`\n`,
+      );
+  } finally {
+    await Promise.all([a.stop(), b.stop()]);
+  }
+}
+
+await main();
