@@ -213,3 +213,49 @@ describe('synchronous migration with passwords', () => {
     assert.equal(await cc.call('get', 'p2'), '$1\r\n2\r\n');
   });
 });
+
+describe('replicas of the source see the moved keys deleted', () => {
+  it('sync and async migrations propagate DEL of the moved keys; the target replicates the restore', async () => {
+    const [a, b, replica] = await Promise.all([0, 1, 2].map(() => startServer('codis-server')));
+    const servers = [a, b, replica] as RunningServer[];
+    const [ca, cb, cr] = await Promise.all(servers.map((s) => RawConnection.open(s.port)));
+    const [source, target, copy] = [ca, cb, cr] as RawConnection[];
+    const until = async (check: () => Promise<boolean>): Promise<void> => {
+      const deadline = Date.now() + 10000;
+      while (!(await check())) {
+        if (Date.now() > deadline) throw new Error('replica did not catch up');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    };
+    try {
+      const [sourceServer, targetServer] = servers as [RunningServer, RunningServer];
+      assert.equal(await copy.call('replicaof', '127.0.0.1', String(sourceServer.port)), '+OK\r\n');
+      await source.call('mset', '{r}1', 'a', '{r}2', 'b', 'r3', 'c');
+      await until(async () => (await copy.call('dbsize')) === ':3\r\n');
+      const port = String(targetServer.port);
+      assert.equal(await source.call('slotsmgrttagone', '127.0.0.1', port, '1000', '{r}'), ':2\r\n');
+      await until(async () => (await copy.call('dbsize')) === ':1\r\n');
+      assert.equal(
+        await source.call('slotsmgrtone-async', '127.0.0.1', port, '1000', '0', '0', 'r3'),
+        ':1\r\n',
+      );
+      await until(async () => (await copy.call('dbsize')) === ':0\r\n');
+      assert.equal(
+        await target.call('mget', '{r}1', '{r}2', 'r3'),
+        '*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n',
+      );
+      // The target's own replica receives SLOTSRESTORE / SLOTSRESTORE-ASYNC as they ran.
+      assert.equal(await copy.call('replicaof', '127.0.0.1', port), '+OK\r\n');
+      await until(async () => (await copy.call('dbsize')) === ':3\r\n');
+      await source.call('set', 'r4', 'd');
+      assert.equal(
+        await source.call('slotsmgrtone-async', '127.0.0.1', port, '1000', '0', '0', 'r4'),
+        ':1\r\n',
+      );
+      await until(async () => (await copy.call('get', 'r4')) === '$1\r\nd\r\n');
+    } finally {
+      for (const c of [ca, cb, cr]) c?.close();
+      await Promise.all(servers.map((s) => s.stop()));
+    }
+  });
+});

@@ -10,6 +10,7 @@ import type { Database } from '../keyspace/database.ts';
 import type { CodisServer } from '../server.ts';
 import type { Batch, ConnectionContext, Message } from './batch.ts';
 import { completeReply, deferReply } from './deferred-reply.ts';
+import { deleteMovedKeys } from './delete-moved.ts';
 import { isResolutionError, TargetConnection } from './target-connection.ts';
 
 /** An idle cached connection is closed after this long (Codis: 60 s). */
@@ -243,13 +244,7 @@ export class AsyncMigrator {
       slotSize: batch.slot < 0 ? 0 : slotSize(batch),
       slot: batch.slot,
     };
-    server.cachedNow = Date.now();
-    for (const key of batch.removedKeys) {
-      if (database.delete(key)) {
-        server.dirty++;
-        server.signalModifiedKey(database, key);
-      }
-    }
+    deleteMovedKeys(server, database, batch.removedKeys);
     this.notify(state, result);
   }
 

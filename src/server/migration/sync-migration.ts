@@ -10,6 +10,7 @@ import type { Database } from '../keyspace/database.ts';
 import { createDumpPayload } from '../rdb/index.ts';
 import type { CodisServer } from '../server.ts';
 import { completeReply, deferReply } from './deferred-reply.ts';
+import { deleteMovedKeys } from './delete-moved.ts';
 import { type CommandArgument, isResolutionError, TargetConnection } from './target-connection.ts';
 
 /** Cached sockets unused for longer than this are closed (15 s in Codis, not the documented 30). */
@@ -115,12 +116,7 @@ export class SyncMigrator {
           finish({ error: failure });
           return;
         }
-        for (const key of live) {
-          if (database.delete(key)) {
-            this.server.dirty++;
-            this.server.signalModifiedKey(database, key);
-          }
-        }
+        deleteMovedKeys(this.server, database, live);
         finish({ moved: live.length });
       });
     });
