@@ -219,7 +219,7 @@ describe('replicas of the source see the moved keys deleted', () => {
     const [a, b, replica] = await Promise.all([0, 1, 2].map(() => startServer('codis-server')));
     const servers = [a, b, replica] as RunningServer[];
     const [ca, cb, cr] = await Promise.all(servers.map((s) => RawConnection.open(s.port)));
-    const [source, target, copy] = [ca, cb, cr] as RawConnection[];
+    const [source, target, copy] = [ca, cb, cr] as [RawConnection, RawConnection, RawConnection];
     const until = async (check: () => Promise<boolean>): Promise<void> => {
       const deadline = Date.now() + 10000;
       while (!(await check())) {

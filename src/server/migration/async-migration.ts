@@ -8,7 +8,7 @@ import { RespError, type RespValue } from '../../resp/index.ts';
 import type { Client } from '../client.ts';
 import type { Database } from '../keyspace/database.ts';
 import type { CodisServer } from '../server.ts';
-import type { Batch, ConnectionContext, Message } from './batch.ts';
+import type { Batch, ConnectionContext } from './batch.ts';
 import { completeReply, deferReply } from './deferred-reply.ts';
 import { deleteMovedKeys } from './delete-moved.ts';
 import { isResolutionError, TargetConnection } from './target-connection.ts';
@@ -31,7 +31,8 @@ export class AsyncConnection implements ConnectionContext {
   sendingMsgs = 0;
   batch: Batch | undefined;
   readonly waiters: Client[] = [];
-  readonly expected: Message[] = [];
+  /** What each message in flight must be answered with, in order (its label and ACK text). */
+  readonly expected: Array<{ readonly label: string; readonly expect: string | undefined }> = [];
   readonly password: string;
   closed = false;
   /** Messages the ACKs received this turn release (two each, as Codis). */
@@ -159,7 +160,10 @@ export class AsyncMigrator {
       const message = batch.next(state, now);
       if (message === undefined) break;
       state.connection.send(message.args);
-      state.expected.push(message);
+      state.expected.push({
+        label: `${String(message.args[0])} ${String(message.args[1])}`,
+        expect: message.expect,
+      });
       produced++;
       if (produced >= atleast && performance.now() - start > budgetMs) break;
       // One turn writes at most TURN_BYTES: the writer's buffer is then copied into small pooled
@@ -180,7 +184,13 @@ export class AsyncMigrator {
     setImmediate(() => {
       state.produceScheduled = false;
       if (state.closed || state.batch === undefined) return;
-      this.produce(state, state.credits, PRODUCE_SLICE_MS);
+      try {
+        this.produce(state, state.credits, PRODUCE_SLICE_MS);
+      } catch (error) {
+        this.server.log('warning', `async migration failed: ${(error as Error).stack ?? error}`);
+        this.close(state, `ERR interrupted: ${(error as Error).message}`);
+        return;
+      }
       if (state.sendingMsgs === 0 && state.batch.exhausted) this.complete(state);
       // Stopped by the turn's byte cap with room left in the window: continue next turn.
       else if (
@@ -222,8 +232,7 @@ export class AsyncMigrator {
     const matches =
       message.expect === undefined ? answer === '0' || answer === '1' : answer === message.expect;
     if (!matches) {
-      const sent = `${String(message.args[0])} ${String(message.args[1])}`;
-      this.close(state, `ERR interrupted: unexpected ACK '${answer}' to '${sent}' from target`);
+      this.close(state, `ERR interrupted: unexpected ACK '${answer}' to '${message.label}' from target`);
       return;
     }
     state.lastUse = Date.now();
