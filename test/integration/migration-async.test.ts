@@ -394,6 +394,61 @@ describe('asynchronous migration between our servers', () => {
   });
 });
 
+describe('SLOTSMGRTONE-ASYNC-DUMP and SLOTSMGRTTAGONE-ASYNC-DUMP (spec §9.14)', () => {
+  it('return the messages a batch would send', async () => {
+    const a = await startServer('codis-server');
+    const c = await RawConnection.open(a.port);
+    try {
+      await c.call('set', 'd1', 'hello');
+      await c.call('pexpire', 'd1', '90000');
+      const dumped = await c.call('slotsmgrtone-async-dump', '1000', '0', 'd1');
+      assert.match(
+        dumped,
+        /^\*2\r\n\*3\r\n\$18\r\nSLOTSRESTORE-ASYNC\r\n\$6\r\ndelete\r\n\$2\r\nd1\r\n\*5\r\n\$18\r\nSLOTSRESTORE-ASYNC\r\n\$6\r\nstring\r\n\$2\r\nd1\r\n\$5\r\n(90000|899\d\d)\r\n\$5\r\nhello\r\n$/,
+      );
+      await c.call('rpush', '{x}l', 'a', 'b', 'c', 'd', 'e');
+      const R = (...words: string[]): string =>
+        `*${words.length}\r\n${words.map((w) => `$${w.length}\r\n${w}\r\n`).join('')}`;
+      assert.equal(
+        await c.call('slotsmgrtone-async-dump', '1000', '2', '{x}l', 'nokey'),
+        `*5\r\n${R('SLOTSRESTORE-ASYNC', 'delete', '{x}l')}${R('SLOTSRESTORE-ASYNC', 'list', '{x}l', '3000', '5', 'a', 'b')}` +
+          `${R('SLOTSRESTORE-ASYNC', 'list', '{x}l', '3000', '5', 'c', 'd')}${R('SLOTSRESTORE-ASYNC', 'list', '{x}l', '3000', '5', 'e')}` +
+          R('SLOTSRESTORE-ASYNC', 'expire', '{x}l', '0'),
+      );
+      await c.call('set', '{x}s', 'v');
+      const group = (await c.value('slotsmgrttagone-async-dump', '1000', '100', '{x}')) as string[][];
+      assert.deepEqual(
+        group.map((m) => m.slice(0, 3)),
+        [
+          ['SLOTSRESTORE-ASYNC', 'delete', '{x}l'],
+          ['SLOTSRESTORE-ASYNC', 'object', '{x}l'],
+          ['SLOTSRESTORE-ASYNC', 'delete', '{x}s'],
+          ['SLOTSRESTORE-ASYNC', 'string', '{x}s'],
+        ],
+      );
+      await c.call('rpush', 'l4', 'a', 'b', 'c', 'd');
+      const l4 = (await c.value('slotsmgrtone-async-dump', '1000', '2', 'l4')) as string[][];
+      assert.deepEqual(l4[3], ['SLOTSRESTORE-ASYNC', 'list', 'l4', '3000', '4']);
+      assert.equal(
+        await c.call('slotsmgrtone-async-dump', '-1', '0', 'd1'),
+        '-ERR invalid value of timeout (-1)\r\n',
+      );
+      assert.equal(
+        await c.call('slotsmgrtone-async-dump', '0', '-1', 'd1'),
+        '-ERR invalid value of maxbulks (-1)\r\n',
+      );
+      assert.equal(
+        await c.call('slotsmgrtone-async-dump', '0', '0'),
+        "-ERR wrong number of arguments for 'slotsmgrtone-async-dump' command\r\n",
+      );
+      assert.equal(await c.call('dbsize'), ':4\r\n');
+    } finally {
+      c.close();
+      await a.stop();
+    }
+  });
+});
+
 describe('asynchronous migration: waiting, fences, cancel, failures', () => {
   let a: RunningServer;
   let ca: RawConnection;

@@ -333,6 +333,34 @@ export function createMigrationCommands(sync: SyncMigrator, async: AsyncMigrator
     client.closeAfterReply = true;
   }
 
+  /** SLOTSMGRTONE-ASYNC-DUMP / SLOTSMGRTTAGONE-ASYNC-DUMP: the batch's messages, not sent. */
+  function asyncDump(tag: boolean) {
+    return (client: Client, argv: string[]): void => {
+      let timeout = asyncNumber(client, 'timeout', argv[1] as string, 0, INT32_MAX);
+      if (timeout === undefined) return;
+      let maxbulks = asyncNumber(client, 'maxbulks', argv[2] as string, 0, INT32_MAX);
+      if (maxbulks === undefined) return;
+      if (timeout === 0) timeout = 30000;
+      if (maxbulks === 0) maxbulks = 1000;
+      const now = Date.now();
+      const batch = new Batch(client.database, { timeout, maxbulks, maxbytes: Number.POSITIVE_INFINITY });
+      for (let i = 3; i < argv.length; i++) batch.add(argv[i] as string, tag, now);
+      const context = { used: true, password: '', pendingBytes: () => 0 };
+      const messages: Array<Array<string | Buffer>> = [];
+      for (let message = batch.next(context, now); message !== undefined; message = batch.next(context, now))
+        messages.push(message.args);
+      const out = client.out;
+      out.arrayHeader(messages.length);
+      for (const args of messages) {
+        out.arrayHeader(args.length);
+        for (const arg of args) {
+          if (typeof arg === 'string') out.bulk(arg);
+          else out.bulkBytes(arg);
+        }
+      }
+    };
+  }
+
   const restoreAsync = createRestoreAsyncHandlers(async);
   return [
     { name: 'slotsrestore', handler: slotsrestore },
@@ -344,6 +372,8 @@ export function createMigrationCommands(sync: SyncMigrator, async: AsyncMigrator
     { name: 'slotsmgrttagone-async', handler: asyncCommand(true, false) },
     { name: 'slotsmgrtslot-async', handler: asyncCommand(false, true) },
     { name: 'slotsmgrttagslot-async', handler: asyncCommand(true, true) },
+    { name: 'slotsmgrtone-async-dump', handler: asyncDump(false) },
+    { name: 'slotsmgrttagone-async-dump', handler: asyncDump(true) },
     { name: 'slotsmgrt-async-fence', handler: fence },
     { name: 'slotsmgrt-async-cancel', handler: cancel },
     { name: 'slotsmgrt-async-status', handler: status },
