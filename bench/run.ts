@@ -3,7 +3,7 @@
 // Prints requests/s, p50/p99 latency and the ours/redis ratio per workload (median of REPEATS),
 // then memory per key after loading 1,000,000 small strings. Migration speed is bench/migration.ts
 // (npm run bench:migration).
-//   node bench/run.ts [--repeats N] [--quick] [--markdown FILE]
+//   node bench/run.ts [--repeats N] [--quick] [--memory-only] [--markdown FILE]
 import { spawnSync } from 'node:child_process';
 import { availableParallelism, cpus } from 'node:os';
 import { RawConnection } from '../test/helpers/raw-connection.ts';
@@ -28,6 +28,7 @@ const REPEATS = repeatsAt >= 0 ? Number(argv[repeatsAt + 1]) : 3;
 const markdownAt = argv.indexOf('--markdown');
 const MARKDOWN_FILE = markdownAt >= 0 ? argv[markdownAt + 1] : undefined;
 const scale = quick ? 0.1 : 1;
+const memoryOnly = argv.includes('--memory-only');
 
 const SERVER_CPU = '0';
 const CLIENT_CPU = availableParallelism() > 1 ? '1' : '0';
@@ -100,6 +101,7 @@ async function settle(port: number): Promise<void> {
 
 async function memoryPerKey(kind: ServerKind, keys: number): Promise<{ used: number; rss: number }> {
   const server = await startServer(kind, { cpus: SERVER_CPU });
+  running.add(server);
   try {
     await settle(server.port);
     const usedBefore = await infoField(server.port, 'memory', 'used_memory');
@@ -120,6 +122,7 @@ async function memoryPerKey(kind: ServerKind, keys: number): Promise<{ used: num
     return { used: (usedAfter - usedBefore) / keys, rss: (rssAfter - rssBefore) / keys };
   } finally {
     await server.stop();
+    running.delete(server);
   }
 }
 
@@ -127,13 +130,23 @@ function format(value: number, digits = 0): string {
   return value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
+/** Servers started by this run, stopped if the run is interrupted. */
+const running = new Set<RunningServer>();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    Promise.allSettled([...running].map((server) => server.stop())).then(() => process.exit(130));
+  });
+}
+
 async function main(): Promise<void> {
   const started = new Date();
   const ours = await startServer('codis-server', { cpus: SERVER_CPU });
   const reference = await startServer('redis-server', { cpus: SERVER_CPU });
+  running.add(ours);
+  running.add(reference);
   const rows: string[][] = [];
   try {
-    for (const workload of WORKLOADS) {
+    for (const workload of memoryOnly ? [] : WORKLOADS) {
       const samples: Record<ServerKind, Measurement[]> = { 'codis-server': [], 'redis-server': [] };
       for (let repeat = 0; repeat < REPEATS; repeat++) {
         // Interleaved: each repeat measures both servers back to back, alternating who goes first.
@@ -164,6 +177,8 @@ async function main(): Promise<void> {
   } finally {
     await ours.stop();
     await reference.stop();
+    running.delete(ours);
+    running.delete(reference);
   }
 
   const keys = quick ? 100_000 : 1_000_000;
