@@ -545,6 +545,27 @@ describe('asynchronous migration: waiting, fences, cancel, failures', () => {
     closing.close();
   });
 
+  it('ACKs are checked, not only counted: a target that answers twice fails the batch', async () => {
+    // Codis counts ACKs, so a doubled ACK completes a batch early and deletes keys the target may
+    // not hold; we match every ACK with its message.
+    const doubling = createServer((socket) => {
+      socket.on('data', (chunk: Buffer) => {
+        const messages = chunk.latin1Slice().split('SLOTSRESTORE-ASYNC').length - 1;
+        for (let i = 0; i < 2 * messages; i++) socket.write(ok('OK'));
+      });
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => doubling.listen(0, '127.0.0.1', resolve));
+    const stubPort = (doubling.address() as { port: number }).port;
+    await ca.call('set', 'dbl', 'v');
+    assert.equal(
+      await ca.call('slotsmgrtone-async', '127.0.0.1', String(stubPort), '3000', '0', '0', 'dbl'),
+      "-ERR interrupted: unexpected ACK 'OK' to 'SLOTSRESTORE-ASYNC delete' from target\r\n",
+    );
+    assert.equal(await ca.call('get', 'dbl'), '$1\r\nv\r\n');
+    doubling.close();
+  });
+
   it('a target with its own password: a plain error ends the batch at once; migration-target-auth', async () => {
     const c = await startServer('codis-server', { args: ['--requirepass', 'pw'] });
     try {
