@@ -43,6 +43,8 @@ export class CommandRegistry {
 
   register(definitions: readonly CommandDefinition[]): void {
     for (const definition of definitions) this.add(definition);
+    // A command may have been replaced: cached spellings would point at the old one.
+    this.spellings.clear();
   }
 
   private add(definition: CommandDefinition): void {
@@ -96,8 +98,8 @@ export class CommandRegistry {
   private readonly spellings = new Map<string, ServerCommand>();
 
   lookup(name: string): ServerCommand | undefined {
-    const exact = this.commands.get(name) ?? this.spellings.get(name);
-    if (exact !== undefined) return exact;
+    const known = this.spellings.get(name);
+    if (known !== undefined) return known;
     const command = this.commands.get(name.toLowerCase());
     // Bounded: every spelling of every name could otherwise be sent by a hostile client.
     if (command !== undefined && this.spellings.size < 4096) this.spellings.set(name, command);
