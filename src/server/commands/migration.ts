@@ -15,47 +15,22 @@ import { createRestoreAsyncHandlers } from '../migration/restore-async.ts';
 import type { SyncMigrator, SyncResult } from '../migration/sync-migration.ts';
 import { decodeDumpPayload, materialize, RdbFormatError, verifyDumpPayload } from '../rdb/index.ts';
 import { keyChanged } from './keyspace-access.ts';
+import { INT32_MAX, parseIntArgument, parseSlotArgument } from './slot-arguments.ts';
 
-const INT32_MAX = 2147483647;
-const INT32_MIN = -2147483648;
 /** Codis 3.2 reads DUMP payloads of RDB version 7 and older. */
 const CODIS_RDB_VERSION = 7;
 
 // ---------------------------------------------------------------------------------------------
 // Argument parsing
 
-/** slots.c's int argument: strict 64-bit, then 32-bit range. */
-function intArgument(client: Client, text: string): number | undefined {
-  const value = parseInt64(text);
-  if (value === undefined) {
-    client.replyError(NOT_INTEGER);
-    return undefined;
-  }
-  if (typeof value === 'bigint' || value > INT32_MAX || value < INT32_MIN) {
-    client.replyError('ERR value is out of range');
-    return undefined;
-  }
-  return value;
-}
-
 function syncTimeout(client: Client, text: string): number | undefined {
-  const value = intArgument(client, text);
+  const value = parseIntArgument(client, text);
   if (value === undefined) return undefined;
   if (value < 0) {
     client.replyError(`ERR invalid timeout = ${value}`);
     return undefined;
   }
   return value === 0 ? 100 : value;
-}
-
-function syncSlot(client: Client, text: string): number | undefined {
-  const value = intArgument(client, text);
-  if (value === undefined) return undefined;
-  if (value < 0 || value >= MAX_SLOTS) {
-    client.replyError(`ERR invalid slot number = ${value}`);
-    return undefined;
-  }
-  return value;
 }
 
 /** C's atoi: leading digits (after blanks and a sign), 0 when there are none. */
@@ -169,7 +144,7 @@ export function createMigrationCommands(sync: SyncMigrator, async: AsyncMigrator
         );
         return;
       }
-      const slot = syncSlot(client, argv[4] as string);
+      const slot = parseSlotArgument(client, argv[4] as string);
       if (slot === undefined) return;
       const map = client.database.slots[slot] as Map<string, Entry>;
       const replySlot = (c: Client, result: SyncResult): void => {

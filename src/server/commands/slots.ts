@@ -2,41 +2,15 @@
 // SLOTSINFO, SLOTSSCAN, SLOTSDEL, SLOTSCHECK (spec/server-slots.md §4–§5). All of them act on the
 // caller's selected database, whose keys are already partitioned by slot.
 import { MAX_SLOTS, slotOf } from '../../slots/index.ts';
-import { isKeyword, parseCursor, parseInt64 } from '../arguments.ts';
+import { isKeyword, parseCursor } from '../arguments.ts';
 import type { Client } from '../client.ts';
 import type { CommandDefinition } from '../command-registry.ts';
-import { NOT_INTEGER, SYNTAX, wrongArity } from '../errors.ts';
+import { SYNTAX, wrongArity } from '../errors.ts';
 import type { Entry } from '../keyspace/entry.ts';
 import { keyChanged, lookupRead, notify } from './keyspace-access.ts';
+import { parseIntArgument, parseSlotArgument } from './slot-arguments.ts';
 
-const INT32_MAX = 2147483647;
-const INT32_MIN = -2147483648;
 const DEFAULT_SCAN_COUNT = 10;
-
-/** slots.c's int argument: a strict 64-bit integer that must also fit 32 bits. */
-function parseIntArgument(client: Client, text: string): number | undefined {
-  const value = parseInt64(text);
-  if (value === undefined) {
-    client.replyError(NOT_INTEGER);
-    return undefined;
-  }
-  if (typeof value === 'bigint' || value > INT32_MAX || value < INT32_MIN) {
-    client.replyError('ERR value is out of range');
-    return undefined;
-  }
-  return value;
-}
-
-/** slots.c's slot argument: an int argument in 0..1023. */
-function parseSlotArgument(client: Client, text: string): number | undefined {
-  const value = parseIntArgument(client, text);
-  if (value === undefined) return undefined;
-  if (value < 0 || value >= MAX_SLOTS) {
-    client.replyError(`ERR invalid slot number = ${value}`);
-    return undefined;
-  }
-  return value;
-}
 
 function slotMapOf(client: Client, slot: number): Map<string, Entry> {
   return client.database.slots[slot] as Map<string, Entry>;
