@@ -11,8 +11,10 @@ export type CoordinatorKind = 'filesystem' | 'etcd' | 'zookeeper';
 export interface WatchEvent {
   /**
    * `created`, `changed` (data) and `deleted` concern the watched node itself; `children` means a
-   * direct child was added or removed. Events may be coalesced: after any change the listener is
-   * called at least once, and reading the node then shows the latest state.
+   * direct child was added or removed (etcd, having no directories, also reports nodes added or
+   * removed deeper down). Events may be coalesced: after any change the listener is called at least
+   * once, and reading the node then shows the latest state. A coordinator that is down is not a
+   * deletion: nothing is reported until it is back, and then what changed meanwhile.
    */
   readonly type: 'created' | 'changed' | 'deleted' | 'children';
   readonly path: string;
