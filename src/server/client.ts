@@ -10,6 +10,9 @@ const FLAG_ORDER = 'OSMPxbtRBdcuAUre';
 
 export type ReplyMode = 'on' | 'off' | 'skip';
 
+/** Replies of a pipeline are written out once this many bytes are pending. */
+const OUTPUT_FLUSH_BYTES = 64 * 1024;
+
 /** Why a client is not running its next request right now. */
 export interface BlockedState {
   /** Keys the client waits on, in the database it had selected. */
@@ -63,6 +66,8 @@ export class Client {
   bytesIn = 0;
   bytesOut = 0;
 
+  /** Set while the socket's send buffer is full: no more requests run until it drains. */
+  outputBlocked = false;
   private flushScheduled = false;
   private readonly flushBound: () => void;
   private readonly onDrainBound: () => void;
@@ -82,7 +87,11 @@ export class Client {
     this.localAddress = socket ? `${socket.localAddress}:${socket.localPort}` : '';
     this.flushBound = () => this.flush();
     this.onDrainBound = () => {
-      if (!this.closed && this.blocked === undefined && !this.paused) this.socket?.resume();
+      this.outputBlocked = false;
+      if (this.closed || this.blocked !== undefined || this.paused) return;
+      this.socket?.resume();
+      // Requests that arrived while the replies were stuck run now.
+      this.processInput();
     };
     if (socket) {
       socket.setNoDelay(true);
@@ -115,7 +124,13 @@ export class Client {
   processInput(): void {
     const parser = this.parser;
     const server = this.server;
-    while (!this.closed && this.blocked === undefined && !this.paused && !this.closeAfterReply) {
+    while (
+      !this.closed &&
+      this.blocked === undefined &&
+      !this.paused &&
+      !this.closeAfterReply &&
+      !this.outputBlocked
+    ) {
       const result = parser.next();
       if (result === PARSE_INCOMPLETE) break;
       if (result === PARSE_ERROR) {
@@ -123,7 +138,11 @@ export class Client {
         this.closeAfterReply = true;
         break;
       }
-      if (result === PARSE_COMMAND) server.execute(this, parser.argv);
+      if (result === PARSE_COMMAND) {
+        server.execute(this, parser.argv);
+        // A long pipeline is answered as it goes, so its replies never pile up in memory.
+        if (this.out.length >= OUTPUT_FLUSH_BYTES) this.flush();
+      }
     }
     this.flush();
   }
@@ -140,9 +159,12 @@ export class Client {
       const bytes = this.out.length;
       this.bytesOut += bytes;
       this.server.stats.netOutputBytes += bytes;
-      // A client that does not read its replies stops being read from, so it cannot make the
-      // server buffer without bound; it resumes on 'drain'.
-      if (!socket.write(this.out.take())) socket.pause();
+      // A client that does not read its replies stops being read from and served, so it cannot
+      // make the server buffer without bound; it resumes on 'drain'.
+      if (!socket.write(this.out.take())) {
+        this.outputBlocked = true;
+        socket.pause();
+      }
     }
     if (this.closeAfterReply) {
       this.closed = true;

@@ -109,6 +109,11 @@ export class RawConnection {
     }
   }
 
+  /** Stops reading from the socket (a client that does not read its replies). */
+  pauseReading(): void {
+    this.socket.pause();
+  }
+
   close(): void {
     this.socket.destroy();
   }
