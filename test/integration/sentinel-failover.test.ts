@@ -154,17 +154,9 @@ async function sentinelMasterField(sentinel: Redis, field: string): Promise<stri
 
 test('three redis-sentinels fail over a group of codis-servers under writes', {
   timeout: 120000,
-}, async (t) => {
+}, async () => {
   requireExecutable(SENTINEL, 'redis-sentinel');
   const master = await startServerOf();
-  // Sentinels keep their links to the instances alive with hello messages: pub/sub is required.
-  const probe = await open(master.port);
-  const publish = await probe.call('PUBLISH', '__probe__', 'x').catch((error: Error) => error);
-  probe.disconnect();
-  if (publish instanceof Error && /unknown command/.test(publish.message)) {
-    t.skip('pub/sub (PUBLISH, SUBSCRIBE) is not implemented yet');
-    return;
-  }
   const replicas = [await startServerOf(), await startServerOf()];
   for (const replica of replicas) {
     const redis = await open(replica.port);
