@@ -1,0 +1,1316 @@
+// The dashboard's state and operations (spec/control-plane.md §5, §7–§11): the product lock, the
+// cache of the coordinator, proxies, groups, slot actions and their scheduler, SLAVEOF jobs,
+// promotion, rebalance, sentinels and stats. Every state change is written to the coordinator
+// before it is acted on (or, for the proxy pushes of §8.4, the coordinator keeps the earlier state
+// until every proxy has it), so a dashboard killed at any point resumes where it stopped.
+
+import type { Logger } from 'pino';
+import { LockHeldError } from '../coordinator/errors.ts';
+import { ProductStore } from '../coordinator/product-store.ts';
+import type { Store, StoreLock } from '../coordinator/store.ts';
+import {
+  emptyGroup,
+  type Group,
+  type GroupServer,
+  goTimeNow,
+  groupServer,
+  groupToJson,
+  type JsonObject,
+  type JsonValue,
+  offlineSlot,
+  type ProxyModel,
+  proxyFromJson,
+  proxyToJson,
+  type Sentinel,
+  type SlotMapping,
+  sentinelToJson,
+  slotMappingToJson,
+  type Topom as TopomModel,
+} from '../models/index.ts';
+import { MAX_GROUP_ID } from '../models/paths.ts';
+import type { ProxySlot } from '../proxy/slot.ts';
+import { RespError, type RespValue } from '../resp/index.ts';
+import { MAX_SLOTS } from '../slots/index.ts';
+import { dashboardXAuth } from './auth.ts';
+import type { DashboardConfig } from './config.ts';
+import { DashboardError, errorText, fail } from './errors.ts';
+import { Mutex, sleep } from './mutex.ts';
+import { ProxyClient } from './proxy-client.ts';
+import { rebalancePlan } from './rebalance.ts';
+import { pairsToMap, parseInfo, RedisClient, serverInfo, withRedis } from './redis-client.ts';
+import { renderSlot } from './slot-view.ts';
+
+/** Timings of the background loops, in ms; tests shorten them. */
+export interface TopomTimings {
+  /** Pause between scheduler passes and SLAVEOF jobs (Codis: 1 s). */
+  loop: number;
+  /** Extra pause after a failed pass (Codis: 5 s). */
+  errorBackoff: number;
+  /** Stats polling period (Codis: 1 s) and each probe's deadline. */
+  stats: number;
+  /** Bound on every proxy admin call. */
+  proxyTimeout: number;
+}
+
+export const DEFAULT_TIMINGS: TopomTimings = {
+  loop: 1000,
+  errorBackoff: 5000,
+  stats: 1000,
+  proxyTimeout: 5000,
+};
+
+export interface TopomOptions {
+  config: DashboardConfig;
+  store: Store;
+  logger: Logger;
+  model: TopomModel;
+  timings?: Partial<TopomTimings>;
+}
+
+interface Progress {
+  interval: number;
+  disabled: boolean;
+  status: string;
+  executor: number;
+  keysMoved: number;
+}
+
+const pad4 = (n: number): string => String(n).padStart(4, '0');
+
+function cloneGroup(g: Group): Group {
+  return {
+    id: g.id,
+    servers: g.servers.map((s) => ({ ...s, action: { ...s.action } })),
+    promoting: { ...g.promoting },
+    outOfSync: g.outOfSync,
+  };
+}
+
+function cloneSlot(m: SlotMapping): SlotMapping {
+  return { id: m.id, groupId: m.groupId, action: { ...m.action } };
+}
+
+function splitHostPort(addr: string): [string, string] {
+  const colon = addr.lastIndexOf(':');
+  return [addr.slice(0, colon), addr.slice(colon + 1)];
+}
+
+function remoteError(error: unknown): JsonObject {
+  return { Cause: errorText(error), Stack: null };
+}
+
+function unixtime(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+/** A bounded probe: its value, or `timeout`. */
+async function probe<T>(
+  ms: number,
+  fn: () => Promise<T>,
+): Promise<{ value: T } | { error: unknown } | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms);
+  });
+  try {
+    return await Promise.race([fn().then((value) => ({ value })), deadline]);
+  } catch (error) {
+    return { error };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export class Topom {
+  readonly config: DashboardConfig;
+  readonly store: ProductStore;
+  readonly log: Logger;
+  /** Set once the admin address is known (the token depends on it). */
+  model: TopomModel;
+  readonly xauth: string;
+  readonly timings: TopomTimings;
+
+  online = false;
+  closed = false;
+
+  private lock: StoreLock | undefined;
+  private slots: SlotMapping[] = [];
+  private groups = new Map<number, Group>();
+  private proxies = new Map<string, ProxyModel>();
+  private sentinel: Sentinel = { servers: [], outOfSync: false };
+  private dirty = true;
+  private readonly mutex = new Mutex();
+  private readonly progress: Progress = {
+    interval: 0,
+    disabled: false,
+    status: '',
+    executor: 0,
+    keysMoved: 0,
+  };
+  private serverStats = new Map<string, JsonObject>();
+  private proxyStats = new Map<string, JsonObject>();
+  private sentinelStats = new Map<string, JsonObject>();
+  private haMasters: Record<string, string> = {};
+  private readonly stopping = new AbortController();
+  private loops: Promise<void>[] = [];
+
+  constructor(options: TopomOptions) {
+    this.config = options.config;
+    this.store = new ProductStore(options.store, options.config.product_name);
+    this.log = options.logger;
+    this.model = options.model;
+    this.xauth = dashboardXAuth(options.config.product_name);
+    this.timings = { ...DEFAULT_TIMINGS, ...options.timings };
+  }
+
+  // ---- Lifecycle (§5.1, §5.2) ----
+
+  /**
+   * Takes the product lock, retrying every `retryMs` (Codis: 2 s, 17 attempts). A lock held by a
+   * live dashboard fails each attempt with the spec's message; a dead holder's lock is taken over.
+   */
+  async goOnline(attempts = 17, retryMs = 2000): Promise<void> {
+    for (let i = 0; ; i++) {
+      if (this.closed) fail('use of closed topom');
+      try {
+        this.lock = await this.store.acquireLock(this.model);
+        break;
+      } catch (error) {
+        const holder =
+          error instanceof LockHeldError ? ` (held by ${error.holder})` : ` (${errorText(error)})`;
+        this.log.error(`store: acquire lock of ${this.config.product_name} failed${holder}`);
+        if (i + 1 >= attempts) {
+          throw new DashboardError(
+            `dashboard online failed, give up & abort :'(${holder}`,
+            'ERR_DASHBOARD_LOCK',
+          );
+        }
+        this.log.warn(`dashboard online failed [${i}]`);
+        await sleep(retryMs, this.stopping.signal);
+      }
+    }
+    this.lock.lost.addEventListener('abort', () => {
+      if (!this.closed)
+        this.log.error(`lock of ${this.config.product_name} lost: ${errorText(this.lock?.lost.reason)}`);
+    });
+    await this.load();
+    this.online = true;
+    this.log.warn('dashboard is working ...');
+    const signal = this.stopping.signal;
+    this.loops = [
+      this.loop('slot action', () => this.processSlotActions(), signal),
+      this.loop('sync action', () => this.processSyncAction(), signal),
+      this.statsLoop(signal),
+    ];
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.stopping.abort();
+    await Promise.allSettled(this.loops);
+    // Wait for an operation in progress, then release the lock (§5.1 step 9).
+    await this.mutex.run(async () => undefined);
+    if (this.lock !== undefined) {
+      try {
+        await this.lock.release();
+      } catch (error) {
+        this.log.error(`release lock failed: ${errorText(error)}`);
+      }
+    }
+    this.online = false;
+  }
+
+  private async load(): Promise<void> {
+    const [slots, groups, proxies, sentinel] = await Promise.all([
+      this.store.readSlots(),
+      this.store.readGroups(),
+      this.store.readProxies(),
+      this.store.readSentinel(),
+    ]);
+    this.slots = slots;
+    this.groups = new Map(groups.map((g) => [g.id, g]));
+    this.proxies = new Map(proxies.map((p) => [p.token, p]));
+    this.sentinel = sentinel;
+    this.dirty = false;
+  }
+
+  private check(): void {
+    if (this.closed) fail('use of closed topom');
+    if (!this.online) fail('topom is not online');
+  }
+
+  /** Runs an operation under the mutex with a fresh cache (§5.4). */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    return this.mutex.run(async () => {
+      this.check();
+      if (this.dirty) await this.load();
+      try {
+        return await fn();
+      } catch (error) {
+        // A failed write may or may not have landed: re-read before the next operation.
+        if (!(error instanceof DashboardError)) this.dirty = true;
+        throw error;
+      }
+    });
+  }
+
+  private async loop(name: string, pass: () => Promise<unknown>, signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        await pass();
+      } catch (error) {
+        if (signal.aborted) return;
+        this.log.warn({ err: errorText(error) }, `process ${name} failed`);
+        await sleep(this.timings.errorBackoff, signal);
+      }
+      await sleep(this.timings.loop, signal);
+    }
+  }
+
+  // ---- Coordinator writes: persisted first, then cached ----
+
+  private async writeSlot(m: SlotMapping): Promise<void> {
+    this.log.info(`update slot-[${m.id}]: ${JSON.stringify(slotMappingToJson(m))}`);
+    await this.store.updateSlot(m);
+    this.slots[m.id] = m;
+  }
+
+  private async writeGroup(g: Group): Promise<void> {
+    this.log.info(`update group-[${g.id}]: ${JSON.stringify(groupToJson(g))}`);
+    await this.store.updateGroup(g);
+    this.groups.set(g.id, g);
+  }
+
+  private async writeProxy(p: ProxyModel): Promise<void> {
+    await this.store.updateProxy(p);
+    this.proxies.set(p.token, p);
+  }
+
+  private async writeSentinel(s: Sentinel): Promise<void> {
+    await this.store.updateSentinel(s);
+    this.sentinel = s;
+  }
+
+  // ---- Lookups ----
+
+  private group(gid: number): Group {
+    const g = this.groups.get(gid);
+    if (g === undefined) fail(`group-[${gid}] doesn't exist`);
+    return g;
+  }
+
+  private slot(sid: number): SlotMapping {
+    const m = sid >= 0 && sid < MAX_SLOTS ? this.slots[sid] : undefined;
+    if (m === undefined) fail(`slot-[${sid}] doesn't exist`);
+    return m;
+  }
+
+  private groupOfServer(addr: string): [Group, number] | undefined {
+    for (const g of this.groups.values()) {
+      const i = g.servers.findIndex((s) => s.addr === addr);
+      if (i >= 0) return [g, i];
+    }
+    return undefined;
+  }
+
+  private isGroupInUse(gid: number): boolean {
+    return this.slots.some((m) => m.groupId === gid || m.action.targetId === gid);
+  }
+
+  private master(gid: number): string {
+    return this.groups.get(gid)?.servers[0]?.addr ?? '';
+  }
+
+  private forwardMethod(): number {
+    return this.config.migration_method === 'sync' ? 0 : 1;
+  }
+
+  private proxyClient(p: ProxyModel): ProxyClient {
+    return new ProxyClient(
+      p.adminAddr,
+      this.config.product_name,
+      this.config.product_auth,
+      p.token,
+      this.timings.proxyTimeout,
+    );
+  }
+
+  private render(m: SlotMapping, groups: ReadonlyMap<number, Group>, proxy?: ProxyModel): ProxySlot {
+    return renderSlot(m, { groups, forwardMethod: this.forwardMethod() }, proxy);
+  }
+
+  // ---- Pushing to proxies (§7.2) ----
+
+  /** Sends the mappings to every proxy at once; any failure fails the whole push. */
+  private async resyncSlots(
+    mappings: SlotMapping[],
+    groups: ReadonlyMap<number, Group> = this.groups,
+  ): Promise<void> {
+    if (mappings.length === 0) return;
+    const proxies = [...this.proxies.values()];
+    const results = await Promise.allSettled(
+      proxies.map((p) => this.proxyClient(p).fillSlots(mappings.map((m) => this.render(m, groups, p)))),
+    );
+    let failed: string | undefined;
+    results.forEach((r, i) => {
+      if (r.status === 'rejected') {
+        const token = proxies[i]?.token ?? '';
+        this.log.warn({ err: errorText(r.reason) }, `proxy-[${token}] resync slots failed`);
+        failed = token;
+      }
+    });
+    if (failed !== undefined) fail(`proxy-[${failed}] resync slots failed`);
+  }
+
+  private async reinitProxy(p: ProxyModel): Promise<void> {
+    const client = this.proxyClient(p);
+    try {
+      await client.fillSlots(this.slots.map((m) => this.render(m, this.groups, p)));
+    } catch (error) {
+      this.log.warn({ err: errorText(error) }, `proxy-[${p.token}] fillslots failed`);
+      fail(`proxy-[${p.token}] fillslots failed`);
+    }
+    try {
+      await client.start();
+    } catch (error) {
+      this.log.warn({ err: errorText(error) }, `proxy-[${p.token}] start failed`);
+      fail(`proxy-[${p.token}] start failed`);
+    }
+    try {
+      await client.setSentinels(sentinelToJson(this.sentinel));
+    } catch (error) {
+      this.log.warn({ err: errorText(error) }, `proxy-[${p.token}] set sentinels failed`);
+      fail(`proxy-[${p.token}] set sentinels failed`);
+    }
+  }
+
+  // ---- Proxies ----
+
+  private async fetchProxy(addr: string, withCause: boolean): Promise<ProxyModel> {
+    let model: ProxyModel;
+    try {
+      model = proxyFromJson(await ProxyClient.model(addr, this.timings.proxyTimeout));
+    } catch (error) {
+      fail(`proxy@${addr} fetch model failed${withCause ? `, ${errorText(error)}` : ''}`);
+    }
+    try {
+      await this.proxyClient(model).xping();
+    } catch (error) {
+      fail(`proxy@${addr} check xauth failed${withCause ? `, ${errorText(error)}` : ''}`);
+    }
+    return model;
+  }
+
+  private nextProxyId(): number {
+    let max = 0;
+    for (const p of this.proxies.values()) max = Math.max(max, p.id);
+    return max + 1;
+  }
+
+  createProxy(addr: string): Promise<void> {
+    return this.exclusive(async () => {
+      const model = await this.fetchProxy(addr, true);
+      if (this.proxies.has(model.token)) fail(`proxy-[${model.token}] already exists`);
+      const p = { ...model, id: this.nextProxyId() };
+      await this.writeProxy(p);
+      await this.reinitProxy(p);
+    });
+  }
+
+  onlineProxy(addr: string): Promise<void> {
+    return this.exclusive(async () => {
+      const model = await this.fetchProxy(addr, false);
+      const old = this.proxies.get(model.token);
+      const p = { ...model, id: old !== undefined ? old.id : this.nextProxyId() };
+      await this.writeProxy(p);
+      await this.reinitProxy(p);
+    });
+  }
+
+  reinitProxyByToken(token: string): Promise<void> {
+    return this.exclusive(async () => {
+      const p = this.proxies.get(token);
+      if (p === undefined) fail(`proxy-[${token}] doesn't exist`);
+      await this.reinitProxy(p);
+    });
+  }
+
+  removeProxy(token: string, force: boolean): Promise<void> {
+    return this.exclusive(async () => {
+      const p = this.proxies.get(token);
+      if (p === undefined) fail(`proxy-[${token}] doesn't exist`);
+      try {
+        await this.proxyClient(p).shutdown();
+      } catch (error) {
+        this.log.warn({ err: errorText(error) }, `proxy-[${token}] shutdown failed`);
+        if (!force) fail(`proxy-[${token}] shutdown failed`);
+      }
+      await this.store.deleteProxy(token);
+      this.proxies.delete(token);
+      this.proxyStats.delete(token);
+    });
+  }
+
+  // ---- Groups (§9.1) ----
+
+  createGroup(gid: number): Promise<void> {
+    return this.exclusive(async () => {
+      if (gid <= 0 || gid > MAX_GROUP_ID) fail(`invalid group id = ${gid}, out of range`);
+      if (this.groups.has(gid)) fail(`group-[${gid}] already exists`);
+      await this.writeGroup(emptyGroup(gid));
+    });
+  }
+
+  removeGroup(gid: number): Promise<void> {
+    return this.exclusive(async () => {
+      const g = this.group(gid);
+      if (g.servers.length !== 0) fail(`group-[${gid}] isn't empty`);
+      await this.store.deleteGroup(gid);
+      this.groups.delete(gid);
+    });
+  }
+
+  private async resyncGroupLocked(gid: number): Promise<void> {
+    const g = this.group(gid);
+    await this.resyncSlots(this.slots.filter((m) => m.groupId === gid || m.action.targetId === gid));
+    const next = cloneGroup(g);
+    next.outOfSync = false;
+    await this.writeGroup(next);
+  }
+
+  resyncGroup(gid: number): Promise<void> {
+    return this.exclusive(() => this.resyncGroupLocked(gid));
+  }
+
+  resyncGroupAll(): Promise<void> {
+    return this.exclusive(async () => {
+      for (const gid of [...this.groups.keys()].sort((a, b) => a - b)) await this.resyncGroupLocked(gid);
+    });
+  }
+
+  private async markSentinelOutOfSync(): Promise<void> {
+    if (this.sentinel.servers.length > 0 && !this.sentinel.outOfSync) {
+      await this.writeSentinel({ servers: [...this.sentinel.servers], outOfSync: true });
+    }
+  }
+
+  /** Checks the address is a codis-server (SLOTSINFO), as the HTTP layer of Codis does first. */
+  async checkServer(addr: string): Promise<void> {
+    this.check();
+    await withRedis(addr, this.config.product_auth, 1000, async (c) => {
+      await c.ok('SLOTSINFO');
+    });
+  }
+
+  addServer(gid: number, addr: string, datacenter: string): Promise<void> {
+    return this.exclusive(async () => {
+      if (addr === '') fail('invalid server address');
+      if (this.groupOfServer(addr) !== undefined) fail(`server-[${addr}] already exists`);
+      const g = this.group(gid);
+      if (g.promoting.state !== '') fail(`group-[${gid}] is promoting`);
+      await this.markSentinelOutOfSync();
+      const next = cloneGroup(g);
+      next.servers.push(groupServer(addr, datacenter));
+      await this.writeGroup(next);
+    });
+  }
+
+  delServer(gid: number, addr: string): Promise<void> {
+    return this.exclusive(async () => {
+      const g = this.group(gid);
+      const index = g.servers.findIndex((s) => s.addr === addr);
+      if (index < 0) fail(`group-[${gid}] doesn't have server-[${addr}]`);
+      if (g.promoting.state !== '') fail(`group-[${gid}] is promoting`);
+      if (index === 0 && (g.servers.length !== 1 || this.isGroupInUse(gid))) {
+        fail(`group-[${gid}] can't remove master, still in use`);
+      }
+      await this.markSentinelOutOfSync();
+      const next = cloneGroup(g);
+      const [removed] = next.servers.splice(index, 1);
+      if (index !== 0 && removed?.replicaGroup === true) next.outOfSync = true;
+      if (next.servers.length === 0) next.outOfSync = false;
+      await this.writeGroup(next);
+      this.serverStats.delete(addr);
+    });
+  }
+
+  replicaGroups(gid: number, addr: string, value: boolean): Promise<void> {
+    return this.exclusive(async () => {
+      const g = this.group(gid);
+      const index = g.servers.findIndex((s) => s.addr === addr);
+      if (index < 0) fail(`group-[${gid}] doesn't have server-[${addr}]`);
+      if (g.promoting.state !== '') fail(`group-[${gid}] is promoting`);
+      const next = cloneGroup(g);
+      (next.servers[index] as GroupServer).replicaGroup = value;
+      if (next.servers.length > 1 && this.isGroupInUse(gid)) next.outOfSync = true;
+      await this.writeGroup(next);
+    });
+  }
+
+  replicaGroupsAll(value: boolean): Promise<void> {
+    return this.exclusive(async () => {
+      for (const g of [...this.groups.values()].sort((a, b) => a.id - b.id)) {
+        if (g.promoting.state !== '') fail(`group-[${g.id}] is promoting`);
+        if (g.servers.every((s) => s.replicaGroup === value)) continue;
+        const next = cloneGroup(g);
+        for (const s of next.servers) s.replicaGroup = value;
+        if (next.servers.length > 1 && this.isGroupInUse(g.id)) next.outOfSync = true;
+        await this.writeGroup(next);
+      }
+    });
+  }
+
+  // ---- SLAVEOF jobs (§9.2) ----
+
+  createSyncAction(addr: string): Promise<void> {
+    return this.exclusive(async () => {
+      const found = this.groupOfServer(addr);
+      if (found === undefined) fail(`server-[${addr}] doesn't exist`);
+      const [g, index] = found;
+      if (g.promoting.state !== '') fail(`group-[${g.id}] is promoting`);
+      if (g.servers[index]?.action.state === 'pending') fail(`server-[${addr}] action already exist`);
+      let max = 0;
+      for (const group of this.groups.values()) {
+        for (const s of group.servers) if (s.action.state === 'pending') max = Math.max(max, s.action.index);
+      }
+      const next = cloneGroup(g);
+      (next.servers[index] as GroupServer).action = { index: max + 1, state: 'pending' };
+      await this.writeGroup(next);
+    });
+  }
+
+  removeSyncAction(addr: string): Promise<void> {
+    return this.exclusive(async () => {
+      const found = this.groupOfServer(addr);
+      if (found === undefined) fail(`server-[${addr}] doesn't exist`);
+      const [g, index] = found;
+      if (g.promoting.state !== '') fail(`group-[${g.id}] is promoting`);
+      if (g.servers[index]?.action.state === '') fail(`server-[${addr}] action doesn't exist`);
+      const next = cloneGroup(g);
+      (next.servers[index] as GroupServer).action = { index: 0, state: '' };
+      await this.writeGroup(next);
+    });
+  }
+
+  /** One SLAVEOF job: pick, persist `syncing`, run the transaction, persist the outcome. */
+  private async processSyncAction(): Promise<void> {
+    const job = await this.exclusive(async () => {
+      let best: [Group, number] | undefined;
+      for (const g of this.groups.values()) {
+        g.servers.forEach((s, i) => {
+          if (s.action.state !== 'pending') return;
+          const b = best === undefined ? undefined : best[0].servers[best[1]];
+          if (b === undefined || s.action.index < b.action.index) best = [g, i];
+        });
+      }
+      if (best === undefined) return undefined;
+      const [g, index] = best;
+      if (g.promoting.state !== '') return undefined;
+      const next = cloneGroup(g);
+      const server = next.servers[index] as GroupServer;
+      this.log.warn(`server-[${server.addr}] action prepare`);
+      server.action = { index: 0, state: 'syncing' };
+      await this.writeGroup(next);
+      return {
+        gid: g.id,
+        addr: server.addr,
+        master: index === 0 ? 'NO:ONE' : (next.servers[0] as GroupServer).addr,
+      };
+    });
+    if (job === undefined) return;
+    let failed = false;
+    try {
+      await this.slaveOf(job.addr, job.master, 30_000);
+    } catch (error) {
+      this.log.warn({ err: errorText(error) }, `redis ${job.addr} set master to ${job.master} failed`);
+      failed = true;
+    }
+    await this.exclusive(async () => {
+      const g = this.groups.get(job.gid);
+      const index = g?.servers.findIndex((s) => s.addr === job.addr) ?? -1;
+      if (g === undefined || index < 0 || g.promoting.state !== '') return;
+      if (g.servers[index]?.action.state !== 'syncing') return;
+      const next = cloneGroup(g);
+      (next.servers[index] as GroupServer).action = { index: 0, state: failed ? 'synced_failed' : 'synced' };
+      this.log.warn(`server-[${job.addr}] action failed = ${failed}`);
+      await this.writeGroup(next);
+    });
+  }
+
+  /** `SLAVEOF` in one transaction with masterauth, CONFIG REWRITE and a client kill (§9.2 step 3). */
+  private async slaveOf(addr: string, master: string, timeout: number): Promise<void> {
+    await withRedis(addr, this.config.product_auth, timeout, async (c) => {
+      const [host, port] = master === 'NO:ONE' ? ['NO', 'ONE'] : splitHostPort(master);
+      await c.ok('MULTI');
+      await c.ok('CONFIG', 'SET', 'masterauth', this.config.product_auth);
+      await c.ok('SLAVEOF', host, port);
+      await c.ok('CONFIG', 'REWRITE');
+      await c.ok('CLIENT', 'KILL', 'TYPE', 'normal');
+      const replies = await c.ok('EXEC');
+      if (Array.isArray(replies)) {
+        for (const r of replies) if (r instanceof RespError) throw new DashboardError(r.message);
+      }
+    });
+  }
+
+  // ---- Promote (§9.4) ----
+
+  promoteServer(gid: number, addr: string): Promise<void> {
+    return this.exclusive(async () => {
+      let g = this.group(gid);
+      const index = g.servers.findIndex((s) => s.addr === addr);
+      if (index < 0) fail(`group-[${gid}] doesn't have server-[${addr}]`);
+      if (g.promoting.state !== '') {
+        if (index !== g.promoting.index) fail(`group-[${gid}] is promoting index = ${g.promoting.index}`);
+      } else if (index === 0) {
+        fail(`group-[${gid}] can't promote master`);
+      }
+      if (this.progress.executor !== 0) fail(`slots-migration is running = ${this.progress.executor}`);
+      const groupSlots = (): SlotMapping[] =>
+        this.slots.filter((m) => m.groupId === gid || m.action.targetId === gid);
+
+      if (g.promoting.state === '') {
+        g = cloneGroup(g);
+        g.promoting = { index, state: 'preparing' };
+        await this.writeGroup(g);
+      }
+      if (g.promoting.state === 'preparing') {
+        const prepared = cloneGroup(g);
+        prepared.promoting.state = 'prepared';
+        const view = new Map(this.groups).set(gid, prepared);
+        try {
+          await this.resyncSlots(groupSlots(), view);
+        } catch (error) {
+          this.log.warn(`group-[${gid}] resync-rollback to preparing`);
+          await this.resyncSlots(groupSlots()).catch(() => undefined);
+          throw error;
+        }
+        await this.writeGroup(prepared);
+        g = prepared;
+      }
+      if (g.promoting.state === 'prepared') {
+        if (this.sentinel.servers.length > 0) {
+          await this.writeSentinel({ servers: [...this.sentinel.servers], outOfSync: true });
+          await this.sentinelRemoveGroups([gid]).catch((error: unknown) => {
+            this.log.warn({ err: errorText(error) }, `group-[${gid}] remove sentinel monitor failed`);
+          });
+          delete this.haMasters[String(gid)];
+        }
+        const next = cloneGroup(g);
+        const i = g.promoting.index;
+        const promoted = next.servers[i] as GroupServer;
+        const others = next.servers.filter((_, k) => k !== 0 && k !== i);
+        next.servers = [promoted, ...others, next.servers[0] as GroupServer];
+        for (const s of next.servers) s.action = { index: 0, state: '' };
+        next.promoting = { index: 0, state: 'finished' };
+        await this.writeGroup(next);
+        try {
+          await this.slaveOf(promoted.addr, 'NO:ONE', 1000);
+        } catch (error) {
+          this.log.warn({ err: errorText(error) }, `redis ${promoted.addr} set master to NO:ONE failed`);
+        }
+        g = next;
+      }
+      if (g.promoting.state === 'finished') {
+        await this.resyncSlots(groupSlots());
+        const done = cloneGroup(g);
+        done.promoting = { index: 0, state: '' };
+        done.outOfSync = false;
+        await this.writeGroup(done);
+      }
+    });
+  }
+
+  // ---- Slot actions (§8.3) ----
+
+  private nextActionIndex(): number {
+    let max = 0;
+    for (const m of this.slots) if (m.action.state !== '') max = Math.max(max, m.action.index);
+    return max + 1;
+  }
+
+  private targetGroup(gid: number): Group {
+    const g = this.group(gid);
+    if (g.servers.length === 0) fail(`group-[${gid}] is empty`);
+    return g;
+  }
+
+  createSlotAction(sid: number, gid: number): Promise<void> {
+    return this.exclusive(async () => {
+      this.targetGroup(gid);
+      const m = this.slot(sid);
+      if (m.action.state !== '') fail(`slot-[${sid}] action already exists`);
+      if (m.groupId === gid) fail(`slot-[${sid}] already in group-[${gid}]`);
+      await this.writeSlot({
+        id: sid,
+        groupId: m.groupId,
+        action: { index: this.nextActionIndex(), state: 'pending', targetId: gid },
+      });
+    });
+  }
+
+  createSlotActionRange(beg: number, end: number, gid: number): Promise<void> {
+    return this.exclusive(async () => {
+      if (!(beg >= 0 && beg <= end && end < MAX_SLOTS)) fail(`invalid slot range [${beg},${end}]`);
+      this.targetGroup(gid);
+      for (let sid = beg; sid <= end; sid++) {
+        const m = this.slot(sid);
+        if (m.action.state !== '') fail(`slot-[${sid}] action already exists`);
+        if (m.groupId === gid) fail(`slot-[${sid}] already in group-[${gid}]`);
+      }
+      for (let sid = beg; sid <= end; sid++) {
+        const m = this.slot(sid);
+        await this.writeSlot({
+          id: sid,
+          groupId: m.groupId,
+          action: { index: this.nextActionIndex(), state: 'pending', targetId: gid },
+        });
+      }
+    });
+  }
+
+  createSlotActionSome(src: number, dst: number, num: number): Promise<void> {
+    return this.exclusive(async () => {
+      this.targetGroup(dst);
+      if (src === dst) return;
+      let left = num;
+      for (const m of this.slots) {
+        if (left <= 0) break;
+        if (m.action.state !== '' || m.groupId !== src) continue;
+        await this.writeSlot({
+          id: m.id,
+          groupId: m.groupId,
+          action: { index: this.nextActionIndex(), state: 'pending', targetId: dst },
+        });
+        left--;
+      }
+    });
+  }
+
+  removeSlotAction(sid: number): Promise<void> {
+    return this.exclusive(async () => {
+      const m = this.slot(sid);
+      if (m.action.state === '') fail(`slot-[${sid}] action doesn't exist`);
+      if (m.action.state !== 'pending') fail(`slot-[${sid}] action isn't pending`);
+      await this.writeSlot({ id: sid, groupId: m.groupId, action: { index: 0, state: '', targetId: 0 } });
+    });
+  }
+
+  setActionInterval(us: number): void {
+    this.check();
+    this.progress.interval = Math.min(Math.max(us, 0), 1_000_000);
+  }
+
+  setActionDisabled(disabled: boolean): void {
+    this.check();
+    this.progress.disabled = disabled;
+  }
+
+  // ---- Assign (§8.7) and rebalance (§8.8) ----
+
+  assignSlots(entries: SlotMapping[], offline: boolean): Promise<void> {
+    return this.exclusive(async () => {
+      for (const e of entries) {
+        this.slot(e.id);
+        if (offline) {
+          if (e.groupId !== 0) fail(`group of slot-[${e.id}] should be 0`);
+        } else {
+          this.targetGroup(e.groupId);
+        }
+        if (e.action.state !== '') fail(`invalid slot-[${e.id}] action = ${e.action.state}`);
+      }
+      if (!offline) {
+        for (const gid of new Set(entries.map((e) => e.groupId))) {
+          const g = this.group(gid);
+          if (!g.outOfSync) {
+            const next = cloneGroup(g);
+            next.outOfSync = true;
+            await this.writeGroup(next);
+          }
+        }
+      }
+      const written: SlotMapping[] = [];
+      for (const e of entries) {
+        const m = { id: e.id, groupId: e.groupId, action: { index: 0, state: '' as const, targetId: 0 } };
+        await this.writeSlot(m);
+        written.push(m);
+      }
+      await this.resyncSlots(written);
+    });
+  }
+
+  rebalance(confirm: boolean): Promise<Map<number, number>> {
+    return this.exclusive(async () => {
+      const plan = rebalancePlan(this.slots, this.groups.values());
+      if (confirm) {
+        for (const [sid, gid] of plan) {
+          const m = this.slot(sid);
+          await this.writeSlot({
+            id: sid,
+            groupId: m.groupId,
+            action: { index: this.nextActionIndex(), state: 'pending', targetId: gid },
+          });
+        }
+      }
+      return plan;
+    });
+  }
+
+  // ---- The scheduler (§8.4–§8.6) ----
+
+  /** One scheduling pass: batches of slots (one per group) until nothing is left to do. */
+  private async processSlotActions(): Promise<void> {
+    const signal = this.stopping.signal;
+    while (!signal.aborted) {
+      const batch: number[] = [];
+      const used = new Set<number>();
+      for (let i = 0; i < this.config.migration_parallel_slots; i++) {
+        const sid = await this.exclusive(() => this.prepareNextSlot(batch, used));
+        if (sid === undefined) break;
+        batch.push(sid);
+      }
+      if (batch.length === 0) return;
+      const results = await Promise.allSettled(batch.map((sid) => this.runSlot(sid)));
+      const failure = results.find((r) => r.status === 'rejected');
+      if (failure !== undefined) throw (failure as PromiseRejectedResult).reason;
+      await sleep(10, signal);
+    }
+  }
+
+  /** Chooses the next slot for the batch and advances it to `migrating` (§8.4 steps 1–3). */
+  private async prepareNextSlot(batch: number[], used: Set<number>): Promise<number | undefined> {
+    let advanced: SlotMapping | undefined;
+    let pending: SlotMapping | undefined;
+    for (const m of this.slots) {
+      if (m.action.state === '' || batch.includes(m.id)) continue;
+      if ((m.groupId !== 0 && used.has(m.groupId)) || used.has(m.action.targetId)) continue;
+      if (m.action.state === 'pending') {
+        if (!this.progress.disabled && (pending === undefined || m.action.index < pending.action.index))
+          pending = m;
+      } else if (advanced === undefined || m.action.index < advanced.action.index) {
+        advanced = m;
+      }
+    }
+    let m = advanced ?? pending;
+    if (m === undefined) return undefined;
+    if (m.groupId !== 0) used.add(m.groupId);
+    used.add(m.action.targetId);
+    const sid = m.id;
+
+    if (m.action.state === 'pending') {
+      this.log.warn(`slot-[${sid}] action prepare: ${JSON.stringify(slotMappingToJson(m))}`);
+      m = { ...cloneSlot(m), action: { ...m.action, state: 'preparing' } };
+      await this.writeSlot(m);
+    }
+    if (m.action.state === 'preparing') {
+      // Phase one: every proxy holds the slot (locked) before anyone routes it to the target.
+      const prepared: SlotMapping = { ...cloneSlot(m), action: { ...m.action, state: 'prepared' } };
+      this.log.warn(`slot-[${sid}] resync to prepared`);
+      try {
+        await this.resyncSlots([prepared]);
+      } catch (error) {
+        this.log.warn(`slot-[${sid}] resync-rollback to preparing`);
+        await this.resyncSlots([m]).catch(() => undefined);
+        throw error;
+      }
+      await this.writeSlot(prepared);
+      m = prepared;
+    }
+    if (m.action.state === 'prepared') {
+      const migrating: SlotMapping = { ...cloneSlot(m), action: { ...m.action, state: 'migrating' } };
+      this.log.warn(`slot-[${sid}] resync to migrating`);
+      await this.resyncSlots([migrating]);
+      await this.writeSlot(migrating);
+      m = migrating;
+    }
+    return sid;
+  }
+
+  private async runSlot(sid: number): Promise<void> {
+    this.log.warn(`slot-[${sid}] process action`);
+    await this.copySlot(sid);
+    await this.exclusive(async () => {
+      let m = this.slot(sid);
+      if (m.action.state === 'migrating') {
+        this.log.warn(`slot-[${sid}] action complete: ${JSON.stringify(slotMappingToJson(m))}`);
+        m = { ...cloneSlot(m), action: { ...m.action, state: 'finished' } };
+        await this.writeSlot(m);
+      }
+      if (m.action.state === 'finished') {
+        this.log.warn(`slot-[${sid}] resync to finished`);
+        await this.resyncSlots([m]);
+        await this.writeSlot({
+          id: sid,
+          groupId: m.action.targetId,
+          action: { index: 0, state: '', targetId: 0 },
+        });
+      }
+    });
+  }
+
+  /** The data copy loop (§8.5): batches of keys from the source master until the slot is empty. */
+  private async copySlot(sid: number): Promise<void> {
+    const signal = this.stopping.signal;
+    let db = 0;
+    let client: RedisClient | undefined;
+    let clientAddr = '';
+    try {
+      for (;;) {
+        if (signal.aborted) fail('use of closed topom');
+        const m = this.slots[sid];
+        if (m === undefined || m.action.state !== 'migrating') return;
+        const source = this.groups.get(m.groupId);
+        const target = this.groups.get(m.action.targetId);
+        if (
+          this.progress.disabled ||
+          (source !== undefined && source.promoting.state !== '') ||
+          (target !== undefined && target.promoting.state !== '')
+        ) {
+          await sleep(1000, signal);
+          continue;
+        }
+        const from = this.master(m.groupId);
+        const to = this.master(m.action.targetId);
+        if (from === '') return;
+        if (to === '') fail(`group-[${m.action.targetId}] is empty`);
+        this.progress.executor++;
+        let remaining: number;
+        try {
+          if (client === undefined || clientAddr !== from) {
+            client?.close();
+            client = await RedisClient.open(
+              from,
+              this.config.product_auth,
+              this.config.migration_timeout + 5000,
+            );
+            clientAddr = from;
+            await client.ok('SELECT', db);
+          }
+          remaining = await this.migrateBatch(client, to, sid);
+        } catch (error) {
+          this.progress.status = `[ERROR] Slot[${pad4(sid)}]: ${errorText(error)}`;
+          throw error;
+        } finally {
+          this.progress.executor--;
+        }
+        if (remaining !== 0) {
+          this.progress.status = `[OK] Slot[${pad4(sid)}]@DB[${db}]=${remaining}`;
+        } else {
+          const keyspace = parseInfo(await client.text('INFO', 'keyspace'));
+          const dbs = Object.keys(keyspace)
+            .filter((k) => /^db\d+$/.test(k))
+            .map((k) => Number(k.slice(2)))
+            .filter((n) => n > db)
+            .sort((a, b) => a - b);
+          const next = dbs[0];
+          if (next === undefined) {
+            this.progress.status = '';
+            return;
+          }
+          this.progress.status = `[OK] Slot[${pad4(sid)}]@DB[${db}]=0`;
+          db = next;
+          await client.ok('SELECT', db);
+        }
+        if (this.progress.interval > 0) await sleep(this.progress.interval / 1000, signal);
+      }
+    } finally {
+      client?.close();
+    }
+  }
+
+  private async migrateBatch(client: RedisClient, to: string, sid: number): Promise<number> {
+    const [host, port] = splitHostPort(to);
+    const c = this.config;
+    const reply: RespValue =
+      c.migration_method === 'sync'
+        ? await client.ok('SLOTSMGRTTAGSLOT', host, port, c.migration_timeout, sid)
+        : await client.ok(
+            'SLOTSMGRTTAGSLOT-ASYNC',
+            host,
+            port,
+            Math.min(5000, c.migration_timeout),
+            c.migration_async_maxbulks,
+            c.migration_async_maxbytes,
+            sid,
+            c.migration_async_numkeys,
+          );
+    if (!Array.isArray(reply) || typeof reply[0] !== 'number' || typeof reply[1] !== 'number') {
+      fail('invalid response of slots migration');
+    }
+    this.progress.keysMoved += reply[0] as number;
+    return reply[1] as number;
+  }
+
+  // ---- Sentinels (§10.2) ----
+
+  private isProductMaster(name: string): boolean {
+    const prefix = `${this.config.product_name}-`;
+    return name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length));
+  }
+
+  private async sentinelMasters(c: RedisClient): Promise<Record<string, string>[]> {
+    const reply = await c.ok('SENTINEL', 'MASTERS');
+    return Array.isArray(reply) ? reply.map(pairsToMap) : [];
+  }
+
+  private async removeProductMasters(addr: string, only?: Set<string>): Promise<void> {
+    const timeout = this.config.sentinel_client_timeout;
+    await withRedis(addr, '', timeout + 5000, async (c) => {
+      for (const master of await this.sentinelMasters(c)) {
+        const name = master.name ?? '';
+        if (!this.isProductMaster(name) || (only !== undefined && !only.has(name))) continue;
+        await c.ok('SENTINEL', 'REMOVE', name);
+      }
+    });
+  }
+
+  private async sentinelRemoveGroups(gids: number[]): Promise<void> {
+    const names = new Set(gids.map((gid) => `${this.config.product_name}-${gid}`));
+    await Promise.all(this.sentinel.servers.map((addr) => this.removeProductMasters(addr, names)));
+  }
+
+  addSentinel(addr: string): Promise<void> {
+    return this.exclusive(async () => {
+      if (addr === '') fail('invalid sentinel address');
+      if (this.sentinel.servers.includes(addr)) fail(`sentinel-[${addr}] already exists`);
+      await withRedis(addr, '', this.config.sentinel_client_timeout, async (c) => {
+        await c.ok('SENTINEL', 'FLUSHCONFIG');
+      });
+      await this.writeSentinel({ servers: [...this.sentinel.servers, addr], outOfSync: true });
+    });
+  }
+
+  delSentinel(addr: string, force: boolean): Promise<void> {
+    return this.exclusive(async () => {
+      if (!this.sentinel.servers.includes(addr)) fail(`sentinel-[${addr}] not found`);
+      await this.writeSentinel({ servers: [...this.sentinel.servers], outOfSync: true });
+      try {
+        await this.removeProductMasters(addr);
+      } catch (error) {
+        this.log.warn({ err: errorText(error) }, `remove sentinel ${addr} failed`);
+        if (!force) fail(`remove sentinel ${addr} failed`);
+      }
+      await this.writeSentinel({ servers: this.sentinel.servers.filter((s) => s !== addr), outOfSync: true });
+    });
+  }
+
+  resyncSentinels(): Promise<void> {
+    return this.exclusive(async () => {
+      const servers = [...this.sentinel.servers];
+      await this.writeSentinel({ servers, outOfSync: true });
+      const c = this.config;
+      const groups = [...this.groups.values()]
+        .filter((g) => g.servers.length > 0)
+        .sort((a, b) => a.id - b.id);
+      for (const addr of servers) {
+        await withRedis(addr, '', c.sentinel_client_timeout + 5000, async (client) => {
+          for (const master of await this.sentinelMasters(client)) {
+            const name = master.name ?? '';
+            if (this.isProductMaster(name)) await client.ok('SENTINEL', 'REMOVE', name);
+          }
+          for (const g of groups) {
+            const name = `${c.product_name}-${g.id}`;
+            const [host, port] = splitHostPort((g.servers[0] as GroupServer).addr);
+            await client.ok('SENTINEL', 'MONITOR', name, host, port, c.sentinel_quorum);
+            const settings: (string | number)[] = [
+              'parallel-syncs',
+              c.sentinel_parallel_syncs,
+              'down-after-milliseconds',
+              c.sentinel_down_after,
+              'failover-timeout',
+              c.sentinel_failover_timeout,
+            ];
+            if (c.product_auth !== '') settings.push('auth-pass', c.product_auth);
+            if (c.sentinel_notification_script !== '')
+              settings.push('notification-script', c.sentinel_notification_script);
+            if (c.sentinel_client_reconfig_script !== '') {
+              settings.push('client-reconfig-script', c.sentinel_client_reconfig_script);
+            }
+            await client.ok('SENTINEL', 'SET', name, ...settings);
+          }
+        });
+      }
+      for (const p of this.proxies.values()) {
+        try {
+          await this.proxyClient(p).setSentinels(sentinelToJson({ servers, outOfSync: false }));
+        } catch (error) {
+          this.log.warn({ err: errorText(error) }, `proxy-[${p.token}] sentinel failed`);
+          fail(`proxy-[${p.token}] sentinel failed`);
+        }
+      }
+      await this.writeSentinel({ servers, outOfSync: false });
+    });
+  }
+
+  /** `{name: {master, slaves?}}` for this product's masters on one sentinel (§10.5, §10.6). */
+  async sentinelMonitored(addr: string, timeout = this.config.sentinel_client_timeout): Promise<JsonObject> {
+    return withRedis(addr, '', timeout, async (c) => {
+      const out: JsonObject = {};
+      const masters = (await this.sentinelMasters(c)).filter((m) => this.isProductMaster(m.name ?? ''));
+      masters.sort((a, b) => ((a.name ?? '') < (b.name ?? '') ? -1 : 1));
+      for (const master of masters) {
+        const name = master.name ?? '';
+        const slaves = await c.ok('SENTINEL', 'SLAVES', name);
+        const list = Array.isArray(slaves) ? slaves.map(pairsToMap) : [];
+        out[name] = { master, slaves: list.length > 0 ? list : undefined };
+      }
+      return out;
+    });
+  }
+
+  // ---- Stats (§11) ----
+
+  private async statsLoop(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      await Promise.allSettled([this.pollServers(), this.pollProxies(), this.pollSentinels()]);
+      await sleep(this.timings.stats, signal);
+    }
+  }
+
+  private async pollServers(): Promise<void> {
+    const addrs = [...this.groups.values()].flatMap((g) => g.servers.map((s) => s.addr));
+    const next = new Map<string, JsonObject>();
+    await Promise.all(
+      addrs.map(async (addr) => {
+        const r = await probe(this.timings.stats, () =>
+          withRedis(addr, this.config.product_auth, 5000, (c) => serverInfo(c)),
+        );
+        next.set(addr, this.statsEntry(r));
+      }),
+    );
+    this.serverStats = next;
+  }
+
+  private statsEntry(r: { value: JsonValue } | { error: unknown } | 'timeout'): JsonObject {
+    if (r === 'timeout') return { unixtime: unixtime(), timeout: true };
+    if ('error' in r) return { error: remoteError(r.error), unixtime: unixtime() };
+    return { stats: r.value, unixtime: unixtime() };
+  }
+
+  private async pollProxies(): Promise<void> {
+    const proxies = [...this.proxies.values()];
+    const next = new Map<string, JsonObject>();
+    await Promise.all(
+      proxies.map(async (p) => {
+        const r = await probe(this.timings.stats, () => this.proxyClient(p).stats(this.timings.stats));
+        next.set(p.token, this.statsEntry(r as { value: JsonValue } | { error: unknown } | 'timeout'));
+        // Auto-online (§11.2): a restarted proxy (same token) waiting to be told to go online.
+        if (typeof r === 'object' && 'value' in r) {
+          const body = r.value as { online?: unknown; closed?: unknown };
+          if (body.online === false && body.closed === false && this.online && !this.closed) {
+            this.onlineProxy(p.adminAddr).catch((error: unknown) => {
+              this.log.warn({ err: errorText(error) }, `proxy-[${p.token}] auto-online failed`);
+            });
+          }
+        }
+      }),
+    );
+    this.proxyStats = next;
+  }
+
+  private async pollSentinels(): Promise<void> {
+    const next = new Map<string, JsonObject>();
+    const masters: Record<string, { epoch: number; addr: string }> = {};
+    await Promise.all(
+      this.sentinel.servers.map(async (addr) => {
+        const r = await probe(this.timings.stats, async () => {
+          const info = await withRedis(addr, '', 5000, async (c) => sortKeysInfo(await c.text('INFO')));
+          const sentinel = await this.sentinelMonitored(addr, 5000);
+          return { info, sentinel };
+        });
+        if (typeof r === 'object' && 'value' in r) {
+          const entry: JsonObject = { stats: r.value.info, unixtime: unixtime() };
+          if (Object.keys(r.value.sentinel).length > 0) entry.sentinel = r.value.sentinel;
+          next.set(addr, entry);
+          for (const [name, value] of Object.entries(r.value.sentinel)) {
+            const master = (value as { master: Record<string, string> }).master;
+            const epoch = Number(master['config-epoch']);
+            if (!Number.isInteger(epoch) || !master.ip || !master.port) continue;
+            const gid = name.slice(this.config.product_name.length + 1);
+            const seen = masters[gid];
+            if (seen === undefined || epoch > seen.epoch)
+              masters[gid] = { epoch, addr: `${master.ip}:${master.port}` };
+          }
+        } else {
+          next.set(addr, this.statsEntry(r as { error: unknown } | 'timeout'));
+        }
+      }),
+    );
+    this.sentinelStats = next;
+    const ha: Record<string, string> = {};
+    for (const gid of Object.keys(masters).sort()) ha[gid] = (masters[gid] as { addr: string }).addr;
+    this.haMasters = ha;
+  }
+
+  // ---- Read-only views ----
+
+  slotViews(): ProxySlot[] {
+    this.check();
+    return this.slots.map((m) => this.render(m, this.groups));
+  }
+
+  slotMappings(): SlotMapping[] {
+    return this.slots.length === MAX_SLOTS
+      ? this.slots
+      : Array.from({ length: MAX_SLOTS }, (_, i) => offlineSlot(i));
+  }
+
+  /** Forces the next operation to re-read the coordinator (§5.3). */
+  reload(): Promise<void> {
+    return this.exclusive(async () => {
+      this.dirty = true;
+    });
+  }
+
+  /** The stats object (§6.4), with `slot_action.keys_moved` added. */
+  stats(): Promise<JsonObject> {
+    return this.exclusive(async () => {
+      const groups = [...this.groups.values()].sort((a, b) => a.id - b.id);
+      const proxies = [...this.proxies.values()].sort((a, b) => a.id - b.id);
+      const serverStats: JsonObject = {};
+      const inGroups = new Set(groups.flatMap((g) => g.servers.map((s) => s.addr)));
+      for (const addr of [...this.serverStats.keys()].sort()) {
+        if (inGroups.has(addr)) serverStats[addr] = this.serverStats.get(addr) as JsonObject;
+      }
+      const proxyStats: JsonObject = {};
+      for (const token of [...this.proxyStats.keys()].sort())
+        proxyStats[token] = this.proxyStats.get(token) as JsonObject;
+      const sentinelStats: JsonObject = {};
+      for (const addr of [...this.sentinelStats.keys()].sort()) {
+        if (this.sentinel.servers.includes(addr))
+          sentinelStats[addr] = this.sentinelStats.get(addr) as JsonObject;
+      }
+      return {
+        closed: false,
+        slots: this.slots.map(slotMappingToJson),
+        group: { models: groups.map(groupToJson), stats: serverStats },
+        proxy: { models: proxies.map(proxyToJson), stats: proxyStats },
+        slot_action: {
+          interval: this.progress.interval,
+          disabled: this.progress.disabled,
+          progress: { status: this.progress.status },
+          executor: this.progress.executor,
+          keys_moved: this.progress.keysMoved,
+        },
+        sentinels: {
+          model: sentinelToJson(this.sentinel),
+          stats: sentinelStats,
+          masters: { ...this.haMasters },
+        },
+      };
+    });
+  }
+
+  /** Start time for new records. */
+  static now(): string {
+    return goTimeNow();
+  }
+}
+
+function sortKeysInfo(text: string): Record<string, string> {
+  const info = parseInfo(text);
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(info).sort()) out[key] = info[key] as string;
+  return out;
+}
