@@ -1,0 +1,329 @@
+// Backend connections (spec/proxy.md §7): one socket per (address, DB, parallel index), pipelining
+// requests and matching replies FIFO. Requests are written as the client sent them; replies are
+// handed back as raw bytes. A failed connection fails its requests with Codis's texts and
+// reconnects with backoff; while it waits, new requests fail at once instead of queueing.
+import { connect, type Socket } from 'node:net';
+import { isReadOnly } from './command-table.ts';
+import type { ProxyConfig } from './config/types.ts';
+import { type Flushable, joinOutput, scheduleFlush } from './flush.ts';
+import { ReplyFramer, type ReplySink } from './reply-framer.ts';
+import { KIND_KEEPALIVE, type Request } from './request.ts';
+import { encodeRequest } from './request-decoder.ts';
+
+export const STATE_DISCONNECTED = 0;
+export const STATE_CONNECTING = 1;
+export const STATE_CONNECTED = 2;
+/** Connected, but the server answered MASTERDOWN or LOADING: skipped for replica reads (§7.5). */
+export const STATE_DATA_STALE = 3;
+export const STATE_CLOSED = 4;
+
+const CONNECT_TIMEOUT = 5000;
+const MAX_BACKOFF = 5000;
+
+export function splitAddress(addr: string): { host: string; port: number } {
+  const colon = addr.lastIndexOf(':');
+  let host = colon < 0 ? addr : addr.slice(0, colon);
+  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
+  return { host: host === '' ? '127.0.0.1' : host, port: Number(addr.slice(colon + 1)) };
+}
+
+const PING = encodeRequest(['PING']);
+const INFO = encodeRequest(['INFO']);
+
+export class BackendConnection implements ReplySink, Flushable {
+  readonly addr: string;
+  readonly db: number;
+  state = STATE_DISCONNECTED;
+  flushQueued = false;
+  private readonly config: ProxyConfig;
+  private socket: Socket | undefined;
+  private readonly framer = new ReplyFramer(this);
+  /** Requests written (or to be written this turn), awaiting replies in order. */
+  private fifo: Request[] = [];
+  private fifoHead = 0;
+  /** Requests that arrived while connecting. */
+  private waiting: Request[] = [];
+  private out: Buffer[] = [];
+  private outBytes = 0;
+  private handshakeLeft = 0;
+  private failures = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+
+  constructor(addr: string, db: number, config: ProxyConfig) {
+    this.addr = addr;
+    this.db = db;
+    this.config = config;
+    this.connect();
+  }
+
+  /** Requests queued and not yet answered. */
+  get pending(): number {
+    return this.fifo.length - this.fifoHead + this.waiting.length;
+  }
+
+  get usable(): boolean {
+    return this.state === STATE_CONNECTED;
+  }
+
+  send(request: Request): void {
+    const state = this.state;
+    if (state === STATE_CONNECTED || state === STATE_DATA_STALE) {
+      this.write(request);
+    } else if (state === STATE_CONNECTING) {
+      this.waiting.push(request);
+    } else {
+      failRequest(request, 'backend conn reset');
+    }
+  }
+
+  private write(request: Request): void {
+    const owner = request.owner;
+    if (owner?.broken && request.info !== undefined && isReadOnly(request.info.flags)) {
+      failRequest(request, 'request is broken');
+      return;
+    }
+    let raw = request.raw;
+    if (raw === undefined) {
+      raw = encodeRequest(request.argv);
+      request.raw = raw;
+    }
+    this.fifo.push(request);
+    this.out.push(raw);
+    this.outBytes += raw.length;
+    scheduleFlush(this);
+  }
+
+  flush(): void {
+    const socket = this.socket;
+    if (this.outBytes === 0 || socket === undefined) return;
+    const data = joinOutput(this.out, this.outBytes);
+    this.out = [];
+    this.outBytes = 0;
+    socket.write(data);
+  }
+
+  /** The keepalive tick (§7.5): PING, or INFO to leave the DataStale state. */
+  keepalive(owner: Request['owner'], makeRequest: () => Request): void {
+    if (this.pending > 0) return;
+    if (this.state !== STATE_CONNECTED && this.state !== STATE_DATA_STALE) return;
+    const request = makeRequest();
+    request.kind = KIND_KEEPALIVE;
+    request.owner = owner;
+    request.raw = this.state === STATE_DATA_STALE ? INFO : PING;
+    this.write(request);
+  }
+
+  close(): void {
+    if (this.state === STATE_CLOSED) return;
+    this.fail('backend conn reset', false);
+    this.state = STATE_CLOSED;
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+  }
+
+  private connect(): void {
+    this.retryTimer = undefined;
+    if (this.state === STATE_CLOSED) return;
+    this.state = STATE_CONNECTING;
+    const { host, port } = splitAddress(this.addr);
+    const socket = connect({ host, port, noDelay: true });
+    this.socket = socket;
+    socket.setTimeout(CONNECT_TIMEOUT);
+    socket.on('connect', () => {
+      if (this.socket !== socket) return;
+      socket.setTimeout(this.config.backend_recv_timeout);
+      if (this.config.backend_keepalive_period > 0) {
+        socket.setKeepAlive(true, this.config.backend_keepalive_period);
+      }
+      const handshake: string[][] = [];
+      if (this.config.product_auth !== '') handshake.push(['AUTH', this.config.product_auth]);
+      if (this.db !== 0) handshake.push(['SELECT', String(this.db)]);
+      this.handshakeLeft = handshake.length;
+      if (handshake.length === 0) this.connected();
+      else socket.write(Buffer.concat(handshake.map(encodeRequest)));
+    });
+    socket.on('data', (chunk: Buffer) => {
+      if (this.socket !== socket) return;
+      if (!this.framer.feed(chunk)) this.fail(`backend conn failure, ${this.framer.error}`, true);
+    });
+    socket.on('timeout', () => {
+      if (this.socket !== socket) return;
+      if (this.state === STATE_CONNECTING) this.fail('backend conn failure, dial timeout', true);
+      else if (this.fifo.length > this.fifoHead) this.fail('backend conn failure, read timeout', true);
+    });
+    socket.on('error', (error: Error) => {
+      if (this.socket === socket) this.fail(`backend conn failure, ${error.message}`, true);
+    });
+    socket.on('close', () => {
+      if (this.socket === socket) this.fail('backend conn failure, EOF', true);
+    });
+  }
+
+  private connected(): void {
+    this.state = STATE_CONNECTED;
+    this.failures = 0;
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const request of waiting) this.write(request);
+  }
+
+  onReply(raw: Buffer): void {
+    if (this.handshakeLeft > 0) {
+      this.handshakeLeft--;
+      if (raw[0] !== 43) {
+        const text = raw[0] === 45 ? raw.latin1Slice(1, raw.length - 2) : 'should be string';
+        this.fail(`backend conn failure, error resp: ${text}`, true);
+        return;
+      }
+      if (this.handshakeLeft === 0) this.connected();
+      return;
+    }
+    const request = this.fifo[this.fifoHead];
+    if (request === undefined) return;
+    this.fifo[this.fifoHead] = undefined as unknown as Request;
+    this.fifoHead++;
+    if (this.fifoHead === this.fifo.length) {
+      this.fifo.length = 0;
+      this.fifoHead = 0;
+    } else if (this.fifoHead >= 1024 && this.fifoHead * 2 >= this.fifo.length) {
+      this.fifo = this.fifo.slice(this.fifoHead);
+      this.fifoHead = 0;
+    }
+    if (raw[0] === 45) this.checkStale(raw);
+    if (request.kind === KIND_KEEPALIVE) {
+      if (this.state === STATE_DATA_STALE && raw[0] === 36) this.checkInfo(raw);
+      return;
+    }
+    const tracker = request.tracker;
+    request.tracker = null;
+    request.owner?.onBackendReply(request, raw);
+    tracker?.inflightDone();
+  }
+
+  private checkStale(raw: Buffer): void {
+    if (this.state !== STATE_CONNECTED) return;
+    const text = raw.latin1Slice(1, Math.min(raw.length, 12));
+    if (text.startsWith('MASTERDOWN') || text.startsWith('LOADING')) this.state = STATE_DATA_STALE;
+  }
+
+  private checkInfo(raw: Buffer): void {
+    const text = raw.latin1Slice();
+    if (/\r\nmaster_link_status:down\r\n/.test(text) || /\r\nloading:1\r\n/.test(text)) return;
+    this.state = STATE_CONNECTED;
+  }
+
+  /** Ends the connection round: the request being answered gets `first`, the others a reset. */
+  private fail(first: string, reconnect: boolean): void {
+    const socket = this.socket;
+    this.socket = undefined;
+    if (socket !== undefined) socket.destroy();
+    if (this.state === STATE_CLOSED) return;
+    this.state = STATE_DISCONNECTED;
+    this.framer.reset();
+    this.handshakeLeft = 0;
+    this.out = [];
+    this.outBytes = 0;
+    const fifo = this.fifo;
+    const head = this.fifoHead;
+    const waiting = this.waiting;
+    this.fifo = [];
+    this.fifoHead = 0;
+    this.waiting = [];
+    let firstDone = false;
+    for (let i = head; i < fifo.length; i++) {
+      const request = fifo[i] as Request;
+      if (request.kind === KIND_KEEPALIVE) continue;
+      failRequest(request, firstDone ? 'backend conn reset' : first);
+      firstDone = true;
+    }
+    for (const request of waiting) failRequest(request, 'backend conn reset');
+    if (!reconnect) return;
+    this.failures++;
+    if (this.failures <= 10) {
+      this.retryTimer = setTimeout(() => this.connect(), 0);
+    } else {
+      const delay = Math.min(MAX_BACKOFF, 50 * 2 ** Math.min(this.failures - 11, 7));
+      this.retryTimer = setTimeout(() => this.connect(), delay);
+    }
+  }
+}
+
+function failRequest(request: Request, message: string): void {
+  const tracker = request.tracker;
+  request.tracker = null;
+  request.owner?.onBackendFailure(request, message);
+  tracker?.inflightDone();
+}
+
+/** Every connection of one backend address: `backend_number_databases × parallel` (§7.1). */
+export class SharedBackend {
+  readonly addr: string;
+  refs = 0;
+  /** connections[db][index] */
+  readonly connections: BackendConnection[][];
+
+  constructor(addr: string, parallel: number, config: ProxyConfig) {
+    this.addr = addr;
+    this.connections = [];
+    for (let db = 0; db < config.backend_number_databases; db++) {
+      const list: BackendConnection[] = [];
+      for (let i = 0; i < parallel; i++) list.push(new BackendConnection(addr, db, config));
+      this.connections.push(list);
+    }
+  }
+
+  /** §7.6: a Connected connection for the DB, or with `must` the first one regardless. */
+  pick(db: number, seed: number, must: boolean): BackendConnection | undefined {
+    const list = this.connections[db];
+    if (list === undefined) return undefined;
+    const n = list.length;
+    if (n === 1) {
+      const only = list[0] as BackendConnection;
+      return must || only.usable ? only : undefined;
+    }
+    for (let i = 0; i < n; i++) {
+      const connection = list[(seed + 1 + i) % n] as BackendConnection;
+      if (connection.usable) return connection;
+    }
+    return must ? list[0] : undefined;
+  }
+
+  close(): void {
+    for (const list of this.connections) for (const connection of list) connection.close();
+  }
+}
+
+/** Shared backends by address, reference counted by the slots using them. */
+export class BackendPool {
+  readonly backends = new Map<string, SharedBackend>();
+  private readonly parallel: number;
+  private readonly config: ProxyConfig;
+
+  constructor(parallel: number, config: ProxyConfig) {
+    this.parallel = Math.max(1, parallel);
+    this.config = config;
+  }
+
+  retain(addr: string): SharedBackend {
+    let backend = this.backends.get(addr);
+    if (backend === undefined) {
+      backend = new SharedBackend(addr, this.parallel, this.config);
+      this.backends.set(addr, backend);
+    }
+    backend.refs++;
+    return backend;
+  }
+
+  release(backend: SharedBackend): void {
+    backend.refs--;
+    if (backend.refs <= 0 && this.backends.get(backend.addr) === backend) {
+      this.backends.delete(backend.addr);
+      backend.close();
+    }
+  }
+
+  close(): void {
+    for (const backend of this.backends.values()) backend.close();
+    this.backends.clear();
+  }
+}

@@ -1,0 +1,154 @@
+// Codis 3.2's command classification (pkg/proxy/mapper.go, spec/proxy.md §3) as data, plus the
+// deliberate departures of this port, each marked "better than Codis" below. Routing key positions
+// come from the shared command table (src/commands), see routing-keys.ts.
+
+/** The command modifies data. */
+export const FLAG_WRITE = 1;
+/** Never served by a replica (scans). */
+export const FLAG_MASTER_ONLY = 2;
+/** Unknown commands: treated as writes. */
+export const FLAG_MAY_WRITE = 4;
+/** Rejected with `command 'X' is not allowed`. */
+export const FLAG_NOT_ALLOWED = 8;
+
+// How the proxy handles a command beyond plain forwarding (§4.3–§4.6).
+export const SPECIAL_NONE = 0;
+export const SPECIAL_QUIT = 1;
+export const SPECIAL_AUTH = 2;
+export const SPECIAL_SELECT = 3;
+export const SPECIAL_PING = 4;
+export const SPECIAL_INFO = 5;
+export const SPECIAL_MGET = 6;
+export const SPECIAL_MSET = 7;
+/** DEL, EXISTS, TOUCH, UNLINK: split by slot, integer replies summed. */
+export const SPECIAL_SUM = 8;
+export const SPECIAL_SLOTSINFO = 9;
+export const SPECIAL_SLOTSSCAN = 10;
+export const SPECIAL_SLOTSMAPPING = 11;
+export const SPECIAL_HELLO = 12;
+
+export interface CommandInfo {
+  /** The normalised name (stats key, error texts). */
+  readonly name: string;
+  readonly flags: number;
+  readonly special: number;
+}
+
+export function isReadOnly(flags: number): boolean {
+  return (flags & (FLAG_WRITE | FLAG_MAY_WRITE)) === 0;
+}
+
+export function isMasterOnly(flags: number): boolean {
+  return (flags & (FLAG_WRITE | FLAG_MAY_WRITE | FLAG_MASTER_ONLY)) !== 0;
+}
+
+// Codis's table in source order. W = Write, M = MasterOnly, Y = MayWrite, N = NotAllow. Entries
+// whose name contains `-` are omitted: Codis never reaches them (§3.1.3, §15.1) and forwards those
+// commands as unknown ones, which this port reproduces.
+const CODIS_TABLE =
+  'APPEND:W ASKING:N AUTH: BGREWRITEAOF:N BGSAVE:N BITCOUNT: BITFIELD:W BITOP:WN BITPOS: BLPOP:WN ' +
+  'BRPOP:WN BRPOPLPUSH:WN CLIENT:N CLUSTER:N COMMAND: CONFIG:N DBSIZE:N DEBUG:N DECR:W DECRBY:W DEL:W ' +
+  'DISCARD:N DUMP: ECHO: EVAL:W EVALSHA:W EXEC:N EXISTS: EXPIRE:W EXPIREAT:W FLUSHALL:WN FLUSHDB:WN ' +
+  'GEOADD:W GEODIST: GEOHASH: GEOPOS: GEORADIUS:W GEORADIUSBYMEMBER:W GET: GETBIT: GETRANGE: GETSET:W ' +
+  'HDEL:W HEXISTS: HGET: HGETALL: HINCRBY:W HINCRBYFLOAT:W HKEYS: HLEN: HMGET: HMSET:W HOST::N HSCAN:M ' +
+  'HSET:W HSETNX:W HSTRLEN: HVALS: INCR:W INCRBY:W INCRBYFLOAT:W INFO: KEYS:N LASTSAVE:N LATENCY:N ' +
+  'LINDEX: LINSERT:W LLEN: LPOP:W LPUSH:W LPUSHX:W LRANGE: LREM:W LSET:W LTRIM:W MGET: MIGRATE:WN ' +
+  'MONITOR:N MOVE:WN MSET:W MSETNX:WN MULTI:N OBJECT:N PERSIST:W PEXPIRE:W PEXPIREAT:W PFADD:W PFCOUNT: ' +
+  'PFDEBUG:W PFMERGE:W PFSELFTEST: PING: POST:N PSETEX:W PSUBSCRIBE:N PSYNC:N PTTL: PUBLISH:N PUBSUB: ' +
+  'PUNSUBSCRIBE:N QUIT: RANDOMKEY:N READONLY:N READWRITE:N RENAME:WN RENAMENX:WN REPLCONF:N RESTORE:WN ' +
+  'ROLE: RPOP:W RPOPLPUSH:W RPUSH:W RPUSHX:W SADD:W SAVE:N SCAN:MN SCARD: SCRIPT:N SDIFF: SDIFFSTORE:W ' +
+  'SELECT: SET:W SETBIT:W SETEX:W SETNX:W SETRANGE:W SHUTDOWN:N SINTER: SINTERSTORE:W SISMEMBER: ' +
+  'SLAVEOF:N SLOTSCHECK:N SLOTSDEL:WN SLOTSHASHKEY: SLOTSINFO:M SLOTSMAPPING: SLOTSMGRTONE:WN ' +
+  'SLOTSMGRTSLOT:WN SLOTSMGRTTAGONE:WN SLOTSMGRTTAGSLOT:WN SLOTSRESTORE:W SLOTSSCAN:M SLOWLOG:N ' +
+  'SMEMBERS: SMOVE:W SORT:W SPOP:W SRANDMEMBER: SREM:W SSCAN:M STRLEN: SUBSCRIBE:N SUBSTR: SUNION: ' +
+  'SUNIONSTORE:W SYNC:N TIME:N TOUCH:W TTL: TYPE: UNSUBSCRIBE:N UNWATCH:N WAIT:N WATCH:N ZADD:W ZCARD: ' +
+  'ZCOUNT: ZINCRBY:W ZINTERSTORE:W ZLEXCOUNT: ZRANGE: ZRANGEBYLEX: ZRANGEBYSCORE: ZRANK: ZREM:W ' +
+  'ZREMRANGEBYLEX:W ZREMRANGEBYRANK:W ZREMRANGEBYSCORE:W ZREVRANGE: ZREVRANGEBYLEX: ZREVRANGEBYSCORE: ' +
+  'ZREVRANK: ZSCAN:M ZSCORE: ZUNIONSTORE:W';
+
+// Better than Codis: commands a Redis 7 backend knows that would change the state of the shared
+// backend connection (protocol, database, subscriptions, replication) or block it for every
+// session using it. Codis forwards them as unknown commands because Redis 3.2 did not have them.
+const SHARED_CONNECTION_HAZARDS =
+  'RESET SSUBSCRIBE SUNSUBSCRIBE SPUBLISH REPLICAOF FAILOVER SWAPDB BLMOVE BLMPOP BZPOPMIN BZPOPMAX ' +
+  'BZMPOP WAITAOF ACL MODULE FUNCTION';
+
+const SPECIALS: Record<string, number> = {
+  QUIT: SPECIAL_QUIT,
+  AUTH: SPECIAL_AUTH,
+  SELECT: SPECIAL_SELECT,
+  PING: SPECIAL_PING,
+  INFO: SPECIAL_INFO,
+  MGET: SPECIAL_MGET,
+  MSET: SPECIAL_MSET,
+  DEL: SPECIAL_SUM,
+  EXISTS: SPECIAL_SUM,
+  // Better than Codis: TOUCH and UNLINK are split like DEL (Codis asks only the first key's backend).
+  TOUCH: SPECIAL_SUM,
+  UNLINK: SPECIAL_SUM,
+  SLOTSINFO: SPECIAL_SLOTSINFO,
+  SLOTSSCAN: SPECIAL_SLOTSSCAN,
+  SLOTSMAPPING: SPECIAL_SLOTSMAPPING,
+  HELLO: SPECIAL_HELLO,
+};
+
+function buildTable(): Map<string, CommandInfo> {
+  const table = new Map<string, CommandInfo>();
+  for (const entry of CODIS_TABLE.split(' ')) {
+    const colon = entry.lastIndexOf(':');
+    const name = entry.slice(0, colon);
+    const letters = entry.slice(colon + 1);
+    let flags = 0;
+    if (letters.includes('W')) flags |= FLAG_WRITE;
+    if (letters.includes('M')) flags |= FLAG_MASTER_ONLY;
+    if (letters.includes('Y')) flags |= FLAG_MAY_WRITE;
+    if (letters.includes('N')) flags |= FLAG_NOT_ALLOWED;
+    table.set(name, { name, flags, special: SPECIALS[name] ?? SPECIAL_NONE });
+  }
+  // Better than Codis: OBJECT is read-only introspection of one key; forwarded like TYPE or TTL.
+  table.set('OBJECT', { name: 'OBJECT', flags: 0, special: SPECIAL_NONE });
+  table.set('UNLINK', { name: 'UNLINK', flags: FLAG_WRITE, special: SPECIAL_SUM });
+  table.set('HELLO', { name: 'HELLO', flags: 0, special: SPECIAL_HELLO });
+  for (const name of SHARED_CONNECTION_HAZARDS.split(' ')) {
+    table.set(name, { name, flags: FLAG_WRITE | FLAG_NOT_ALLOWED, special: SPECIAL_NONE });
+  }
+  return table;
+}
+
+const TABLE = buildTable();
+const unknownCache = new Map<string, CommandInfo>();
+const UNKNOWN_CACHE_LIMIT = 4096;
+
+/** The empty or over-long name (§3.1.1): stats key ''. */
+export const BAD_LENGTH_COMMAND: CommandInfo = { name: '', flags: FLAG_MAY_WRITE, special: SPECIAL_NONE };
+
+/**
+ * Normalises a command name (latin1) as Codis does (§3.1): names made only of ASCII letters and `:`
+ * are upper-cased and looked up; any other name is upper-cased whole and treated as an unknown
+ * (MayWrite) command. Returns undefined for the empty or > 64 byte name.
+ */
+export function lookupCommand(name: string): CommandInfo | undefined {
+  const length = name.length;
+  if (length === 0 || length > 64) return undefined;
+  const exact = TABLE.get(name);
+  if (exact !== undefined) return exact;
+  let plain = true;
+  for (let i = 0; i < length; i++) {
+    const c = name.charCodeAt(i) | 0x20;
+    if (!((c >= 0x61 && c <= 0x7a) || c === 0x3a)) {
+      plain = false;
+      break;
+    }
+  }
+  const upper = name.toUpperCase();
+  if (plain) {
+    const known = TABLE.get(upper);
+    if (known !== undefined) return known;
+  }
+  let unknown = unknownCache.get(upper);
+  if (unknown === undefined) {
+    unknown = { name: upper, flags: FLAG_MAY_WRITE, special: SPECIAL_NONE };
+    if (unknownCache.size < UNKNOWN_CACHE_LIMIT) unknownCache.set(upper, unknown);
+  }
+  return unknown;
+}

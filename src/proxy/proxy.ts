@@ -1,0 +1,183 @@
+// codis-proxy's data plane (spec/proxy.md §0–§7, §9): the Redis-protocol listener, sessions, the
+// slot router and backend pools. The admin API, CLI, metrics and jodis drive it through this
+// class.
+import { createServer, type Server, type Socket } from 'node:net';
+import { splitAddress } from './backend.ts';
+import type { ProxyConfig } from './config/types.ts';
+import { closedProxy } from './errors.ts';
+import type { ProxyCore } from './proxy-core.ts';
+import { Request, type RequestOwner } from './request.ts';
+import { Router } from './router.ts';
+import { Session } from './session.ts';
+import type { ProxySlot } from './slot.ts';
+import { ProxyStats, type ProxyStatsSnapshot } from './stats.ts';
+
+export interface ProxyOptions {
+  /** How long a request waits for a locked slot before it fails (Codis: forever). Default 30 s. */
+  slotWaitTimeout?: number;
+}
+
+const NOT_ONLINE = Buffer.from('-ERR router is not online\r\n');
+const TOO_MANY_CLIENTS = Buffer.from('-ERR max number of clients reached\r\n');
+
+/** Receives keepalive replies (discarded: the connection looks at them itself). */
+const KEEPALIVE_OWNER: RequestOwner = {
+  broken: false,
+  onBackendReply() {},
+  onBackendFailure() {},
+};
+
+export class CodisProxy implements ProxyCore {
+  readonly config: ProxyConfig;
+  readonly counters = new ProxyStats();
+  readonly router: Router;
+  readonly slotWaitTimeout: number;
+  private readonly server: Server;
+  private readonly sessions = new Set<Session>();
+  private isOnline = false;
+  private isClosed = false;
+  private listening: { host: string; port: number } | undefined;
+  private keepaliveTimer: NodeJS.Timeout | undefined;
+  private statsTimer: NodeJS.Timeout | undefined;
+  private sentinelServers: string[] = [];
+
+  constructor(config: ProxyConfig, options: ProxyOptions = {}) {
+    this.config = config;
+    this.slotWaitTimeout = options.slotWaitTimeout ?? 30_000;
+    this.router = new Router(config);
+    this.server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));
+  }
+
+  listen(): Promise<void> {
+    if (this.isClosed) return Promise.reject(closedProxy());
+    const { host, port } = splitAddress(this.config.proxy_addr);
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen({ host, port }, () => {
+        this.server.off('error', reject);
+        const address = this.server.address();
+        if (address !== null && typeof address === 'object') {
+          this.listening = { host: address.address, port: address.port };
+        }
+        this.startTimers();
+        resolve();
+      });
+    });
+  }
+
+  address(): { host: string; port: number } {
+    if (this.listening === undefined) throw new Error('proxy is not listening');
+    return { ...this.listening };
+  }
+
+  start(): void {
+    if (this.isClosed) throw closedProxy();
+    this.isOnline = true;
+  }
+
+  get online(): boolean {
+    return this.isOnline;
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  close(): Promise<void> {
+    if (this.isClosed) return Promise.resolve();
+    this.isClosed = true;
+    this.isOnline = false;
+    if (this.keepaliveTimer !== undefined) clearInterval(this.keepaliveTimer);
+    if (this.statsTimer !== undefined) clearInterval(this.statsTimer);
+    this.router.close();
+    for (const session of this.sessions) session.destroy();
+    return new Promise((resolve) => {
+      if (!this.server.listening) resolve();
+      else this.server.close(() => resolve());
+    });
+  }
+
+  fillSlots(slots: ProxySlot[]): void {
+    this.router.fill(slots);
+  }
+
+  slots(): ProxySlot[] {
+    return this.router.records();
+  }
+
+  /** The counters of §9 (the admin API adds rusage, runtime and backend settings). */
+  stats(): ProxyStatsSnapshot {
+    const c = this.counters;
+    return {
+      online: this.isOnline,
+      closed: this.isClosed,
+      ops: {
+        total: c.total,
+        fails: c.fails,
+        redisErrors: c.redisErrors,
+        qps: c.qps,
+        commands: c.commandList(),
+      },
+      sessions: { total: c.sessionsTotal, alive: c.sessionsAlive },
+      sentinels: { servers: [...this.sentinelServers], masters: {}, switched: false },
+    };
+  }
+
+  resetStats(): void {
+    this.counters.reset();
+  }
+
+  setSentinels(servers: string[]): void {
+    this.sentinelServers = [...servers];
+  }
+
+  rewatchSentinels(): void {}
+
+  private accept(socket: Socket): void {
+    const stats = this.counters;
+    stats.sessionsTotal++;
+    stats.sessionsAlive++;
+    let refusal: Buffer | undefined;
+    if (stats.sessionsAlive > this.config.proxy_max_clients) refusal = TOO_MANY_CLIENTS;
+    else if (!this.isOnline) refusal = NOT_ONLINE;
+    if (refusal !== undefined) {
+      stats.sessionsAlive--;
+      stats.fails++;
+      socket.on('error', () => {});
+      socket.end(refusal);
+      return;
+    }
+    if (this.config.session_keepalive_period > 0)
+      socket.setKeepAlive(true, this.config.session_keepalive_period);
+    if (this.config.session_recv_timeout > 0) socket.setTimeout(this.config.session_recv_timeout);
+    this.sessions.add(new Session(socket, this));
+  }
+
+  sessionClosed(session: Session): void {
+    if (this.sessions.delete(session)) this.counters.sessionsAlive--;
+  }
+
+  private startTimers(): void {
+    this.statsTimer = setInterval(() => this.counters.tick(Date.now()), 1000);
+    this.statsTimer.unref();
+    const period = this.config.backend_ping_period;
+    if (period > 0) {
+      this.keepaliveTimer = setInterval(() => this.keepalive(), Math.max(period, 1000));
+      this.keepaliveTimer.unref();
+    }
+  }
+
+  private keepalive(): void {
+    for (const pool of [this.router.primaries, this.router.replicas]) {
+      for (const backend of pool.backends.values()) {
+        for (const list of backend.connections) {
+          for (const connection of list) connection.keepalive(KEEPALIVE_OWNER, newRequest);
+        }
+      }
+    }
+  }
+}
+
+function newRequest(): Request {
+  return new Request();
+}

@@ -1,0 +1,173 @@
+// The 1024-slot table (spec/proxy.md §6): each slot's primary, migration source and replica groups
+// as shared backends, its forwarding method and lock. A fill locks the slot, waits for the requests
+// already forwarded through it, then switches (§6.2); sessions waiting on a locked slot are woken
+// when it unlocks.
+import { MAX_SLOTS } from '../slots/index.ts';
+import { BackendPool, type SharedBackend, splitAddress } from './backend.ts';
+import type { ProxyConfig } from './config/types.ts';
+import { closedRouter, invalidForwardMethod, invalidSlotId } from './errors.ts';
+import type { InflightTracker } from './request.ts';
+import type { ProxySlot } from './slot.ts';
+
+/** A session blocked on a locked slot. */
+export interface SlotWaiter {
+  slotUnlocked(): void;
+}
+
+export class Slot implements InflightTracker {
+  readonly id: number;
+  record: ProxySlot;
+  backend: SharedBackend | null = null;
+  migrateFrom: SharedBackend | null = null;
+  /** host and port of the backend, for SLOTSMGRTTAGONE. */
+  backendHost = '';
+  backendPort = '';
+  replicaGroups: SharedBackend[][] = [];
+  method = 0;
+  locked = false;
+  inflight = 0;
+  /** Fills waiting for the in-flight requests to drain. */
+  pendingFills: ProxySlot[] = [];
+  waiters: SlotWaiter[] = [];
+  private readonly router: Router;
+
+  constructor(id: number, router: Router) {
+    this.id = id;
+    this.record = { id };
+    this.router = router;
+  }
+
+  inflightDone(): void {
+    this.inflight--;
+    if (this.inflight === 0 && this.pendingFills.length > 0) this.router.applyPending(this);
+  }
+
+  addWaiter(waiter: SlotWaiter): void {
+    this.waiters.push(waiter);
+  }
+
+  removeWaiter(waiter: SlotWaiter): void {
+    const index = this.waiters.indexOf(waiter);
+    if (index >= 0) this.waiters.splice(index, 1);
+  }
+}
+
+export class Router {
+  readonly slots: Slot[] = [];
+  readonly primaries: BackendPool;
+  readonly replicas: BackendPool;
+  closed = false;
+  private readonly config: ProxyConfig;
+
+  constructor(config: ProxyConfig) {
+    this.config = config;
+    this.primaries = new BackendPool(config.backend_primary_parallel, config);
+    this.replicas = new BackendPool(config.backend_replica_parallel, config);
+    for (let id = 0; id < MAX_SLOTS; id++) this.slots.push(new Slot(id, this));
+  }
+
+  fill(records: readonly ProxySlot[]): void {
+    for (const record of records) {
+      if (this.closed) throw closedRouter();
+      if (!Number.isInteger(record.id) || record.id < 0 || record.id >= MAX_SLOTS) throw invalidSlotId();
+      const method = record.forward_method ?? 0;
+      if (method !== 0 && method !== 1) throw invalidForwardMethod();
+      const slot = this.slots[record.id] as Slot;
+      slot.pendingFills.push(normalise(record));
+      // New requests wait from now on; the switch happens once the in-flight ones are answered.
+      slot.locked = true;
+      if (slot.inflight === 0) this.applyPending(slot);
+    }
+  }
+
+  applyPending(slot: Slot): void {
+    while (slot.pendingFills.length > 0 && slot.inflight === 0) {
+      this.apply(slot, slot.pendingFills.shift() as ProxySlot);
+    }
+    if (slot.pendingFills.length > 0) slot.locked = true;
+    else if (!slot.locked) this.wake(slot);
+  }
+
+  private apply(slot: Slot, record: ProxySlot): void {
+    // Retain the new backends before releasing the old ones, so refilling a slot with the same
+    // address keeps its connections (§6.2 implementation note).
+    const backend = record.backend_addr ? this.primaries.retain(record.backend_addr) : null;
+    const migrateFrom = record.migrate_from ? this.primaries.retain(record.migrate_from) : null;
+    const replicaGroups: SharedBackend[][] = [];
+    if (!this.config.backend_primary_only) {
+      for (const group of record.replica_groups ?? []) {
+        const list = group.filter((addr) => addr !== '').map((addr) => this.replicas.retain(addr));
+        if (list.length > 0) replicaGroups.push(list);
+      }
+    }
+    this.releaseSlot(slot);
+    slot.backend = backend;
+    slot.migrateFrom = migrateFrom;
+    slot.replicaGroups = replicaGroups;
+    if (backend !== null) {
+      const { host, port } = splitAddress(backend.addr);
+      slot.backendHost = host;
+      slot.backendPort = String(port);
+    }
+    slot.method = record.forward_method ?? 0;
+    slot.record = record;
+    slot.locked = record.locked === true;
+  }
+
+  private releaseSlot(slot: Slot): void {
+    if (slot.backend !== null) this.primaries.release(slot.backend);
+    if (slot.migrateFrom !== null) this.primaries.release(slot.migrateFrom);
+    for (const group of slot.replicaGroups) for (const replica of group) this.replicas.release(replica);
+    slot.backend = null;
+    slot.migrateFrom = null;
+    slot.replicaGroups = [];
+  }
+
+  private wake(slot: Slot): void {
+    const waiters = slot.waiters;
+    if (waiters.length === 0) return;
+    slot.waiters = [];
+    for (const waiter of waiters) waiter.slotUnlocked();
+  }
+
+  /** The records as the admin API shows them: the latest fill of each slot. */
+  records(): ProxySlot[] {
+    return this.slots.map((slot) => {
+      const last = slot.pendingFills[slot.pendingFills.length - 1];
+      return { ...(last ?? slot.record) };
+    });
+  }
+
+  /** A backend currently referenced by a slot, primaries first (PING/INFO/SLOTSINFO by address). */
+  backendByAddress(addr: string): SharedBackend | undefined {
+    return this.primaries.backends.get(addr) ?? this.replicas.backends.get(addr);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const slot of this.slots) {
+      slot.pendingFills = [];
+      this.releaseSlot(slot);
+      slot.record = { id: slot.id };
+      slot.locked = false;
+      this.wake(slot);
+    }
+    this.primaries.close();
+    this.replicas.close();
+  }
+}
+
+/** The JSON form of §8.4.3: every key but `id` omitted when zero, empty or false. */
+function normalise(record: ProxySlot): ProxySlot {
+  const out: ProxySlot = { id: record.id };
+  if (record.locked) out.locked = true;
+  if (record.backend_addr) out.backend_addr = record.backend_addr;
+  if (record.backend_addr_group_id) out.backend_addr_group_id = record.backend_addr_group_id;
+  if (record.migrate_from) out.migrate_from = record.migrate_from;
+  if (record.migrate_from_group_id) out.migrate_from_group_id = record.migrate_from_group_id;
+  if (record.forward_method) out.forward_method = record.forward_method;
+  const groups = (record.replica_groups ?? []).filter((group) => group.length > 0);
+  if (groups.length > 0) out.replica_groups = groups.map((group) => [...group]);
+  return out;
+}

@@ -1,0 +1,143 @@
+// Which argument a request is routed by (spec/proxy.md §4.2), and the cross-slot check this port
+// adds: Codis routes by one key and silently runs multi-key commands on the wrong data when their
+// keys live on different backends; here a request whose keys span slots is refused with Redis
+// Cluster's CROSSSLOT error. Key positions come from the shared command table (redis-server 7's
+// COMMAND output), plus the `numkeys` commands whose keys COMMAND cannot describe by a range.
+import { commandSpec } from '../commands/index.ts';
+import { slotOf } from '../slots/index.ts';
+
+/** Returned instead of a hash key when the keys hash to different slots (not a latin1 string). */
+export const CROSS_SLOT = '\u0100crossslot';
+
+const KIND_FIRST_ARGUMENT = 0;
+const KIND_RANGE = 1;
+/** numkeys at `numkeys`, keys after it; `destination` (index 1) too when set. */
+const KIND_NUMKEYS = 2;
+const KIND_SUBCOMMAND = 3;
+
+interface KeySpec {
+  kind: number;
+  first: number;
+  last: number;
+  step: number;
+  numkeys: number;
+  destination: boolean;
+  /** Codis routes these by the element at index 3, not 1 (§4.2). */
+  codisIndex3: boolean;
+}
+
+const NUMKEYS: Record<string, [numkeysIndex: number, destination: boolean]> = {
+  eval: [2, false],
+  evalsha: [2, false],
+  eval_ro: [2, false],
+  evalsha_ro: [2, false],
+  fcall: [2, false],
+  fcall_ro: [2, false],
+  zunionstore: [2, true],
+  zinterstore: [2, true],
+  zdiffstore: [2, true],
+  zunion: [1, false],
+  zinter: [1, false],
+  zdiff: [1, false],
+  zintercard: [1, false],
+  sintercard: [1, false],
+  lmpop: [1, false],
+  zmpop: [1, false],
+};
+
+const CODIS_INDEX_3 = new Set(['eval', 'evalsha', 'zunionstore', 'zinterstore']);
+
+const specs = new Map<string, KeySpec>();
+
+function keySpecOf(name: string): KeySpec {
+  let spec = specs.get(name);
+  if (spec !== undefined) return spec;
+  const lower = name.toLowerCase();
+  spec = {
+    kind: KIND_FIRST_ARGUMENT,
+    first: 1,
+    last: 1,
+    step: 1,
+    numkeys: 0,
+    destination: false,
+    codisIndex3: false,
+  };
+  const numkeys = NUMKEYS[lower];
+  const command = commandSpec(lower);
+  if (numkeys !== undefined) {
+    spec.kind = KIND_NUMKEYS;
+    spec.numkeys = numkeys[0];
+    spec.destination = numkeys[1];
+    spec.codisIndex3 = CODIS_INDEX_3.has(lower);
+  } else if (command !== undefined && command.firstKey > 0) {
+    if (!(command.firstKey === 1 && command.lastKey === 1)) {
+      spec.kind = KIND_RANGE;
+      spec.first = command.firstKey;
+      spec.last = command.lastKey;
+      spec.step = command.step > 0 ? command.step : 1;
+    }
+  } else if (command !== undefined && command.subcommands.size > 0) {
+    spec.kind = KIND_SUBCOMMAND;
+  }
+  if (specs.size < 10000) specs.set(name, spec);
+  return spec;
+}
+
+function keysInSameSlot(
+  argv: readonly string[],
+  from: number,
+  to: number,
+  step: number,
+  extra: number,
+): string {
+  const firstKey = argv[from] as string;
+  const slot = slotOf(firstKey);
+  if (extra > 0 && slotOf(argv[extra] as string) !== slot) return CROSS_SLOT;
+  for (let i = from + step; i <= to; i += step) {
+    if (slotOf(argv[i] as string) !== slot) return CROSS_SLOT;
+  }
+  return firstKey;
+}
+
+/**
+ * The hash key of a request (the key whose slot routes it), '' when it has none, or CROSS_SLOT.
+ * `name` is the normalised command name.
+ */
+export function hashKeyOf(name: string, argv: readonly string[]): string {
+  const n = argv.length;
+  const spec = keySpecOf(name);
+  switch (spec.kind) {
+    case KIND_FIRST_ARGUMENT:
+      return n > 1 ? (argv[1] as string) : '';
+    case KIND_RANGE: {
+      if (n <= spec.first) return n > 1 ? (argv[1] as string) : '';
+      let last = spec.last < 0 ? n + spec.last : spec.last;
+      if (last >= n) last = n - 1;
+      if (last < spec.first) return argv[spec.first] as string;
+      return keysInSameSlot(argv, spec.first, last, spec.step, 0);
+    }
+    case KIND_NUMKEYS: {
+      const count = Number(argv[spec.numkeys]);
+      const first = spec.numkeys + 1;
+      if (!Number.isInteger(count) || count <= 0 || first >= n) {
+        // Codis's rule: the element at index 3 (or 1), '' when absent; the backend checks arity.
+        const index = spec.codisIndex3 ? 3 : 1;
+        return n > index ? (argv[index] as string) : '';
+      }
+      const last = Math.min(n - 1, first + count - 1);
+      const key = keysInSameSlot(argv, first, last, 1, spec.destination && n > 1 ? 1 : 0);
+      if (key === CROSS_SLOT || spec.codisIndex3) return key;
+      return spec.destination ? (argv[1] as string) : key;
+    }
+    default: {
+      // Container commands (OBJECT ENCODING key, MEMORY USAGE key, XINFO STREAM key): the
+      // subcommand's key position.
+      const sub =
+        n > 1
+          ? commandSpec(name.toLowerCase())?.subcommands.get((argv[1] as string).toLowerCase())
+          : undefined;
+      if (sub !== undefined && sub.firstKey > 0 && n > sub.firstKey) return argv[sub.firstKey] as string;
+      return n > 1 ? (argv[1] as string) : '';
+    }
+  }
+}

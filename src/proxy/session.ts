@@ -1,0 +1,762 @@
+// A client connection (spec/proxy.md §2, §4, §5): decodes requests, answers the local ones,
+// routes the others through their slot, and writes replies strictly in request order, batched
+// once per event-loop turn. Dispatch is in order too: a request that must wait (locked slot,
+// migration step) holds back the requests behind it, as in Codis, but a locked slot is waited for
+// at most `slotWaitTimeout` ms (Codis waits forever).
+import type { Socket } from 'node:net';
+import { slotOf } from '../slots/index.ts';
+import type { SharedBackend } from './backend.ts';
+import {
+  type CommandInfo,
+  FLAG_NOT_ALLOWED,
+  isMasterOnly,
+  lookupCommand,
+  SPECIAL_AUTH,
+  SPECIAL_HELLO,
+  SPECIAL_INFO,
+  SPECIAL_MGET,
+  SPECIAL_MSET,
+  SPECIAL_PING,
+  SPECIAL_QUIT,
+  SPECIAL_SELECT,
+  SPECIAL_SLOTSINFO,
+  SPECIAL_SLOTSMAPPING,
+  SPECIAL_SLOTSSCAN,
+  SPECIAL_SUM,
+} from './command-table.ts';
+import { type Flushable, joinOutput, scheduleFlush } from './flush.ts';
+import { arrayElements, integerReply, lineText, typeName, valueLength } from './merge.ts';
+import type { ProxyCore } from './proxy-core.ts';
+import {
+  errorReply,
+  KIND_CLIENT,
+  KIND_MIGRATE,
+  KIND_SUB,
+  OK_REPLY,
+  Request,
+  type RequestOwner,
+} from './request.ts';
+import { DECODE_EMPTY, DECODE_ERROR, DECODE_INCOMPLETE, RequestDecoder } from './request-decoder.ts';
+import type { Slot, SlotWaiter } from './router.ts';
+import { CROSS_SLOT, hashKeyOf } from './routing-keys.ts';
+
+const DISPATCHED = 0;
+const WAIT_LOCK = 1;
+const WAIT_MIGRATE = 2;
+
+const NOAUTH = errorReply('NOAUTH Authentication required');
+const CROSSSLOT = errorReply("CROSSSLOT Keys in request don't hash to the same slot");
+/** Pause reading a client whose unsent replies exceed this (backpressure). */
+const OUTPUT_HIGH_WATER = 16 * 1024 * 1024;
+const POOL_SIZE = 1024;
+
+function wrongArguments(name: string): Buffer {
+  return errorReply(`ERR wrong number of arguments for '${name}' command`);
+}
+
+export class Session implements RequestOwner, Flushable, SlotWaiter {
+  broken = false;
+  flushQueued = false;
+  private readonly socket: Socket;
+  private readonly core: ProxyCore;
+  private readonly decoder = new RequestDecoder();
+  private queue: Request[] = [];
+  private head = 0;
+  private out: Buffer[] = [];
+  private outBytes = 0;
+  private db = 0;
+  private authorized: boolean;
+  private reading = true;
+  private ended = false;
+  private paused = false;
+  /** The request whose dispatch waits (slot lock, migration step); later ones wait behind it. */
+  private blocked: Request | null = null;
+  private blockedSlot: Slot | null = null;
+  private blockTimer: NodeJS.Timeout | undefined;
+  private readonly free: Request[] = [];
+  private closeReported = false;
+
+  constructor(socket: Socket, core: ProxyCore) {
+    this.socket = socket;
+    this.core = core;
+    this.authorized = core.config.session_auth === '';
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => this.stopReading());
+    socket.on('error', () => this.onClose());
+    socket.on('close', () => this.onClose());
+    socket.on('drain', () => {
+      if (this.paused) {
+        this.paused = false;
+        if (this.blocked === null && !this.ended) socket.resume();
+      }
+    });
+    socket.on('timeout', () => {
+      if (this.head === this.queue.length && this.blocked === null) this.stopReading();
+    });
+  }
+
+  // ---- reading and dispatch ----
+
+  private onData(chunk: Buffer): void {
+    if (!this.reading) return;
+    this.decoder.feed(chunk);
+    this.readLoop();
+  }
+
+  private readLoop(): void {
+    const decoder = this.decoder;
+    while (this.reading && this.blocked === null) {
+      const result = decoder.next();
+      if (result === DECODE_INCOMPLETE) break;
+      if (result === DECODE_EMPTY) continue;
+      if (result === DECODE_ERROR) {
+        // Codis closes silently; a clear error first tells the client why.
+        this.localEnd(errorReply(`ERR Protocol error: ${decoder.error}`));
+        break;
+      }
+      this.handle(decoder.argv, decoder.raw);
+    }
+    if (this.blocked !== null && !this.paused) this.socket.pause();
+  }
+
+  private alloc(): Request {
+    return this.free.pop() ?? new Request();
+  }
+
+  private handle(argv: string[], raw: Buffer | undefined): void {
+    const core = this.core;
+    const stats = core.counters;
+    stats.total++;
+    if (this.queue.length - this.head > core.config.session_max_pipeline) {
+      stats.fails++;
+      this.localEnd(
+        errorReply(`ERR too many pipelined requests, the limit is ${core.config.session_max_pipeline}`),
+      );
+      return;
+    }
+    const request = this.alloc();
+    request.kind = KIND_CLIENT;
+    request.owner = this;
+    request.argv = argv;
+    request.raw = raw;
+    request.db = this.db;
+    request.start = performance.now();
+    this.queue.push(request);
+    const info = lookupCommand(argv[0] as string);
+    if (info === undefined) {
+      request.stats = stats.command('');
+      this.requestError(request, 'bad command length, too short or too long');
+      return;
+    }
+    request.info = info;
+    request.stats = stats.command(info.name);
+    if ((info.flags & FLAG_NOT_ALLOWED) !== 0) {
+      this.requestError(request, `command '${info.name}' is not allowed`);
+      return;
+    }
+    const special = info.special;
+    if (special === SPECIAL_QUIT) {
+      this.finish(request, OK_REPLY, false);
+      this.stopReading();
+      return;
+    }
+    if (special === SPECIAL_AUTH) {
+      this.auth(request);
+      return;
+    }
+    if (!this.authorized) {
+      this.finish(request, NOAUTH, false);
+      return;
+    }
+    switch (special) {
+      case SPECIAL_SELECT:
+        this.select(request);
+        return;
+      case SPECIAL_PING:
+      case SPECIAL_INFO:
+        if (argv.length === 1) this.route(request, '', core.router.slots[randomSlot()] as Slot);
+        else this.byAddress(request, argv[1] as string, [argv[0] as string, ...argv.slice(2)]);
+        return;
+      case SPECIAL_SLOTSINFO:
+        if (argv.length !== 2) this.finish(request, wrongArguments('SLOTSINFO'), false);
+        else this.byAddress(request, argv[1] as string, ['SLOTSINFO']);
+        return;
+      case SPECIAL_SLOTSSCAN:
+        this.slotsScan(request);
+        return;
+      case SPECIAL_SLOTSMAPPING:
+        this.slotsMapping(request);
+        return;
+      case SPECIAL_MGET:
+      case SPECIAL_SUM:
+        if (argv.length < 2) this.finish(request, wrongArguments(info.name), false);
+        else this.split(request, info, 1);
+        return;
+      case SPECIAL_MSET:
+        if (argv.length < 3 || argv.length % 2 === 0) this.finish(request, wrongArguments('MSET'), false);
+        else this.split(request, info, 2);
+        return;
+      case SPECIAL_HELLO:
+        this.hello(request);
+        return;
+    }
+    const hashKey = hashKeyOf(info.name, argv);
+    if (hashKey === CROSS_SLOT) {
+      this.finish(request, CROSSSLOT, false);
+      return;
+    }
+    this.route(request, hashKey, core.router.slots[slotOf(hashKey)] as Slot);
+  }
+
+  /** Dispatches a request through a slot, blocking the session when it must wait. */
+  private route(request: Request, hashKey: string, slot: Slot): void {
+    request.hashKey = hashKey;
+    request.slotId = slot.id;
+    const result = this.forward(request, slot);
+    if (result !== DISPATCHED) this.block(request, result === WAIT_LOCK ? slot : null);
+  }
+
+  private forward(request: Request, slot: Slot): number {
+    if (slot.locked) return WAIT_LOCK;
+    const backend = slot.backend;
+    if (backend === null) {
+      this.fail(request, 'ERR handle request, slot is not ready, may be offline');
+      return DISPATCHED;
+    }
+    const source = slot.migrateFrom;
+    if (source !== null && request.hashKey !== '' && request.migrateStage !== 2) {
+      this.migrateStep(request, slot, source);
+      return WAIT_MIGRATE;
+    }
+    request.migrateStage = 0;
+    const seed = (Math.random() * 65536) | 0;
+    let connection =
+      source === null && slot.replicaGroups.length > 0 && !isMasterOnly((request.info as CommandInfo).flags)
+        ? pickReplica(slot.replicaGroups, request.db, seed)
+        : undefined;
+    connection ??= backend.pick(request.db, seed, true);
+    if (connection === undefined) {
+      this.fail(request, 'ERR handle request, slot is not ready, may be offline');
+      return DISPATCHED;
+    }
+    slot.inflight++;
+    request.tracker = slot;
+    connection.send(request);
+    return DISPATCHED;
+  }
+
+  private block(request: Request, slot: Slot | null): void {
+    this.blocked = request.parent ?? request;
+    if (slot !== null) {
+      this.blockedSlot = slot;
+      slot.addWaiter(this);
+      this.blockTimer = setTimeout(() => this.lockTimedOut(), this.core.slotWaitTimeout);
+    }
+  }
+
+  slotUnlocked(): void {
+    if (this.blockTimer !== undefined) clearTimeout(this.blockTimer);
+    this.blockTimer = undefined;
+    this.blockedSlot = null;
+    this.resume();
+  }
+
+  private lockTimedOut(): void {
+    this.blockTimer = undefined;
+    const slot = this.blockedSlot;
+    const blocked = this.blocked;
+    if (slot === null || blocked === null) return;
+    slot.removeWaiter(this);
+    this.blockedSlot = null;
+    const unit = blocked.subs !== null ? (blocked.subs[blocked.nextSub] as Request) : blocked;
+    this.fail(
+      unit,
+      `ERR handle request, slot ${slot.id} is locked, gave up after ${this.core.slotWaitTimeout} ms`,
+    );
+    if (blocked.subs !== null) blocked.nextSub++;
+    this.blocked = null;
+    if (blocked.subs !== null) this.dispatchSubs(blocked);
+    this.continueReading();
+  }
+
+  /** Retries the blocked request's dispatch (after an unlock or a migration step). */
+  private resume(): void {
+    const blocked = this.blocked;
+    if (blocked === null) return;
+    this.blocked = null;
+    if (this.ended) return;
+    if (blocked.subs !== null) this.dispatchSubs(blocked);
+    else if (!blocked.done)
+      this.route(blocked, blocked.hashKey, this.core.router.slots[blocked.slotId] as Slot);
+    this.continueReading();
+  }
+
+  private continueReading(): void {
+    if (this.blocked !== null || this.ended) return;
+    if (!this.paused) this.socket.resume();
+    this.readLoop();
+  }
+
+  // ---- migration (§6.5, §6.6) ----
+
+  private migrateStep(request: Request, slot: Slot, source: SharedBackend): void {
+    const step = new Request();
+    step.kind = KIND_MIGRATE;
+    step.owner = this;
+    step.target = request;
+    step.db = request.db;
+    step.method = slot.method;
+    step.argv =
+      slot.method === 0
+        ? ['SLOTSMGRTTAGONE', slot.backendHost, slot.backendPort, '3000', request.hashKey]
+        : ['SLOTSMGRT-EXEC-WRAPPER', request.hashKey, ...request.argv];
+    request.migrateStage = 1;
+    const connection = source.pick(request.db, (Math.random() * 65536) | 0, true) as NonNullable<
+      ReturnType<SharedBackend['pick']>
+    >;
+    slot.inflight++;
+    step.tracker = slot;
+    connection.send(step);
+  }
+
+  private migrateDone(step: Request, raw: Buffer | undefined, failure: string): void {
+    const request = step.target as Request;
+    if (raw === undefined) {
+      this.fail(request, `ERR handle request, ${failure}`);
+    } else if (step.method === 0) {
+      if (raw[0] === 58) request.migrateStage = 2;
+      else if (raw[0] === 45) this.fail(request, `ERR handle request, bad slotsmgrt resp: ${lineText(raw)}`);
+      else
+        this.fail(
+          request,
+          `ERR handle request, bad slotsmgrt resp: should be integer, but got ${typeName(raw)}`,
+        );
+    } else {
+      const prefix = 'ERR handle request, bad slotsmgrt-exec-wrapper resp: ';
+      const items = arrayElements(raw);
+      if (raw[0] === 45) this.fail(request, `${prefix}${lineText(raw)}`);
+      else if (items === undefined)
+        this.fail(request, `${prefix}should be integer, but got ${typeName(raw)}`);
+      else if (items.length !== 2) this.fail(request, `${prefix}array.len = ${items.length}`);
+      else {
+        const code = items[0] as Buffer;
+        const payload = items[1] as Buffer;
+        if (code[0] !== 58 || code.length !== 4) {
+          this.fail(
+            request,
+            `${prefix}type(array[0]) = ${typeName(code)}, len(array[0].value) = ${valueLength(code)}`,
+          );
+        } else if (code[1] === 48) {
+          request.migrateStage = 2;
+        } else if (code[1] === 49) {
+          // The key is being moved right now: try again shortly (Codis's delays, §6.6).
+          request.migrateStage = 0;
+          const attempt = request.migrateAttempts++;
+          const delay = attempt < 5 ? 0 : Math.min(attempt, 20);
+          setTimeout(() => this.resume(), delay);
+          return;
+        } else if (code[1] === 50) {
+          this.finish(request, payload, false);
+        } else {
+          const text =
+            payload[0] === 36
+              ? payload.latin1Slice(payload.indexOf(10) + 1, payload.length - 2)
+              : lineText(payload);
+          this.fail(request, `${prefix}[${code.latin1Slice(1, 2)}] ${text}`);
+        }
+      }
+    }
+    this.resume();
+  }
+
+  // ---- split commands (§4.5) ----
+
+  private split(request: Request, info: CommandInfo, width: number): void {
+    const argv = request.argv;
+    const router = this.core.router;
+    const first = slotOf(argv[1] as string);
+    let same = true;
+    for (let i = 1 + width; i < argv.length; i += width) {
+      if (slotOf(argv[i] as string) !== first) {
+        same = false;
+        break;
+      }
+    }
+    if (same) {
+      this.route(request, argv[1] as string, router.slots[first] as Slot);
+      return;
+    }
+    // One sub-request per slot; per key while a slot migrates (each key needs its own step).
+    const groups = new Map<string, number[]>();
+    for (let i = 1; i < argv.length; i += width) {
+      const key = argv[i] as string;
+      const slot = router.slots[slotOf(key)] as Slot;
+      const id = slot.migrateFrom !== null ? `k${i}` : `s${slot.id}`;
+      let group = groups.get(id);
+      if (group === undefined) {
+        group = [];
+        groups.set(id, group);
+      }
+      group.push(i);
+    }
+    const subs: Request[] = [];
+    for (const indexes of groups.values()) {
+      const sub = new Request();
+      sub.kind = KIND_SUB;
+      sub.owner = this;
+      sub.parent = request;
+      sub.info = info;
+      sub.db = request.db;
+      const subArgv = [argv[0] as string];
+      for (const index of indexes) {
+        subArgv.push(argv[index] as string);
+        if (width === 2) subArgv.push(argv[index + 1] as string);
+      }
+      sub.argv = subArgv;
+      sub.hashKey = argv[indexes[0] as number] as string;
+      sub.keyIndexes = indexes;
+      subs.push(sub);
+    }
+    request.subs = subs;
+    request.pendingSubs = subs.length;
+    this.dispatchSubs(request);
+  }
+
+  private dispatchSubs(request: Request): void {
+    const subs = request.subs as Request[];
+    const router = this.core.router;
+    while (request.nextSub < subs.length) {
+      const sub = subs[request.nextSub] as Request;
+      const result = this.forward(sub, router.slots[slotOf(sub.hashKey)] as Slot);
+      if (result !== DISPATCHED) {
+        this.block(sub, result === WAIT_LOCK ? (router.slots[slotOf(sub.hashKey)] as Slot) : null);
+        return;
+      }
+      request.nextSub++;
+    }
+    if (request.pendingSubs === 0 && !request.done) this.merge(request);
+  }
+
+  private subDone(sub: Request): void {
+    const parent = sub.parent as Request;
+    parent.pendingSubs--;
+    if (parent.pendingSubs === 0 && parent.nextSub === (parent.subs as Request[]).length) this.merge(parent);
+  }
+
+  private merge(request: Request): void {
+    const subs = request.subs as Request[];
+    const info = request.info as CommandInfo;
+    const name = info.name.toLowerCase();
+    let total = 0;
+    let elements: Buffer[] | undefined;
+    if (info.special === SPECIAL_MGET) elements = new Array<Buffer>(request.argv.length - 1);
+    for (const sub of subs) {
+      const reply = sub.reply as Buffer;
+      if (sub.failed) {
+        this.finish(request, reply, true);
+        return;
+      }
+      const indexes = sub.keyIndexes as number[];
+      let problem = '';
+      if (info.special === SPECIAL_MGET) {
+        const items = arrayElements(reply);
+        if (items === undefined || items.length !== indexes.length) {
+          problem = `${typeName(reply)} array.len = ${items === undefined ? valueLength(reply) : items.length}`;
+        } else {
+          for (let i = 0; i < indexes.length; i++)
+            (elements as Buffer[])[(indexes[i] as number) - 1] = items[i] as Buffer;
+        }
+      } else if (info.special === SPECIAL_MSET) {
+        if (reply[0] !== 43) problem = `${typeName(reply)} value.len = ${valueLength(reply)}`;
+      } else if (reply[0] !== 58) {
+        problem = `${typeName(reply)} value.len = ${valueLength(reply)}`;
+      } else {
+        total += Number(lineText(reply));
+      }
+      if (problem !== '') {
+        this.fail(request, `ERR handle response, bad ${name} resp: ${problem}`);
+        return;
+      }
+    }
+    if (elements !== undefined) {
+      const parts = [Buffer.from(`*${elements.length}\r\n`), ...elements];
+      this.finish(request, Buffer.concat(parts), false);
+    } else if (info.special === SPECIAL_MSET) this.finish(request, OK_REPLY, false);
+    else this.finish(request, integerReply(total), false);
+  }
+
+  // ---- local commands (§4.3, §4.4, §4.6) ----
+
+  private auth(request: Request): void {
+    const argv = request.argv;
+    const password = this.core.config.session_auth;
+    if (argv.length !== 2) this.finish(request, wrongArguments('AUTH'), false);
+    else if (password === '')
+      this.finish(request, errorReply('ERR Client sent AUTH, but no password is set'), false);
+    else if (argv[1] !== password) {
+      this.authorized = false;
+      this.finish(request, errorReply('ERR invalid password'), false);
+    } else {
+      this.authorized = true;
+      this.finish(request, OK_REPLY, false);
+    }
+  }
+
+  private select(request: Request): void {
+    const argv = request.argv;
+    if (argv.length !== 2) {
+      this.finish(request, wrongArguments('SELECT'), false);
+      return;
+    }
+    const text = argv[1] as string;
+    const count = this.core.config.backend_number_databases;
+    if (!/^[+-]?\d{1,18}$/.test(text)) {
+      this.finish(request, errorReply('ERR invalid DB index'), false);
+      return;
+    }
+    const db = Number(text);
+    if (db < 0 || db >= count) {
+      this.finish(request, errorReply(`ERR invalid DB index, only accept DB [0,${count})`), false);
+      return;
+    }
+    this.db = db;
+    this.finish(request, OK_REPLY, false);
+  }
+
+  private hello(request: Request): void {
+    const version = request.argv[1];
+    // Codis 3.2 (Redis 3.2 backends) knows no HELLO; RESP3 cannot be spoken over shared backend
+    // connections, so say so plainly.
+    if (version === undefined || version === '2')
+      this.finish(request, errorReply("ERR unknown command 'HELLO'"), false);
+    else
+      this.finish(
+        request,
+        errorReply('NOPROTO unsupported protocol version, this proxy speaks RESP2 only'),
+        false,
+      );
+  }
+
+  /** PING/INFO/SLOTSINFO with a backend address as first argument (§4.4). */
+  private byAddress(request: Request, addr: string, argv: string[]): void {
+    const backend = this.core.router.backendByAddress(addr);
+    const connection = backend?.pick(request.db, (Math.random() * 65536) | 0, false);
+    if (connection === undefined) {
+      this.finish(request, errorReply(`ERR backend server '${addr}' not found`), false);
+      return;
+    }
+    request.argv = argv;
+    request.raw = undefined;
+    connection.send(request);
+  }
+
+  private slotsScan(request: Request): void {
+    const argv = request.argv;
+    if (argv.length < 3) {
+      this.finish(request, wrongArguments('SLOTSSCAN'), false);
+      return;
+    }
+    const id = this.parseSlot(request, argv[1] as string);
+    if (id >= 0) this.route(request, '', this.core.router.slots[id] as Slot);
+  }
+
+  private slotsMapping(request: Request): void {
+    const argv = request.argv;
+    const slots = this.core.router.slots;
+    if (argv.length > 2) {
+      this.finish(request, wrongArguments('SLOTSMAPPING'), false);
+    } else if (argv.length === 2) {
+      const id = this.parseSlot(request, argv[1] as string);
+      if (id >= 0) this.finish(request, Buffer.from(mappingOf(slots[id] as Slot), 'latin1'), false);
+    } else {
+      let text = `*${slots.length}\r\n`;
+      for (const slot of slots) text += mappingOf(slot);
+      this.finish(request, Buffer.from(text, 'latin1'), false);
+    }
+  }
+
+  /** SLOTSSCAN/SLOTSMAPPING's slot argument (§4.6); -1 after answering the error. */
+  private parseSlot(request: Request, text: string): number {
+    let reason = '';
+    if (!/^[+-]?\d+$/.test(text)) reason = `strconv.ParseInt: parsing "${text}": invalid syntax`;
+    else {
+      const value = BigInt(text);
+      if (value > 9223372036854775807n || value < -9223372036854775808n) {
+        reason = `strconv.ParseInt: parsing "${text}": value out of range`;
+      } else if (value < 0n || value >= 1024n) reason = 'out of range';
+      else return Number(value);
+    }
+    this.finish(request, errorReply(`ERR parse slotnum '${text}' failed, ${reason}`), false);
+    return -1;
+  }
+
+  // ---- completion and writing ----
+
+  onBackendReply(request: Request, raw: Buffer): void {
+    if (request.kind === KIND_MIGRATE) this.migrateDone(request, raw, '');
+    else this.finish(request, raw, false);
+  }
+
+  onBackendFailure(request: Request, message: string): void {
+    if (request.kind === KIND_MIGRATE) this.migrateDone(request, undefined, message);
+    else this.fail(request, `ERR handle response, ${message}`);
+  }
+
+  private requestError(request: Request, message: string): void {
+    this.fail(request, `ERR handle request, ${message}`);
+  }
+
+  private fail(request: Request, text: string): void {
+    this.finish(request, errorReply(text), true);
+  }
+
+  private finish(request: Request, reply: Buffer, failed: boolean): void {
+    if (request.done) return;
+    request.reply = reply;
+    request.failed = failed;
+    request.done = true;
+    if (request.kind === KIND_SUB) this.subDone(request);
+    else if (this.queue[this.head] === request) this.writeReplies();
+  }
+
+  private writeReplies(): void {
+    if (this.ended) return;
+    const queue = this.queue;
+    const stats = this.core.counters;
+    const breakOnFailure = this.core.config.session_break_on_failure;
+    const now = performance.now();
+    let head = this.head;
+    while (head < queue.length) {
+      const request = queue[head] as Request;
+      if (!request.done) break;
+      const reply = request.reply as Buffer;
+      this.out.push(reply);
+      this.outBytes += reply.length;
+      const record = request.stats;
+      if (record !== undefined) {
+        record.calls++;
+        record.usecs += (now - request.start) * 1000;
+        if (reply[0] === 45) {
+          record.redisErrors++;
+          stats.redisErrors++;
+        }
+      }
+      head++;
+      if (request.failed && breakOnFailure) {
+        this.reading = false;
+        this.dropFrom(head);
+        head = queue.length;
+        break;
+      }
+      if (request.kind === KIND_CLIENT && request.subs === null && this.free.length < POOL_SIZE) {
+        request.clear();
+        this.free.push(request);
+      }
+    }
+    if (head === queue.length) {
+      queue.length = 0;
+      this.head = 0;
+    } else if (head > 1024 && head * 2 > queue.length) {
+      this.queue = queue.slice(head);
+      this.head = 0;
+    } else this.head = head;
+    scheduleFlush(this);
+  }
+
+  /** Requests that will never be answered: counted as fails (§5.8). */
+  private dropFrom(index: number): void {
+    const queue = this.queue;
+    for (let i = index; i < queue.length; i++) {
+      const request = queue[i] as Request;
+      if (request.stats !== undefined) request.stats.fails++;
+      this.core.counters.fails++;
+    }
+    this.queue = [];
+    this.head = 0;
+    this.broken = true;
+  }
+
+  flush(): void {
+    if (this.ended) return;
+    const socket = this.socket;
+    if (this.outBytes > 0) {
+      const data = joinOutput(this.out, this.outBytes);
+      this.out = [];
+      this.outBytes = 0;
+      socket.write(data);
+      if (socket.writableLength > OUTPUT_HIGH_WATER && !this.paused) {
+        this.paused = true;
+        socket.pause();
+      }
+    }
+    if (!this.reading && this.head === this.queue.length && this.blocked === null) {
+      this.ended = true;
+      socket.end();
+      socket.destroySoon();
+    }
+  }
+
+  /** Queues a final reply (protocol error, pipeline overflow) and stops reading. */
+  private localEnd(reply: Buffer): void {
+    const request = this.alloc();
+    request.kind = KIND_CLIENT;
+    request.owner = this;
+    this.queue.push(request);
+    this.finish(request, reply, false);
+    this.stopReading();
+  }
+
+  private stopReading(): void {
+    if (!this.reading) return;
+    this.reading = false;
+    this.decoder.feed(Buffer.alloc(0));
+    scheduleFlush(this);
+  }
+
+  private onClose(): void {
+    if (this.closeReported) return;
+    this.closeReported = true;
+    this.ended = true;
+    this.reading = false;
+    if (this.blockedSlot !== null) this.blockedSlot.removeWaiter(this);
+    if (this.blockTimer !== undefined) clearTimeout(this.blockTimer);
+    this.blocked = null;
+    if (!this.broken) this.dropFrom(this.head);
+    this.broken = true;
+    this.core.sessionClosed(this);
+    this.socket.destroy();
+  }
+
+  /** Ends the session from the proxy (close). */
+  destroy(): void {
+    this.socket.destroy();
+  }
+}
+
+function randomSlot(): number {
+  return (Math.random() * 1024) | 0;
+}
+
+function pickReplica(groups: SharedBackend[][], db: number, seed: number) {
+  for (const group of groups) {
+    const n = group.length;
+    for (let i = 0; i < n; i++) {
+      const connection = (group[(seed + i) % n] as SharedBackend).pick(db, seed, false);
+      if (connection !== undefined) return connection;
+    }
+  }
+  return undefined;
+}
+
+function mappingOf(slot: Slot): string {
+  const record = slot.record;
+  let text = `*4\r\n+${slot.id}\r\n+${record.backend_addr ?? ''}\r\n+${record.migrate_from ?? ''}\r\n`;
+  const groups = record.replica_groups ?? [];
+  if (groups.length === 0) return `${text}*-1\r\n`;
+  text += `*${groups.length}\r\n`;
+  for (const group of groups) {
+    text += `*${group.length}\r\n`;
+    for (const addr of group) text += `+${addr}\r\n`;
+  }
+  return text;
+}
