@@ -27,6 +27,7 @@ import { installMemory } from './memory/index.ts';
 import { installMigration } from './migration/index.ts';
 import { installPubSub } from './pubsub/index.ts';
 import { installReplication } from './replication/index.ts';
+import { installScripting } from './scripting/index.ts';
 import { CodisServer } from './server.ts';
 import { installTransactions } from './transactions/index.ts';
 import { bindEncodingLimits } from './types/encoding-limits.ts';
@@ -66,6 +67,7 @@ export function createCodisServer(config: ServerConfig): CodisServer {
   server.registry.register(replicationCommands);
   installReplication(server);
   installPubSub(server);
+  installScripting(server);
   // Last: queueing runs after every other gate (pause, read-only replica...).
   installTransactions(server);
   return server;

@@ -1,0 +1,532 @@
+// The Lua engine of EVAL and friends: one Lua state per server (as Redis), scripts compiled once
+// and kept by SHA1, the `redis` library, and the run of a script. A script runs as a coroutine:
+// past busy-reply-threshold a count hook yields it, the server answers other clients with BUSY
+// between slices, and SCRIPT KILL can stop it. The engine is fengari (Lua 5.3 in JavaScript,
+// synchronous like the command pipeline). Redis embeds Lua 5.1; what scripts can see differ:
+// fengari's integers are 32-bit (integer arithmetic past 2^31 wraps; numbers from Redis beyond
+// that range are floats, as every number was in 5.1), `//`, bitwise operators and utf8 exist,
+// tostring(1.0) is "1.0", and the cjson, cmsgpack, struct and bit libraries are not provided.
+import fengari, { type LuaState, type LuaString } from 'fengari';
+import type { Client } from '../client.ts';
+import type { ServerCommand } from '../command-registry.ts';
+import { OOM } from '../errors.ts';
+import type { CodisServer } from '../server.ts';
+import { REDIS_COMPATIBLE_VERSION } from '../version.ts';
+import { latin1, luaBytes, pushErrorTable, ReplyToLua, singleLine, writeLuaValue } from './conversions.ts';
+import { type CachedScript, parseShebang, sha1hex } from './script-cache.ts';
+
+const { lua, lauxlib, lualib, to_luastring: text } = fengari;
+
+/** Instructions between two looks at the clock. */
+const HOOK_INSTRUCTIONS = 10_000;
+/** Once a script is slow, it runs in slices this long; other clients are served in between. */
+const SLICE_MS = 20;
+
+export const BUSY_ERROR =
+  'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
+const KILLED = 'ERR Script killed by user with SCRIPT KILL...';
+
+/** One run of a script, from EVAL to its reply. */
+interface RunningScript {
+  readonly caller: Client;
+  readonly script: CachedScript;
+  readonly thread: LuaState;
+  readonly readOnly: boolean;
+  readonly startedAt: number;
+  /** The caller waits on its reply while the script runs in slices. */
+  readonly canYield: boolean;
+  /** redis.setresp: the protocol of the replies redis.call converts. */
+  resp: 2 | 3;
+  wrote: boolean;
+  timedOut: boolean;
+  suspended: boolean;
+  killed: boolean;
+  sliceStart: number;
+}
+
+/** What the replication feature exposes for closing a script's MULTI in the stream. */
+interface CommandObserver {
+  afterCommand(client: Client, command: ServerCommand, argv: string[]): void;
+}
+
+const PRELUDE = `
+unpack = table.unpack
+loadstring = load
+math.pow = function (x, y) return x ^ y end
+print = nil
+loadfile = nil
+dofile = nil
+local dbg = debug
+__redis__err__handler = function (err)
+  local i = dbg.getinfo(2, 'nSl')
+  -- An error raised by a library function (fengari's JS functions, Redis's C functions) is
+  -- reported where the script called it.
+  if i and i.what ~= 'Lua' and i.what ~= 'main' then
+    i = dbg.getinfo(3, 'nSl')
+  end
+  if type(err) ~= 'table' then
+    err = {err = 'ERR ' .. tostring(err)}
+  end
+  if i then
+    err['source'] = i.source
+    err['line'] = i.currentline
+  end
+  return err
+end
+local handler = __redis__err__handler
+__redis__runner = function (f)
+  return xpcall(f, handler)
+end
+`;
+
+export class ScriptEngine {
+  readonly server: CodisServer;
+  readonly scripts = new Map<string, CachedScript>();
+  /** The script running now, for its whole run (also while suspended between slices). */
+  current: RunningScript | undefined;
+  private L!: LuaState;
+  private readonly client: Client;
+  private readonly replyToLua = new ReplyToLua();
+  private readonly hook = (T: LuaState): void => this.onHook(T);
+  private readonly continueBound = (): void => this.continueRun();
+
+  constructor(server: CodisServer) {
+    this.server = server;
+    this.client = server.createInternalClient();
+    this.reset();
+  }
+
+  /** True while a slow script is between two slices: other clients get BUSY. */
+  get busy(): boolean {
+    return this.current?.suspended === true;
+  }
+
+  /** A new Lua state without any script (SCRIPT FLUSH). */
+  reset(): void {
+    this.scripts.clear();
+    const L = lauxlib.luaL_newstate();
+    this.L = L;
+    const libraries: Array<[string, (L: LuaState) => number]> = [
+      ['_G', lualib.luaopen_base],
+      ['table', lualib.luaopen_table],
+      ['string', lualib.luaopen_string],
+      ['math', lualib.luaopen_math],
+      ['debug', lualib.luaopen_debug],
+      ['coroutine', lualib.luaopen_coroutine],
+    ];
+    for (const [name, open] of libraries) {
+      lauxlib.luaL_requiref(L, text(name), open, true);
+      lua.lua_pop(L, 1);
+    }
+    this.registerRedisLibrary(L);
+    if (lauxlib.luaL_dostring(L, text(PRELUDE)) !== lua.LUA_OK)
+      throw new Error(`scripting prelude failed: ${latin1(lua.lua_tolstring(L, -1) ?? new Uint8Array())}`);
+    lua.lua_getglobal(L, text('__redis__runner'));
+    lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, text('__redis__runner'));
+    lua.lua_pushnil(L);
+    lua.lua_setglobal(L, text('__redis__runner'));
+    this.protectGlobals(L);
+  }
+
+  /**
+   * Scripts see the globals through a read-only proxy: reading a missing global or writing any is
+   * an error, as Redis 7.0's protected globals.
+   */
+  private protectGlobals(L: LuaState): void {
+    lua.lua_newtable(L); // the proxy
+    lua.lua_newtable(L); // its metatable
+    lua.lua_pushjsfunction(L, (T) => {
+      lua.lua_rawgeti(T, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS);
+      lua.lua_pushvalue(T, 2);
+      if (lua.lua_rawget(T, -2) !== lua.LUA_TNIL) return 1;
+      const name = lua.lua_type(T, 2) === lua.LUA_TSTRING || lua.lua_type(T, 2) === lua.LUA_TNUMBER;
+      return lauxlib.luaL_error(
+        T,
+        text("Script attempted to access nonexistent global variable '%s'"),
+        name ? (lua.lua_tolstring(T, 2) as LuaString) : text('?'),
+      );
+    });
+    lua.lua_setfield(L, -2, text('__index'));
+    lua.lua_pushjsfunction(L, (T) => lauxlib.luaL_error(T, text('Attempt to modify a readonly table')));
+    lua.lua_setfield(L, -2, text('__newindex'));
+    lua.lua_pushboolean(L, false);
+    lua.lua_setfield(L, -2, text('__metatable'));
+    lua.lua_setmetatable(L, -2);
+    lua.lua_pushvalue(L, -1);
+    lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, text('__redis__env'));
+    // _G seen by scripts is the proxy too: `_G.x` is as strict as `x`.
+    lua.lua_setglobal(L, text('_G'));
+  }
+
+  private registerRedisLibrary(L: LuaState): void {
+    lua.lua_newtable(L);
+    const set = (name: string, fn: (T: LuaState) => number): void => {
+      lua.lua_pushjsfunction(L, fn);
+      lua.lua_setfield(L, -2, text(name));
+    };
+    set('call', (T) => this.redisCall(T, true));
+    set('pcall', (T) => this.redisCall(T, false));
+    set('sha1hex', (T) => {
+      if (lua.lua_gettop(T) !== 1) return raise(T, 'wrong number of arguments');
+      const bytes = lua.lua_tolstring(T, 1) ?? new Uint8Array();
+      lua.lua_pushstring(T, luaBytes(sha1hex(latin1(bytes))));
+      return 1;
+    });
+    const replyHelper = (T: LuaState, field: 'err' | 'ok'): number => {
+      if (lua.lua_gettop(T) !== 1 || lua.lua_type(T, -1) !== lua.LUA_TSTRING) {
+        pushErrorTable(T, 'wrong number or type of arguments');
+        return 1;
+      }
+      const message = latin1(lua.lua_tolstring(T, 1) as LuaString);
+      if (field === 'err') pushErrorTable(T, message.startsWith('-') ? message : `-${message}`);
+      else {
+        lua.lua_createtable(T, 0, 1);
+        lua.lua_pushvalue(T, 1);
+        lua.lua_setfield(T, -2, text('ok'));
+      }
+      return 1;
+    };
+    set('error_reply', (T) => replyHelper(T, 'err'));
+    set('status_reply', (T) => replyHelper(T, 'ok'));
+    set('log', (T) => {
+      const argc = lua.lua_gettop(T);
+      if (argc < 2) return raise(T, 'redis.log() requires two arguments or more.');
+      if (lua.lua_type(T, 1) !== lua.LUA_TNUMBER) return raise(T, 'First argument must be a number');
+      const level = lua.lua_tonumber(T, 1);
+      if (!(level >= 0 && level <= 3)) return raise(T, 'Invalid debug level.');
+      const parts: string[] = [];
+      for (let i = 2; i <= argc; i++) {
+        const bytes = lua.lua_tolstring(T, i);
+        if (bytes !== null) parts.push(latin1(bytes));
+      }
+      const levels = ['debug', 'verbose', 'notice', 'warning'] as const;
+      this.server.log(levels[Math.trunc(level)] ?? 'notice', parts.join(' '));
+      return 0;
+    });
+    set('setresp', (T) => {
+      if (lua.lua_gettop(T) !== 1) return raise(T, 'redis.setresp() requires one argument.');
+      const resp = lua.lua_tonumber(T, 1);
+      if (resp !== 2 && resp !== 3) return raise(T, 'RESP version must be 2 or 3.');
+      if (this.current !== undefined) this.current.resp = resp;
+      return 0;
+    });
+    set('set_repl', (T) => {
+      if (lua.lua_gettop(T) !== 1) return raise(T, 'redis.set_repl() requires one argument.');
+      const flags = lua.lua_tonumber(T, 1);
+      if (!(flags >= 0 && flags <= 3))
+        return raise(T, 'Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.');
+      return 0;
+    });
+    set('replicate_commands', (T) => {
+      lua.lua_pushboolean(T, true);
+      return 1;
+    });
+    set('breakpoint', (T) => {
+      lua.lua_pushboolean(T, false);
+      return 1;
+    });
+    set('debug', () => 0);
+    const constants: Array<[string, number]> = [
+      ['LOG_DEBUG', 0],
+      ['LOG_VERBOSE', 1],
+      ['LOG_NOTICE', 2],
+      ['LOG_WARNING', 3],
+      ['REPL_NONE', 0],
+      ['REPL_AOF', 1],
+      ['REPL_SLAVE', 2],
+      ['REPL_REPLICA', 2],
+      ['REPL_ALL', 3],
+    ];
+    for (const [name, value] of constants) {
+      lua.lua_pushinteger(L, value);
+      lua.lua_setfield(L, -2, text(name));
+    }
+    lua.lua_pushstring(L, text(REDIS_COMPATIBLE_VERSION));
+    lua.lua_setfield(L, -2, text('REDIS_VERSION'));
+    const [major, minor, patch] = REDIS_COMPATIBLE_VERSION.split('.').map(Number);
+    lua.lua_pushinteger(L, ((major ?? 0) << 16) | ((minor ?? 0) << 8) | (patch ?? 0));
+    lua.lua_setfield(L, -2, text('REDIS_VERSION_NUM'));
+    lua.lua_setglobal(L, text('redis'));
+  }
+
+  /** Compiles and caches a body; returns the script or an error reply text. */
+  load(body: string): CachedScript | string {
+    const sha = sha1hex(body);
+    const cached = this.scripts.get(sha);
+    if (cached !== undefined) return cached;
+    const shebang = parseShebang(body);
+    if (typeof shebang === 'string') return `ERR ${shebang}`;
+    const L = this.L;
+    const code = luaBytes(shebang.code);
+    if (lauxlib.luaL_loadbuffer(L, code, code.length, text('@user_script')) !== lua.LUA_OK) {
+      const message = latin1(lua.lua_tolstring(L, -1) ?? new Uint8Array());
+      lua.lua_pop(L, 1);
+      // Lua 5.1 quotes the end of the chunk; 5.3 does not.
+      const compat = message.replace(/ near <eof>$/, " near '<eof>'");
+      return `ERR Error compiling script (new function): ${singleLine(compat)}`;
+    }
+    // The chunk's _ENV is the protected proxy of the globals.
+    lua.lua_getfield(L, lua.LUA_REGISTRYINDEX, text('__redis__env'));
+    lua.lua_setupvalue(L, -2, 1);
+    lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, text(`f_${sha}`));
+    const script: CachedScript = { sha, body, flags: shebang.flags, code: shebang.code };
+    this.scripts.set(sha, script);
+    return script;
+  }
+
+  /** Runs a cached script for a client; the reply is written now, or when a slow script ends. */
+  run(
+    caller: Client,
+    script: CachedScript,
+    keys: readonly string[],
+    args: readonly string[],
+    readOnlyCommand: boolean,
+  ): void {
+    const server = this.server;
+    const flags = script.flags;
+    if (flags.shebang && !flags.noWrites) {
+      if (readOnlyCommand) {
+        caller.replyError('ERR Can not execute a script with write flag using *_ro command.');
+        return;
+      }
+      if (!flags.allowOom && server.maxMemory > 0 && !server.freeMemoryIfNeeded()) {
+        caller.replyError(OOM);
+        return;
+      }
+    }
+    const L = this.L;
+    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS);
+    pushStringArray(L, keys);
+    lua.lua_setfield(L, -2, text('KEYS'));
+    pushStringArray(L, args);
+    lua.lua_setfield(L, -2, text('ARGV'));
+    lua.lua_pop(L, 1);
+    const thread = lua.lua_newthread(L);
+    // Anchored in the registry while it runs, so the collector keeps it across slices.
+    lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, text('__redis__running'));
+    lua.lua_getfield(thread, lua.LUA_REGISTRYINDEX, text('__redis__runner'));
+    lua.lua_getfield(thread, lua.LUA_REGISTRYINDEX, text(`f_${script.sha}`));
+    const now = Date.now();
+    const run: RunningScript = {
+      caller,
+      script,
+      thread,
+      readOnly: readOnlyCommand || (flags.shebang && flags.noWrites),
+      startedAt: now,
+      // Only a script a client sent on its own can wait: not inside MULTI/EXEC, AOF loading...
+      canYield: caller.socket !== undefined && !caller.features.has('multi') && !server.deferReadyKeys,
+      resp: 2,
+      wrote: false,
+      timedOut: false,
+      suspended: false,
+      killed: false,
+      sliceStart: now,
+    };
+    this.current = run;
+    const client = this.client;
+    client.database = caller.database;
+    // Inside a script the client counts as in MULTI: replication wraps its writes in MULTI/EXEC.
+    client.features.set('multi', true);
+    lua.lua_sethook(thread, this.hook, lua.LUA_MASKCOUNT, HOOK_INSTRUCTIONS);
+    const status = lua.lua_resume(thread, L, 1);
+    if (status === lua.LUA_YIELD) {
+      run.suspended = true;
+      caller.paused = true;
+      setImmediate(this.continueBound);
+      return;
+    }
+    this.finish(run, status);
+  }
+
+  private continueRun(): void {
+    const run = this.current;
+    if (run === undefined) return;
+    run.sliceStart = Date.now();
+    this.server.cachedNow = run.sliceStart;
+    const status = lua.lua_resume(run.thread, this.L, 0);
+    if (status === lua.LUA_YIELD) {
+      setImmediate(this.continueBound);
+      return;
+    }
+    this.finish(run, status);
+  }
+
+  private onHook(T: LuaState): void {
+    const run = this.current;
+    if (run === undefined) return;
+    if (run.killed) {
+      // Every instruction raises from now on, so a pcall in the script cannot swallow the kill.
+      lua.lua_sethook(T, this.hook, lua.LUA_MASKCOUNT, 1);
+      pushErrorTable(T, `-${KILLED}`);
+      lua.lua_error(T);
+    }
+    const now = Date.now();
+    if (!run.timedOut) {
+      const threshold = this.server.config.getNumber('busy-reply-threshold');
+      if (threshold <= 0 || now - run.startedAt < threshold) return;
+      run.timedOut = true;
+      this.server.log(
+        'warning',
+        `Slow script detected: still in execution after ${now - run.startedAt} milliseconds. You can try killing the script using the SCRIPT KILL command. Script name is: ${run.script.sha}.`,
+      );
+      if (run.canYield) lua.lua_yield(T, 0);
+      return;
+    }
+    if (run.canYield && now - run.sliceStart >= SLICE_MS) lua.lua_yield(T, 0);
+  }
+
+  private finish(run: RunningScript, status: number): void {
+    const T = run.thread;
+    const caller = run.caller;
+    const out = caller.out;
+    const onError = (message: string): void => caller.replyError(message);
+    if (status === lua.LUA_OK) {
+      if (lua.lua_toboolean(T, 1)) {
+        if (lua.lua_gettop(T) >= 2) writeLuaValue(T, 2, out, run.resp, onError);
+        else out.nullBulk();
+      } else caller.replyError(errorReplyOf(T, run.script.sha));
+    } else {
+      const message = latin1(lua.lua_tolstring(T, -1) ?? text('execution failure'));
+      caller.replyError(`ERR Error running script f_${run.script.sha}, ${singleLine(message).slice(0, 100)}`);
+    }
+    lua.lua_settop(T, 0);
+    lua.lua_pushnil(this.L);
+    lua.lua_setfield(this.L, lua.LUA_REGISTRYINDEX, text('__redis__running'));
+    this.current = undefined;
+    const client = this.client;
+    client.features.delete('multi');
+    if (run.wrote) {
+      const exec = this.server.registry.lookup('exec');
+      const replication = this.server.features.get('replication') as CommandObserver | undefined;
+      if (exec !== undefined) replication?.afterCommand(client, exec, ['EXEC']);
+    }
+    if (run.timedOut) this.server.log('warning', 'Slow script finished.');
+    if (run.suspended) {
+      caller.paused = false;
+      if (caller.closed) return;
+      caller.processInput();
+    }
+  }
+
+  /** SCRIPT KILL */
+  kill(): string | undefined {
+    const run = this.current;
+    if (run === undefined || !run.timedOut) return 'NOTBUSY No scripts in execution right now.';
+    if (run.wrote)
+      return 'UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.';
+    run.killed = true;
+    return undefined;
+  }
+
+  /** redis.call and redis.pcall. */
+  private redisCall(T: LuaState, raiseErrors: boolean): number {
+    const run = this.current;
+    const argc = lua.lua_gettop(T);
+    if (argc === 0) return raise(T, 'Please specify at least one argument for this redis lib call');
+    const argv: string[] = [];
+    for (let i = 1; i <= argc; i++) {
+      const type = lua.lua_type(T, i);
+      if (type === lua.LUA_TSTRING) argv.push(latin1(lua.lua_tolstring(T, i) as LuaString));
+      else if (type === lua.LUA_TNUMBER)
+        argv.push(
+          lua.lua_isinteger(T, i)
+            ? String(lua.lua_tointeger(T, i))
+            : formatNumberArgument(lua.lua_tonumber(T, i)),
+        );
+      else return raise(T, 'Lua redis lib command arguments must be strings or integers');
+    }
+    if (run === undefined) return raise(T, 'redis.call() can only be called inside a script invocation');
+    const error = this.refusal(run, argv);
+    if (error !== undefined) {
+      pushErrorTable(T, error);
+      if (raiseErrors) return lua.lua_error(T);
+      return 1;
+    }
+    const server = this.server;
+    const command = server.registry.lookup(argv[0] as string) as ServerCommand;
+    const resolved =
+      command.subcommands.size > 0 && argv.length > 1
+        ? (command.subcommands.get((argv[1] as string).toLowerCase()) as ServerCommand)
+        : command;
+    if (resolved.isWrite) run.wrote = true;
+    const client = this.client;
+    client.out.protocol = run.resp;
+    client.out.length = 0;
+    server.call(client, resolved, argv);
+    const reply = client.out.take();
+    this.replyToLua.push(T, reply);
+    const first = reply[0];
+    if (raiseErrors && (first === 45 || first === 33)) return lua.lua_error(T);
+    return 1;
+  }
+
+  /** Why a script may not run this command (scriptCall's checks), or undefined. */
+  private refusal(run: RunningScript, argv: string[]): string | undefined {
+    const server = this.server;
+    let command = server.registry.lookup(argv[0] as string);
+    if (command === undefined) return 'Unknown Redis command called from script';
+    if (command.subcommands.size > 0 && argv.length > 1) {
+      command = command.subcommands.get((argv[1] as string).toLowerCase());
+      if (command === undefined) return 'Unknown Redis command called from script';
+    }
+    const arity = command.spec.arity;
+    if ((arity > 0 && argv.length !== arity) || argv.length < -arity)
+      return 'Wrong number of args calling Redis command from script';
+    const root = command.parent ?? command;
+    if (command.spec.flags.has('noscript') || root.spec.flags.has('noscript'))
+      return 'This Redis command is not allowed from script';
+    if (command.isWrite) {
+      if (run.readOnly) return 'Write commands are not allowed from read-only scripts.';
+      const flags = run.script.flags;
+      if (
+        command.denyOom &&
+        !run.wrote &&
+        !flags.allowOom &&
+        server.maxMemory > 0 &&
+        !server.freeMemoryIfNeeded()
+      )
+        return `-${OOM}`;
+    }
+    return undefined;
+  }
+}
+
+/** Raises `ERR message` as an error table (luaPushError + luaError). */
+function raise(T: LuaState, message: string): number {
+  pushErrorTable(T, message);
+  return lua.lua_error(T);
+}
+
+function pushStringArray(L: LuaState, values: readonly string[]): void {
+  lua.lua_createtable(L, values.length, 0);
+  for (let i = 0; i < values.length; i++) {
+    lua.lua_pushstring(L, luaBytes(values[i] as string));
+    lua.lua_rawseti(L, -2, i + 1);
+  }
+}
+
+/** A float argument of redis.call, in the shortest form that reads back the same (fpconv_dtoa). */
+function formatNumberArgument(value: number): string {
+  if (Number.isNaN(value)) return 'nan';
+  if (!Number.isFinite(value)) return value > 0 ? 'inf' : '-inf';
+  return String(value);
+}
+
+/** The error reply of a script that raised: its message, then where it was raised. */
+function errorReplyOf(T: LuaState, sha: string): string {
+  if (lua.lua_type(T, 2) !== lua.LUA_TTABLE) {
+    const message = lua.lua_tolstring(T, 2);
+    return `ERR Error running script f_${sha}, ${singleLine(message === null ? 'execution failure' : latin1(message)).slice(0, 100)}`;
+  }
+  const read = (name: string): string | undefined => {
+    lua.lua_getfield(T, 2, text(name));
+    const value = lua.lua_type(T, -1) === lua.LUA_TNIL ? undefined : lua.lua_tolstring(T, -1);
+    lua.lua_pop(T, 1);
+    return value === undefined || value === null ? undefined : latin1(value);
+  };
+  const message = singleLine(read('err') ?? '');
+  const source = read('source');
+  const line = read('line');
+  if (source !== undefined && line !== undefined) return `${message} script: ${sha}, on ${source}:${line}.`;
+  return message;
+}
