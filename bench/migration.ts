@@ -1,10 +1,14 @@
 // npm run bench:migration: slot migration speed between two of our codis-servers. Loads 1,000,000
-// small keys spread over slots 0..511 on A, then moves those slots to B with SLOTSMGRTSLOT-ASYNC as
-// codis-dashboard does (semi-async: numkeys 500, maxbulks 200, maxbytes 32 MB, looping per slot
-// until it reports 0), while a client keeps doing GET/SET on keys of the slots that stay.
-// Prints keys/s, MB/s of key and value bytes, and the load's p50/p99 before and during.
-//   node bench/migration.ts [--keys N] [--markdown FILE]
-import { appendFileSync } from 'node:fs';
+// small keys spread over slots 0..511 on A, then moves those slots to B with SLOTSMGRTTAGSLOT-ASYNC
+// as codis-dashboard does (control-plane spec §8.5, semi-async defaults: timeout 5000 ms, maxbulks
+// 200, maxbytes 32 MB, numkeys 500, one call after the other per slot until it reports 0 keys left),
+// while a client keeps doing GET/SET on keys of the slots that stay.
+// Prints keys/s, MB/s of key and value bytes, the CPU time each server spent during the move, and
+// the load's p50/p99 before and during.
+//   node bench/migration.ts [--keys N] [--markdown FILE] [--cpu-prof DIR] [--no-load]
+// --cpu-prof DIR writes a V8 CPU profile of each codis-server into DIR (open it in Chrome DevTools);
+// --no-load moves the keys without the GET/SET load (the servers' CPU time is then the move's alone).
+import { appendFileSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { slotOf } from '../src/slots/index.ts';
 import { RawConnection } from '../test/helpers/raw-connection.ts';
@@ -15,6 +19,9 @@ const keysAt = argv.indexOf('--keys');
 const KEYS = keysAt >= 0 ? Number(argv[keysAt + 1]) : 1_000_000;
 const markdownAt = argv.indexOf('--markdown');
 const MARKDOWN_FILE = markdownAt >= 0 ? argv[markdownAt + 1] : undefined;
+const profileAt = argv.indexOf('--cpu-prof');
+const PROFILE_DIR = profileAt >= 0 ? argv[profileAt + 1] : undefined;
+const NO_LOAD = argv.includes('--no-load');
 const SLOTS = 512;
 const VALUE = 'value-0123456789';
 const PIPELINE = 1000;
@@ -35,7 +42,8 @@ function percentile(sorted: number[], p: number): number {
 async function load(port: number, keys: string[], running: () => boolean): Promise<Latency> {
   const connection = await RawConnection.open(port);
   const delays: number[] = [];
-  for (let n = 0; running(); n++) {
+  if (NO_LOAD) while (running()) await new Promise((resolve) => setTimeout(resolve, 10));
+  for (let n = 0; running() && !NO_LOAD; n++) {
     const key = keys[n % keys.length] as string;
     const start = performance.now();
     if (n % 2 === 0) await connection.call('get', key);
@@ -47,11 +55,22 @@ async function load(port: number, keys: string[], running: () => boolean): Promi
   return { p50: percentile(delays, 0.5), p99: percentile(delays, 0.99), requests: delays.length };
 }
 
+/** User + system CPU seconds a process used so far (Linux /proc; 0 elsewhere). */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 async function main(): Promise<void> {
   const twoCpus = availableParallelism() > 1;
+  const nodeArgs = PROFILE_DIR === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR];
   const [a, b] = await Promise.all([
-    startServer('codis-server', twoCpus ? { cpus: '0' } : {}),
-    startServer('codis-server', twoCpus ? { cpus: '1' } : {}),
+    startServer('codis-server', { nodeArgs, ...(twoCpus ? { cpus: '0' } : {}) }),
+    startServer('codis-server', { nodeArgs, ...(twoCpus ? { cpus: '1' } : {}) }),
   ]);
   try {
     const source = await RawConnection.open(a.port);
@@ -90,11 +109,12 @@ async function main(): Promise<void> {
     const beforeLatency = await before;
     const during = load(a.port, stay, () => phase === 'during');
     const start = performance.now();
+    const cpuBefore = [cpuSeconds(a.process.pid), cpuSeconds(b.process.pid)];
     let calls = 0;
     for (let slot = 0; slot < SLOTS; slot++) {
       for (;;) {
         const reply = (await source.value(
-          'slotsmgrtslot-async',
+          'slotsmgrttagslot-async',
           '127.0.0.1',
           String(b.port),
           '5000',
@@ -109,6 +129,8 @@ async function main(): Promise<void> {
       }
     }
     const seconds = (performance.now() - start) / 1000;
+    const sourceCpu = cpuSeconds(a.process.pid) - (cpuBefore[0] as number);
+    const targetCpu = cpuSeconds(b.process.pid) - (cpuBefore[1] as number);
     phase = 'done';
     const duringLatency = await during;
     const target = await RawConnection.open(b.port);
@@ -117,8 +139,9 @@ async function main(): Promise<void> {
     source.close();
     if (moved !== loaded) throw new Error(`target holds ${moved} keys, expected ${loaded}`);
     const lines = [
-      `migration: ${loaded} keys over ${SLOTS} slots in ${seconds.toFixed(2)} s (${calls} SLOTSMGRTSLOT-ASYNC calls)`,
+      `migration: ${loaded} keys over ${SLOTS} slots in ${seconds.toFixed(2)} s (${calls} SLOTSMGRTTAGSLOT-ASYNC calls)`,
       `  ${(loaded / seconds).toFixed(0)} keys/s, ${(bytes / seconds / 1e6).toFixed(2)} MB/s of keys and values`,
+      `  CPU time during the move: source ${sourceCpu.toFixed(2)} s (${((1e6 * sourceCpu) / loaded).toFixed(1)} µs/key), target ${targetCpu.toFixed(2)} s (${((1e6 * targetCpu) / loaded).toFixed(1)} µs/key)`,
       `  GET/SET on the source before: p50 ${beforeLatency.p50.toFixed(3)} ms, p99 ${beforeLatency.p99.toFixed(3)} ms (${beforeLatency.requests} requests)`,
       `  GET/SET on the source during: p50 ${duringLatency.p50.toFixed(3)} ms, p99 ${duringLatency.p99.toFixed(3)} ms (${duringLatency.requests} requests)`,
     ];

@@ -31,6 +31,8 @@ export interface StartOptions {
   port?: number;
   /** Pin the server to these CPUs with taskset (benchmarks). */
   cpus?: string;
+  /** Extra options for Node running codis-server, e.g. ['--cpu-prof'] (profiles of benchmarks). */
+  nodeArgs?: string[];
 }
 
 function waitForPort(
@@ -69,7 +71,9 @@ export async function startServer(kind: ServerKind, options: StartOptions = {}):
   const args = [...common, ...(options.args ?? [])];
   const child =
     kind === 'codis-server'
-      ? spawn(process.execPath, [CODIS_SERVER_ENTRY, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+      ? spawn(process.execPath, [...(options.nodeArgs ?? []), CODIS_SERVER_ENTRY, ...args], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        })
       : spawn('redis-server', [...args, '--enable-debug-command', 'yes'], {
           stdio: ['ignore', 'pipe', 'pipe'],
         });

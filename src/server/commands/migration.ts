@@ -377,6 +377,6 @@ function fillFromSlot(batch: Batch, slot: number, numkeys: number, tag: boolean,
       continue;
     }
     if (batch.keys.size > 0 && batch.estimateMsgs + estimate > 2 * numkeys) continue;
-    batch.add(key, tag, now);
+    batch.add(key, tag, now, estimate);
   }
 }

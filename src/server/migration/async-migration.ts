@@ -11,13 +11,22 @@ import type { CodisServer } from '../server.ts';
 import type { Batch, ConnectionContext } from './batch.ts';
 import { completeReply, deferReply } from './deferred-reply.ts';
 import { deleteMovedKeys } from './delete-moved.ts';
-import { isResolutionError, TargetConnection } from './target-connection.ts';
+import { type CommandArgument, isResolutionError, TargetConnection } from './target-connection.ts';
 
 /** An idle cached connection is closed after this long (Codis: 60 s). */
 export const ASYNC_IDLE_CLOSE_MS = 60000;
-/** The longest stretch of message building in one event-loop turn. */
-const PRODUCE_SLICE_MS = 2;
-const TURN_BYTES = 60 * 1024;
+/**
+ * The longest stretch of message building in one event-loop turn: production continues on the
+ * next turn, so the clients served by this server wait at most about this long.
+ */
+const PRODUCE_SLICE_MS = 0.5;
+/**
+ * The most bytes built in one turn: the connection then writes them once, and the target restores
+ * them while the next turn's messages are built here (the two servers work in parallel).
+ */
+const TURN_BYTES = 64 * 1024;
+/** Messages built between two looks at the clock. */
+const CLOCK_EVERY = 16;
 
 export type AsyncResult = { error: string } | { moved: number; slotSize: number; slot: number };
 
@@ -31,12 +40,16 @@ export class AsyncConnection implements ConnectionContext {
   sendingMsgs = 0;
   batch: Batch | undefined;
   readonly waiters: Client[] = [];
-  /** What each message in flight must be answered with, in order (its label and ACK text). */
-  readonly expected: Array<{ readonly label: string; readonly expect: string | undefined }> = [];
+  /**
+   * What each message in flight must be answered with, in order: the ACK text (undefined for "0"
+   * or "1") and the message's first two arguments for error messages. A queue read from `head`.
+   */
+  readonly expected: Array<string | undefined> = [];
+  readonly commands: CommandArgument[] = [];
+  readonly subcommands: CommandArgument[] = [];
+  head = 0;
   readonly password: string;
   closed = false;
-  /** Messages the ACKs received this turn release (two each, as Codis). */
-  credits = 0;
   produceScheduled = false;
 
   constructor(host: string, port: number, password: string, connection: TargetConnection) {
@@ -87,6 +100,9 @@ export class AsyncMigrator {
       onReply: (value) => {
         if (state !== undefined) this.onAck(state, value);
       },
+      onSuccessAck: (buffer, start, end) => {
+        if (state !== undefined) this.onSuccessAck(state, buffer, start, end);
+      },
       onClose: (error) => {
         if (state === undefined) return;
         const reason = isResolutionError(error)
@@ -113,7 +129,7 @@ export class AsyncMigrator {
     state.timeout = batch.options.timeout;
     state.lastUse = Date.now();
     state.batch = batch;
-    this.produce(state, 3, 0.5);
+    this.produce(state, 3, PRODUCE_SLICE_MS);
     if (state.sendingMsgs === 0) {
       state.batch = undefined;
       reply(client, { moved: 0, slotSize: batch.slot < 0 ? 0 : slotSize(batch), slot: batch.slot });
@@ -122,6 +138,7 @@ export class AsyncMigrator {
     state.waiters.push(client);
     replyHandlers.set(client, reply);
     deferReply(client);
+    if (this.windowOpen(state)) this.scheduleProduce(state);
   }
 
   /** SLOTSMGRT-ASYNC-FENCE: waits for the batch of the caller's database. */
@@ -145,38 +162,42 @@ export class AsyncMigrator {
   }
 
   /**
-   * Generates messages while the window allows: at least `atleast`, then until `budgetMs` is used.
-   * The window is the bytes queued on the connection (maxbytes); a window that emptied restarts
-   * even when maxbytes is smaller than one message.
+   * Generates messages while the window allows: at least `atleast`, then until `budgetMs` is used
+   * or TURN_BYTES are queued. The window is the bytes queued on the connection (maxbytes); a window
+   * that emptied restarts even when maxbytes is smaller than one message.
    */
   private produce(state: AsyncConnection, atleast: number, budgetMs: number): void {
     const batch = state.batch;
     if (batch === undefined) return;
     const maxbytes = batch.options.maxbytes;
+    const connection = state.connection;
     const start = performance.now();
     const now = Date.now();
     let produced = 0;
-    while ((produced === 0 && state.sendingMsgs === 0) || state.pendingBytes() < maxbytes) {
+    while ((produced === 0 && state.sendingMsgs === 0) || connection.pendingBytes < maxbytes) {
       const message = batch.next(state, now);
       if (message === undefined) break;
-      state.connection.send(message.args);
-      state.expected.push({
-        label: `${String(message.args[0])} ${String(message.args[1])}`,
-        expect: message.expect,
-      });
+      const args = message.args;
+      connection.send(args);
+      state.expected.push(message.expect);
+      state.commands.push(args[0] as CommandArgument);
+      state.subcommands.push(args[1] as CommandArgument);
       produced++;
-      if (produced >= atleast && performance.now() - start > budgetMs) break;
-      // One turn writes at most TURN_BYTES: the writer's buffer is then copied into small pooled
-      // chunks instead of megabyte buffers whose churn triggers full garbage collections.
-      if (state.connection.queuedBytes >= TURN_BYTES) break;
+      if (produced >= atleast && produced % CLOCK_EVERY === 0 && performance.now() - start > budgetMs) break;
+      if (connection.queuedBytes >= TURN_BYTES) break;
     }
     state.sendingMsgs += produced;
-    state.credits = 0;
+  }
+
+  /** More to send and room in the window (maxbytes). */
+  private windowOpen(state: AsyncConnection): boolean {
+    const batch = state.batch;
+    return batch !== undefined && !batch.exhausted && state.connection.pendingBytes < batch.options.maxbytes;
   }
 
   /**
-   * Runs production once per event-loop turn after ACKs arrived, with a bounded time slice, so a
-   * burst of ACKs never turns into one long run of message building while other clients wait.
+   * Runs production on the next turn, in a bounded slice: it goes on turn after turn while the
+   * window is open, without waiting for ACKs, and resumes on an ACK once the window closed.
    */
   private scheduleProduce(state: AsyncConnection): void {
     if (state.produceScheduled) return;
@@ -185,20 +206,62 @@ export class AsyncMigrator {
       state.produceScheduled = false;
       if (state.closed || state.batch === undefined) return;
       try {
-        this.produce(state, state.credits, PRODUCE_SLICE_MS);
+        this.produce(state, 2, PRODUCE_SLICE_MS);
       } catch (error) {
         this.server.log('warning', `async migration failed: ${(error as Error).stack ?? error}`);
         this.close(state, `ERR interrupted: ${(error as Error).message}`);
         return;
       }
       if (state.sendingMsgs === 0 && state.batch.exhausted) this.complete(state);
-      // Stopped by the turn's byte cap with room left in the window: continue next turn.
-      else if (
-        state.connection.queuedBytes >= TURN_BYTES &&
-        state.pendingBytes() < state.batch.options.maxbytes
-      )
-        this.scheduleProduce(state);
+      else if (this.windowOpen(state)) this.scheduleProduce(state);
     });
+  }
+
+  /** A success ACK from the fast path: its message text is buffer[start, end). */
+  private onSuccessAck(state: AsyncConnection, buffer: Buffer, start: number, end: number): void {
+    const head = state.head;
+    if (head >= state.expected.length || state.batch === undefined) {
+      this.close(state, 'ERR interrupted: unexpected ACK from target');
+      return;
+    }
+    const expect = state.expected[head];
+    const size = end - start;
+    let matches: boolean;
+    if (expect === undefined) matches = size === 1 && (buffer[start] === 48 || buffer[start] === 49);
+    else {
+      matches = size === expect.length;
+      for (let i = 0; matches && i < size; i++) matches = buffer[start + i] === expect.charCodeAt(i);
+    }
+    if (!matches) {
+      this.unexpectedAck(state, buffer.latin1Slice(start, end));
+      return;
+    }
+    this.acknowledged(state);
+  }
+
+  private unexpectedAck(state: AsyncConnection, answer: string): void {
+    const label = `${String(state.commands[state.head])} ${String(state.subcommands[state.head])}`;
+    this.close(state, `ERR interrupted: unexpected ACK '${answer}' to '${label}' from target`);
+  }
+
+  /** The message at the head of the queue was acknowledged. */
+  private acknowledged(state: AsyncConnection): void {
+    const head = ++state.head;
+    if (head === state.expected.length) {
+      state.expected.length = 0;
+      state.commands.length = 0;
+      state.subcommands.length = 0;
+      state.head = 0;
+    } else if (head >= 4096 && head * 2 >= state.expected.length) {
+      state.expected.splice(0, head);
+      state.commands.splice(0, head);
+      state.subcommands.splice(0, head);
+      state.head = 0;
+    }
+    state.lastUse = Date.now();
+    state.sendingMsgs--;
+    if (state.sendingMsgs === 0 && state.batch?.exhausted === true) this.scheduleProduce(state);
+    else if (!state.produceScheduled && this.windowOpen(state)) this.scheduleProduce(state);
   }
 
   private onAck(state: AsyncConnection, value: RespValue): void {
@@ -223,23 +286,18 @@ export class AsyncMigrator {
       this.close(state, `ERR interrupted: connection closed (target: ${value[2]})`);
       return;
     }
-    const message = state.expected.shift();
-    if (message === undefined || state.batch === undefined) {
+    if (state.head >= state.expected.length || state.batch === undefined) {
       this.close(state, 'ERR interrupted: unexpected ACK from target');
       return;
     }
     const answer = value[2];
-    const matches =
-      message.expect === undefined ? answer === '0' || answer === '1' : answer === message.expect;
+    const expect = state.expected[state.head];
+    const matches = expect === undefined ? answer === '0' || answer === '1' : answer === expect;
     if (!matches) {
-      this.close(state, `ERR interrupted: unexpected ACK '${answer}' to '${message.label}' from target`);
+      this.unexpectedAck(state, answer);
       return;
     }
-    state.lastUse = Date.now();
-    state.sendingMsgs--;
-    // Codis releases at least two messages per ACK: the window grows by about one per round trip.
-    state.credits += 2;
-    this.scheduleProduce(state);
+    this.acknowledged(state);
   }
 
   /** Every message acknowledged: delete the transferred keys and answer the waiters. */
@@ -274,6 +332,9 @@ export class AsyncMigrator {
     }
     state.batch = undefined;
     state.expected.length = 0;
+    state.commands.length = 0;
+    state.subcommands.length = 0;
+    state.head = 0;
     state.sendingMsgs = 0;
     state.connection.close();
     this.notify(state, { error: reason });

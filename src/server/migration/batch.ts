@@ -121,12 +121,15 @@ export class Batch {
     return bulks > this.options.maxbulks ? Math.ceil(bulks / this.options.maxbulks) : 1;
   }
 
-  /** Adds a key (ignored when already in); with `tagGroup`, its whole tag group follows it. */
-  add(key: string, tagGroup: boolean, now: number): void {
+  /**
+   * Adds a key (ignored when already in); with `tagGroup`, its whole tag group follows it.
+   * `estimate` is the key's estimate when the caller already has it.
+   */
+  add(key: string, tagGroup: boolean, now: number, estimate = -1): void {
     if (this.keys.has(key)) return;
     this.keys.add(key);
     this.iterators.push(new KeyIterator(key));
-    this.estimateMsgs += this.estimate(key, now);
+    this.estimateMsgs += estimate >= 0 ? estimate : this.estimate(key, now);
     const crc = tagCrcOf(key);
     if (crc === undefined || this.tagCrcs.has(crc)) return;
     this.tagCrcs.add(crc);

@@ -23,8 +23,26 @@ const KNOWN_TYPES = new Set<number>(
     .map(([, value]) => value as number),
 );
 
+/** The whole success ACKs of the common messages, encoded once. */
+function encodedAck(message: string): Buffer {
+  return Buffer.from(
+    `*3\r\n$22\r\nSLOTSRESTORE-ASYNC-ACK\r\n$1\r\n0\r\n$${message.length}\r\n${message}\r\n`,
+    'latin1',
+  );
+}
+const ACK_0 = encodedAck('0');
+const ACK_1 = encodedAck('1');
+const ACK_OK = encodedAck('OK');
+
 function ack(client: Client, errno: number, message: string): void {
   const out = client.out;
+  if (errno === 0) {
+    const encoded = message === '1' ? ACK_1 : message === '0' ? ACK_0 : message === 'OK' ? ACK_OK : undefined;
+    if (encoded !== undefined) {
+      out.rawBytes(encoded);
+      return;
+    }
+  }
   out.arrayHeader(3);
   out.bulk('SLOTSRESTORE-ASYNC-ACK');
   out.bulk(String(errno));

@@ -6,9 +6,34 @@ import { ReplyParser, ReplyWriter, type RespValue } from '../../resp/index.ts';
 
 export type CommandArgument = string | Buffer;
 
+/** `*<n>\r\n` for the small arrays every message is. */
+const ARRAY_HEADERS = Array.from({ length: 16 }, (_, n) => Buffer.from(`*${n}\r\n`, 'latin1'));
+/** Bulk strings sent with (nearly) every message. */
+const ENCODED_BULKS = new Map<string, Buffer>(
+  [
+    'SLOTSRESTORE-ASYNC',
+    'delete',
+    'string',
+    'object',
+    'expire',
+    'list',
+    'hash',
+    'dict',
+    'zset',
+    '0',
+    '1',
+  ].map((text) => [text, Buffer.from(`$${text.length}\r\n${text}\r\n`, 'latin1')]),
+);
+
 export interface TargetConnectionEvents {
   /** One reply, in the order of the commands sent. */
   onReply(value: RespValue): void;
+  /**
+   * Optional fast path for the async migration: a success ACK
+   * (`*3 SLOTSRESTORE-ASYNC-ACK 0 <message>`) is handed over as its message's bytes,
+   * `buffer[start, end)`, without building a reply value; anything else still goes to onReply.
+   */
+  onSuccessAck?(buffer: Buffer, start: number, end: number): void;
   /** The TCP connection is established. */
   onConnect?(): void;
   /** The connection is gone (EOF, socket error, protocol error); `error` is the cause if any. */
@@ -26,6 +51,11 @@ export class TargetConnection {
   private flushScheduled = false;
   private events: TargetConnectionEvents;
   private error: NodeJS.ErrnoException | undefined;
+  /** Bytes given to the generic parser and bytes of the replies it returned (idle when equal). */
+  private parserFed = 0;
+  private parserUsed = 0;
+  /** The start of a success ACK cut by the end of the last chunk (fast path). */
+  private tail: Buffer | undefined;
 
   constructor(host: string, port: number, events: TargetConnectionEvents) {
     this.host = host;
@@ -54,10 +84,19 @@ export class TargetConnection {
   send(args: readonly CommandArgument[]): void {
     if (this.closed) return;
     const out = this.out;
-    out.arrayHeader(args.length);
-    for (const arg of args) {
-      if (typeof arg === 'string') out.bulk(arg);
-      else out.bulkBytes(arg);
+    const count = args.length;
+    const header = ARRAY_HEADERS[count];
+    if (header !== undefined) out.rawBytes(header);
+    else out.arrayHeader(count);
+    for (let i = 0; i < count; i++) {
+      const arg = args[i] as CommandArgument;
+      if (typeof arg !== 'string') out.bulkBytes(arg);
+      else {
+        // The command names and subcommands of the migration messages, encoded once.
+        const encoded = arg.length <= 32 ? ENCODED_BULKS.get(arg) : undefined;
+        if (encoded !== undefined) out.rawBytes(encoded);
+        else out.bulk(arg);
+      }
     }
     if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -82,6 +121,31 @@ export class TargetConnection {
   }
 
   private onData(chunk: Buffer): void {
+    const onSuccessAck = this.events.onSuccessAck;
+    if (onSuccessAck !== undefined && this.parserFed === this.parserUsed) {
+      let buffer = chunk;
+      if (this.tail !== undefined) {
+        buffer = Buffer.concat([this.tail, chunk]);
+        this.tail = undefined;
+      }
+      const length = buffer.length;
+      let at = 0;
+      while (at < length) {
+        if (this.closed) return;
+        const end = successAckEnd(buffer, at);
+        if (end === INCOMPLETE_ACK) {
+          this.tail = buffer.subarray(at);
+          return;
+        }
+        if (end < 0) break;
+        // The message sits between its length line and the final CRLF.
+        onSuccessAck(buffer, messageStart, end - 2);
+        at = end;
+      }
+      if (at >= length) return;
+      chunk = buffer.subarray(at);
+    }
+    this.parserFed += chunk.length;
     this.parser.feed(chunk);
     for (;;) {
       if (this.closed) return;
@@ -94,6 +158,7 @@ export class TargetConnection {
         return;
       }
       if (parsed === undefined) return;
+      this.parserUsed += parsed.raw.length;
       this.events.onReply(parsed.value);
     }
   }
@@ -106,6 +171,44 @@ export class TargetConnection {
     this.socket.destroy();
     this.events.onClose(this.error);
   }
+}
+
+/** `*3 $22 SLOTSRESTORE-ASYNC-ACK $1 0 $`: every success ACK starts with these bytes. */
+const ACK_PREFIX = Buffer.from('*3\r\n$22\r\nSLOTSRESTORE-ASYNC-ACK\r\n$1\r\n0\r\n$', 'latin1');
+const INCOMPLETE_ACK = -2;
+/** Where the message of the last ACK matched by successAckEnd starts. */
+let messageStart = 0;
+
+/**
+ * The end of the success ACK at `at` (its message starts at `messageStart`), INCOMPLETE_ACK when
+ * the bytes so far are the start of one, -1 when they are something else.
+ */
+function successAckEnd(buffer: Buffer, at: number): number {
+  const length = buffer.length;
+  const prefix = ACK_PREFIX.length;
+  let i = 0;
+  for (; i < prefix && at + i < length; i++) if (buffer[at + i] !== ACK_PREFIX[i]) return -1;
+  if (i < prefix) return INCOMPLETE_ACK;
+  let position = at + prefix;
+  let size = 0;
+  let digits = 0;
+  for (;;) {
+    if (position >= length) return INCOMPLETE_ACK;
+    const byte = buffer[position] as number;
+    if (byte < 48 || byte > 57) break;
+    size = size * 10 + byte - 48;
+    position++;
+    if (++digits > 9) return -1;
+  }
+  if (digits === 0 || buffer[position] !== 13) return -1;
+  if (position + 1 >= length) return INCOMPLETE_ACK;
+  if (buffer[position + 1] !== 10) return -1;
+  const start = position + 2;
+  const end = start + size + 2;
+  if (end > length) return INCOMPLETE_ACK;
+  if (buffer[end - 2] !== 13 || buffer[end - 1] !== 10) return -1;
+  messageStart = start;
+  return end;
 }
 
 /** A host name that cannot be resolved (Codis reports these when connecting). */
