@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { proxyToken, proxyXAuth } from '../../src/proxy/admin/auth.ts';
 import { ProxyService } from '../../src/proxy/admin/service.ts';
 import { defaultProxyConfig } from '../../src/proxy/config/index.ts';
+import { Proxy as CodisProxy } from '../../src/proxy/index.ts';
 import { FakeProxyCore } from '../helpers/fake-proxy-core.ts';
 
 interface Reply {
@@ -364,5 +365,49 @@ describe('codis-proxy admin API', () => {
     await service.close();
     assert.equal(core.closed, true);
     await assert.rejects(call(port, 'GET', '/proxy/model'));
+  });
+});
+
+describe('codis-proxy admin API over the real data plane', () => {
+  it('fillslots, slots, start and stats drive the Proxy; its errors are relayed as 800', async () => {
+    const config = {
+      ...defaultProxyConfig(),
+      product_name: 'codis-real',
+      admin_addr: '127.0.0.1:0',
+      proxy_addr: '127.0.0.1:0',
+      backend_ping_period: 0,
+    };
+    const core = new CodisProxy(config);
+    const service = await ProxyService.open({ config, core, logger: pino({ level: 'silent' }) });
+    const port = service.adminAddress().port;
+    const x = service.xauth;
+    try {
+      const badId = await call(port, 'PUT', `/api/proxy/fillslots/${x}`, '[{"id":1024}]');
+      assert.equal(badId.status, 800);
+      assert.equal(badId.body, '{\n    "Cause": "use of invalid slot id",\n    "Stack": null\n}');
+      const badMethod = await call(port, 'PUT', `/api/proxy/fillslots/${x}`, '[{"id":5,"forward_method":7}]');
+      assert.equal(JSON.parse(badMethod.body).Cause, 'use of invalid forwarder method');
+      const fill =
+        '[{"id":3,"locked":true},{"id":4,"backend_addr":"127.0.0.1:1","backend_addr_group_id":2,"forward_method":1}]';
+      assert.equal((await call(port, 'PUT', `/api/proxy/fillslots/${x}`, fill)).body, '"OK"');
+      const slots = JSON.parse((await call(port, 'GET', `/api/proxy/slots/${x}`)).body) as unknown[];
+      assert.equal(slots.length, 1024);
+      assert.deepEqual(slots[3], { id: 3, locked: true });
+      assert.deepEqual(slots[4], {
+        id: 4,
+        backend_addr: '127.0.0.1:1',
+        backend_addr_group_id: 2,
+        forward_method: 1,
+      });
+      assert.equal((await call(port, 'PUT', `/api/proxy/start/${x}`)).body, '"OK"');
+      const stats = JSON.parse((await call(port, 'GET', `/api/proxy/stats/${x}`)).body) as {
+        online: boolean;
+        closed: boolean;
+      };
+      assert.deepEqual([stats.online, stats.closed], [true, false]);
+    } finally {
+      await service.close();
+    }
+    assert.equal(core.closed, true);
   });
 });
