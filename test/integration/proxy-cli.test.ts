@@ -5,11 +5,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { proxyXAuth } from '../../src/proxy/admin/auth.ts';
+import { dashboardXAuth, proxyXAuth } from '../../src/proxy/admin/auth.ts';
 import { DEFAULT_PROXY_TOML } from '../../src/proxy/config/index.ts';
 import { type Daemon, startDaemon } from '../helpers/daemon.ts';
 import { freePort } from '../helpers/free-port.ts';
@@ -222,6 +224,68 @@ describe('codis-proxy command line', () => {
       assert.equal(existsSync(join(dir, 'wait.pid')), false);
     } finally {
       await proxy.kill();
+    }
+  });
+
+  it('--dashboard: registers itself, the dashboard calls back fillslots and start', async () => {
+    const calls: string[] = [];
+    const dashboard = createServer((req, res) => {
+      calls.push(`${req.method} ${req.url}`);
+      res.setHeader('Content-Type', 'application/json; charset=utf-8');
+      if (req.url === '/api/topom/model') {
+        res.end(JSON.stringify({ product_name: 'cli-dash', admin_addr: 'x' }));
+        return;
+      }
+      const m = /^\/api\/topom\/proxy\/online\/([0-9a-f]{32})\/(.+)$/.exec(req.url ?? '');
+      if (req.method !== 'PUT' || m === null) {
+        res.writeHead(404).end();
+        return;
+      }
+      void (async () => {
+        const admin = `http://${m[2]}`;
+        const model = (await getJson(`${admin}/api/proxy/model`)).json as { token: string };
+        const x = proxyXAuth('cli-dash', '', model.token);
+        await getJson(`${admin}/api/proxy/fillslots/${x}`, 'PUT', '[{"id":7,"backend_addr":"127.0.0.1:1"}]');
+        await getJson(`${admin}/api/proxy/start/${x}`, 'PUT');
+        res.end('"OK"');
+      })();
+    });
+    await new Promise<void>((r) => dashboard.listen(0, '127.0.0.1', () => r()));
+    const dashPort = (dashboard.address() as AddressInfo).port;
+    const adminPort = await freePort();
+    const proxyPort = await freePort();
+    const proxy = await startDaemon({
+      command: process.execPath,
+      args: [ENTRY, '--product_name', 'cli-dash', '--dashboard', `127.0.0.1:${dashPort}`],
+      env: {
+        ...process.env,
+        CODIS_PROXY_PROXY_ADDR: `127.0.0.1:${proxyPort}`,
+        CODIS_PROXY_ADMIN_ADDR: `127.0.0.1:${adminPort}`,
+      },
+      ready: async () => {
+        try {
+          return (await getJson(`http://127.0.0.1:${adminPort}/readyz`)).status === 200;
+        } catch {
+          return false;
+        }
+      },
+    });
+    try {
+      assert.equal(calls[0], 'GET /api/topom/model');
+      assert.equal(
+        calls[1],
+        `PUT /api/topom/proxy/online/${dashboardXAuth('cli-dash')}/127.0.0.1:${adminPort}`,
+      );
+      const slots = (await getJson(`http://127.0.0.1:${adminPort}/proxy/slots`)).json as Array<{
+        backend_addr?: string;
+      }>;
+      assert.equal(slots[7]?.backend_addr, '127.0.0.1:1');
+      const exited = new Promise<number | null>((r) => proxy.process.once('exit', (code) => r(code)));
+      proxy.process.kill('SIGTERM');
+      assert.equal(await exited, 0, proxy.output());
+    } finally {
+      await proxy.kill();
+      dashboard.close();
     }
   });
 });
