@@ -369,14 +369,18 @@ function fillFromSlot(batch: Batch, slot: number, numkeys: number, tag: boolean,
   const database = batch.database;
   const map = database.slots[slot] as Map<string, Entry>;
   let budget = Math.max(10 * numkeys, 100);
-  for (const key of map.keys()) {
+  let expired: string[] | undefined;
+  for (const [key, entry] of map) {
     if (budget-- <= 0 || batch.estimateMsgs >= numkeys || batch.keys.size >= numkeys) break;
-    const estimate = batch.estimate(key, now);
+    const estimate = batch.estimateEntry(entry, now);
     if (estimate === 0) {
-      database.lookup(key, now);
+      expired ??= [];
+      expired.push(key);
       continue;
     }
     if (batch.keys.size > 0 && batch.estimateMsgs + estimate > 2 * numkeys) continue;
     batch.add(key, tag, now, estimate);
   }
+  // Reclaimed after the walk: the map is not changed while it is iterated.
+  if (expired !== undefined) for (const key of expired) database.lookup(key, now);
 }

@@ -21,6 +21,11 @@ export const ASYNC_IDLE_CLOSE_MS = 60000;
  */
 const PRODUCE_SLICE_MS = 0.5;
 /**
+ * A batch starts with a short burst: the target starts restoring while the rest is built, and the
+ * turn that parsed the command and collected the batch's keys stays short.
+ */
+const FIRST_SLICE_MS = 0.1;
+/**
  * The most bytes built in one turn: the connection then writes them once, and the target restores
  * them while the next turn's messages are built here (the two servers work in parallel).
  */
@@ -129,7 +134,7 @@ export class AsyncMigrator {
     state.timeout = batch.options.timeout;
     state.lastUse = Date.now();
     state.batch = batch;
-    this.produce(state, 3, PRODUCE_SLICE_MS);
+    this.produce(state, 3, FIRST_SLICE_MS);
     if (state.sendingMsgs === 0) {
       state.batch = undefined;
       reply(client, { moved: 0, slotSize: batch.slot < 0 ? 0 : slotSize(batch), slot: batch.slot });

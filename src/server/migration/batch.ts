@@ -4,6 +4,7 @@
 // generated one at a time, on demand, so a big collection is walked across many event-loop turns.
 import { tagCrcOf } from '../../slots/index.ts';
 import type { Database } from '../keyspace/database.ts';
+import type { Entry } from '../keyspace/entry.ts';
 import { type CollectionValue, type StoredValue, stringOf } from '../keyspace/value.ts';
 import { createDumpPayload } from '../rdb/index.ts';
 import type { HashValue } from '../types/hash.ts';
@@ -115,7 +116,11 @@ export class Batch {
 
   /** Messages a key's value would need (0 = missing or expired). */
   estimate(key: string, now: number): number {
-    const entry = this.database.findRaw(key);
+    return this.estimateEntry(this.database.findRaw(key), now);
+  }
+
+  /** The same from the key's entry (the slot's map was walked directly). */
+  estimateEntry(entry: Entry | undefined, now: number): number {
     if (entry === undefined || (entry.expireAt !== 0 && entry.expireAt <= now)) return 0;
     const bulks = bulksOf(entry.value);
     return bulks > this.options.maxbulks ? Math.ceil(bulks / this.options.maxbulks) : 1;

@@ -91,20 +91,20 @@ export function createRestoreAsyncHandlers(migrator: AsyncMigrator) {
     const argc = argv.length;
     const sub = argv[1] as string;
     const name = sub.toLowerCase();
-    const wrongNumber = `wrong number of arguments (argc=${argc},cmd=${sub})`;
+    const wrongNumber = (): string => `wrong number of arguments (argc=${argc},cmd=${sub})`;
     if (migrator.batchOf(client.database) !== undefined) {
       errorAck(client, 'the specified DB is being migrated');
       return;
     }
     if (argc < 3) {
-      errorAck(client, wrongNumber);
+      errorAck(client, wrongNumber());
       return;
     }
     const key = argv[2] as string;
     const database = client.database;
     if (name === 'delete') {
       if (argc !== 3) {
-        errorAck(client, wrongNumber);
+        errorAck(client, wrongNumber());
         return;
       }
       const existed = lookupWrite(client, key) !== undefined;
@@ -117,7 +117,7 @@ export function createRestoreAsyncHandlers(migrator: AsyncMigrator) {
       return;
     }
     if (argc < 4) {
-      errorAck(client, wrongNumber);
+      errorAck(client, wrongNumber());
       return;
     }
     const ttl = parseNonNegative(argv[3] as string);
@@ -128,7 +128,7 @@ export function createRestoreAsyncHandlers(migrator: AsyncMigrator) {
     const now = client.server.cachedNow;
     if (name === 'expire') {
       if (argc !== 4) {
-        errorAck(client, wrongNumber);
+        errorAck(client, wrongNumber());
         return;
       }
       const entry = lookupWrite(client, key);
@@ -141,7 +141,7 @@ export function createRestoreAsyncHandlers(migrator: AsyncMigrator) {
     }
     if (name === 'string' || name === 'object') {
       if (argc !== 5) {
-        errorAck(client, wrongNumber);
+        errorAck(client, wrongNumber());
         return;
       }
       if (lookupWrite(client, key) !== undefined) {
@@ -171,7 +171,7 @@ export function createRestoreAsyncHandlers(migrator: AsyncMigrator) {
       return;
     }
     if (argc < 5) {
-      errorAck(client, wrongNumber);
+      errorAck(client, wrongNumber());
       return;
     }
     const hint = parseNonNegative(argv[4] as string);
@@ -180,7 +180,7 @@ export function createRestoreAsyncHandlers(migrator: AsyncMigrator) {
       return;
     }
     if ((name === 'hash' || name === 'zset') && (argc - 5) % 2 !== 0) {
-      errorAck(client, wrongNumber);
+      errorAck(client, wrongNumber());
       return;
     }
     const items = argc - 5;
