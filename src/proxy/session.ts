@@ -273,10 +273,7 @@ export class Session implements RequestOwner, Flushable, SlotWaiter {
       unit,
       `ERR handle request, slot ${slot.id} is locked, gave up after ${this.core.slotWaitTimeout} ms`,
     );
-    if (blocked.subs !== null) blocked.nextSub++;
-    this.blocked = null;
-    if (blocked.subs !== null) this.dispatchSubs(blocked);
-    this.continueReading();
+    this.resume();
   }
 
   /** Retries the blocked request's dispatch (after an unlock or a migration step). */
@@ -285,9 +282,13 @@ export class Session implements RequestOwner, Flushable, SlotWaiter {
     if (blocked === null) return;
     this.blocked = null;
     if (this.ended) return;
-    if (blocked.subs !== null) this.dispatchSubs(blocked);
-    else if (!blocked.done)
+    if (blocked.subs !== null) {
+      // A sub-request answered while it waited (error, or the wrapper ran it) is dispatched.
+      if (blocked.subs[blocked.nextSub]?.done === true) blocked.nextSub++;
+      this.dispatchSubs(blocked);
+    } else if (!blocked.done)
       this.route(blocked, blocked.hashKey, this.core.router.slots[blocked.slotId] as Slot);
+    this.writeReplies();
     this.continueReading();
   }
 
@@ -648,7 +649,12 @@ export class Session implements RequestOwner, Flushable, SlotWaiter {
         head = queue.length;
         break;
       }
-      if (request.kind === KIND_CLIENT && request.subs === null && this.free.length < POOL_SIZE) {
+      if (
+        request.kind === KIND_CLIENT &&
+        request.subs === null &&
+        request !== this.blocked &&
+        this.free.length < POOL_SIZE
+      ) {
         request.clear();
         this.free.push(request);
       }

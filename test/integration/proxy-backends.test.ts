@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ProxyError } from '../../src/proxy/index.ts';
 import { slotOf } from '../../src/slots/index.ts';
-import { type ProxyFixture, sleep, slotRange, startProxy } from '../helpers/proxy-fixture.ts';
+import { sleep, slotRange, startProxy } from '../helpers/proxy-fixture.ts';
 import { RawConnection } from '../helpers/raw-connection.ts';
 import { type RunningServer, startServer } from '../helpers/redis-servers.ts';
 

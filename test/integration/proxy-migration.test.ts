@@ -1,0 +1,132 @@
+// Slot migration through codis-proxy, driven as the dashboard drives it (spec/proxy.md §6.5–§6.7):
+// fill the slots locked with migrate_from, unlock, move the keys with SLOTSMGRTTAGSLOT (sync
+// method) or SLOTSMGRTTAGSLOT-ASYNC (semi-async method) on the source, then fill without
+// migrate_from. Clients write throughout; every acknowledged write must be on the target at the
+// end, and nothing stays on the source.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { slotOf } from '../../src/slots/index.ts';
+import { type ProxyFixture, sleep, slotRange, startProxy } from '../helpers/proxy-fixture.ts';
+import { RawConnection } from '../helpers/raw-connection.ts';
+import { type RunningServer, startServer } from '../helpers/redis-servers.ts';
+
+const MOVING = 8;
+
+function keysInSlots(prefix: string, count: number): string[] {
+  const keys: string[] = [];
+  for (let i = 0; keys.length < count; i++) if (slotOf(`${prefix}${i}`) < MOVING) keys.push(`${prefix}${i}`);
+  return keys;
+}
+
+describe('codis-proxy migration', () => {
+  let a: RunningServer;
+  let b: RunningServer;
+  let addrA: string;
+  let addrB: string;
+  let fixture: ProxyFixture;
+
+  before(async () => {
+    [a, b] = await Promise.all([startServer('codis-server'), startServer('codis-server')]);
+    addrA = `127.0.0.1:${a.port}`;
+    addrB = `127.0.0.1:${b.port}`;
+    fixture = await startProxy();
+    fixture.proxy.start();
+  });
+  after(async () => {
+    await fixture.close();
+    await Promise.all([a.stop(), b.stop()]);
+  });
+
+  for (const [method, name] of [
+    [0, 'sync (SLOTSMGRTTAGONE before forwarding)'],
+    [1, 'semi-async (SLOTSMGRT-EXEC-WRAPPER)'],
+  ] as const) {
+    it(`moves slots under writes, nothing lost: ${name}`, async () => {
+      const [source, target, sourceAddr, targetAddr] =
+        method === 0 ? [a, b, addrA, addrB] : [b, a, addrB, addrA];
+      const proxy = fixture.proxy;
+      proxy.fillSlots(slotRange(0, 1023, sourceAddr, { forward_method: method }));
+      const prefix = `m${method}:`;
+      const counters = keysInSlots(`${prefix}c`, 40);
+      const filler = keysInSlots(`${prefix}f`, 600);
+      const setup = await RawConnection.open(fixture.port);
+      for (let i = 0; i < filler.length; i += 100) {
+        const chunk = filler.slice(i, i + 100);
+        assert.equal(await setup.call('MSET', ...chunk.flatMap((key) => [key, 'x'.repeat(200)])), '+OK\r\n');
+      }
+      // Writers: INCR on counters and RPUSH on a tagged list, counting acknowledgements.
+      const acknowledged = new Map<string, number>();
+      let pushes = 0;
+      let running = true;
+      const errors: string[] = [];
+      const writer = async (id: number): Promise<void> => {
+        const c = await RawConnection.open(fixture.port);
+        for (let n = 0; running; n++) {
+          const key = counters[(n * 7 + id) % counters.length] as string;
+          const reply = await c.call('INCR', key);
+          if (reply.startsWith(':')) acknowledged.set(key, (acknowledged.get(key) ?? 0) + 1);
+          else errors.push(reply);
+          const push = await c.call('RPUSH', `${prefix}{list}`, `${id}:${n}`);
+          if (push.startsWith(':')) pushes++;
+          else errors.push(push);
+          const mget = await c.call('MGET', key, 'elsewhere', counters[0] as string);
+          if (!mget.startsWith('*3')) errors.push(mget);
+        }
+        c.close();
+      };
+      const writers = [writer(0), writer(1), writer(2), writer(3)];
+      await sleep(100);
+      // Dashboard: prepared (locked), migrating (unlocked), move, finished.
+      const moving = slotRange(0, MOVING - 1, targetAddr, {
+        migrate_from: sourceAddr,
+        forward_method: method,
+      });
+      proxy.fillSlots(moving.map((slot) => ({ ...slot, locked: true })));
+      await sleep(20);
+      proxy.fillSlots(moving);
+      const mover = await RawConnection.open(source.port);
+      for (let slot = 0; slot < MOVING; slot++) {
+        for (;;) {
+          const reply =
+            method === 0
+              ? await mover.call('SLOTSMGRTTAGSLOT', '127.0.0.1', String(target.port), '3000', String(slot))
+              : await mover.call(
+                  'SLOTSMGRTTAGSLOT-ASYNC',
+                  '127.0.0.1',
+                  String(target.port),
+                  '3000',
+                  '200',
+                  '1048576',
+                  String(slot),
+                  '50',
+                );
+          assert.match(reply, /^\*2\r\n:\d+\r\n:\d+\r\n$/);
+          if (reply.endsWith(':0\r\n')) break;
+        }
+      }
+      proxy.fillSlots(slotRange(0, MOVING - 1, targetAddr, { forward_method: method }));
+      await sleep(100);
+      running = false;
+      await Promise.all(writers);
+      assert.deepEqual(errors, []);
+      // Everything acknowledged is on the target, nothing is left on the source.
+      const check = await RawConnection.open(fixture.port);
+      for (const key of counters) {
+        const count = acknowledged.get(key) ?? 0;
+        const expected = count === 0 ? '$-1\r\n' : `$${String(count).length}\r\n${count}\r\n`;
+        assert.equal(await check.call('GET', key), expected);
+      }
+      assert.equal(await check.call('LLEN', `${prefix}{list}`), `:${pushes}\r\n`);
+      const onTarget = await RawConnection.open(target.port);
+      assert.equal(await onTarget.call('EXISTS', ...filler), `:${filler.length}\r\n`);
+      const onSource = await RawConnection.open(source.port);
+      for (let slot = 0; slot < MOVING; slot++) {
+        assert.equal(
+          await onSource.call('SLOTSSCAN', String(slot), '0', 'COUNT', '1000'),
+          '*2\r\n$1\r\n0\r\n*0\r\n',
+        );
+      }
+      for (const c of [setup, mover, check, onTarget, onSource]) c.close();
+    });
+  }
+});
