@@ -1,0 +1,91 @@
+// The async migration's fast path reads success ACKs straight from the socket bytes: whatever the
+// TCP chunking, it must hand over exactly the ACKs and replies a generic parser would, in order.
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { RespError } from '../../resp/index.ts';
+import { TargetConnection } from './target-connection.ts';
+
+function ack(errno: string, message: string): string {
+  return `*3\r\n$22\r\nSLOTSRESTORE-ASYNC-ACK\r\n$${errno.length}\r\n${errno}\r\n$${message.length}\r\n${message}\r\n`;
+}
+
+// Success ACKs, then replies the fast path leaves to the generic parser (an error, another array,
+// an ACK with a lowercase name), then success ACKs again.
+const STREAM = Buffer.from(
+  ack('0', '1') +
+    ack('0', '0') +
+    ack('0', 'OK') +
+    ack('0', '123456') +
+    ack('0', '') +
+    '-ERR something\r\n' +
+    ack('0', '7') +
+    '*2\r\n$1\r\na\r\n$1\r\nb\r\n' +
+    ack('0', '8').replace('SLOTSRESTORE-ASYNC-ACK', 'slotsrestore-async-ack') +
+    ack('-1', 'failed') +
+    ack('0', '9'),
+  'latin1',
+);
+const EXPECTED = [
+  'fast 1',
+  'fast 0',
+  'fast OK',
+  'fast 123456',
+  'fast ',
+  'error ERR something',
+  'fast 7',
+  'reply ["a","b"]',
+  'reply ["slotsrestore-async-ack","0","8"]',
+  'reply ["SLOTSRESTORE-ASYNC-ACK","-1","failed"]',
+  'fast 9',
+];
+
+describe('TargetConnection: success ACKs read from the bytes', () => {
+  let server: Server;
+  let port = 0;
+  before(async () => {
+    server = createServer((socket) => socket.on('error', () => {}));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as { port: number }).port;
+  });
+  after(() => server.close());
+
+  it('gives the same ACKs and replies in order however the bytes are split', () => {
+    const seen: string[] = [];
+    const connection = new TargetConnection('127.0.0.1', port, {
+      // Once a chunk needed the generic parser, the rest of it is parsed there too: a success ACK
+      // then arrives as a reply value, which the migration treats the same.
+      onReply: (value) => {
+        if (Array.isArray(value) && value[0] === 'SLOTSRESTORE-ASYNC-ACK' && value[1] === '0')
+          seen.push(`fast ${String(value[2])}`);
+        else
+          seen.push(value instanceof RespError ? `error ${value.message}` : `reply ${JSON.stringify(value)}`);
+      },
+      onSuccessAck: (buffer, start, end) => seen.push(`fast ${buffer.latin1Slice(start, end)}`),
+      onClose: () => {},
+    });
+    const feed = (chunk: Buffer): void =>
+      (connection as unknown as { onData(b: Buffer): void }).onData(chunk);
+    try {
+      for (let first = 0; first <= STREAM.length; first++) {
+        for (const second of [
+          first,
+          Math.min(STREAM.length, first + 1),
+          Math.min(STREAM.length, first + 40),
+        ]) {
+          seen.length = 0;
+          // Fresh copies: the connection may keep views of what it was given.
+          feed(Buffer.from(STREAM.subarray(0, first)));
+          feed(Buffer.from(STREAM.subarray(first, second)));
+          feed(Buffer.from(STREAM.subarray(second)));
+          assert.deepEqual(seen, EXPECTED, `split at ${first} and ${second}`);
+        }
+      }
+      seen.length = 0;
+      for (let i = 0; i < STREAM.length; i++) feed(STREAM.subarray(i, i + 1));
+      assert.deepEqual(seen, EXPECTED, 'one byte at a time');
+    } finally {
+      connection.close();
+    }
+  });
+});
