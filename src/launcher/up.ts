@@ -34,6 +34,7 @@ export class ClusterRunner {
   readonly #io: UpIo;
   readonly #children: Child[] = [];
   #failure: string | undefined;
+  #stopping = false;
   #failed: (reason: string) => void = () => undefined;
   readonly #failedPromise: Promise<string>;
 
@@ -56,6 +57,15 @@ export class ClusterRunner {
       [programFile(program), ...args],
       logFile,
       (c, code, signal) => {
+        // While stopping (a terminal's Ctrl-C also reaches the children), exits are expected.
+        if (this.#stopping) return;
+        // A clean exit is one that was asked for (codis-admin --shutdown, --remove-proxy): the rest
+        // of the cluster keeps running. A crash stops everything, so that it is not missed.
+        if (code === 0) {
+          this.#say(`${c.name} has exited (status 0); the other processes keep running`);
+          if (this.#children.every((other) => !isRunning(other))) this.#failed('every process has exited');
+          return;
+        }
         const reason = `${c.name} exited unexpectedly (${signal ?? `status ${code}`}); its log: ${c.logFile}`;
         if (this.#failure === undefined) this.#failure = reason;
         this.#failed(reason);
@@ -73,7 +83,10 @@ export class ClusterRunner {
         return 1;
       }
     }
-    const interrupted = this.#io.stopRequested.then((signal) => `received ${signal}`);
+    const interrupted = this.#io.stopRequested.then((signal) => {
+      this.#stopping = true;
+      return `received ${signal}`;
+    });
     try {
       const ready = this.#startAll();
       const first = await Promise.race([ready.then(() => undefined), interrupted, this.#failedPromise]);
@@ -224,6 +237,7 @@ export class ClusterRunner {
 
   /** Proxies first (no client traffic), then the dashboard (it releases its lock), then the servers. */
   async stop(): Promise<void> {
+    this.#stopping = true;
     const byKind = (prefix: string) => this.#children.filter((c) => c.name.startsWith(prefix));
     const proxies = this.#children.filter((c) => c.name.startsWith('proxy-'));
     await Promise.all(proxies.map((c) => stopChild(c)));

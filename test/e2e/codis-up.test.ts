@@ -156,6 +156,16 @@ test('codis up: a cluster through the proxy, codis-admin on it, Ctrl-C, and a se
       await new Promise((r) => setTimeout(r, 500));
     }
 
+    // A process shut down on purpose (here the proxy, by --remove-proxy) leaves the rest running.
+    assert.equal((await admin([dashboard, '--remove-proxy', `--addr=127.0.0.1:${proxyAdminPort}`])).code, 0);
+    const exitDeadline = Date.now() + 15_000;
+    while (!first.stderr().includes('proxy-1 has exited (status 0)')) {
+      if (Date.now() > exitDeadline) assert.fail(`the proxy did not exit:\n${first.stderr()}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(first.child.exitCode, null);
+    assert.equal(JSON.parse((await admin([dashboard, '--list-proxy'])).stdout).length, 0);
+
     first.child.kill('SIGINT');
     assert.equal(await first.exit, 0, first.stderr());
     stopped = true;
@@ -178,6 +188,8 @@ test('codis up: a cluster through the proxy, codis-admin on it, Ctrl-C, and a se
       assert.equal(await command(proxyPort, 'GET', `key:${i}`), bulk(`value:${i}`));
     const groups = JSON.parse((await admin([dashboard, '--list-group'])).stdout);
     assert.equal(groups.length, 2);
+    // The proxy removed in the first run registered again.
+    assert.equal(JSON.parse((await admin([dashboard, '--list-proxy'])).stdout).length, 1);
     assert.match(
       readFileSync(join(dir, 'data', 'dashboard.toml'), 'utf8'),
       /coordinator_name = "filesystem"/,
