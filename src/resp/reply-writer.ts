@@ -36,6 +36,22 @@ export class ReplyWriter {
     return out;
   }
 
+  /**
+   * The encoded bytes as a view of the writer's own buffer, without copying; the writer starts
+   * over. The caller must call release() once the view may still be in use (an asynchronous
+   * socket write), so the writer stops reusing that memory.
+   */
+  view(): Buffer {
+    const view = this.buffer.subarray(0, this.length);
+    this.length = 0;
+    return view;
+  }
+
+  /** Gives the current buffer away (to a pending write) and continues in a new one. */
+  release(): void {
+    this.buffer = Buffer.allocUnsafe(INITIAL_SIZE);
+  }
+
   /** Writes a latin1 string as raw bytes. */
   raw(text: string): void {
     this.ensure(text.length);

@@ -161,7 +161,11 @@ export class Client {
       this.server.stats.netOutputBytes += bytes;
       // A client that does not read its replies stops being read from and served, so it cannot
       // make the server buffer without bound; it resumes on 'drain'.
-      if (!socket.write(this.out.take())) {
+      const accepted = socket.write(this.out.view());
+      // Usually the kernel took every byte at once and the buffer can be reused; if anything is
+      // still queued, the queue holds a view of it, so the writer moves to fresh memory.
+      if (socket.writableLength > 0) this.out.release();
+      if (!accepted) {
         this.outputBlocked = true;
         socket.pause();
       }
