@@ -12,10 +12,14 @@ import { after, before, describe, test } from 'node:test';
 import { runAdmin } from '../../src/admin/index.ts';
 import { FilesystemStore, ProductStore } from '../../src/coordinator/index.ts';
 import { emptyGroup, groupServer } from '../../src/models/index.ts';
+import { type Daemon, startDaemon } from '../helpers/daemon.ts';
 import { FakeDashboard } from '../helpers/fake-dashboard.ts';
 import { FakeProxy } from '../helpers/fake-proxy.ts';
+import { freePort } from '../helpers/free-port.ts';
+import { type RunningServer, startServer } from '../helpers/redis-servers.ts';
 
 const CLI = join(import.meta.dirname, '..', '..', 'src', 'cli', 'codis-admin.ts');
+const DASHBOARD_CLI = join(import.meta.dirname, '..', '..', 'src', 'cli', 'codis-dashboard.ts');
 
 interface Result {
   code: number;
@@ -510,4 +514,121 @@ test('the codis-admin program: JSON on stdout, [PANIC] on stderr, exit status', 
   assert.equal(failed.status, 1);
   assert.equal(failed.stdout, '');
   assert.match(failed.stderr, /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d codis-admin: \[PANIC\] call rpc model/);
+});
+
+describe('codis-admin against the real codis-dashboard', { timeout: 180_000 }, () => {
+  let root: string;
+  let dashboardAddr: string;
+  let daemon: Daemon;
+  const servers: RunningServer[] = [];
+  const addr = (i: number): string => `127.0.0.1:${servers[i]?.port}`;
+  const env = { CODIS_ADMIN_SECRET: 's3cret' };
+
+  before(async () => {
+    root = mkdtempSync(join(tmpdir(), 'codis-admin-real-'));
+    for (let i = 0; i < 3; i++) servers.push(await startServer('codis-server'));
+    const port = await freePort();
+    dashboardAddr = `127.0.0.1:${port}`;
+    const conf = join(root, 'dashboard.toml');
+    writeFileSync(
+      conf,
+      [
+        'coordinator_name = "filesystem"',
+        `coordinator_addr = "${join(root, 'coord')}"`,
+        'product_name = "codis-admin-test"',
+        `admin_addr = "${dashboardAddr}"`,
+        'admin_secret = "s3cret"',
+      ].join('\n'),
+    );
+    daemon = await startDaemon({
+      command: process.execPath,
+      args: [DASHBOARD_CLI, '--config', conf, '--log-level', 'WARN'],
+      ready: async () => (await admin([`--dashboard=${dashboardAddr}`, 'stats'])).code === 0,
+    });
+  });
+  after(async () => {
+    await daemon?.stop();
+    for (const server of servers) await server.stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  async function until(what: string, check: () => Promise<boolean>, timeout = 30_000): Promise<void> {
+    const deadline = Date.now() + timeout;
+    while (!(await check())) {
+      if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
+  test('groups, servers, SLAVEOF job, status lines, slots, migration, rebalance, secret, coordinator', async () => {
+    const d = `--dashboard=${dashboardAddr}`;
+    const refused = await admin([d, '--create-group', '--gid=1']);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /\[error\]: \[401\] /);
+
+    const run = async (...args: string[]): Promise<string> => ok(await admin([d, ...args], env));
+    await run('--create-group', '--gid=1');
+    await run('--create-group', '--gid=2');
+    const dup = await admin([d, '--create-group', '--gid=1'], env);
+    assert.match(dup.stderr, /\[error\]: \[Remote Error\] group-\[1\] already exists\n/);
+    await run('--group-add', '--gid=1', `--addr=${addr(0)}`);
+    await run('--group-add', '--gid=1', `--addr=${addr(1)}`, '--datacenter=dc1');
+    await run('--group-add', '--gid=2', `--addr=${addr(2)}`);
+    const groups = JSON.parse(await run('--list-group'));
+    assert.deepEqual(groups[0].servers[1], {
+      server: addr(1),
+      datacenter: 'dc1',
+      action: {},
+      replica_group: false,
+    });
+
+    // The replica is a master until a SLAVEOF job runs: [X], then [ ] once it follows.
+    await until('stats of the three servers', async () => !(await run('--group-status')).includes('[?]'));
+    assert.match(
+      await run('--group-status'),
+      new RegExp(`^\\[X\\] group-1 \\[1\\] ${addr(1)} +==> NO:ONE$`, 'm'),
+    );
+    await run('--sync-action', '--create', `--addr=${addr(1)}`);
+    await until('the replica following its master', async () =>
+      (await run('--group-status')).includes(`[ ] group-1 [1] ${addr(1)}      ==> ${addr(0)}:up`),
+    );
+    assert.equal((await run('--group-status')).split('\n').filter((l) => l.startsWith('[ ]')).length, 3);
+
+    assert.equal(JSON.parse(await run('--slots-assign', '--beg=0', '--end=511', '--gid=1')).length, 512);
+    await run('--slots-assign', '--beg=0', '--end=511', '--gid=1', '--confirm');
+    await run('--slots-assign', '--beg=512', '--end=1023', '--gid=2', '--confirm');
+    await run('--resync-group', '--all');
+    assert.equal(await run('--rebalance'), 'nothing changes\n');
+    await run('--slot-action', '--interval=0');
+    await run('--slot-action', '--create-range', '--beg=0', '--end=3', '--gid=2');
+    await until('slots 0..3 moved to group 2', async () => {
+      const slots = JSON.parse(await run('--slots-status')) as {
+        id: number;
+        backend_addr_group_id?: number;
+      }[];
+      return slots.slice(0, 4).every((s) => s.backend_addr_group_id === 2);
+    });
+    await run('--replica-groups', '--gid=1', `--addr=${addr(1)}`, '--enable');
+    await run('--reload');
+    await run('--log-level=WARN');
+
+    // The coordinator modes, on the dashboard's own coordinator.
+    const fs = `--filesystem=${join(root, 'coord')}`;
+    const dump = JSON.parse(ok(await admin(['--config-dump', '--product=codis-admin-test', fs])));
+    assert.deepEqual(
+      dump.group.map((g: { id: number }) => g.id),
+      [1, 2],
+    );
+    assert.deepEqual(dump.slots[0], { id: 0, group_id: 2, action: {} });
+    assert.deepEqual(JSON.parse(ok(await admin(['--dashboard-list', fs]))), [
+      { name: 'codis-admin-test', dashboard: dashboardAddr },
+    ]);
+
+    await run('--shutdown');
+    await until('the dashboard exiting', async () => daemon.process.exitCode !== null);
+    assert.deepEqual(JSON.parse(ok(await admin(['--dashboard-list', fs]))), [
+      { name: 'codis-admin-test', dashboard: '' },
+    ]);
+    assert.equal(ok(await admin(['--remove-lock', '--product=codis-admin-test', fs])), '');
+  });
 });
