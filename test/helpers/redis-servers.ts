@@ -69,14 +69,12 @@ export async function startServer(kind: ServerKind, options: StartOptions = {}):
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), `${kind}-`));
   const common = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''];
   const args = [...common, ...(options.args ?? [])];
-  const child =
+  const command =
     kind === 'codis-server'
-      ? spawn(process.execPath, [...(options.nodeArgs ?? []), CODIS_SERVER_ENTRY, ...args], {
-          stdio: ['ignore', 'pipe', 'pipe'],
-        })
-      : spawn('redis-server', [...args, '--enable-debug-command', 'yes'], {
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
+      ? [process.execPath, ...(options.nodeArgs ?? []), CODIS_SERVER_ENTRY, ...args]
+      : ['redis-server', ...args, '--enable-debug-command', 'yes'];
+  if (options.cpus !== undefined) command.unshift('taskset', '-c', options.cpus);
+  const child = spawn(command[0] as string, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   let printed = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     printed += chunk.toString();
