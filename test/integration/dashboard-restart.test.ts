@@ -25,7 +25,11 @@ async function waitFor(
   timeout = 30_000,
 ): Promise<void> {
   const deadline = Date.now() + timeout;
-  while (!(await Promise.resolve().then(check).catch(() => false))) {
+  while (
+    !(await Promise.resolve()
+      .then(check)
+      .catch(() => false))
+  ) {
     if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
