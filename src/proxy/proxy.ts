@@ -8,6 +8,7 @@ import { closedProxy } from './errors.ts';
 import type { ProxyCore } from './proxy-core.ts';
 import { Request, type RequestOwner } from './request.ts';
 import { Router } from './router.ts';
+import { SentinelWatcher } from './sentinel.ts';
 import { Session } from './session.ts';
 import type { ProxySlot } from './slot.ts';
 import { ProxyStats, type ProxyStatsSnapshot } from './stats.ts';
@@ -40,6 +41,8 @@ export class CodisProxy implements ProxyCore {
   private keepaliveTimer: NodeJS.Timeout | undefined;
   private statsTimer: NodeJS.Timeout | undefined;
   private sentinelServers: string[] = [];
+  private sentinelWatcher: SentinelWatcher | undefined;
+  private sentinelMasters = new Map<number, string>();
 
   constructor(config: ProxyConfig, options: ProxyOptions = {}) {
     this.config = config;
@@ -89,6 +92,8 @@ export class CodisProxy implements ProxyCore {
     this.isOnline = false;
     if (this.keepaliveTimer !== undefined) clearInterval(this.keepaliveTimer);
     if (this.statsTimer !== undefined) clearInterval(this.statsTimer);
+    this.sentinelWatcher?.stop();
+    this.sentinelWatcher = undefined;
     this.router.close();
     for (const session of this.sessions) session.destroy();
     return new Promise((resolve) => {
@@ -119,7 +124,11 @@ export class CodisProxy implements ProxyCore {
         commands: c.commandList(),
       },
       sessions: { total: c.sessionsTotal, alive: c.sessionsAlive },
-      sentinels: { servers: [...this.sentinelServers], masters: {}, switched: false },
+      sentinels: {
+        servers: [...this.sentinelServers],
+        masters: Object.fromEntries([...this.sentinelMasters].map(([gid, addr]) => [String(gid), addr])),
+        switched: this.router.slots.some((slot) => slot.switched),
+      },
     };
   }
 
@@ -127,11 +136,28 @@ export class CodisProxy implements ProxyCore {
     this.counters.reset();
   }
 
+  /** Replaces the sentinel watcher (§6.8): an empty list stops watching. */
   setSentinels(servers: string[]): void {
+    if (this.isClosed) throw closedProxy();
     this.sentinelServers = [...servers];
+    this.sentinelMasters = new Map();
+    this.rewatchSentinels();
   }
 
-  rewatchSentinels(): void {}
+  /** Restarts watching the current sentinel list. */
+  rewatchSentinels(): void {
+    if (this.isClosed) throw closedProxy();
+    this.sentinelWatcher?.stop();
+    this.sentinelWatcher = undefined;
+    if (this.sentinelServers.length === 0) return;
+    const watcher = new SentinelWatcher(this.sentinelServers, this.config.product_name, (masters) => {
+      if (this.sentinelWatcher !== watcher || this.isClosed) return;
+      this.sentinelMasters = masters;
+      this.router.switchMasters(masters);
+    });
+    this.sentinelWatcher = watcher;
+    watcher.start();
+  }
 
   private accept(socket: Socket): void {
     const stats = this.counters;

@@ -25,6 +25,8 @@ export class Slot implements InflightTracker {
   replicaGroups: SharedBackend[][] = [];
   method = 0;
   locked = false;
+  /** Last filled by a sentinel-driven switch (§6.8); cleared by a normal fill. */
+  switched = false;
   inflight = 0;
   /** Fills waiting for the in-flight requests to drain. */
   pendingFills: ProxySlot[] = [];
@@ -66,7 +68,7 @@ export class Router {
     for (let id = 0; id < MAX_SLOTS; id++) this.slots.push(new Slot(id, this));
   }
 
-  fill(records: readonly ProxySlot[]): void {
+  fill(records: readonly ProxySlot[], switched = false): void {
     for (const record of records) {
       if (this.closed) throw closedRouter();
       if (!Number.isInteger(record.id) || record.id < 0 || record.id >= MAX_SLOTS) throw invalidSlotId();
@@ -74,6 +76,7 @@ export class Router {
       if (method !== 0 && method !== 1) throw invalidForwardMethod();
       const slot = this.slots[record.id] as Slot;
       slot.pendingFills.push(normalise(record));
+      slot.switched = switched;
       // New requests wait from now on; the switch happens once the in-flight ones are answered.
       slot.locked = true;
       if (slot.inflight === 0) this.applyPending(slot);
@@ -136,6 +139,32 @@ export class Router {
       const last = slot.pendingFills[slot.pendingFills.length - 1];
       return { ...(last ?? slot.record) };
     });
+  }
+
+  /**
+   * Points the slots of groups whose master moved at the new address (§6.8), keeping their lock
+   * state and replica groups. True when some slot changed.
+   */
+  switchMasters(masters: ReadonlyMap<number, string>): boolean {
+    const changed: ProxySlot[] = [];
+    for (const slot of this.slots) {
+      const record = slot.pendingFills[slot.pendingFills.length - 1] ?? slot.record;
+      const next: ProxySlot = { ...record };
+      let moved = false;
+      const backend = record.backend_addr_group_id ? masters.get(record.backend_addr_group_id) : undefined;
+      if (backend !== undefined && record.backend_addr && backend !== record.backend_addr) {
+        next.backend_addr = backend;
+        moved = true;
+      }
+      const source = record.migrate_from_group_id ? masters.get(record.migrate_from_group_id) : undefined;
+      if (source !== undefined && record.migrate_from && source !== record.migrate_from) {
+        next.migrate_from = source;
+        moved = true;
+      }
+      if (moved) changed.push(next);
+    }
+    if (changed.length > 0 && !this.closed) this.fill(changed, true);
+    return changed.length > 0;
   }
 
   /** A backend currently referenced by a slot, primaries first (PING/INFO/SLOTSINFO by address). */
