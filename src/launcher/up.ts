@@ -201,6 +201,13 @@ export class ClusterRunner {
       await client.assignSlots(assignments);
     } else {
       this.#say('slots already assigned; left as they are');
+      const empty = plan.groups.filter((g) => !slots.some((x) => x.group_id === g.gid));
+      if (empty.length > 0) {
+        this.#say(
+          `group ${empty.map((g) => g.gid).join(', ')} has no slots yet: ` +
+            `codis admin --dashboard=${plan.dashboard.addr} --rebalance --confirm moves some to it`,
+        );
+      }
     }
 
     for (const proxy of plan.proxies) {
