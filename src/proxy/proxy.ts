@@ -2,6 +2,7 @@
 // slot router and backend pools. The admin API, CLI, metrics and jodis drive it through this
 // class.
 import { createServer, type Server, type Socket } from 'node:net';
+import type { ProxyCore as AdminContract } from './admin/core.ts';
 import { splitAddress } from './backend.ts';
 import type { ProxyConfig } from './config/types.ts';
 import { closedProxy } from './errors.ts';
@@ -28,7 +29,7 @@ const KEEPALIVE_OWNER: RequestOwner = {
   onBackendFailure() {},
 };
 
-export class CodisProxy implements ProxyCore {
+export class CodisProxy implements ProxyCore, AdminContract {
   readonly config: ProxyConfig;
   readonly counters = new ProxyStats();
   readonly router: Router;
@@ -53,18 +54,22 @@ export class CodisProxy implements ProxyCore {
 
   listen(): Promise<void> {
     if (this.isClosed) return Promise.reject(closedProxy());
+    const unix = this.config.proto_type === 'unix';
     const { host, port } = splitAddress(this.config.proxy_addr);
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen({ host, port }, () => {
+      const ready = (): void => {
         this.server.off('error', reject);
         const address = this.server.address();
-        if (address !== null && typeof address === 'object') {
+        if (unix) this.listening = { host: this.config.proxy_addr, port: 0 };
+        else if (address !== null && typeof address === 'object') {
           this.listening = { host: address.address, port: address.port };
         }
         this.startTimers();
         resolve();
-      });
+      };
+      if (unix) this.server.listen(this.config.proxy_addr, ready);
+      else this.server.listen({ host, port, ipv6Only: this.config.proto_type === 'tcp6' }, ready);
     });
   }
 

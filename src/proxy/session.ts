@@ -75,6 +75,8 @@ export class Session implements RequestOwner, Flushable, SlotWaiter {
   private blockTimer: NodeJS.Timeout | undefined;
   private readonly free: Request[] = [];
   private closeReported = false;
+  /** Armed while the client does not take its replies (session_send_timeout). */
+  private sendTimer: NodeJS.Timeout | undefined;
 
   constructor(socket: Socket, core: ProxyCore) {
     this.socket = socket;
@@ -85,6 +87,10 @@ export class Session implements RequestOwner, Flushable, SlotWaiter {
     socket.on('error', () => this.onClose());
     socket.on('close', () => this.onClose());
     socket.on('drain', () => {
+      if (this.sendTimer !== undefined) {
+        clearTimeout(this.sendTimer);
+        this.sendTimer = undefined;
+      }
       if (this.paused) {
         this.paused = false;
         if (this.blocked === null && !this.ended) socket.resume();
@@ -690,6 +696,10 @@ export class Session implements RequestOwner, Flushable, SlotWaiter {
       this.out = [];
       this.outBytes = 0;
       socket.write(data);
+      const sendTimeout = this.core.config.session_send_timeout;
+      if (socket.writableNeedDrain && sendTimeout > 0 && this.sendTimer === undefined) {
+        this.sendTimer = setTimeout(() => socket.destroy(), sendTimeout);
+      }
       if (socket.writableLength > OUTPUT_HIGH_WATER && !this.paused) {
         this.paused = true;
         socket.pause();
@@ -726,6 +736,7 @@ export class Session implements RequestOwner, Flushable, SlotWaiter {
     this.reading = false;
     if (this.blockedSlot !== null) this.blockedSlot.removeWaiter(this);
     if (this.blockTimer !== undefined) clearTimeout(this.blockTimer);
+    if (this.sendTimer !== undefined) clearTimeout(this.sendTimer);
     this.blocked = null;
     if (!this.broken) this.dropFrom(this.head);
     this.broken = true;

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ProxyError } from '../../src/proxy/index.ts';
 import { slotOf } from '../../src/slots/index.ts';
+import { freePort } from '../helpers/free-port.ts';
 import { sleep, slotRange, startProxy } from '../helpers/proxy-fixture.ts';
 import { RawConnection } from '../helpers/raw-connection.ts';
 import { type RunningServer, startServer } from '../helpers/redis-servers.ts';
@@ -196,6 +197,37 @@ describe('codis-proxy backends and sessions', () => {
     direct.close();
     c.close();
     await fixture.close();
+  });
+
+  it('a replica answering MASTERDOWN is skipped until keepalive INFO sees it healthy (§7.5)', async () => {
+    const dead = await freePort();
+    const replica = await startServer('codis-server', {
+      args: ['--replicaof', '127.0.0.1', String(dead), '--replica-serve-stale-data', 'no'],
+    });
+    const direct = await RawConnection.open(a.port);
+    assert.equal(await direct.call('SET', 'stale', 'primary'), '+OK\r\n');
+    const fixture = await startProxy({ backend_ping_period: 1000 });
+    fixture.proxy.fillSlots(slotRange(0, 1023, addrA, { replica_groups: [[`127.0.0.1:${replica.port}`]] }));
+    fixture.proxy.start();
+    const c = await RawConnection.open(fixture.port);
+    let reply = '';
+    for (let i = 0; i < 100 && !reply.startsWith('-MASTERDOWN'); i++) {
+      reply = await c.call('GET', 'stale');
+      if (!reply.startsWith('-MASTERDOWN')) await sleep(20);
+    }
+    assert.match(reply, /^-MASTERDOWN/);
+    for (let i = 0; i < 5; i++) assert.equal(await c.call('GET', 'stale'), '$7\r\nprimary\r\n');
+    const onReplica = await RawConnection.open(replica.port);
+    assert.equal(await onReplica.call('REPLICAOF', 'NO', 'ONE'), '+OK\r\n');
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline && reply !== '$-1\r\n') {
+      reply = await c.call('GET', 'stale');
+      await sleep(50);
+    }
+    assert.equal(reply, '$-1\r\n');
+    for (const conn of [c, direct, onReplica]) conn.close();
+    await fixture.close();
+    await replica.stop();
   });
 
   it('a backend killed mid-pipeline: every request answered, other slots unaffected, recovery after restart', async () => {
