@@ -12,14 +12,15 @@ export interface RemoteFrame {
 /** An error the remote program reported (status 800/1500). */
 export class RemoteError extends Error {
   readonly code = 'ERR_REMOTE';
-  readonly cause_: string;
+  /** The remote error text (`Cause`). */
+  readonly remoteCause: string;
   readonly frames: readonly RemoteFrame[];
   readonly status: number;
 
   constructor(cause: string, frames: readonly RemoteFrame[], status: number) {
     super(`[Remote Error] ${cause}`);
     this.name = 'RemoteError';
-    this.cause_ = cause;
+    this.remoteCause = cause;
     this.frames = frames;
     this.status = status;
   }

@@ -238,6 +238,7 @@ export class ClusterRunner {
         `Try: redis-cli -h ${first.proxyAddr.slice(0, colon)} -p ${first.proxyAddr.slice(colon + 1)} set hello world`,
       );
     }
+    lines.push(`Admin: codis admin --dashboard=${plan.dashboard.addr} --group-status`);
     lines.push('Ctrl-C stops the cluster.');
     this.#io.stdout.write(`${lines.join('\n')}\n`);
   }
