@@ -5,17 +5,17 @@ import { encodeGoJson, type JsonValue, type SlotMapping } from '../models/index.
 import { MAX_SLOTS } from '../slots/index.ts';
 import type { ApiClientOptions } from './api-client.ts';
 import { parseInteger, requireInteger, requireString } from './arguments.ts';
-import { type DashboardClient as Client, DashboardClient, type DashboardStats } from './dashboard-client.ts';
+import { DashboardClient, type DashboardStats } from './dashboard-client.ts';
 import type { AdminOptions } from './options.ts';
 import { AdminFailure, type Console } from './output.ts';
 
 const OVERVIEW_SECTIONS = ['config', 'model', 'stats', 'slots', 'group', 'proxy'] as const;
 
 class Session {
-  readonly client: Client;
+  readonly client: DashboardClient;
   readonly console: Console;
 
-  constructor(client: Client, console: Console) {
+  constructor(client: DashboardClient, console: Console) {
     this.client = client;
     this.console = console;
   }
