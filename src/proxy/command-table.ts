@@ -73,6 +73,10 @@ const SHARED_CONNECTION_HAZARDS =
   'RESET SSUBSCRIBE SUNSUBSCRIBE SPUBLISH REPLICAOF FAILOVER SWAPDB BLMOVE BLMPOP BZPOPMIN BZPOPMAX ' +
   'BZMPOP WAITAOF ACL MODULE FUNCTION';
 
+// Better than Codis: Codis forwards these dash-named commands (its table entries are unreachable,
+// §3.1.3), but they switch the database or credentials of the shared backend connection.
+const DASHED_HAZARDS = 'SLOTSRESTORE-ASYNC-SELECT SLOTSRESTORE-ASYNC-AUTH';
+
 const SPECIALS: Record<string, number> = {
   QUIT: SPECIAL_QUIT,
   AUTH: SPECIAL_AUTH,
@@ -116,6 +120,12 @@ function buildTable(): Map<string, CommandInfo> {
 }
 
 const TABLE = buildTable();
+const DASHED = new Map(
+  DASHED_HAZARDS.split(' ').map((name): [string, CommandInfo] => [
+    name,
+    { name, flags: FLAG_WRITE | FLAG_NOT_ALLOWED, special: SPECIAL_NONE },
+  ]),
+);
 const unknownCache = new Map<string, CommandInfo>();
 const UNKNOWN_CACHE_LIMIT = 4096;
 
@@ -144,6 +154,9 @@ export function lookupCommand(name: string): CommandInfo | undefined {
   if (plain) {
     const known = TABLE.get(upper);
     if (known !== undefined) return known;
+  } else {
+    const hazard = DASHED.get(upper);
+    if (hazard !== undefined) return hazard;
   }
   let unknown = unknownCache.get(upper);
   if (unknown === undefined) {

@@ -191,6 +191,9 @@ export class RequestDecoder {
         if (Number.isNaN(length) || length < -1) return this.fail('bad bulk bytes len');
         if (length > MAX_BULK_LENGTH) return this.fail('bad bulk bytes len, too long');
         if (length === -1) {
+          // A nil element is not valid in a request to Redis: re-encode it as an empty string,
+          // rather than break the shared backend connection with a protocol error.
+          this.start = -1;
           this.argv.push('');
           this.argumentsLeft--;
           continue;

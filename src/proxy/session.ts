@@ -180,7 +180,7 @@ export class Session implements RequestOwner, Flushable, SlotWaiter {
         return;
       case SPECIAL_PING:
       case SPECIAL_INFO:
-        if (argv.length === 1) this.route(request, '', core.router.slots[randomSlot()] as Slot);
+        if (argv.length === 1) this.route(request, '', randomSlot(core.router.slots));
         else this.byAddress(request, argv[1] as string, [argv[0] as string, ...argv.slice(2)]);
         return;
       case SPECIAL_SLOTSINFO:
@@ -750,8 +750,17 @@ export class Session implements RequestOwner, Flushable, SlotWaiter {
   }
 }
 
-function randomSlot(): number {
-  return (Math.random() * 1024) | 0;
+/**
+ * A random slot for PING/INFO without arguments (§4.4). Better than Codis: a slot with a backend
+ * when there is one, so a partly assigned table does not make PING fail at random.
+ */
+function randomSlot(slots: readonly Slot[]): Slot {
+  const start = (Math.random() * slots.length) | 0;
+  for (let i = 0; i < slots.length; i++) {
+    const slot = slots[(start + i) % slots.length] as Slot;
+    if (slot.backend !== null || slot.locked) return slot;
+  }
+  return slots[start] as Slot;
 }
 
 function pickReplica(groups: SharedBackend[][], db: number, seed: number) {

@@ -161,6 +161,9 @@ describe('codis-proxy backends and sessions', () => {
     assert.equal(await conn1.call('MGET', 'a', 'k1'), offline);
     assert.equal(await conn1.call('SLOTSSCAN', String(k1), '0'), offline);
     assert.equal(await conn1.call('SLOTSMAPPING', String(k1)), `*4\r\n+${k1}\r\n+\r\n+\r\n*-1\r\n`);
+    // PING picks a slot with a backend (Codis may pick an offline one and fail).
+    fixture.proxy.fillSlots(slotRange(0, 1000, ''));
+    for (let i = 0; i < 20; i++) assert.equal(await conn1.call('PING'), '+PONG\r\n');
     conn1.close();
     conn2.close();
     await fixture.close();

@@ -93,6 +93,7 @@ describe('codis-proxy commands', () => {
       ['MSETNX', 'a', '1'],
       ['host:', 'abc'],
       ['RESET'],
+      ['slotsrestore-async-select', '3'],
     ]) {
       const name = (args[0] as string).toUpperCase();
       assert.equal(await c.call(...args), `-ERR handle request, command '${name}' is not allowed\r\n`);
@@ -178,6 +179,7 @@ describe('codis-proxy commands', () => {
         true,
       ],
       ['*1\r\n$-1\r\n', ['-ERR handle request, bad command length, too short or too long\r\n'], true],
+      ['*2\r\n$3\r\nGET\r\n$-1\r\n', ['$-1\r\n'], true],
       ['KEYS *\r\nPING\r\n', ["-ERR handle request, command 'KEYS' is not allowed\r\n", '+PONG\r\n'], true],
       ['QUIT\r\nPING\r\n', ['+OK\r\n'], false],
       ['PING\n', ['-ERR Protocol error: bad CRLF end\r\n'], false],
