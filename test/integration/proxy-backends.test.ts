@@ -50,6 +50,25 @@ describe('codis-proxy backends and sessions', () => {
     assert.throws(() => fixture.proxy.fillSlots([{ id: 1 }]), { message: 'use of closed router' });
   });
 
+  it('closes idle sessions after session_recv_timeout, silently (§5.4)', async () => {
+    const fixture = await startProxy({ session_recv_timeout: 300 });
+    fixture.proxy.fillSlots(slotRange(0, 1023, addrA));
+    fixture.proxy.start();
+    const idle = await RawConnection.open(fixture.port);
+    const busy = await RawConnection.open(fixture.port);
+    const started = Date.now();
+    for (let i = 0; i < 6; i++) {
+      assert.equal(await busy.call('PING'), '+PONG\r\n');
+      await sleep(100);
+    }
+    await idle.waitClosed();
+    assert.ok(Date.now() - started >= 250);
+    assert.equal(busy.closed, false);
+    assert.equal(fixture.proxy.stats().sessions.alive, 1);
+    busy.close();
+    await fixture.close();
+  });
+
   it('fillSlots validates in order and stops at the first invalid record (§6.2)', async () => {
     const fixture = await startProxy();
     const invalidId = (): void =>
