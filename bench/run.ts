@@ -5,6 +5,7 @@
 // (npm run bench:migration).
 //   node bench/run.ts [--repeats N] [--quick] [--memory-only] [--markdown FILE]
 import { spawnSync } from 'node:child_process';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { RawConnection } from '../test/helpers/raw-connection.ts';
 import { type RunningServer, type ServerKind, startServer } from '../test/helpers/redis-servers.ts';
@@ -19,6 +20,18 @@ interface Measurement {
   rps: number;
   p50: number;
   p99: number;
+  /** The server's CPU time (user + system) per request, in µs: steady even on a busy machine. */
+  cpu: number;
+}
+
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** utime + stime of a process, in clock ticks (from /proc). */
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  // The command name may contain spaces: fields are counted after its closing parenthesis.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
 }
 
 const argv = process.argv.slice(2);
@@ -55,8 +68,10 @@ const WORKLOADS: Workload[] = [
   { name: 'MSET (10 keys)', args: ['-t', 'mset', '-c', '50', '-r', '100000'], requests: 100_000 },
 ];
 
-function runBenchmark(port: number, workload: Workload): Measurement {
+function runBenchmark(server: RunningServer, workload: Workload): Measurement {
+  const port = server.port;
   const requests = String(Math.max(1000, Math.round(workload.requests * scale)));
+  const ticksBefore = cpuTicks(server.process.pid as number);
   const result = spawnSync(
     'taskset',
     ['-c', CLIENT_CPU, 'redis-benchmark', '-p', String(port), '-n', requests, '--csv', ...workload.args],
@@ -66,7 +81,9 @@ function runBenchmark(port: number, workload: Workload): Measurement {
   // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
   const line = result.stdout.trim().split('\n').at(-1) ?? '';
   const fields = line.split(',').map((field) => field.replace(/"/g, ''));
-  return { rps: Number(fields[1]), p50: Number(fields[4]), p99: Number(fields[6]) };
+  const ticks = cpuTicks(server.process.pid as number) - ticksBefore;
+  const cpu = ((ticks / CLOCK_TICKS_PER_SECOND) * 1e6) / Number(requests);
+  return { rps: Number(fields[1]), p50: Number(fields[4]), p99: Number(fields[6]), cpu };
 }
 
 function median(values: number[]): number {
@@ -153,13 +170,14 @@ async function main(): Promise<void> {
         const order: RunningServer[] = repeat % 2 === 0 ? [ours, reference] : [reference, ours];
         for (const server of order) {
           await flush(server);
-          samples[server.kind].push(runBenchmark(server.port, workload));
+          samples[server.kind].push(runBenchmark(server, workload));
         }
       }
       const summary = (kind: ServerKind): Measurement => ({
         rps: median(samples[kind].map((m) => m.rps)),
         p50: median(samples[kind].map((m) => m.p50)),
         p99: median(samples[kind].map((m) => m.p99)),
+        cpu: median(samples[kind].map((m) => m.cpu)),
       });
       const a = summary('codis-server');
       const b = summary('redis-server');
@@ -170,6 +188,8 @@ async function main(): Promise<void> {
         `${format(a.rps / b.rps, 2)}×`,
         `${format(a.p50, 3)} / ${format(a.p99, 3)}`,
         `${format(b.p50, 3)} / ${format(b.p99, 3)}`,
+        `${format(a.cpu, 2)} / ${format(b.cpu, 2)}`,
+        `${format(b.cpu / a.cpu, 2)}×`,
       ];
       rows.push(row);
       console.log(row.join(' | '));
@@ -188,10 +208,10 @@ async function main(): Promise<void> {
   console.log(memoryLine);
 
   const header =
-    '| workload | codis-server req/s | redis-server req/s | ratio | codis p50 / p99 ms | redis p50 / p99 ms |';
+    '| workload | codis-server req/s | redis-server req/s | ratio | codis p50 / p99 ms | redis p50 / p99 ms | server CPU µs/req codis / redis | CPU ratio redis/codis |';
   const table = [
     header,
-    '|---|---:|---:|---:|---:|---:|',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map((row) => `| ${row.join(' | ')} |`),
   ].join('\n');
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, Node ${process.version}, redis-benchmark pinned to CPU ${CLIENT_CPU}, servers to CPU ${SERVER_CPU}`;
@@ -199,7 +219,6 @@ async function main(): Promise<void> {
   console.log(`\n${report}`);
   console.log('Slot migration speed (1,000,000 keys over 512 slots, async): npm run bench:migration');
   if (MARKDOWN_FILE !== undefined) {
-    const { appendFileSync } = await import('node:fs');
     appendFileSync(MARKDOWN_FILE, `\n${report}`);
   }
 }
