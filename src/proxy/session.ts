@@ -75,6 +75,11 @@ export class Session implements RequestOwner, Flushable, SlotWaiter {
   private blockTimer: NodeJS.Timeout | undefined;
   private readonly free: Request[] = [];
   private closeReported = false;
+  /**
+   * Chooses among parallel backend connections. Fixed per session (Codis draws one per request),
+   * so with backend_primary_parallel > 1 a session's requests still run in order.
+   */
+  private readonly seed = (Math.random() * 65536) | 0;
   /** Armed while the client does not take its replies (session_send_timeout). */
   private sendTimer: NodeJS.Timeout | undefined;
 
@@ -235,7 +240,7 @@ export class Session implements RequestOwner, Flushable, SlotWaiter {
       return WAIT_MIGRATE;
     }
     request.migrateStage = 0;
-    const seed = (Math.random() * 65536) | 0;
+    const seed = this.seed;
     let connection =
       source === null && slot.replicaGroups.length > 0 && !isMasterOnly((request.info as CommandInfo).flags)
         ? pickReplica(slot.replicaGroups, request.db, seed)
@@ -318,7 +323,7 @@ export class Session implements RequestOwner, Flushable, SlotWaiter {
         ? ['SLOTSMGRTTAGONE', slot.backendHost, slot.backendPort, '3000', request.hashKey]
         : ['SLOTSMGRT-EXEC-WRAPPER', request.hashKey, ...request.argv];
     request.migrateStage = 1;
-    const connection = source.pick(request.db, (Math.random() * 65536) | 0, true) as NonNullable<
+    const connection = source.pick(request.db, this.seed, true) as NonNullable<
       ReturnType<SharedBackend['pick']>
     >;
     slot.inflight++;

@@ -69,6 +69,23 @@ describe('codis-proxy backends and sessions', () => {
     await fixture.close();
   });
 
+  it('keeps a session in order over parallel backend connections', async () => {
+    const fixture = await startProxy({ backend_primary_parallel: 4 });
+    fixture.proxy.fillSlots(slotRange(0, 1023, addrA));
+    fixture.proxy.start();
+    const c = await RawConnection.open(fixture.port);
+    await sleep(100);
+    let pipeline = '';
+    for (let i = 0; i < 2000; i++) pipeline += `SET par ${i}\r\nGET par\r\n`;
+    c.sendRaw(pipeline);
+    for (let i = 0; i < 2000; i++) {
+      assert.equal((await c.reply()).raw, '+OK\r\n');
+      assert.equal((await c.reply()).raw, `$${String(i).length}\r\n${i}\r\n`);
+    }
+    c.close();
+    await fixture.close();
+  });
+
   it('fillSlots validates in order and stops at the first invalid record (§6.2)', async () => {
     const fixture = await startProxy();
     const invalidId = (): void =>
