@@ -7,9 +7,9 @@
 
 import { readFileSync } from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
+import { formatDuration, formatSize, parseDuration, parseSize, UnitFormatError } from '../common/units.ts';
 import type { JsonObject } from '../models/index.ts';
 import { isValidProductName } from '../models/index.ts';
-import { formatDuration, formatSize, parseDuration, parseSize, UnitError } from './units.ts';
 
 export interface DashboardConfig {
   coordinator_name: string;
@@ -164,7 +164,7 @@ function convert(spec: KeySpec, value: unknown, source: string, fromText: boolea
       try {
         return spec.kind === 'size' ? parseSize(value) : parseDuration(value);
       } catch (error) {
-        if (error instanceof UnitError)
+        if (error instanceof UnitFormatError)
           throw new DashboardConfigError(`${where}: ${error.message}`, spec.key);
         throw error;
       }

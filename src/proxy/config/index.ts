@@ -1,3 +1,4 @@
+export { formatDuration, formatSize, parseDuration, parseSize, UnitFormatError } from '../../common/units.ts';
 export {
   applyProxyEnvironment,
   type LoadProxyConfigOptions,
@@ -17,4 +18,3 @@ export {
   type ProxyConfigKind,
 } from './schema.ts';
 export { defaultProxyConfig, type ProxyConfig } from './types.ts';
-export { formatDuration, formatSize, parseDuration, parseSize, UnitFormatError } from './units.ts';

@@ -4,10 +4,10 @@
 
 import { readFileSync } from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
+import { formatDuration, formatSize, parseDuration, parseSize, UnitFormatError } from '../../common/units.ts';
 import type { JsonObject } from '../../models/go-json.ts';
 import { PROXY_CONFIG_KEY_MAP, PROXY_CONFIG_KEYS, type ProxyConfigKey } from './schema.ts';
 import { defaultProxyConfig, type ProxyConfig } from './types.ts';
-import { formatDuration, formatSize, parseDuration, parseSize, UnitFormatError } from './units.ts';
 
 export class ProxyConfigError extends Error {
   readonly code = 'ERR_PROXY_CONFIG';

@@ -1,6 +1,6 @@
-// Sizes and durations as proxy.toml writes them (spec/proxy.md §12.1), parsed the way Codis's
-// pkg/utils/bytesize and pkg/utils/timesize do, and printed in their canonical ("human") form.
-// Internally sizes are bytes and durations milliseconds (src/proxy/config/types.ts).
+// Sizes and durations as proxy.toml and dashboard.toml write them (spec/proxy.md §12.1,
+// spec/control-plane.md §12.1), parsed the way Codis's pkg/utils/bytesize and pkg/utils/timesize
+// do, and printed in their canonical ("human") form. Sizes are bytes, durations milliseconds.
 
 const KB = 1024;
 const SIZE_UNITS: Record<string, number> = {
@@ -24,7 +24,7 @@ const DURATION_TEXT = /^\s*(-?[\d.]+)\s*([a-z]+|)\s*$/;
 const DECIMAL = /^-?(?:\d+\.?\d*|\.\d+)$/;
 
 export class UnitFormatError extends Error {
-  readonly code = 'ERR_PROXY_CONFIG_UNIT';
+  readonly code = 'ERR_CONFIG_UNIT';
 }
 
 /** A size in bytes: `128kb`, `1.5m`, `1024` (lowercase units, powers of 1024, truncated). */
