@@ -11,6 +11,7 @@ PACKAGES=(
   etcd-client    # etcdctl, to look into that etcd by hand
   zookeeper      # the ZooKeeper coordinator of the coordinator contract suite
   default-jre-headless  # ZooKeeper runs on Java
+  chromium       # the browser of the codis-fe tests (driven by playwright-core)
 )
 
 missing=()

@@ -1,6 +1,6 @@
 // Runs the test suites with Node's own runner. `node scripts/run-tests.ts [suite ...]`, where a suite
-// is unit (src/**/*.test.ts), integration (test/integration), coordinator (the Store contract suite)
-// or e2e; no suite means all of them.
+// is unit (src/**/*.test.ts), integration (test/integration), coordinator (the Store contract suite),
+// e2e or browser (codis-fe in Debian's chromium); no suite means all of them.
 import { spawnSync } from 'node:child_process';
 import { globSync } from 'node:fs';
 
@@ -9,6 +9,7 @@ const SUITES: Record<string, string[]> = {
   integration: ['test/integration/**/*.test.ts'],
   coordinator: ['test/coordinator/**/*.test.ts'],
   e2e: ['test/e2e/**/*.test.ts'],
+  browser: ['test/browser/**/*.test.ts'],
 };
 
 const requested = process.argv.slice(2);
