@@ -186,7 +186,7 @@ try {
     onClosed: () => {
       online.abort();
       // Existing sessions keep their sockets (Codis): give replies in flight a moment, then exit.
-      setTimeout(() => exit(0), 100).unref();
+      setTimeout(() => exit(0), 100);
     },
   });
 } catch (error) {

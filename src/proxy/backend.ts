@@ -5,7 +5,8 @@
 import { connect, type Socket } from 'node:net';
 import { isReadOnly } from './command-table.ts';
 import type { ProxyConfig } from './config/types.ts';
-import { type Flushable, joinOutput, scheduleFlush } from './flush.ts';
+import { type Flushable, scheduleFlush, writeBatch } from './flush.ts';
+import { typeName } from './merge.ts';
 import { ReplyFramer, type ReplySink } from './reply-framer.ts';
 import { KIND_KEEPALIVE, type Request } from './request.ts';
 import { encodeRequest } from './request-decoder.ts';
@@ -96,10 +97,9 @@ export class BackendConnection implements ReplySink, Flushable {
   flush(): void {
     const socket = this.socket;
     if (this.outBytes === 0 || socket === undefined) return;
-    const data = joinOutput(this.out, this.outBytes);
+    writeBatch(socket, this.out, this.outBytes);
     this.out = [];
     this.outBytes = 0;
-    socket.write(data);
   }
 
   /** The keepalive tick (§7.5): PING, or INFO to leave the DataStale state. */
@@ -171,7 +171,8 @@ export class BackendConnection implements ReplySink, Flushable {
     if (this.handshakeLeft > 0) {
       this.handshakeLeft--;
       if (raw[0] !== 43) {
-        const text = raw[0] === 45 ? raw.latin1Slice(1, raw.length - 2) : 'should be string';
+        const text =
+          raw[0] === 45 ? raw.latin1Slice(1, raw.length - 2) : `should be string, but got ${typeName(raw)}`;
         this.fail(`backend conn failure, error resp: ${text}`, true);
         return;
       }

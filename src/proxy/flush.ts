@@ -1,3 +1,5 @@
+import type { Socket } from 'node:net';
+
 // One socket write per connection per event-loop turn: connections collect their output and ask
 // for a flush; a single setImmediate per turn flushes every connection that asked.
 
@@ -30,7 +32,16 @@ export function scheduleFlush(item: Flushable): void {
   }
 }
 
-/** Concatenates an output batch for one write (a single buffer is written as it is). */
-export function joinOutput(parts: Buffer[], bytes: number): Buffer {
-  return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, bytes);
+/** Above this, a batch is written as its parts (one writev) instead of being copied into one. */
+const COPY_LIMIT = 256 * 1024;
+
+/** Writes an output batch in one system call: small parts joined, large batches via writev. */
+export function writeBatch(socket: Socket, parts: Buffer[], bytes: number): void {
+  if (parts.length === 1) socket.write(parts[0] as Buffer);
+  else if (bytes <= COPY_LIMIT) socket.write(Buffer.concat(parts, bytes));
+  else {
+    socket.cork();
+    for (const part of parts) socket.write(part);
+    socket.uncork();
+  }
 }

@@ -24,7 +24,7 @@ import {
   SPECIAL_SLOTSSCAN,
   SPECIAL_SUM,
 } from './command-table.ts';
-import { type Flushable, joinOutput, scheduleFlush } from './flush.ts';
+import { type Flushable, scheduleFlush, writeBatch } from './flush.ts';
 import { arrayElements, integerReply, lineText, typeName, valueLength } from './merge.ts';
 import type { ProxyCore } from './proxy-core.ts';
 import {
@@ -655,6 +655,8 @@ export class Session implements RequestOwner, Flushable, SlotWaiter {
       }
       head++;
       if (request.failed && breakOnFailure) {
+        if (record !== undefined) record.fails++;
+        stats.fails++;
         this.reading = false;
         this.dropFrom(head);
         head = queue.length;
@@ -697,10 +699,9 @@ export class Session implements RequestOwner, Flushable, SlotWaiter {
     if (this.ended) return;
     const socket = this.socket;
     if (this.outBytes > 0) {
-      const data = joinOutput(this.out, this.outBytes);
+      writeBatch(socket, this.out, this.outBytes);
       this.out = [];
       this.outBytes = 0;
-      socket.write(data);
       const sendTimeout = this.core.config.session_send_timeout;
       if (socket.writableNeedDrain && sendTimeout > 0 && this.sendTimer === undefined) {
         this.sendTimer = setTimeout(() => socket.destroy(), sendTimeout);
