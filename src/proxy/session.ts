@@ -67,6 +67,8 @@ export class Session implements RequestOwner, Flushable, SlotWaiter {
   private db = 0;
   private authorized: boolean;
   private reading = true;
+  /** The client half-closed its side. */
+  private eof = false;
   private ended = false;
   private paused = false;
   /** The request whose dispatch waits (slot lock, migration step); later ones wait behind it. */
@@ -88,7 +90,11 @@ export class Session implements RequestOwner, Flushable, SlotWaiter {
     this.core = core;
     this.authorized = core.config.session_auth === '';
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('end', () => this.stopReading());
+    socket.on('end', () => {
+      // The client sent everything: the requests already received are still served.
+      this.eof = true;
+      this.readLoop();
+    });
     socket.on('error', () => this.onClose());
     socket.on('close', () => this.onClose());
     socket.on('drain', () => {
@@ -127,7 +133,9 @@ export class Session implements RequestOwner, Flushable, SlotWaiter {
       }
       this.handle(decoder.argv, decoder.raw);
     }
-    if (this.blocked !== null && !this.paused) this.socket.pause();
+    if (this.blocked !== null) {
+      if (!this.paused) this.socket.pause();
+    } else if (this.eof) this.stopReading();
   }
 
   private alloc(): Request {
@@ -731,7 +739,6 @@ export class Session implements RequestOwner, Flushable, SlotWaiter {
   private stopReading(): void {
     if (!this.reading) return;
     this.reading = false;
-    this.decoder.feed(Buffer.alloc(0));
     scheduleFlush(this);
   }
 

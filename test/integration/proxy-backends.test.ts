@@ -2,6 +2,7 @@
 // client limits, break-on-failure, slot fills (errors, offline, locked slots with a bounded wait),
 // replica reads, a backend killed mid-pipeline and restarted (spec/proxy.md §5, §6, §7, §14.5–14.8).
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { ProxyError } from '../../src/proxy/index.ts';
 import { slotOf } from '../../src/slots/index.ts';
@@ -185,6 +186,20 @@ describe('codis-proxy backends and sessions', () => {
     fixture.proxy.fillSlots([{ id: k1, backend_addr: addrA }]);
     assert.equal((await conn1.reply()).raw, '$2\r\nv1\r\n');
     assert.equal((await conn1.reply()).raw, '$-1\r\n');
+    // A client that half-closes behind a locked slot still gets every reply, then EOF.
+    fixture.proxy.fillSlots([{ id: k1, locked: true, backend_addr: addrA }]);
+    const halfClosed = connect({ port: fixture.port, host: '127.0.0.1', allowHalfOpen: true });
+    let received = '';
+    halfClosed.on('data', (chunk: Buffer) => {
+      received += chunk.latin1Slice();
+    });
+    const ended = new Promise((resolve) => halfClosed.on('end', resolve));
+    halfClosed.end('GET k1\r\nGET a\r\nPING\r\n');
+    await sleep(50);
+    fixture.proxy.fillSlots([{ id: k1, backend_addr: addrA }]);
+    await ended;
+    assert.equal(received, '$2\r\nv1\r\n$-1\r\n+PONG\r\n');
+    halfClosed.destroy();
     // Locked for longer than the bound: a clear error, and the session goes on.
     fixture.proxy.fillSlots([{ id: k1, locked: true, backend_addr: addrA }]);
     conn1.send('GET', 'k1');
