@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { slotOf } from '../../src/slots/index.ts';
+import { freePort } from '../helpers/free-port.ts';
 import { type ProxyFixture, sleep, slotRange, startProxy } from '../helpers/proxy-fixture.ts';
 import { RawConnection } from '../helpers/raw-connection.ts';
 import { type RunningServer, startServer } from '../helpers/redis-servers.ts';
@@ -129,4 +130,26 @@ describe('codis-proxy migration', () => {
       for (const c of [setup, mover, check, onTarget, onSource]) c.close();
     });
   }
+
+  it('migration steps that fail give Codis errors (§14.7)', async () => {
+    const proxy = fixture.proxy;
+    const dead = `127.0.0.1:${await freePort()}`;
+    const slot = slotOf('e');
+    const direct = await RawConnection.open(a.port);
+    assert.equal(await direct.call('SET', 'e', 'ev'), '+OK\r\n');
+    const c = await RawConnection.open(fixture.port);
+    // Sync, target unreachable: the source's SLOTSMGRTTAGONE error is relayed.
+    proxy.fillSlots([{ id: slot, backend_addr: dead, migrate_from: addrA, forward_method: 0 }]);
+    assert.match(await c.call('GET', 'e'), /^-ERR handle request, bad slotsmgrt resp: /);
+    // Semi-async, source unreachable.
+    proxy.fillSlots([{ id: slot, backend_addr: addrA, migrate_from: dead, forward_method: 1 }]);
+    assert.match(await c.call('GET', 'e'), /^-ERR handle request, backend conn (reset|failure)/);
+    // Semi-async, key present on the source: the wrapper runs the command there.
+    proxy.fillSlots([{ id: slot, backend_addr: dead, migrate_from: addrA, forward_method: 1 }]);
+    assert.equal(await c.call('GET', 'e'), '$2\r\nev\r\n');
+    proxy.fillSlots([{ id: slot, backend_addr: addrA }]);
+    assert.equal(await c.call('GET', 'e'), '$2\r\nev\r\n');
+    c.close();
+    direct.close();
+  });
 });
