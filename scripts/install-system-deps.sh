@@ -7,6 +7,7 @@ PACKAGES=(
   redis-server   # the reference server of the conformance suite
   redis-tools    # redis-cli, redis-benchmark
   redis-sentinel # the Sentinels of the failover tests
+  nutcracker     # twemproxy, the proxy reference of npm run bench (bench/proxy.ts)
   etcd-server    # the etcd coordinator of the coordinator contract suite
   etcd-client    # etcdctl, to look into that etcd by hand
   zookeeper      # the ZooKeeper coordinator of the coordinator contract suite
@@ -40,4 +41,5 @@ if command -v systemctl >/dev/null 2>&1; then
   systemctl stop redis-server >/dev/null 2>&1 || true
   systemctl stop redis-sentinel >/dev/null 2>&1 || true
   systemctl stop etcd >/dev/null 2>&1 || true
+  systemctl stop nutcracker >/dev/null 2>&1 || true
 fi
