@@ -38,7 +38,9 @@ if (program !== undefined) {
     .version('codis 3.2 (TypeScript) 0.1.0', '--version');
   cli
     .command('up')
-    .description('start a local cluster: groups of codis-servers, a dashboard and proxies; Ctrl-C stops it')
+    .description(
+      'start a local cluster: groups of codis-servers, a dashboard, proxies and codis-fe; Ctrl-C stops it',
+    )
     .option('--dir <dir>', 'data, configs and logs', d.dir)
     .option('--product <name>', 'product name', d.product)
     .option(
@@ -54,6 +56,7 @@ if (program !== undefined) {
     .option('--dashboard-port <port>', 'dashboard admin port', String(d.dashboardPort))
     .option('--proxy-port <port>', 'first proxy port', String(d.proxyPort))
     .option('--proxy-admin-port <port>', 'first proxy admin port', String(d.proxyAdminPort))
+    .option('--fe-port <port>', 'codis-fe (web UI) port; 0 = no codis-fe', String(d.fePort))
     .addOption(
       new Option('--coordinator <name>', 'coordinator')
         .choices(['filesystem', 'etcd', 'zookeeper'])
@@ -78,6 +81,7 @@ if (program !== undefined) {
           dashboardPort: int(o.dashboardPort ?? ''),
           proxyPort: int(o.proxyPort ?? ''),
           proxyAdminPort: int(o.proxyAdminPort ?? ''),
+          fePort: int(o.fePort ?? ''),
           coordinator: o.coordinator ?? d.coordinator,
           coordinatorAddr: o.coordinatorAddr,
           coordinatorAuth: o.coordinatorAuth,

@@ -25,6 +25,8 @@ test('the default layout: 2 groups of a master and a replica, dashboard 18080, p
     ],
   );
   assert.equal(plan.dashboard.addr, '127.0.0.1:18080');
+  assert.deepEqual(plan.fe, { addr: '127.0.0.1:9090', logFile: '/tmp/codis-up/logs/fe.log' });
+  assert.equal(planCluster({ ...DEFAULT_UP_OPTIONS, fePort: 0 }).fe, undefined);
   assert.deepEqual(
     plan.proxies.map((p) => [p.proxyAddr, p.adminAddr]),
     [['127.0.0.1:19000', '127.0.0.1:11080']],
@@ -44,6 +46,10 @@ test('more groups, replicas and proxies; conflicting ports are refused', () => {
   assert.throws(
     () => planCluster({ ...DEFAULT_UP_OPTIONS, dashboardPort: 16380 }),
     /port 16380 is given to both server 127.0.0.1:16380 and the dashboard/,
+  );
+  assert.throws(
+    () => planCluster({ ...DEFAULT_UP_OPTIONS, fePort: 18080 }),
+    /port 18080 is given to both the dashboard and codis-fe/,
   );
   assert.throws(() => planCluster({ ...DEFAULT_UP_OPTIONS, groups: 0 }), /--groups/);
   assert.throws(() => planCluster({ ...DEFAULT_UP_OPTIONS, coordinator: 'etcd' }), /--coordinator-addr/);

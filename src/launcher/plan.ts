@@ -21,6 +21,8 @@ export interface UpOptions {
   /** First proxy port (client side) and first proxy admin port; more proxies take the next ones. */
   readonly proxyPort: number;
   readonly proxyAdminPort: number;
+  /** codis-fe's port (the web UI); 0 = no codis-fe. */
+  readonly fePort?: number | undefined;
   /** `filesystem`, `etcd` or `zookeeper`. */
   readonly coordinator: string;
   /** Default for the filesystem: `<dir>/coordinator`. */
@@ -40,6 +42,7 @@ export const DEFAULT_UP_OPTIONS: UpOptions = {
   dashboardPort: 18080,
   proxyPort: 19000,
   proxyAdminPort: 11080,
+  fePort: 9090,
   coordinator: 'filesystem',
 };
 
@@ -73,6 +76,8 @@ export interface ClusterPlan {
   readonly groups: readonly { readonly gid: number; readonly servers: readonly ServerPlan[] }[];
   readonly dashboard: { readonly addr: string; readonly configFile: string; readonly logFile: string };
   readonly proxies: readonly ProxyPlan[];
+  /** codis-fe, the web UI of the product (absent with --fe-port=0). */
+  readonly fe: { readonly addr: string; readonly logFile: string } | undefined;
 }
 
 function positive(value: number, name: string, min: number): void {
@@ -129,6 +134,8 @@ export function planCluster(options: UpOptions): ClusterPlan {
       logFile: join(dir, 'logs', `${name}.log`),
     });
   }
+  const fePort = options.fePort ?? 0;
+  if (fePort !== 0) port(fePort, 'codis-fe port');
   const used = new Map<number, string>();
   const claim = (p: number, what: string): void => {
     const other = used.get(p);
@@ -141,6 +148,7 @@ export function planCluster(options: UpOptions): ClusterPlan {
     claim(Number(p.proxyAddr.split(':').pop()), p.name);
     claim(Number(p.adminAddr.split(':').pop()), `${p.name} admin`);
   }
+  if (fePort !== 0) claim(fePort, 'codis-fe');
   const coordinatorAddr =
     options.coordinatorAddr ?? (options.coordinator.startsWith('f') ? join(dir, 'coordinator') : '');
   if (coordinatorAddr === '') throw new RangeError(`--coordinator-addr is needed for ${options.coordinator}`);
@@ -161,6 +169,8 @@ export function planCluster(options: UpOptions): ClusterPlan {
       logFile: join(dir, 'logs', 'dashboard.log'),
     },
     proxies,
+    fe:
+      fePort === 0 ? undefined : { addr: `${options.host}:${fePort}`, logFile: join(dir, 'logs', 'fe.log') },
   };
 }
 

@@ -1,8 +1,9 @@
 // `codis up`: a whole local cluster on one machine. Starts the codis-servers (a master and its
-// replicas per group), a dashboard on a coordinator (a directory under the data dir by default) and
-// the proxies; then, through the dashboard's API, creates what is missing (groups, servers, proxies)
-// and spreads the slots evenly if none is assigned yet. Running it again reuses the data: nothing
-// is created twice and assigned slots are left alone. SIGINT/SIGTERM stop everything.
+// replicas per group), a dashboard on a coordinator (a directory under the data dir by default),
+// the proxies and codis-fe (the web UI); then, through the dashboard's API, creates what is missing
+// (groups, servers, proxies) and spreads the slots evenly if none is assigned yet. Running it again
+// reuses the data: nothing is created twice and assigned slots are left alone. SIGINT/SIGTERM stop
+// everything.
 
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { DashboardClient } from '../admin/index.ts';
@@ -131,6 +132,10 @@ export class ClusterRunner {
       writeFileSync(proxy.configFile, proxyConfig(plan, proxy));
       return this.#start(proxy.name, 'codis-proxy', [`--config=${proxy.configFile}`], proxy.logFile);
     });
+    const fe =
+      plan.fe !== undefined && programExists('codis-fe')
+        ? this.#startFe(plan.fe.addr, plan.fe.logFile)
+        : undefined;
 
     await Promise.all(
       plan.servers.map((server, i) =>
@@ -165,6 +170,24 @@ export class ClusterRunner {
       ),
     );
     await this.#configure(client);
+    if (fe !== undefined && plan.fe !== undefined) {
+      const url = `http://${plan.fe.addr}/`;
+      await waitUntil(
+        'codis-fe',
+        () => httpOk(url),
+        START_TIMEOUT,
+        () => isRunning(fe),
+      );
+    }
+  }
+
+  /** codis-fe finds the product in the same coordinator as the dashboard. */
+  #startFe(addr: string, logFile: string): Child {
+    const { name, addr: where, auth } = this.plan.coordinator;
+    const kind = name.startsWith('f') ? 'filesystem' : name.startsWith('e') ? 'etcd' : 'zookeeper';
+    const args = [`--${kind}=${where}`, `--listen=${addr}`];
+    if (auth !== '' && kind !== 'filesystem') args.push(`--${kind}-auth=${auth}`);
+    return this.#start('codis-fe', 'codis-fe', args, logFile);
   }
 
   /** Creates what the dashboard does not know yet; leaves everything else as it is. */
@@ -225,6 +248,8 @@ export class ClusterRunner {
       lines.push(`  proxy       ${proxy.proxyAddr}   (admin http://${proxy.adminAddr})`);
     }
     lines.push(`  dashboard   http://${plan.dashboard.addr}`);
+    if (plan.fe !== undefined && programExists('codis-fe'))
+      lines.push(`  fe          http://${plan.fe.addr}   (web UI)`);
     for (const group of plan.groups) {
       const members = group.servers.map((s) => `${s.addr} (${s.index === 0 ? 'master' : 'replica'})`);
       lines.push(`  group ${String(group.gid).padEnd(5)} ${members.join(', ')}`);
@@ -247,7 +272,7 @@ export class ClusterRunner {
   async stop(): Promise<void> {
     this.#stopping = true;
     const byKind = (prefix: string) => this.#children.filter((c) => c.name.startsWith(prefix));
-    const proxies = this.#children.filter((c) => c.name.startsWith('proxy-'));
+    const proxies = this.#children.filter((c) => c.name.startsWith('proxy-') || c.name === 'codis-fe');
     await Promise.all(proxies.map((c) => stopChild(c)));
     await Promise.all(byKind('codis-dashboard').map((c) => stopChild(c)));
     await Promise.all(byKind('codis-server').map((c) => stopChild(c)));

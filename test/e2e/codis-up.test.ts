@@ -99,7 +99,8 @@ const bulk = (text: string): string => `$${text.length}\r\n${text}\r\n`;
 
 test('codis up: a cluster through the proxy, codis-admin on it, Ctrl-C, and a second run on the same data', async () => {
   const serverPort = await freeRange(4);
-  const [dashboardPort, proxyPort, proxyAdminPort] = [
+  const [dashboardPort, proxyPort, proxyAdminPort, fePort] = [
+    await freeRange(1),
     await freeRange(1),
     await freeRange(1),
     await freeRange(1),
@@ -110,6 +111,7 @@ test('codis up: a cluster through the proxy, codis-admin on it, Ctrl-C, and a se
     `--dashboard-port=${dashboardPort}`,
     `--proxy-port=${proxyPort}`,
     `--proxy-admin-port=${proxyAdminPort}`,
+    `--fe-port=${fePort}`,
   ];
   const dashboard = `--dashboard=127.0.0.1:${dashboardPort}`;
 
@@ -118,6 +120,9 @@ test('codis up: a cluster through the proxy, codis-admin on it, Ctrl-C, and a se
   try {
     assert.match(first.stdout(), new RegExp(`proxy +127\\.0\\.0\\.1:${proxyPort}`));
     assert.match(first.stderr(), /created group 1/);
+    // codis-fe serves the web UI and finds the product in the coordinator.
+    assert.match(first.stdout(), new RegExp(`fe +http://127\\.0\\.0\\.1:${fePort}`));
+    assert.deepEqual(await (await fetch(`http://127.0.0.1:${fePort}/list`)).json(), ['codis-demo']);
     assert.match(first.stderr(), /slots \[0,511\] => group 1/);
     for (let i = 0; i < 20; i++)
       assert.equal(await command(proxyPort, 'SET', `key:${i}`, `value:${i}`), '+OK\r\n');
@@ -170,7 +175,7 @@ test('codis up: a cluster through the proxy, codis-admin on it, Ctrl-C, and a se
     assert.equal(await first.exit, 0, first.stderr());
     stopped = true;
     assert.match(first.stderr(), /received SIGINT; stopping the cluster/);
-    for (const port of [serverPort, serverPort + 3, dashboardPort, proxyPort, proxyAdminPort]) {
+    for (const port of [serverPort, serverPort + 3, dashboardPort, proxyPort, proxyAdminPort, fePort]) {
       assert.equal(await portFree(port), true, `port ${port} still in use`);
     }
   } finally {
