@@ -126,7 +126,14 @@ export class BackendConnection implements ReplySink, Flushable {
     if (this.state === STATE_CLOSED) return;
     this.state = STATE_CONNECTING;
     const { host, port } = splitAddress(this.addr);
-    const socket = connect({ host, port, noDelay: true });
+    let socket: Socket;
+    try {
+      socket = connect({ host, port, noDelay: true });
+    } catch (error) {
+      // A malformed address (bad port): fails like an unreachable backend, with backoff.
+      this.fail(`backend conn failure, ${(error as Error).message}`, true);
+      return;
+    }
     this.socket = socket;
     socket.setTimeout(CONNECT_TIMEOUT);
     socket.on('connect', () => {

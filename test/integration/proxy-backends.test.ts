@@ -206,6 +206,9 @@ describe('codis-proxy backends and sessions', () => {
     conn1.send('GET', 'a');
     assert.match((await conn1.reply()).raw, /^-ERR handle request, slot \d+ is locked, gave up after 400 ms/);
     assert.equal((await conn1.reply()).raw, '$-1\r\n');
+    // A malformed address behaves as an unreachable backend.
+    fixture.proxy.fillSlots([{ id: k1, backend_addr: 'nonsense' }]);
+    assert.match(await conn1.call('GET', 'k1'), /^-ERR handle response, backend conn (reset|failure)/);
     fixture.proxy.fillSlots([{ id: k1 }]);
     const offline = '-ERR handle request, slot is not ready, may be offline\r\n';
     assert.equal(await conn1.call('GET', 'k1'), offline);
