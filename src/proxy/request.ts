@@ -57,6 +57,10 @@ export class Request {
   /** 0 = not done, 1 = in flight, 2 = passed: forward to the target. */
   migrateStage = 0;
   migrateAttempts = 0;
+  /** Sync method: keys of other tags that need their own SLOTSMGRTTAGONE first. */
+  migrateKeys: string[] | null = null;
+  /** Sync method: 0 = the step for hashKey, i = the step for migrateKeys[i - 1]. */
+  migrateIndex = 0;
   /** For KIND_MIGRATE: the request the step is for. */
   target: Request | null = null;
   /** For KIND_MIGRATE: 0 = SLOTSMGRTTAGONE, 1 = SLOTSMGRT-EXEC-WRAPPER. */
@@ -81,6 +85,8 @@ export class Request {
     this.pendingSubs = 0;
     this.migrateStage = 0;
     this.migrateAttempts = 0;
+    this.migrateKeys = null;
+    this.migrateIndex = 0;
     this.target = null;
   }
 }

@@ -4,7 +4,7 @@
 // Cluster's CROSSSLOT error. Key positions come from the shared command table (redis-server 7's
 // COMMAND output), plus the `numkeys` commands whose keys COMMAND cannot describe by a range.
 import { commandSpec } from '../commands/index.ts';
-import { slotOf } from '../slots/index.ts';
+import { hashTagBoundsOfLatin1, slotOf } from '../slots/index.ts';
 
 /** Returned instead of a hash key when the keys hash to different slots (not a latin1 string). */
 export const CROSS_SLOT = '\u0100crossslot';
@@ -140,4 +140,44 @@ export function hashKeyOf(name: string, argv: readonly string[]): string {
       return n > 1 ? (argv[1] as string) : '';
     }
   }
+}
+
+/** The part of a key SLOTSMGRTTAGONE moves together: its hash tag, or the whole key. */
+function tagOf(key: string): string {
+  const [start, end] = hashTagBoundsOfLatin1(key);
+  return key.slice(start, end);
+}
+
+/**
+ * For a request routed by `hashKey` while its slot migrates: one key per other tag among its keys
+ * (those a migration step on `hashKey` alone would not move). Empty for single-key requests.
+ */
+export function otherTagKeys(name: string, argv: readonly string[], hashKey: string): string[] {
+  const n = argv.length;
+  const spec = keySpecOf(name);
+  let indexes: number[] = [];
+  if (spec.kind === KIND_RANGE && n > spec.first) {
+    let last = spec.last < 0 ? n + spec.last : spec.last;
+    if (last >= n) last = n - 1;
+    for (let i = spec.first; i <= last; i += spec.step) indexes.push(i);
+  } else if (spec.kind === KIND_NUMKEYS) {
+    const count = Number(argv[spec.numkeys]);
+    const first = spec.numkeys + 1;
+    if (Number.isInteger(count) && count > 0) {
+      for (let i = first; i < Math.min(n, first + count); i++) indexes.push(i);
+      if (spec.destination && n > 1) indexes.push(1);
+    }
+  }
+  if (indexes.length < 2) indexes = [];
+  const seen = new Set([tagOf(hashKey)]);
+  const keys: string[] = [];
+  for (const index of indexes) {
+    const key = argv[index] as string;
+    const tag = tagOf(key);
+    if (!seen.has(tag)) {
+      seen.add(tag);
+      keys.push(key);
+    }
+  }
+  return keys;
 }

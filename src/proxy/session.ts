@@ -38,7 +38,7 @@ import {
 } from './request.ts';
 import { DECODE_EMPTY, DECODE_ERROR, DECODE_INCOMPLETE, RequestDecoder } from './request-decoder.ts';
 import type { Slot, SlotWaiter } from './router.ts';
-import { CROSS_SLOT, hashKeyOf } from './routing-keys.ts';
+import { CROSS_SLOT, hashKeyOf, otherTagKeys } from './routing-keys.ts';
 
 const DISPATCHED = 0;
 const WAIT_LOCK = 1;
@@ -46,6 +46,7 @@ const WAIT_MIGRATE = 2;
 
 const NOAUTH = errorReply('NOAUTH Authentication required');
 const CROSSSLOT = errorReply("CROSSSLOT Keys in request don't hash to the same slot");
+const TRYAGAIN = errorReply('TRYAGAIN Multiple keys request during rehashing of slot');
 /** Pause reading a client whose unsent replies exceed this (backpressure). */
 const OUTPUT_HIGH_WATER = 16 * 1024 * 1024;
 const POOL_SIZE = 1024;
@@ -244,6 +245,15 @@ export class Session implements RequestOwner, Flushable, SlotWaiter {
     }
     const source = slot.migrateFrom;
     if (source !== null && request.hashKey !== '' && request.migrateStage !== 2) {
+      if (request.kind === KIND_CLIENT && request.migrateKeys === null) {
+        request.migrateKeys = otherTagKeys((request.info as CommandInfo).name, request.argv, request.hashKey);
+        // Better than Codis, which moves only the first key's tag: the wrapper of the semi-async
+        // method can vouch for one key only, so a request on several tags is refused for now.
+        if (request.migrateKeys.length > 0 && slot.method !== 0) {
+          this.finish(request, TRYAGAIN, false);
+          return DISPATCHED;
+        }
+      }
       this.migrateStep(request, slot, source);
       return WAIT_MIGRATE;
     }
@@ -328,7 +338,15 @@ export class Session implements RequestOwner, Flushable, SlotWaiter {
     step.method = slot.method;
     step.argv =
       slot.method === 0
-        ? ['SLOTSMGRTTAGONE', slot.backendHost, slot.backendPort, '3000', request.hashKey]
+        ? [
+            'SLOTSMGRTTAGONE',
+            slot.backendHost,
+            slot.backendPort,
+            '3000',
+            request.migrateIndex === 0
+              ? request.hashKey
+              : ((request.migrateKeys as string[])[request.migrateIndex - 1] as string),
+          ]
         : ['SLOTSMGRT-EXEC-WRAPPER', request.hashKey, ...request.argv];
     request.migrateStage = 1;
     const connection = source.pick(request.db, this.seed, true) as NonNullable<
@@ -344,8 +362,12 @@ export class Session implements RequestOwner, Flushable, SlotWaiter {
     if (raw === undefined) {
       this.fail(request, `ERR handle request, ${failure}`);
     } else if (step.method === 0) {
-      if (raw[0] === 58) request.migrateStage = 2;
-      else if (raw[0] === 45) this.fail(request, `ERR handle request, bad slotsmgrt resp: ${lineText(raw)}`);
+      if (raw[0] === 58) {
+        // Every tag of the request moved: forward it; else the step for the next tag.
+        request.migrateIndex++;
+        request.migrateStage = request.migrateIndex > (request.migrateKeys?.length ?? 0) ? 2 : 0;
+      } else if (raw[0] === 45)
+        this.fail(request, `ERR handle request, bad slotsmgrt resp: ${lineText(raw)}`);
       else
         this.fail(
           request,

@@ -152,4 +152,29 @@ describe('codis-proxy migration', () => {
     c.close();
     direct.close();
   });
+
+  it('a multi-key request on several tags of a migrating slot moves every tag first (sync) or asks to retry (semi-async)', async () => {
+    const proxy = fixture.proxy;
+    const first = 'mt:0';
+    const slot = slotOf(first);
+    let second = '';
+    for (let i = 1; second === ''; i++) if (slotOf(`mt:${i}`) === slot) second = `mt:${i}`;
+    const source = await RawConnection.open(a.port);
+    const target = await RawConnection.open(b.port);
+    assert.equal(await source.call('SADD', first, 'x', 'y'), ':2\r\n');
+    assert.equal(await source.call('SADD', second, 'y'), ':1\r\n');
+    const c = await RawConnection.open(fixture.port);
+    proxy.fillSlots([{ id: slot, backend_addr: addrB, migrate_from: addrA, forward_method: 1 }]);
+    assert.equal(
+      await c.call('SDIFF', first, second),
+      '-TRYAGAIN Multiple keys request during rehashing of slot\r\n',
+    );
+    proxy.fillSlots([{ id: slot, backend_addr: addrB, migrate_from: addrA, forward_method: 0 }]);
+    assert.equal(await c.call('SDIFFSTORE', first, first, second), ':1\r\n');
+    assert.equal(await source.call('EXISTS', first, second), ':0\r\n');
+    assert.equal(await target.call('SMEMBERS', first), '*1\r\n$1\r\nx\r\n');
+    assert.equal(await target.call('SMEMBERS', second), '*1\r\n$1\r\ny\r\n');
+    proxy.fillSlots([{ id: slot, backend_addr: addrB }]);
+    for (const conn of [c, source, target]) conn.close();
+  });
 });
