@@ -424,7 +424,8 @@ export class Session implements RequestOwner, Flushable, SlotWaiter {
         break;
       }
     }
-    if (same) {
+    // Forwarded whole when one slot holds every key, unless that slot migrates: then per key.
+    if (same && (router.slots[first] as Slot).migrateFrom === null) {
       this.route(request, argv[1] as string, router.slots[first] as Slot);
       return;
     }

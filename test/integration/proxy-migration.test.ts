@@ -169,6 +169,8 @@ describe('codis-proxy migration', () => {
       await c.call('SDIFF', first, second),
       '-TRYAGAIN Multiple keys request during rehashing of slot\r\n',
     );
+    // Split commands go per key while the slot migrates.
+    assert.equal(await c.call('EXISTS', first, second), ':2\r\n');
     proxy.fillSlots([{ id: slot, backend_addr: addrB, migrate_from: addrA, forward_method: 0 }]);
     assert.equal(await c.call('SDIFFSTORE', first, first, second), ':1\r\n');
     assert.equal(await source.call('EXISTS', first, second), ':0\r\n');
