@@ -130,6 +130,27 @@ describe('codis-fe page with Codis 3.2 dashboards', { timeout: 120_000 }, () => 
     assert.equal(await page.evaluate(() => (globalThis as { __xss?: number }).__xss), undefined);
   });
 
+  it('flags HA conflicts: a red JUST DO IT confirmation, and run ids the sentinels disagree on', async () => {
+    await page.click('table.group[data-gid="3"] button[data-action="resync"]');
+    await page.locator('#confirm').waitFor({ state: 'visible' });
+    assert.equal(await text(page.locator('#confirm-title')), 'Warning !! HA conflict');
+    assert.equal(await text(page.locator('#confirm-ok')), 'JUST DO IT');
+    assert.match(
+      await text(page.locator('#confirm-text')),
+      /group-\[3\] master=<img src=x onerror="window\.__xss=1">:6379, HA master=127\.0\.0\.1:16383/,
+    );
+    await screenshot(page, 'golden-ha-conflict');
+    await page.click('#confirm-cancel');
+    await page.locator('#confirm').waitFor({ state: 'hidden' });
+    assert.equal(demo.requests.filter((r) => r.method === 'PUT').length, 0, 'cancel sends nothing');
+    const runIds = await text(page.locator('#sentinels tr[data-addr="127.0.0.1:26379"] .run-id'));
+    assert.match(
+      runIds,
+      /\[\+\]group=3,server=127\.0\.0\.1:16383,runid=ad1d6183e1aedc4ca8c04d622f768d412e54fed6/,
+    );
+    assert.match(runIds, /\[-\]group=3,server=<img src=x onerror="window\.__xss=1">:6379,runid=79e94e43/);
+  });
+
   it('computes the dashboard xauth in the browser as Codis does', async () => {
     assert.equal(dashboardXAuth('codis-demo'), '95b62887719520f17e312eaa76d28f2b');
     // The page refreshes its stats every second once the interval is set to 1 s.

@@ -128,6 +128,21 @@ export function goldenStats(extra: { serverName?: string; proxyAddr?: string } =
             master1: 'name=codis-demo-2,status=ok,address=127.0.0.1:16381,slaves=0,sentinels=2',
             master2: 'name=codis-demo-3,status=odown,address=127.0.0.1:16383,slaves=0,sentinels=2',
           },
+          sentinel: {
+            'codis-demo-3': {
+              master: {
+                'config-epoch': '0',
+                flags: 'master',
+                ip: '127.0.0.1',
+                name: 'codis-demo-3',
+                'num-slaves': '0',
+                port: '16383',
+                quorum: '2',
+                'role-reported': 'master',
+                runid: 'ad1d6183e1aedc4ca8c04d622f768d412e54fed6',
+              },
+            },
+          },
           unixtime: 1795570569,
         },
         '127.0.0.1:26380': { unixtime: 1795570569, timeout: true },

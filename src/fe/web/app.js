@@ -120,10 +120,12 @@ async function call(method, path, body) {
 }
 
 /** Asks for confirmation in a modal; resolves true on OK. */
-function confirmAction(text, title = 'Warning !!') {
+function confirmAction(text, title = 'Warning !!', danger = false) {
   const dialog = $('confirm');
   fill($('confirm-title'), title);
   fill($('confirm-text'), text);
+  dialog.classList.toggle('danger', danger);
+  fill($('confirm-ok'), danger ? 'JUST DO IT' : 'OK');
   dialog.showModal();
   return new Promise((resolve) => {
     const done = (answer) => {
@@ -140,10 +142,13 @@ function confirmAction(text, title = 'Warning !!') {
 }
 
 /** A dashboard action: optional confirmation, `PUT /api/topom/<path>`, then a refresh. */
-async function act(path, { confirm, body, done } = {}) {
+async function act(path, { confirm, body, done, conflicts = [] } = {}) {
   if (state.product === '') return;
   try {
-    if (confirm !== undefined && !(await confirmAction(confirm))) return;
+    if (conflicts.length > 0) {
+      const text = `${confirm ?? path}\n\nHA conflicts (the sentinels' master is not the group's master):\n${conflicts.join('\n')}`;
+      if (!(await confirmAction(text, 'Warning !! HA conflict', true))) return;
+    } else if (confirm !== undefined && !(await confirmAction(confirm))) return;
     const answer = await call('PUT', forwardUrl(`/api/topom/${path}`), body);
     clearError();
     notice(done ?? `done: ${path.split('/')[0]} ${path.split('/').slice(1, 2).join('')}`);
@@ -240,6 +245,20 @@ function totals() {
     }
   }
   return { qps, sessions, memory, keys };
+}
+
+/** Groups whose master per the sentinels differs from their first server (spec §13.3). */
+function haConflicts(onlyGid) {
+  const masters = state.stats?.sentinels?.masters ?? {};
+  const lines = [];
+  for (const group of groups()) {
+    if (onlyGid !== undefined && group.id !== onlyGid) continue;
+    const ha = masters[String(group.id)];
+    const logical = group.servers?.[0]?.server;
+    if (ha !== undefined && ha !== logical)
+      lines.push(`group-[${group.id}] master=${logical ?? '(none)'}, HA master=${ha}`);
+  }
+  return lines;
 }
 
 // Rendering.
@@ -417,6 +436,7 @@ function renderProxies() {
           () =>
             act(`proxy/reinit/${state.xauth}/${p.token}`, {
               confirm: `Reinit and resync proxy: [${p.admin_addr}]`,
+              conflicts: haConflicts(),
             }),
           {
             class: status === 'HEALTHY' && !switched ? 'good' : 'bad',
@@ -506,6 +526,7 @@ function renderGroups() {
             () =>
               act(`group/resync/${state.xauth}/${group.id}`, {
                 confirm: `Resync group-[${group.id}] to the proxies`,
+                conflicts: haConflicts(group.id),
               }),
             {
               class: group.out_of_sync ? 'bad' : 'good',
@@ -520,6 +541,10 @@ function renderGroups() {
             () =>
               act(`group/promote/${state.xauth}/${group.id}/${server.server}`, {
                 confirm: `Promote server ${server.server} to master of group-[${group.id}]`,
+                conflicts:
+                  haMaster !== undefined && haMaster !== server.server
+                    ? [`group-[${group.id}] the sentinels' master is ${haMaster}`]
+                    : [],
               }),
             { class: haMaster === server.server ? 'good' : 'warn', 'data-action': 'promote' },
           ),
@@ -614,6 +639,10 @@ function renderGroups() {
                 () =>
                   act(`group/del/${state.xauth}/${group.id}/${server.server}`, {
                     confirm: `Remove server ${server.server} from group-[${group.id}]`,
+                    conflicts:
+                      haMaster === server.server
+                        ? [`${server.server} is the sentinels' master of group-[${group.id}]`]
+                        : [],
                   }),
                 { title: 'remove server', 'data-action': 'remove-server' },
               )
@@ -771,6 +800,34 @@ function sentinelSummary(info) {
   return `masters=${masters},down=${down},slaves=${avg(slaves)},sentinels=${avg(sentinels)}`;
 }
 
+/**
+ * What a sentinel reports for each group (master and replicas, by run id) against the run ids the
+ * dashboard sees: `[+]` for servers unknown to the dashboard, `[-]` for servers the sentinel misses.
+ */
+function runIdMismatches(monitored) {
+  const lines = [];
+  for (const group of groups()) {
+    const view = monitored?.[`${state.product}-${group.id}`];
+    if (view === undefined || view === null) continue;
+    const seen = new Map();
+    for (const node of [view.master, ...(view.slaves ?? [])]) {
+      if (node?.runid) seen.set(node.runid, `${node.ip}:${node.port}`);
+    }
+    const known = new Map();
+    for (const server of group.servers ?? []) {
+      const runId = serverStats(server.server)?.stats?.run_id;
+      if (runId) known.set(runId, server.server);
+    }
+    for (const [runId, addr] of seen) {
+      if (!known.has(runId)) lines.push(`[+]group=${group.id},server=${addr},runid=${runId}`);
+    }
+    for (const [runId, addr] of known) {
+      if (!seen.has(runId)) lines.push(`[-]group=${group.id},server=${addr},runid=${runId}`);
+    }
+  }
+  return lines;
+}
+
 function renderSentinels() {
   const s = state.stats?.sentinels ?? {};
   const servers = s.model?.servers ?? [];
@@ -785,6 +842,7 @@ function renderSentinels() {
         () =>
           act(`sentinels/resync-all/${state.xauth}`, {
             confirm: `Resync all sentinels:\n${servers.join('\n')}`,
+            conflicts: haConflicts(),
           }),
         {
           class: s.model?.out_of_sync ? 'bad' : 'good',
@@ -826,7 +884,14 @@ function renderSentinels() {
         ),
       ),
       h('td', {}, addr),
-      h('td', {}, bad !== undefined ? statusLabel(bad) : sentinelSummary(entry.stats)),
+      h(
+        'td',
+        { class: 'sentinel-status' },
+        bad !== undefined ? statusLabel(bad) : sentinelSummary(entry.stats),
+        bad !== undefined
+          ? ''
+          : runIdMismatches(entry.sentinel).map((line) => h('div', { class: 'bad run-id' }, line)),
+      ),
       h(
         'td',
         {},
@@ -1081,7 +1146,10 @@ function setup() {
     });
   });
   onClick('groups-resync-all', () =>
-    act(`group/resync-all/${state.xauth}`, { confirm: 'Resync all groups to the proxies' }),
+    act(`group/resync-all/${state.xauth}`, {
+      confirm: 'Resync all groups to the proxies',
+      conflicts: haConflicts(),
+    }),
   );
   onClick('replica-enable-all', () =>
     act(`group/replica-groups-all/${state.xauth}/1`, {
