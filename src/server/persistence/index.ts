@@ -10,17 +10,23 @@ import { createDumpPayload } from '../rdb/payload.ts';
 import type { CodisServer } from '../server.ts';
 import { AofFiles, encodeCommand, type ManifestFile } from './aof.ts';
 import { loadAtStart } from './loading.ts';
-import { commitTemporary, discardTemporary, openTemporary, RdbFileWriter } from './rdb-file.ts';
+import { commitTemporary, discardTemporary, openTemporary, RdbFileWriter, writeFully } from './rdb-file.ts';
 import { Snapshot } from './snapshot.ts';
+import {
+  filePrefixReader,
+  type SnapshotConsumer,
+  type SnapshotJob,
+  type SnapshotKind,
+  type SnapshotService,
+  snapshotServiceOf,
+} from './snapshot-job.ts';
 
-/** How long one incremental step may run before the event loop serves clients again. */
-const STEP_BUDGET_MS = 2;
 /** After a failed BGSAVE, save points wait this long before trying again (Redis's retry delay). */
 const BGSAVE_RETRY_DELAY_S = 5;
 
 interface BackgroundJob {
-  snapshot: Snapshot;
-  writer: RdbFileWriter;
+  job: SnapshotJob;
+  consumer: SnapshotConsumer;
   fd: number;
   temporary: string;
   startedAt: number;
@@ -70,9 +76,38 @@ export class Persistence {
   private touched: Array<[Database, string]> = [];
   private readonly flushAofBound = (): void => this.flushAof();
 
+  readonly snapshots: SnapshotService;
+
   constructor(server: CodisServer) {
     this.server = server;
     this.lastSave = Math.floor(Date.now() / 1000);
+    this.snapshots = snapshotServiceOf(server);
+  }
+
+  /**
+   * A file written from the running snapshot of `kind` (joined when it can serve us from its
+   * start) or a new one. `ended` runs once every byte was handed to the file.
+   */
+  private snapshotToFile(
+    kind: SnapshotKind,
+    fd: number,
+    ended: () => void,
+    failed: (error: Error) => void,
+  ): { job: SnapshotJob; consumer: SnapshotConsumer; shared: boolean } {
+    const consumer: SnapshotConsumer = {
+      data: (chunk) => writeFully(fd, chunk),
+      end: ended,
+      failed,
+    };
+    const running = this.snapshots.joinable(kind);
+    if (running !== undefined) {
+      running.add(consumer);
+      return { job: running, consumer, shared: true };
+    }
+    const job = this.snapshots.start(kind);
+    job.add(consumer);
+    job.keepsPrefix(consumer, filePrefixReader(fd));
+    return { job, consumer, shared: false };
   }
 
   get directory(): string {
@@ -138,53 +173,52 @@ export class Persistence {
     this.dirtySeen += delta;
   }
 
-  /** Whether a snapshot of either kind is being written. */
+  /** Whether a snapshot of either kind is being written (to a file, or for replicas). */
   get snapshotRunning(): boolean {
-    return this.bgsave !== undefined || this.rewrite !== undefined;
+    return this.bgsave !== undefined || this.rewrite !== undefined || this.snapshots.current !== undefined;
   }
 
   /** BGSAVE: starts the incremental snapshot. Returns an error message or undefined. */
   startBackgroundSave(): string | undefined {
     if (this.bgsave !== undefined) return 'ERR Background save already in progress';
-    if (this.rewrite !== undefined)
+    if (
+      this.rewrite !== undefined ||
+      (this.snapshots.current !== undefined && this.snapshots.joinable('rdb') === undefined)
+    )
       return "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.";
     const temporary = join(this.directory, `temp-bg-${process.pid}.rdb`);
     let fd: number | undefined;
     try {
       fd = openTemporary(temporary);
-      const writer = new RdbFileWriter(fd, this.rdbOptions(false));
       this.lastBgsaveTry = Math.floor(Date.now() / 1000);
+      const opened = fd;
+      const { job, consumer, shared } = this.snapshotToFile(
+        'rdb',
+        opened,
+        () => this.backgroundSaveWritten(),
+        (error) => this.backgroundSaveFailed(error),
+      );
       this.bgsave = {
-        snapshot: new Snapshot(this.server, writer),
-        writer,
-        fd,
+        job,
+        consumer,
+        fd: opened,
         temporary,
         startedAt: Date.now(),
         dirtyAtStart: this.server.dirty,
       };
+      if (shared) this.server.log('notice', 'Background saving shares the running snapshot (full sync)');
     } catch (error) {
       discardTemporary(fd, temporary);
       this.lastBgsaveStatus = 'err';
       return `ERR ${(error as Error).message}`;
     }
     this.server.log('notice', 'Background saving started');
-    setImmediate(() => this.stepBackgroundSave());
     return undefined;
   }
 
-  private stepBackgroundSave(): void {
+  private backgroundSaveWritten(): void {
     const job = this.bgsave;
     if (job === undefined) return;
-    try {
-      if (!job.snapshot.step(STEP_BUDGET_MS)) {
-        setImmediate(() => this.stepBackgroundSave());
-        return;
-      }
-      job.writer.end();
-    } catch (error) {
-      this.backgroundSaveFailed(error as Error);
-      return;
-    }
     // fsync off the event loop: flushing a large file can take long.
     fsync(job.fd, (error) => {
       if (this.bgsave !== job) return;
@@ -222,13 +256,18 @@ export class Persistence {
   abortBackgroundSave(): void {
     const job = this.bgsave;
     if (job === undefined) return;
-    job.snapshot.finish();
+    job.job.remove(job.consumer);
     discardTemporary(job.fd, job.temporary);
     this.bgsave = undefined;
   }
 
   private startScheduled(): void {
-    if (this.snapshotRunning) return;
+    if (this.bgsave !== undefined || this.rewrite !== undefined) return;
+    if (this.snapshots.current !== undefined) {
+      // Started when the running snapshot (a full sync's) ends.
+      if (this.rewriteScheduled || this.bgsaveScheduled) this.snapshots.whenIdle(() => this.startScheduled());
+      return;
+    }
     if (this.rewriteScheduled) {
       this.rewriteScheduled = false;
       this.startRewrite();
@@ -459,8 +498,9 @@ export class Persistence {
   requestRewrite(): { status: string } | { error: string } {
     if (this.rewrite !== undefined)
       return { error: 'ERR Background append only file rewriting already in progress' };
-    if (this.bgsave !== undefined) {
+    if (this.bgsave !== undefined || this.snapshots.current !== undefined) {
       this.rewriteScheduled = true;
+      this.snapshots.whenIdle(() => this.startScheduled());
       return { status: 'Background append only file rewriting scheduled' };
     }
     const error = this.startRewrite();
@@ -470,6 +510,12 @@ export class Persistence {
 
   /** Starts a rewrite: a new incremental file now, a new base written incrementally. */
   startRewrite(): string | undefined {
+    if (this.snapshots.current !== undefined) {
+      // One snapshot at a time: this one starts when the running one (a full sync's) ends.
+      this.rewriteScheduled = true;
+      this.snapshots.whenIdle(() => this.startScheduled());
+      return undefined;
+    }
     const files = this.aofFiles ?? this.aofLayout();
     this.aofFiles = files;
     const wasEnabled = this.aofEnabled;
@@ -488,11 +534,17 @@ export class Persistence {
       const seq = files.nextSeq('b');
       const base: ManifestFile = { name: `${files.prefix}.${seq}.base.rdb`, seq, type: 'b' };
       fd = openTemporary(temporary);
-      const writer = new RdbFileWriter(fd, this.rdbOptions(true));
+      const opened = fd;
+      const { job, consumer } = this.snapshotToFile(
+        'aof-base',
+        opened,
+        () => this.rewriteWritten(),
+        (error) => this.rewriteFailed(error),
+      );
       this.rewrite = {
-        snapshot: new Snapshot(this.server, writer),
-        writer,
-        fd,
+        job,
+        consumer,
+        fd: opened,
         temporary,
         startedAt: Date.now(),
         dirtyAtStart: this.server.dirty,
@@ -509,20 +561,19 @@ export class Persistence {
       return `ERR ${(error as Error).message}`;
     }
     this.server.log('notice', 'Background append only file rewriting started');
-    setImmediate(() => this.stepRewrite());
     return undefined;
   }
 
-  private stepRewrite(): void {
+  private rewriteFailed(error: Error): void {
+    this.server.log('warning', `Background AOF rewrite error: ${error.message}`);
+    this.abortRewrite();
+  }
+
+  private rewriteWritten(): void {
     const job = this.rewrite;
     if (job === undefined) return;
     const files = this.aofFiles as AofFiles;
     try {
-      if (!job.snapshot.step(STEP_BUDGET_MS)) {
-        setImmediate(() => this.stepRewrite());
-        return;
-      }
-      job.writer.end();
       commitTemporary(job.fd, job.temporary, files.path(job.base.name));
       this.flushAof();
       files.fsyncNow();
@@ -544,7 +595,7 @@ export class Persistence {
   private abortRewrite(): void {
     const job = this.rewrite;
     if (job === undefined) return;
-    job.snapshot.finish();
+    job.job.remove(job.consumer);
     discardTemporary(job.fd, job.temporary);
     this.rewrite = undefined;
     this.lastRewriteStatus = 'err';
@@ -577,6 +628,7 @@ export class Persistence {
       `rdb_last_bgsave_time_sec:${this.lastBgsaveSeconds}`,
       `rdb_current_bgsave_time_sec:${this.bgsave !== undefined ? Math.round((now - this.bgsave.startedAt) / 1000) : -1}`,
       `rdb_saves:${this.rdbSaves}`,
+      `rdb_snapshots_started:${this.snapshots.started}`,
       `aof_enabled:${this.aofEnabled ? 1 : 0}`,
       `aof_rewrite_in_progress:${this.rewrite !== undefined ? 1 : 0}`,
       `aof_rewrite_scheduled:${this.rewriteScheduled ? 1 : 0}`,
@@ -642,4 +694,11 @@ export function persistenceOf(server: CodisServer): Persistence | undefined {
 }
 
 export { AofError } from './aof.ts';
-export { RdbFileError } from './rdb-file.ts';
+export { type LoadResult, loadRdb, RdbFileError } from './rdb-file.ts';
+export {
+  type ReplicationPoint,
+  type SnapshotConsumer,
+  type SnapshotJob,
+  type SnapshotService,
+  snapshotServiceOf,
+} from './snapshot-job.ts';

@@ -51,31 +51,38 @@ export interface RdbFileOptions {
   checksum: boolean;
   /** Whether this file is the base of an AOF (aux field aof-base). */
   aofBase?: boolean;
+  /** More aux fields after the standard ones (repl-stream-db, repl-id, repl-offset). */
+  aux?: ReadonlyArray<readonly [string, string]>;
 }
 
-/** Streams a snapshot into an open file descriptor, with the running CRC-64. */
-export class RdbFileWriter implements SnapshotSink {
-  private readonly fd: number;
+/**
+ * Encodes a snapshot as an RDB image, handing it out in chunks of about 1 MB (with the running
+ * CRC-64) to `output`. A chunk is a view of the encoder's buffer, valid only during the call.
+ */
+export class RdbEncoder implements SnapshotSink {
+  private readonly output: (chunk: Buffer) => void;
   private readonly writer: RdbWriter;
   private readonly objectWriter: RdbWriter;
   private readonly checksum: boolean;
   private crcLo = 0;
   private crcHi = 0;
+  /** Bytes handed out so far. */
   bytes = 0;
 
-  constructor(fd: number, options: RdbFileOptions) {
-    this.fd = fd;
+  constructor(options: RdbFileOptions, output: (chunk: Buffer) => void) {
+    this.output = output;
     this.checksum = options.checksum;
     this.writer = new RdbWriter(options.compress, CHUNK_BYTES * 2);
     this.objectWriter = new RdbWriter(options.compress, 4096);
     const writer = this.writer;
     writer.latin1(`REDIS${String(RDB_FILE_VERSION).padStart(4, '0')}`);
-    const aux: Array<[string, string]> = [
+    const aux: Array<readonly [string, string]> = [
       ['redis-ver', REDIS_COMPATIBLE_VERSION],
       ['redis-bits', '64'],
       ['ctime', String(Math.floor(Date.now() / 1000))],
       ['used-mem', String(process.memoryUsage().heapUsed)],
       ['aof-base', options.aofBase === true ? '1' : '0'],
+      ...(options.aux ?? []),
     ];
     for (const [name, value] of aux) {
       writer.byte(OPCODE_AUX);
@@ -119,28 +126,41 @@ export class RdbFileWriter implements SnapshotSink {
       this.crcLo = halves[0] as number;
       this.crcHi = halves[1] as number;
     }
-    let offset = 0;
-    while (offset < writer.length)
-      offset += writeSync(this.fd, writer.buffer, offset, writer.length - offset);
-    this.bytes += writer.length;
+    const length = writer.length;
     writer.length = 0;
+    this.bytes += length;
+    this.output(writer.buffer.subarray(0, length));
   }
 
-  /** EOF and the checksum; everything is handed to the file (not yet fsynced). */
+  /** EOF and the checksum: the last chunk goes out. */
   end(): void {
     this.writer.byte(OPCODE_EOF);
     this.flush();
     const footer = Buffer.alloc(8);
     footer.writeUInt32LE(this.crcLo >>> 0, 0);
     footer.writeUInt32LE(this.crcHi >>> 0, 4);
-    writeSync(this.fd, footer);
     this.bytes += 8;
+    this.output(footer);
+  }
+}
+
+/** Writes a chunk completely to a file descriptor. */
+export function writeFully(fd: number, chunk: Uint8Array): void {
+  let offset = 0;
+  while (offset < chunk.length) offset += writeSync(fd, chunk, offset, chunk.length - offset);
+}
+
+/** Streams a snapshot into an open file descriptor (SAVE, the AOF base at start). */
+export class RdbFileWriter extends RdbEncoder {
+  constructor(fd: number, options: RdbFileOptions) {
+    super(options, (chunk) => writeFully(fd, chunk));
   }
 }
 
 /** Opens `temporary` for a new RDB file. */
 export function openTemporary(temporary: string): number {
-  return openSync(temporary, 'w', 0o644);
+  // Readable too: a full sync that joins a running BGSAVE reads the part already written.
+  return openSync(temporary, 'w+', 0o644);
 }
 
 /** fsyncs (unless already done), closes and renames the temporary file into place (an atomic replacement). */
@@ -176,15 +196,33 @@ export function storedValueOf(value: RdbValue): StoredValue {
 export interface LoadResult {
   keys: number;
   expired: number;
-  /** Aux fields found (redis-ver, ctime, aof-base...). */
+  /** Aux fields found (redis-ver, ctime, aof-base, repl-stream-db...). */
   aux: Map<string, string>;
+  /** The aux field repl-stream-db (the database the replication stream that follows writes to), -1 when absent. */
+  streamDatabase: number;
+}
+
+export interface LoadOptions {
+  /**
+   * Keep keys already expired (a replica loading its master's payload: the master's DEL removes
+   * them), rather than dropping them as a master does.
+   */
+  keepExpired?: boolean;
 }
 
 /**
- * Loads an RDB image into the databases (which are expected empty). Keys already expired at `now`
- * are dropped, as a master does. Throws RdbFileError naming `name` on any defect.
+ * Loads an RDB image (a file, an AOF base or a master's full-sync payload) into the databases
+ * (which are expected empty). Keys already expired at `now` are dropped unless `keepExpired`.
+ * Throws RdbFileError naming `name` on any defect.
  */
-export function loadRdb(buffer: Buffer, name: string, databases: Database[], now: number): LoadResult {
+export function loadRdb(
+  buffer: Buffer,
+  name: string,
+  databases: Database[],
+  now: number,
+  options: LoadOptions = {},
+): LoadResult {
+  const keepExpired = options.keepExpired === true;
   const fail = (message: string): never => {
     throw new RdbFileError(`Bad RDB file ${name}: ${message}`);
   };
@@ -205,7 +243,7 @@ export function loadRdb(buffer: Buffer, name: string, databases: Database[], now
     }
   }
   const reader = new RdbReader(buffer, 9, Math.max(9, end));
-  const result: LoadResult = { keys: 0, expired: 0, aux: new Map() };
+  const result: LoadResult = { keys: 0, expired: 0, aux: new Map(), streamDatabase: -1 };
   let database = databases[0] as Database;
   let expireAt = 0;
   try {
@@ -253,7 +291,7 @@ export function loadRdb(buffer: Buffer, name: string, databases: Database[], now
       const decoded = readObject(reader, type);
       const keyExpireAt = expireAt;
       expireAt = 0;
-      if (keyExpireAt !== 0 && keyExpireAt <= now) {
+      if (keyExpireAt !== 0 && keyExpireAt <= now && !keepExpired) {
         result.expired++;
         continue;
       }
@@ -269,6 +307,9 @@ export function loadRdb(buffer: Buffer, name: string, databases: Database[], now
     throw error;
   }
   if (reader.position !== end) fail(`unexpected data after EOF (offset ${reader.position})`);
+  const streamDatabase = result.aux.get('repl-stream-db');
+  if (streamDatabase !== undefined && /^\d+$/.test(streamDatabase))
+    result.streamDatabase = Number(streamDatabase);
   return result;
 }
 

@@ -11,7 +11,9 @@
 //   value and its expiry, or "absent" when the key did not exist at the start.
 // - Maps are written one after the other. Keys of the current map are taken from a live iterator;
 //   a key with a pre-image is skipped there and written from its pre-image when the map is done.
-// - Keys already expired at the start are not written (as Redis does for keys it would not load).
+// - Keys already expired at the start are not written (as Redis does for keys it would not load),
+//   except on a replica (`includeExpired`): there a key stays until its master's DEL, and a
+//   replica of ours must get it too, for that DEL to find it.
 import { performance } from 'node:perf_hooks';
 import type { Entry } from '../keyspace/entry.ts';
 import type { StoredValue } from '../keyspace/value.ts';
@@ -57,15 +59,18 @@ export class Snapshot {
   finished = false;
   /** Keys written so far. */
   written = 0;
+  /** Writes keys whose expiry passed before the start (0), or drops them (the start time). */
+  private readonly expiredBefore: number;
 
   /**
    * `observe` false for a snapshot written completely in the current turn (SAVE): no write can
    * happen meanwhile, so no pre-image is needed.
    */
-  constructor(server: CodisServer, sink: SnapshotSink, observe = true) {
+  constructor(server: CodisServer, sink: SnapshotSink, observe = true, includeExpired = false) {
     this.server = server;
     this.sink = sink;
     this.startedAt = Date.now();
+    this.expiredBefore = includeExpired ? 0 : this.startedAt;
     this.views = [];
     this.sizes = [];
     for (const database of server.databases) {
@@ -95,7 +100,7 @@ export class Snapshot {
       return;
     }
     const entry = map.get(key);
-    if (entry === undefined || (entry.expireAt !== 0 && entry.expireAt <= this.startedAt))
+    if (entry === undefined || (entry.expireAt !== 0 && entry.expireAt <= this.expiredBefore))
       images.set(key, null);
     else images.set(key, { value: frozenCopy(entry.value), expireAt: entry.expireAt });
   }
@@ -141,7 +146,7 @@ export class Snapshot {
         const [key, entry] = next.value;
         if (images?.has(key)) continue;
         this.currentDone.add(key);
-        if (entry.expireAt === 0 || entry.expireAt > this.startedAt) {
+        if (entry.expireAt === 0 || entry.expireAt > this.expiredBefore) {
           this.sink.key(key, entry.value, entry.expireAt);
           this.written++;
         }

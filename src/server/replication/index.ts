@@ -10,7 +10,6 @@ import { MasterLink } from './replica.ts';
 export { Backlog } from './backlog.ts';
 export { type AttachedReplica, newReplicationId, Replication } from './master.ts';
 export { encodeCommand } from './propagation.ts';
-export { loadSnapshot, writeSnapshot } from './rdb-snapshot.ts';
 export { MasterLink } from './replica.ts';
 
 const READONLY = "READONLY You can't write against a read only replica.";

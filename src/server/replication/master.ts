@@ -6,10 +6,15 @@ import { randomBytes } from 'node:crypto';
 import type { Client } from '../client.ts';
 import type { ServerCommand } from '../command-registry.ts';
 import type { Database } from '../keyspace/database.ts';
+import {
+  type ReplicationPoint,
+  type SnapshotConsumer,
+  type SnapshotJob,
+  snapshotServiceOf,
+} from '../persistence/index.ts';
 import type { CodisServer } from '../server.ts';
 import { Backlog } from './backlog.ts';
 import { commandsToPropagate, encodeCommand } from './propagation.ts';
-import { writeSnapshot } from './rdb-snapshot.ts';
 import type { MasterLink } from './replica.ts';
 
 const NO_REPLICATION_ID = '0000000000000000000000000000000000000000';
@@ -22,7 +27,23 @@ export interface AttachedReplica {
   ackOffset: number;
   ackTime: number;
   capabilities: Set<string>;
-  state: 'online';
+  /** wait_bgsave: the RDB payload is being made (the stream since its start is held meanwhile). */
+  state: 'wait_bgsave' | 'online';
+  /** Sent +FULLRESYNC rather than answering SYNC. */
+  psync: boolean;
+  /** The stream after the payload's point, held until the payload is sent. */
+  held: Buffer[];
+  heldBytes: number;
+}
+
+/** A full sync in progress: the payload collected from a snapshot, for the replicas waiting for it. */
+interface FullSync {
+  readonly job: SnapshotJob;
+  readonly point: ReplicationPoint;
+  readonly chunks: Buffer[];
+  bytes: number;
+  readonly consumer: SnapshotConsumer;
+  readonly replicas: Set<AttachedReplica>;
 }
 
 interface WaitState {
@@ -60,10 +81,30 @@ export class Replication {
   private readonly writeOffsets = new Map<Client, number>();
   private lastPing = Date.now();
   private getAckPending = false;
+  /** The full sync whose payload is being made. */
+  private sync: FullSync | undefined;
+  private lastKeepAlive = 0;
 
   constructor(server: CodisServer, replicationId: string) {
     this.server = server;
     this.replicationId = replicationId;
+    // Every RDB snapshot records where the stream stands, so a replica can continue from it.
+    snapshotServiceOf(server).replicationPoint = () => this.snapshotPoint();
+  }
+
+  private snapshotPoint(): ReplicationPoint | undefined {
+    if (this.backlog === undefined) return undefined;
+    if (this.link !== undefined) {
+      if (this.link.state !== 'connected') return undefined;
+      return {
+        replicationId: this.replicationId,
+        offset: this.offset,
+        streamDatabase: this.link.streamDatabase.index,
+      };
+    }
+    // The stream after the snapshot's point starts with a SELECT.
+    this.streamDatabase = -1;
+    return { replicationId: this.replicationId, offset: this.offset, streamDatabase: 0 };
   }
 
   get isReplica(): boolean {
@@ -85,8 +126,20 @@ export class Replication {
     for (const replica of this.replicas.values()) {
       const client = replica.client;
       if (client.closed) continue;
-      client.out.rawBytes(bytes);
-      client.scheduleFlush();
+      if (replica.state === 'online') {
+        client.out.rawBytes(bytes);
+        client.scheduleFlush();
+      } else if (this.sync?.replicas.has(replica)) {
+        replica.held.push(Buffer.from(bytes));
+        replica.heldBytes += bytes.length;
+        if (replica.heldBytes > REPLICA_OUTPUT_LIMIT) {
+          this.server.log(
+            'warning',
+            `Client ${client.address} (replica) scheduled to be closed ASAP for overcoming of output buffer limits.`,
+          );
+          client.close();
+        }
+      }
     }
   }
 
@@ -175,7 +228,12 @@ export class Replication {
     this.fullResync(client, true);
   }
 
-  /** Old SYNC, or PSYNC that cannot continue: the RDB image, then the stream. */
+  /**
+   * Old SYNC, or PSYNC that cannot continue: the RDB payload, then the stream since its point. The
+   * payload comes from the incremental snapshot engine (the event loop keeps serving clients while
+   * it is made): a running snapshot is shared when it can serve us, else a new one starts, or the
+   * replica waits for the running one (an AOF rewrite's) to end.
+   */
   fullResync(client: Client, psync: boolean): void {
     if (this.link !== undefined && this.link.state !== 'connected') {
       client.replyError("NOMASTERLINK Can't SYNC while not connected with my master");
@@ -183,25 +241,110 @@ export class Replication {
     }
     this.syncFull++;
     this.ensureBacklog();
-    // The snapshot is taken synchronously here, so it is exactly the dataset at this offset; the
-    // stream that follows must start with a SELECT.
-    if (this.link === undefined) this.streamDatabase = -1;
-    const replica = this.attach(client);
-    const image = writeSnapshot(this.server, {
-      replicationId: this.replicationId,
-      offset: this.offset,
-      streamDatabase: this.link === undefined ? 0 : this.link.streamDatabase.index,
-    });
-    if (psync) client.out.raw(`+FULLRESYNC ${this.replicationId} ${this.offset}\r\n`);
-    client.out.raw(`$${image.length}\r\n`);
-    client.out.rawBytes(image);
-    this.server.log(
-      'notice',
-      `Full resync requested by replica ${replica.ip}:${replica.listeningPort}: sent ${image.length} bytes of RDB at offset ${this.offset}`,
-    );
+    const replica = this.attach(client, 'wait_bgsave');
+    replica.psync = psync;
+    this.server.log('notice', `Full resync requested by replica ${replica.ip}:${replica.listeningPort}`);
+    this.joinSync(replica);
   }
 
-  private attach(client: Client): AttachedReplica {
+  private joinSync(replica: AttachedReplica): void {
+    const client = replica.client;
+    if (client.closed || this.replicas.get(client) !== replica) return;
+    const backlog = this.ensureBacklog();
+    const service = snapshotServiceOf(this.server);
+    const usable = (point: ReplicationPoint | undefined): point is ReplicationPoint =>
+      point !== undefined && point.replicationId === this.replicationId && backlog.covers(point.offset + 1);
+    let sync = this.sync;
+    if (sync !== undefined && !usable(sync.point)) sync = undefined;
+    if (sync === undefined && this.sync === undefined) {
+      const running = service.joinable('rdb');
+      if (running !== undefined && usable(running.replication)) {
+        sync = this.collect(running);
+        this.server.log(
+          'notice',
+          `Full sync of replica ${replica.ip}:${replica.listeningPort} shares the running snapshot`,
+        );
+      } else if (service.current === undefined) {
+        sync = this.collect(service.start('rdb'));
+        this.server.log(
+          'notice',
+          `Starting the snapshot for the full sync of ${replica.ip}:${replica.listeningPort}`,
+        );
+      }
+    }
+    if (sync === undefined) {
+      this.server.log(
+        'notice',
+        `Waiting for the running snapshot to end before the full sync of ${replica.ip}:${replica.listeningPort}`,
+      );
+      service.whenIdle(() => this.joinSync(replica));
+      return;
+    }
+    const point = sync.point;
+    const since = backlog.readFrom(point.offset + 1);
+    replica.held = since.length > 0 ? [since] : [];
+    replica.heldBytes = since.length;
+    sync.replicas.add(replica);
+    if (replica.psync) {
+      client.out.raw(`+FULLRESYNC ${point.replicationId} ${point.offset}\r\n`);
+      client.scheduleFlush();
+    }
+  }
+
+  /** Collects a snapshot's payload for the replicas that join this sync. */
+  private collect(job: SnapshotJob): FullSync {
+    const chunks: Buffer[] = [];
+    const consumer: SnapshotConsumer = {
+      data: (chunk) => {
+        chunks.push(Buffer.from(chunk));
+        sync.bytes += chunk.length;
+      },
+      end: () => this.syncDone(sync),
+      failed: (error) => this.syncFailed(sync, error),
+    };
+    const sync: FullSync = {
+      job,
+      point: job.replication as ReplicationPoint,
+      chunks,
+      bytes: 0,
+      consumer,
+      replicas: new Set(),
+    };
+    job.add(consumer);
+    job.keepsPrefix(consumer, (length) => Buffer.concat(chunks, sync.bytes).subarray(0, length));
+    this.sync = sync;
+    return sync;
+  }
+
+  private syncDone(sync: FullSync): void {
+    if (this.sync === sync) this.sync = undefined;
+    const payload = Buffer.concat(sync.chunks, sync.bytes);
+    sync.chunks.length = 0;
+    for (const replica of sync.replicas) {
+      const client = replica.client;
+      if (client.closed || this.replicas.get(client) !== replica) continue;
+      client.out.raw(`$${payload.length}\r\n`);
+      client.out.rawBytes(payload);
+      for (const bytes of replica.held) client.out.rawBytes(bytes);
+      replica.held = [];
+      replica.heldBytes = 0;
+      replica.state = 'online';
+      replica.ackTime = Date.now();
+      client.scheduleFlush();
+      this.server.log(
+        'notice',
+        `Synchronization with replica ${replica.ip}:${replica.listeningPort} succeeded: sent ${payload.length} bytes of RDB made at offset ${sync.point.offset}`,
+      );
+    }
+  }
+
+  private syncFailed(sync: FullSync, error: Error): void {
+    if (this.sync === sync) this.sync = undefined;
+    this.server.log('warning', `Full sync failed, dropping the replicas waiting for it: ${error.message}`);
+    for (const replica of sync.replicas) replica.client.close();
+  }
+
+  private attach(client: Client, state: AttachedReplica['state'] = 'online'): AttachedReplica {
     const pending = client.features.get('replconf') as Partial<AttachedReplica> | undefined;
     const ip = pending?.ip ?? client.address.slice(0, client.address.lastIndexOf(':'));
     const replica: AttachedReplica = {
@@ -211,7 +354,10 @@ export class Replication {
       ackOffset: 0,
       ackTime: Date.now(),
       capabilities: pending?.capabilities ?? new Set(),
-      state: 'online',
+      state,
+      psync: true,
+      held: [],
+      heldBytes: 0,
     };
     this.replicas.set(client, replica);
     client.flags = 'S';
@@ -219,6 +365,14 @@ export class Replication {
   }
 
   detach(client: Client): void {
+    const attached = this.replicas.get(client);
+    const sync = this.sync;
+    const left = attached !== undefined && sync?.replicas.delete(attached) === true;
+    if (left && sync !== undefined && sync.replicas.size === 0) {
+      // Nobody waits for this payload anymore (a BGSAVE sharing the snapshot goes on).
+      this.sync = undefined;
+      sync.job.remove(sync.consumer);
+    }
     if (this.replicas.delete(client)) {
       const replica = client.features.get('replconf') as Partial<AttachedReplica> | undefined;
       this.server.log(
@@ -354,7 +508,17 @@ export class Replication {
       this.feed(encodeCommand(['PING']));
     }
     const timeout = this.server.config.getNumber('repl-timeout') * 1000;
+    const keepAlive = now - this.lastKeepAlive >= 1000;
+    if (keepAlive) this.lastKeepAlive = now;
     for (const replica of this.replicas.values()) {
+      if (replica.state !== 'online') {
+        // Keep-alive newlines while the payload is made (after +FULLRESYNC, before the payload).
+        if (keepAlive && this.sync?.replicas.has(replica)) {
+          replica.client.out.raw('\n');
+          replica.client.scheduleFlush();
+        }
+        continue;
+      }
       // client-output-buffer-limit replica 256mb: a replica that cannot keep up syncs again.
       if (replica.client.outputPending > REPLICA_OUTPUT_LIMIT) {
         this.server.log(

@@ -5,9 +5,9 @@ import { connect, type Socket } from 'node:net';
 import { PARSE_COMMAND, PARSE_ERROR, PARSE_INCOMPLETE, RequestParser } from '../../resp/index.ts';
 import type { Client } from '../client.ts';
 import type { Database } from '../keyspace/database.ts';
+import { loadRdb } from '../persistence/index.ts';
 import type { Replication } from './master.ts';
 import { encodeCommand } from './propagation.ts';
-import { loadSnapshot } from './rdb-snapshot.ts';
 
 export type LinkState = 'connect' | 'connecting' | 'handshake' | 'sync' | 'connected';
 
@@ -287,7 +287,11 @@ export class MasterLink {
     server.log('notice', `MASTER <-> REPLICA sync: receiving ${payload.length} bytes from master to disk`);
     server.log('notice', 'MASTER <-> REPLICA sync: Flushing old data');
     server.log('notice', 'MASTER <-> REPLICA sync: Loading DB in memory');
-    const loaded = loadSnapshot(server, payload);
+    for (const database of server.databases) database.flush();
+    // Keys already expired stay until the master's DEL (the master decides when keys expire).
+    const loaded = loadRdb(payload, `from MASTER ${this.host}:${this.port}`, server.databases, Date.now(), {
+      keepExpired: true,
+    });
     for (const hook of server.flushAllHooks) hook();
     this.masterClient = this.newMasterClient();
     if (loaded.streamDatabase > 0) {
