@@ -214,6 +214,14 @@ describe('codis-fe page driving a real cluster', { timeout: 240_000 }, () => {
       'the page to count the keys',
       async () => (await text(page.locator('#total-keys'))) === '300',
     );
+    // An assignment leaves the group out of sync (spec §8.7) until it is resynced: its SYNC button.
+    const caption = page.locator('table.group[data-gid="1"] caption');
+    await until('group 1 to be out of sync', async () => (await text(caption)).includes('OUT OF SYNC'));
+    await page.click('table.group[data-gid="1"] button[data-action="resync"]');
+    await confirm();
+    await until('group 1 to be in sync', async () => !(await text(caption)).includes('OUT OF SYNC'));
+    const group1 = (await stats()).group.models.find((g) => g.id === 1) as { out_of_sync?: boolean };
+    assert.equal(group1.out_of_sync ?? false, false);
     await screenshot(page, 'cluster-assigned');
   });
 
