@@ -354,7 +354,9 @@ export class Session implements RequestOwner, Flushable, SlotWaiter {
     >;
     slot.inflight++;
     step.tracker = slot;
-    connection.send(step);
+    // Sent on the next turn: a backend that fails at once must not answer the step before the
+    // session has recorded that it waits for it.
+    setImmediate(() => connection.send(step));
   }
 
   private migrateDone(step: Request, raw: Buffer | undefined, failure: string): void {

@@ -144,6 +144,9 @@ describe('codis-proxy migration', () => {
     // Semi-async, source unreachable.
     proxy.fillSlots([{ id: slot, backend_addr: addrA, migrate_from: dead, forward_method: 1 }]);
     assert.match(await c.call('GET', 'e'), /^-ERR handle request, backend conn (reset|failure)/);
+    // A pipeline behind an unreachable source: every request answered in order.
+    c.sendRaw('GET e\r\n'.repeat(500));
+    for (let i = 0; i < 500; i++) assert.match((await c.reply()).raw, /^-ERR handle request, backend conn/);
     // Semi-async, key present on the source: the wrapper runs the command there.
     proxy.fillSlots([{ id: slot, backend_addr: dead, migrate_from: addrA, forward_method: 1 }]);
     assert.equal(await c.call('GET', 'e'), '$2\r\nev\r\n');
