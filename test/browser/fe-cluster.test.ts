@@ -283,6 +283,32 @@ describe('codis-fe page driving a real cluster', { timeout: 240_000 }, () => {
     await screenshot(page, 'cluster-promoted');
   });
 
+  it('previews a rebalance, and disables and enables the slot scheduler', async () => {
+    await page.click('#rebalance');
+    await page.locator('#confirm').waitFor({ state: 'visible' });
+    assert.equal(await text(page.locator('#confirm-title')), 'Preview of Auto-Rebalance');
+    assert.match(await text(page.locator('#confirm-text')), /^group-\[2\] <== \[\d+,\d+\]/);
+    await page.click('#confirm-cancel');
+    await page.locator('#confirm').waitFor({ state: 'hidden' });
+    assert.ok(
+      (await stats()).slots.every((s) => s.action.state === undefined),
+      'a preview moves nothing',
+    );
+
+    const scheduler = async (): Promise<boolean> =>
+      (
+        (await (await fetch(`${dashboardUrl}/api/topom/stats/${X}`)).json()) as {
+          slot_action: { disabled: boolean };
+        }
+      ).slot_action.disabled;
+    await page.click('#action-disable');
+    await page.locator('#action-enabled', { hasText: 'Disabled' }).waitFor();
+    assert.equal(await scheduler(), true);
+    await page.click('#action-enable');
+    await page.locator('#action-enabled', { hasText: 'Enabled' }).waitFor();
+    assert.equal(await scheduler(), false);
+  });
+
   it("shows the dashboard's error when an action fails, and stays usable", async () => {
     await page.fill('#group-id', '1');
     await page.click('#group-form button[type=submit]');
