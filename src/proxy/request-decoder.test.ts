@@ -88,6 +88,7 @@ describe('RequestDecoder (Codis rules, spec §2.1)', () => {
       ['*1\r\n:1\r\n', 'bad resp type :'],
       ['*1\r\n$-2\r\n', 'bad bulk bytes len'],
       ['*1\r\n$536870913\r\n', 'bad bulk bytes len, too long'],
+      ['*1\r\n$536870900\r\n', 'bad bulk bytes len, too long'],
       ['*1\r\n$4\r\nPINGxx', 'bad CRLF end'],
       ['   \r\n', 'bad inline request, only spaces'],
     ];

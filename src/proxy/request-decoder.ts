@@ -4,6 +4,9 @@
 // request's raw bytes are kept as a view of the input when the request arrived in one buffer, so
 // the proxy can forward them without re-encoding.
 
+import { constants } from 'node:buffer';
+
+const MAX_STRING_LENGTH = constants.MAX_STRING_LENGTH;
 const CR = 13;
 const LF = 10;
 const STAR = 42;
@@ -189,7 +192,9 @@ export class RequestDecoder {
         const length = this.headerLine();
         if (length === -3) return DECODE_INCOMPLETE;
         if (Number.isNaN(length) || length < -1) return this.fail('bad bulk bytes len');
-        if (length > MAX_BULK_LENGTH) return this.fail('bad bulk bytes len, too long');
+        // Arguments become strings: V8's longest string is 24 bytes short of Codis's limit.
+        if (length > MAX_BULK_LENGTH || length > MAX_STRING_LENGTH)
+          return this.fail('bad bulk bytes len, too long');
         if (length === -1) {
           // A nil element is not valid in a request to Redis: re-encode it as an empty string,
           // rather than break the shared backend connection with a protocol error.

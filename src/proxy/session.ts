@@ -117,8 +117,15 @@ export class Session implements RequestOwner, Flushable, SlotWaiter {
 
   private onData(chunk: Buffer): void {
     if (!this.reading) return;
-    this.decoder.feed(chunk);
-    this.readLoop();
+    try {
+      this.decoder.feed(chunk);
+      this.readLoop();
+    } catch (error) {
+      // A bug must cost this session, not the process and every other session.
+      this.reading = false;
+      this.ended = true;
+      this.socket.end(`-ERR proxy internal error: ${(error as Error).message}\r\n`);
+    }
   }
 
   private readLoop(): void {
