@@ -151,7 +151,12 @@ export class BackendConnection implements ReplySink, Flushable {
     });
     socket.on('data', (chunk: Buffer) => {
       if (this.socket !== socket) return;
-      if (!this.framer.feed(chunk)) this.fail(`backend conn failure, ${this.framer.error}`, true);
+      try {
+        if (!this.framer.feed(chunk)) this.fail(`backend conn failure, ${this.framer.error}`, true);
+      } catch (error) {
+        // A bug must cost this connection's requests, not the process.
+        this.fail(`backend conn failure, ${(error as Error).message}`, true);
+      }
     });
     socket.on('timeout', () => {
       if (this.socket !== socket) return;
