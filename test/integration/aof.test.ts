@@ -128,4 +128,49 @@ describe('AOF', () => {
       assert.match(output(), /aof-load-truncated/);
     });
   });
+
+  test('evicted and expired keys are logged as DEL: not resurrected by a reload', async () => {
+    const dir = newDir();
+    const args = ['--appendonly', 'yes', '--appendfsync', 'always'];
+    let kept: string[] = [];
+    let evicted: string[] = [];
+    await killed(dir, args, async (c) => {
+      await c.call('SET', 'short', 'v', 'PX', '30');
+      assert.equal(await c.call('MEMORY', 'PURGE'), '+OK\r\n');
+      const stats = (await c.value('MEMORY', 'STATS')) as unknown[];
+      const used = Number(stats[stats.findIndex((item) => String(item) === 'total.allocated') + 1]);
+      assert.equal(await c.call('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-random'), '+OK\r\n');
+      assert.equal(await c.call('CONFIG', 'SET', 'maxmemory', String(used + 4 * 1024 * 1024)), '+OK\r\n');
+      const value = 'x'.repeat(1024);
+      const written: string[] = [];
+      for (let round = 0; round < 100; round++) {
+        for (let i = 0; i < 100; i++) {
+          const key = `k${round * 100 + i}`;
+          written.push(key);
+          c.send('SET', key, value);
+        }
+        for (let i = 0; i < 100; i++) await c.reply();
+        if (/evicted_keys:[1-9]/.test(String(await c.value('INFO', 'stats'))) && round > 10) break;
+      }
+      assert.match(String(await c.value('INFO', 'stats')), /evicted_keys:[1-9]/);
+      assert.equal(await c.call('CONFIG', 'SET', 'maxmemory', '0'), '+OK\r\n');
+      for (const key of written) c.send('EXISTS', key);
+      const present: boolean[] = [];
+      for (const _ of written) present.push((await c.reply()).value === 1);
+      kept = written.filter((_, i) => present[i]);
+      evicted = written.filter((_, i) => !present[i]);
+      assert.ok(evicted.length > 0);
+      // Active expiry removed the short-lived key meanwhile.
+      assert.equal(await c.value('EXISTS', 'short'), 0);
+    });
+    await reopen(dir, args, async (c) => {
+      assert.equal(await c.value('DBSIZE'), kept.length);
+      for (const key of evicted.slice(0, 50))
+        assert.equal(await c.value('EXISTS', key), 0, `${key} came back`);
+    });
+    const manifest = readFileSync(join(dir, 'appendonlydir', 'appendonly.aof.manifest'), 'latin1');
+    const incremental = /file (\S+) seq \d+ type i/.exec(manifest)?.[1] as string;
+    const log = readFileSync(join(dir, 'appendonlydir', incremental), 'latin1');
+    assert.match(log, /\*2\r\n\$3\r\nDEL\r\n\$5\r\nshort\r\n/);
+  });
 });

@@ -94,7 +94,7 @@ describe('full resync of a large dataset', { timeout: 180000 }, () => {
     let idle = false;
     setTimeout(() => {
       idle = true;
-    }, 1000);
+    }, 2000);
     const idleLongest = await pingWhile(pinger, () => idle);
     let synced = false;
     const pinging = pingWhile(pinger, () => synced);

@@ -60,13 +60,6 @@ export function formatManifest(files: readonly ManifestFile[]): string {
   return files.map((file) => `file ${file.name} seq ${file.seq} type ${file.type}\n`).join('');
 }
 
-/** Encodes a command as a RESP multibulk (latin1 arguments). */
-export function encodeCommand(argv: readonly string[]): string {
-  let out = `*${argv.length}\r\n`;
-  for (const arg of argv) out += `$${arg.length}\r\n${arg}\r\n`;
-  return out;
-}
-
 export interface ParsedCommands {
   commands: string[][];
   /** Bytes of complete commands (where a truncated tail starts). */

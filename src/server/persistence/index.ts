@@ -2,13 +2,10 @@
 // file (logging, fsync policies, rewrite, CONFIG SET appendonly), and loading both at start.
 import { fsync, mkdirSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import type { Client } from '../client.ts';
-import type { ServerCommand } from '../command-registry.ts';
 import { persistenceCommands } from '../commands/persistence.ts';
-import type { Database } from '../keyspace/database.ts';
-import { createDumpPayload } from '../rdb/payload.ts';
+import { type PropagationTarget, type Propagator, propagatorOf } from '../propagation/index.ts';
 import type { CodisServer } from '../server.ts';
-import { AofFiles, encodeCommand, type ManifestFile } from './aof.ts';
+import { AofFiles, type ManifestFile } from './aof.ts';
 import { loadAtStart } from './loading.ts';
 import { commitTemporary, discardTemporary, openTemporary, RdbFileWriter, writeFully } from './rdb-file.ts';
 import { Snapshot } from './snapshot.ts';
@@ -40,12 +37,7 @@ interface RewriteJob extends BackgroundJob {
   replaced: ManifestFile[];
 }
 
-/** Commands whose replay would not give the same result: logged as their effects on keys. */
-const EFFECT_COMMANDS =
-  /^(spop|restore|restore-asking|slotsrestore|slotsmgrt.*|blpop|brpop|blmove|brpoplpush|blmpop|bzpopmin|bzpopmax|bzmpop)$/;
-const EXPIRE_COMMANDS = new Set(['expire', 'pexpire', 'expireat', 'pexpireat', 'getex']);
-
-export class Persistence {
+export class Persistence implements PropagationTarget {
   readonly server: CodisServer;
   lastSave: number;
   lastBgsaveStatus: 'ok' | 'err' = 'ok';
@@ -57,8 +49,9 @@ export class Persistence {
 
   aofEnabled = false;
   aofFiles: AofFiles | undefined;
-  private aofDatabase = -1;
-  private aofPending: string[] = [];
+  /** The database the AOF's commands last SELECTed (-1: the next write starts with SELECT). */
+  selectedDatabase = -1;
+  private aofPending: Buffer[] = [];
   private aofPendingBytes = 0;
   private aofFlushScheduled = false;
   private aofFsyncRunning = false;
@@ -69,11 +62,10 @@ export class Persistence {
   lastRewriteStatus: 'ok' | 'err' = 'ok';
   lastRewriteSeconds = -1;
   aofRewrites = 0;
-  /** server.dirty after the previous command: a command that moved it changed data. */
-  private dirtySeen = 0;
-  private forceLog = false;
-  /** Keys signalled as modified by the current command (for commands logged by effect). */
-  private touched: Array<[Database, string]> = [];
+  /** Commands appended during the current command (appendfsync always syncs after it). */
+  private appendedInCommand = false;
+  /** The write stream the AOF logs (the one replicas get). */
+  private readonly propagator: Propagator;
   private readonly flushAofBound = (): void => this.flushAof();
 
   readonly snapshots: SnapshotService;
@@ -82,6 +74,12 @@ export class Persistence {
     this.server = server;
     this.lastSave = Math.floor(Date.now() / 1000);
     this.snapshots = snapshotServiceOf(server);
+    this.propagator = propagatorOf(server);
+    this.propagator.addTarget(this);
+  }
+
+  get accepting(): boolean {
+    return this.aofEnabled;
   }
 
   /**
@@ -170,7 +168,7 @@ export class Persistence {
   /** Changes server.dirty outside a command without it being taken as a write to log. */
   private adjustDirty(delta: number): void {
     this.server.dirty += delta;
-    this.dirtySeen += delta;
+    this.propagator.dirtyAdjusted(delta);
   }
 
   /** Whether a snapshot of either kind is being written (to a file, or for replicas). */
@@ -313,7 +311,7 @@ export class Persistence {
       this.saveSync();
       this.server.dirty++;
     }
-    this.forceLog = true;
+    this.propagator.force();
   }
 
   /** SHUTDOWN / SIGTERM: flush the AOF, save when save points exist (or SAVE was asked). */
@@ -369,8 +367,7 @@ export class Persistence {
       files.writeManifest([base, incremental]);
     }
     this.aofEnabled = true;
-    this.aofDatabase = -1;
-    this.dirtySeen = this.server.dirty;
+    this.selectedDatabase = -1;
   }
 
   private writeBaseSync(files: AofFiles, base: ManifestFile): void {
@@ -382,92 +379,24 @@ export class Persistence {
     commitTemporary(fd, temporary, files.path(base.name));
   }
 
-  /** The after-command hook: appends the commands that changed data. */
-  afterCommand(client: Client, command: ServerCommand, argv: string[]): void {
-    const dirty = this.server.dirty;
-    const changed = dirty !== this.dirtySeen || this.forceLog;
-    this.dirtySeen = dirty;
-    this.forceLog = false;
-    const touched = this.touched;
-    if (!changed || !this.aofEnabled || !(command.isWrite || command.parent?.isWrite === true)) {
-      if (touched.length > 0) this.touched = [];
-      return;
-    }
-    if (touched.length > 0) this.touched = [];
-    this.logCommand(client, command.fullName, argv, touched);
-    if (this.server.config.get('appendfsync') === 'always') {
-      this.flushAof();
-      try {
-        this.aofFiles?.fsyncNow();
-      } catch (error) {
-        this.aofWriteFailed(error as Error);
-      }
+  /** The after-command hook: with appendfsync always, what the command logged is on disk before its reply goes. */
+  afterCommand(): void {
+    if (!this.appendedInCommand) return;
+    this.appendedInCommand = false;
+    if (!this.aofEnabled || this.server.config.get('appendfsync') !== 'always') return;
+    this.flushAof();
+    try {
+      this.aofFiles?.fsyncNow();
+    } catch (error) {
+      this.aofWriteFailed(error as Error);
     }
   }
 
-  keyModified(database: Database, key: string): void {
-    if (this.aofEnabled) this.touched.push([database, key]);
-  }
-
-  private select(index: number): void {
-    if (index === this.aofDatabase) return;
-    this.aofDatabase = index;
-    this.append(encodeCommand(['SELECT', String(index)]));
-  }
-
-  private logCommand(client: Client, name: string, argv: string[], touched: Array<[Database, string]>): void {
-    const database = client.database;
-    const now = this.server.cachedNow;
-    if (EFFECT_COMMANDS.test(name)) {
-      // Log each changed key's resulting state: its value (RESTORE ... ABSTTL) or its absence.
-      const seen = new Set<string>();
-      for (const [db, key] of touched) {
-        const id = `${db.index}:${key}`;
-        if (seen.has(id)) continue;
-        seen.add(id);
-        this.select(db.index);
-        const entry = db.findRaw(key);
-        if (entry === undefined || (entry.expireAt !== 0 && entry.expireAt <= now)) {
-          this.append(encodeCommand(['DEL', key]));
-        } else {
-          const payload = createDumpPayload(entry.value).latin1Slice();
-          this.append(encodeCommand(['RESTORE', key, String(entry.expireAt), payload, 'REPLACE', 'ABSTTL']));
-        }
-      }
-      return;
-    }
-    this.select(database.index);
-    const key = argv[1] as string;
-    if (EXPIRE_COMMANDS.has(name)) {
-      // Relative times become absolute, so a replay later expires the key at the same moment.
-      const entry = database.findRaw(key);
-      if (entry === undefined || (entry.expireAt !== 0 && entry.expireAt <= now))
-        this.append(encodeCommand(['DEL', key]));
-      else if (entry.expireAt !== 0) this.append(encodeCommand(['PEXPIREAT', key, String(entry.expireAt)]));
-      else this.append(encodeCommand(['PERSIST', key]));
-      return;
-    }
-    if (name === 'setex' || name === 'psetex' || (name === 'set' && hasRelativeExpire(argv))) {
-      const entry = database.findRaw(key);
-      const value = name === 'set' ? (argv[2] as string) : (argv[3] as string);
-      if (entry !== undefined && entry.expireAt !== 0) {
-        this.append(encodeCommand(['SET', key, value, 'PXAT', String(entry.expireAt)]));
-        return;
-      }
-    }
-    if (name === 'incrbyfloat') {
-      const entry = database.findRaw(key);
-      if (entry !== undefined && typeof entry.value !== 'object') {
-        this.append(encodeCommand(['SET', key, String(entry.value), 'KEEPTTL']));
-        return;
-      }
-    }
-    this.append(encodeCommand(argv));
-  }
-
-  private append(command: string): void {
-    this.aofPending.push(command);
-    this.aofPendingBytes += command.length;
+  /** The propagated writes (commands, expired and evicted keys as DEL), buffered until the turn ends. */
+  append(bytes: Buffer): void {
+    this.aofPending.push(bytes);
+    this.aofPendingBytes += bytes.length;
+    this.appendedInCommand = true;
     if (!this.aofFlushScheduled) {
       this.aofFlushScheduled = true;
       setImmediate(this.flushAofBound);
@@ -478,7 +407,8 @@ export class Persistence {
   flushAof(): void {
     this.aofFlushScheduled = false;
     if (this.aofPending.length === 0) return;
-    const bytes = Buffer.from(this.aofPending.join(''), 'latin1');
+    const bytes =
+      this.aofPending.length === 1 ? (this.aofPending[0] as Buffer) : Buffer.concat(this.aofPending);
     this.aofPending = [];
     this.aofPendingBytes = 0;
     try {
@@ -528,7 +458,7 @@ export class Persistence {
       this.flushAof();
       const replaced = files.files.slice();
       const incremental = files.openIncremental();
-      this.aofDatabase = -1;
+      this.selectedDatabase = -1;
       // A crash during the rewrite loses nothing: the manifest lists the old files and the new one.
       if (wasEnabled) files.writeManifest([...replaced, incremental]);
       const seq = files.nextSeq('b');
@@ -554,7 +484,6 @@ export class Persistence {
       };
       // Commands from now on go to the new incremental file.
       this.aofEnabled = true;
-      this.dirtySeen = this.server.dirty;
     } catch (error) {
       discardTemporary(fd, temporary);
       this.lastRewriteStatus = 'err';
@@ -651,22 +580,13 @@ export class Persistence {
   }
 }
 
-function hasRelativeExpire(argv: string[]): boolean {
-  for (let i = 3; i < argv.length; i++) {
-    const option = (argv[i] as string).toLowerCase();
-    if (option === 'ex' || option === 'px' || option === 'exat') return true;
-  }
-  return false;
-}
-
 /** Installs persistence on a server: hooks the command pipeline, cron, FLUSHALL and shutdown. */
 export function installPersistence(server: CodisServer): Persistence {
   const persistence = new Persistence(server);
   server.registry.register(persistenceCommands);
   server.features.set('persistence', persistence);
   server.features.set('last-save-time', persistence.lastSave);
-  server.afterCommandHooks.push((client, command, argv) => persistence.afterCommand(client, command, argv));
-  server.keyModifiedListeners.push((database, key) => persistence.keyModified(database, key));
+  server.afterCommandHooks.push(() => persistence.afterCommand());
   server.flushAllHooks.push(() => persistence.afterFlushAll());
   server.addCronTask((now) => persistence.cron(now));
   server.addShutdownTask(() => persistence.shutdown());

@@ -7,9 +7,9 @@ import type { CodisServer } from '../server.ts';
 import { Replication } from './master.ts';
 import { MasterLink } from './replica.ts';
 
+export { encodeCommand } from '../propagation/index.ts';
 export { Backlog } from './backlog.ts';
 export { type AttachedReplica, newReplicationId, Replication } from './master.ts';
-export { encodeCommand } from './propagation.ts';
 export { MasterLink } from './replica.ts';
 
 const READONLY = "READONLY You can't write against a read only replica.";
@@ -23,16 +23,6 @@ export function replicationOf(server: CodisServer): Replication | undefined {
 export function installReplication(server: CodisServer): Replication {
   const replication = new Replication(server, adminState(server).replicationId);
   server.features.set('replication', replication);
-  server.keyModifiedListeners.push((database, key) => replication.keyTouched(database, key));
-  server.keyExpiredListeners.push((database, key) => replication.keyRemoved(database, key));
-  const memory = server.features.get('memory') as
-    | { evictor?: { evictionListeners?: Array<(index: number, key: string) => void> } }
-    | undefined;
-  memory?.evictor?.evictionListeners?.push((index, key) => {
-    const database = server.databases[index];
-    if (database !== undefined) replication.keyRemoved(database, key);
-  });
-  server.afterCommandHooks.push((client, command, argv) => replication.afterCommand(client, command, argv));
   server.gates.push((client, command) => readOnlyGate(replication, client, command));
   let minReplicas = server.config.getNumber('min-replicas-to-write') > 0;
   server.config.onChange((name, value) => {
@@ -107,7 +97,7 @@ export function promote(replication: Replication): void {
   replication.link = undefined;
   replication.shiftReplicationId();
   replication.disconnectReplicas();
-  replication.streamDatabase = -1;
+  replication.selectedDatabase = -1;
   server.config.set('replicaof', '');
   server.role = 'master';
   server.expiryHidesOnly = false;

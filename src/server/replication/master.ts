@@ -4,17 +4,15 @@
 // proxies verbatim to its own replicas and backlog (so a promoted replica serves PSYNC from peers).
 import { randomBytes } from 'node:crypto';
 import type { Client } from '../client.ts';
-import type { ServerCommand } from '../command-registry.ts';
-import type { Database } from '../keyspace/database.ts';
 import {
   type ReplicationPoint,
   type SnapshotConsumer,
   type SnapshotJob,
   snapshotServiceOf,
 } from '../persistence/index.ts';
+import { encodeCommand, type PropagationTarget, propagatorOf } from '../propagation/index.ts';
 import type { CodisServer } from '../server.ts';
 import { Backlog } from './backlog.ts';
-import { commandsToPropagate, encodeCommand } from './propagation.ts';
 import type { MasterLink } from './replica.ts';
 
 const NO_REPLICATION_ID = '0000000000000000000000000000000000000000';
@@ -55,7 +53,7 @@ export function newReplicationId(): string {
   return randomBytes(20).toString('hex');
 }
 
-export class Replication {
+export class Replication implements PropagationTarget {
   readonly server: CodisServer;
   replicationId: string;
   replicationId2 = NO_REPLICATION_ID;
@@ -68,14 +66,10 @@ export class Replication {
   /** The connection to our master while a replica. */
   link: MasterLink | undefined;
   /** The database the stream last SELECTed (-1: the next command must select). */
-  streamDatabase = -1;
+  selectedDatabase = -1;
   syncFull = 0;
   syncPartialOk = 0;
   syncPartialErr = 0;
-  private lastDirty = 0;
-  /** The client whose EXEC is being propagated (MULTI sent, EXEC pending). */
-  private transactionClient: Client | undefined;
-  private readonly touched: Array<[Database, string]> = [];
   private readonly waiting = new Map<Client, WaitState>();
   /** The stream offset after each client's last propagated write (WAIT waits for it). */
   private readonly writeOffsets = new Map<Client, number>();
@@ -90,6 +84,20 @@ export class Replication {
     this.replicationId = replicationId;
     // Every RDB snapshot records where the stream stands, so a replica can continue from it.
     snapshotServiceOf(server).replicationPoint = () => this.snapshotPoint();
+    propagatorOf(server).addTarget(this);
+  }
+
+  /** A master with a backlog takes the writes; a replica forwards its master's stream verbatim. */
+  get accepting(): boolean {
+    return this.backlog !== undefined && this.link === undefined;
+  }
+
+  append(bytes: Buffer): void {
+    this.feed(bytes);
+  }
+
+  propagated(client: Client): void {
+    if (client.socket !== undefined) this.writeOffsets.set(client, this.offset);
   }
 
   private snapshotPoint(): ReplicationPoint | undefined {
@@ -103,7 +111,7 @@ export class Replication {
       };
     }
     // The stream after the snapshot's point starts with a SELECT.
-    this.streamDatabase = -1;
+    this.selectedDatabase = -1;
     return { replicationId: this.replicationId, offset: this.offset, streamDatabase: 0 };
   }
 
@@ -141,58 +149,6 @@ export class Replication {
         }
       }
     }
-  }
-
-  /** Propagates commands run in database `index` (with a SELECT when the stream was elsewhere). */
-  propagate(index: number, commands: readonly (readonly string[])[]): void {
-    if (commands.length === 0) return;
-    if (this.streamDatabase !== index) {
-      this.feed(encodeCommand(['SELECT', String(index)]));
-      this.streamDatabase = index;
-    }
-    for (const command of commands) this.feed(encodeCommand(command));
-  }
-
-  // ---- propagation hooks
-
-  keyTouched(database: Database, key: string): void {
-    if (this.backlog !== undefined && this.link === undefined) this.touched.push([database, key]);
-  }
-
-  afterCommand(client: Client, command: ServerCommand, argv: string[]): void {
-    const dirty = this.server.dirty;
-    if (this.backlog === undefined || this.link !== undefined) {
-      // A replica forwards its master's stream verbatim: nothing of its own to propagate.
-      this.lastDirty = dirty;
-      this.touched.length = 0;
-      return;
-    }
-    const isExec = (command.parent ?? command).spec.name === 'exec';
-    if (isExec) {
-      // The writes of a transaction reach replicas as one MULTI ... EXEC, as in Redis.
-      if (this.transactionClient === client) {
-        this.transactionClient = undefined;
-        this.feed(encodeCommand(['EXEC']));
-        if (client.socket !== undefined) this.writeOffsets.set(client, this.offset);
-      }
-    } else if (dirty !== this.lastDirty && command.isWrite) {
-      const commands = commandsToPropagate(client.database, argv, this.touched);
-      // Inside EXEC the client still has its MULTI state: open the transaction in the stream.
-      if (this.transactionClient === undefined && client.features.has('multi')) {
-        this.transactionClient = client;
-        commands.unshift(['MULTI']);
-      }
-      this.propagate(client.database.index, commands);
-      if (client.socket !== undefined) this.writeOffsets.set(client, this.offset);
-    }
-    this.lastDirty = dirty;
-    this.touched.length = 0;
-  }
-
-  /** A key expired or was evicted on a master: replicas delete it when we say so. */
-  keyRemoved(database: Database, key: string): void {
-    if (this.backlog === undefined || this.link !== undefined) return;
-    this.propagate(database.index, [['DEL', key]]);
   }
 
   // ---- replicas attaching
@@ -499,8 +455,6 @@ export class Replication {
   // ---- periodic work
 
   cron(now: number): void {
-    // Keys changed outside commands (active expiry) matter to no command's propagation.
-    this.touched.length = 0;
     const period = this.server.config.getNumber('repl-ping-replica-period') * 1000;
     if (this.link === undefined && this.replicas.size > 0 && now - this.lastPing >= period) {
       this.lastPing = now;
@@ -561,7 +515,7 @@ export class Replication {
     this.secondOffset = -1;
     this.offset = offset;
     this.backlog = new Backlog(this.server.config.getNumber('repl-backlog-size'), offset);
-    this.streamDatabase = -1;
+    this.selectedDatabase = -1;
   }
 
   // ---- introspection

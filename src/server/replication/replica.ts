@@ -6,8 +6,8 @@ import { PARSE_COMMAND, PARSE_ERROR, PARSE_INCOMPLETE, RequestParser } from '../
 import type { Client } from '../client.ts';
 import type { Database } from '../keyspace/database.ts';
 import { loadRdb } from '../persistence/index.ts';
+import { encodeCommand } from '../propagation/index.ts';
 import type { Replication } from './master.ts';
-import { encodeCommand } from './propagation.ts';
 
 export type LinkState = 'connect' | 'connecting' | 'handshake' | 'sync' | 'connected';
 

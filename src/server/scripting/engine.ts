@@ -397,8 +397,9 @@ export class ScriptEngine {
     client.features.delete('multi');
     if (run.wrote) {
       const exec = this.server.registry.lookup('exec');
-      const replication = this.server.features.get('replication') as CommandObserver | undefined;
-      if (exec !== undefined) replication?.afterCommand(client, exec, ['EXEC']);
+      // Closes the MULTI the script's first write opened in the propagation stream.
+      const propagation = this.server.features.get('propagation') as CommandObserver | undefined;
+      if (exec !== undefined) propagation?.afterCommand(client, exec, ['EXEC']);
     }
     if (run.timedOut) this.server.log('warning', 'Slow script finished.');
     if (run.suspended) {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Database } from '../keyspace/database.ts';
 import { SetValue } from '../types/set.ts';
-import { commandsToPropagate, encodeCommand } from './propagation.ts';
+import { commandsToPropagate, encodeCommand } from './rewrite.ts';
 
 function database(): Database {
   return new Database(0, { keyExpired: () => undefined, expiryHidesOnly: false });
@@ -46,4 +46,15 @@ test('INCRBYFLOAT goes out as SET KEEPTTL; SPOP as the resulting value', () => {
   assert.equal(out[1]?.[0], 'RESTORE');
   assert.equal(out[1]?.[2], '0');
   assert.deepEqual(commandsToPropagate(db, ['spop', 'empty'], [[db, 'empty']]), [['DEL', 'empty']]);
+});
+
+test('SLOTSRESTORE goes out as RESTORE ... REPLACE ABSTTL per key', () => {
+  const db = database();
+  const entry = db.add('a', 'v', 0);
+  db.setExpire('a', entry, 1_700_000_000_000);
+  db.add('b', 'w', 0);
+  assert.deepEqual(commandsToPropagate(db, ['SLOTSRESTORE', 'a', '5000', 'P1', 'b', '0', 'P2'], []), [
+    ['RESTORE', 'a', '1700000000000', 'P1', 'REPLACE', 'ABSTTL'],
+    ['RESTORE', 'b', '0', 'P2', 'REPLACE', 'ABSTTL'],
+  ]);
 });

@@ -1,7 +1,8 @@
-// What a write command sends down the replication stream. Most commands go as they were called;
-// those whose effect depends on the clock or on chance are rewritten into deterministic ones, as
-// Redis 7 does: relative expires become PEXPIREAT / SET ... PXAT, and a command that popped at random
-// (SPOP) or was served while blocked (BLPOP...) is replaced by the resulting value of its keys.
+// What a write command sends to replicas and the AOF. Most commands go as they were called; those
+// whose effect depends on the clock or on chance are rewritten into deterministic ones, as Redis 7
+// does: relative expires become PEXPIREAT / SET ... PXAT, INCRBYFLOAT a SET KEEPTTL, RESTORE and
+// SLOTSRESTORE get absolute TTLs, and a command that popped at random (SPOP), was served while
+// blocked (BLPOP...) or migrated keys away (SLOTSMGRT*) is replaced by the resulting state of its keys.
 import type { Database } from '../keyspace/database.ts';
 import { createDumpPayload } from '../rdb/index.ts';
 
@@ -12,8 +13,16 @@ export function encodeCommand(argv: readonly string[]): Buffer {
   return Buffer.from(text, 'latin1');
 }
 
-/** Commands replaced by the value of the keys they changed. */
+/** Commands replaced by the state of the keys they changed. */
 const SNAPSHOT_COMMANDS = new Set([
+  'slotsmgrtone',
+  'slotsmgrttagone',
+  'slotsmgrtslot',
+  'slotsmgrttagslot',
+  'slotsmgrtone-async',
+  'slotsmgrttagone-async',
+  'slotsmgrtslot-async',
+  'slotsmgrttagslot-async',
   'spop',
   'blpop',
   'brpop',
@@ -93,7 +102,18 @@ export function commandsToPropagate(
     if (entry === undefined || typeof entry.value === 'object') return [argv];
     return [['SET', argv[1] as string, String(entry.value), 'KEEPTTL']];
   }
-  if (name === 'restore') {
+  if (name === 'slotsrestore') {
+    // SLOTSRESTORE key ttl payload [key ttl payload ...]: each key as a RESTORE with its absolute TTL.
+    const out: string[][] = [];
+    for (let i = 1; i + 2 < argv.length; i += 3) {
+      const key = argv[i] as string;
+      const entry = database.findRaw(key);
+      if (entry === undefined) out.push(['DEL', key]);
+      else out.push(['RESTORE', key, String(entry.expireAt), argv[i + 2] as string, 'REPLACE', 'ABSTTL']);
+    }
+    return out;
+  }
+  if (name === 'restore' || name === 'restore-asking') {
     const entry = database.findRaw(argv[1] as string);
     if (entry === undefined || entry.expireAt === 0) return [argv];
     const rewritten = argv.slice();
