@@ -14,7 +14,7 @@ interface Pending {
   reject(error: Error): void;
 }
 
-function splitAddr(addr: string): { host: string; port: number } {
+export function splitAddr(addr: string): { host: string; port: number } {
   const colon = addr.lastIndexOf(':');
   const port = Number(addr.slice(colon + 1));
   if (colon <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535) {

@@ -38,6 +38,7 @@ import { Mutex, sleep } from './mutex.ts';
 import { ProxyClient } from './proxy-client.ts';
 import { rebalancePlan } from './rebalance.ts';
 import { pairsToMap, parseInfo, RedisClient, serverInfo, withRedis } from './redis-client.ts';
+import { SentinelWatcher } from './sentinel-watcher.ts';
 import { renderSlot } from './slot-view.ts';
 
 /** Timings of the background loops, in ms; tests shorten them. */
@@ -151,6 +152,7 @@ export class Topom {
   private proxyStats = new Map<string, JsonObject>();
   private sentinelStats = new Map<string, JsonObject>();
   private haMasters: Record<string, string> = {};
+  private watcher: SentinelWatcher | undefined;
   private readonly stopping = new AbortController();
   private loops: Promise<void>[] = [];
 
@@ -202,12 +204,15 @@ export class Topom {
       this.loop('sync action', () => this.processSyncAction(), signal),
       this.statsLoop(signal),
     ];
+    this.rewatchSentinels(this.sentinel.servers);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.stopping.abort();
+    this.watcher?.stop();
+    this.watcher = undefined;
     await Promise.allSettled(this.loops);
     // Wait for an operation in progress, then release the lock (§5.1 step 9).
     await this.mutex.run(async () => undefined);
@@ -1139,7 +1144,86 @@ export class Topom {
           fail(`proxy-[${p.token}] sentinel failed`);
         }
       }
+      this.rewatchSentinels(servers);
       await this.writeSentinel({ servers, outOfSync: false });
+    });
+  }
+
+  /** (Re)starts the watcher of §10.3 on `servers`; an empty list clears the HA view. */
+  private rewatchSentinels(servers: readonly string[]): void {
+    this.watcher?.stop();
+    this.watcher = undefined;
+    if (servers.length === 0) {
+      this.haMasters = {};
+      return;
+    }
+    const log = {
+      warn: (message: string) => this.log.warn(message),
+      info: (message: string) => this.log.info(message),
+    };
+    this.watcher = new SentinelWatcher(
+      [...servers],
+      this.config.product_name,
+      (masters) => this.switchMasters(masters),
+      log,
+    );
+    this.watcher.start();
+  }
+
+  /**
+   * The sentinels' masters (§10.4): remembered as the HA view; a group whose first server is not
+   * the sentinels' master gets that server swapped into position 0 and is marked out_of_sync.
+   * The proxies follow the sentinels on their own.
+   */
+  switchMasters(masters: Map<number, string>): Promise<void> {
+    return this.exclusive(async () => {
+      const ha: Record<string, string> = {};
+      for (const gid of [...masters.keys()].sort((a, b) => a - b))
+        ha[String(gid)] = masters.get(gid) as string;
+      this.haMasters = ha;
+      const runIds = new Map<string, Promise<string>>();
+      const runIdOf = (addr: string): Promise<string> => {
+        let id = runIds.get(addr);
+        if (id === undefined) {
+          id = withRedis(
+            addr,
+            this.config.product_auth,
+            100,
+            async (c) => parseInfo(await c.text('INFO')).run_id ?? '',
+          ).catch(() => '');
+          runIds.set(addr, id);
+        }
+        return id;
+      };
+      for (const [gid, master] of masters) {
+        const g = this.groups.get(gid);
+        if (g === undefined) continue;
+        if (g.promoting.state !== '') {
+          this.log.warn(`group-[${gid}] is promoting, sentinel switch ignored`);
+          continue;
+        }
+        let index = g.servers.findIndex((s) => s.addr === master);
+        if (index < 0) {
+          const runId = await runIdOf(master);
+          if (runId !== '') {
+            for (let i = 0; i < g.servers.length && index < 0; i++) {
+              if ((await runIdOf((g.servers[i] as GroupServer).addr)) === runId) index = i;
+            }
+          }
+        }
+        if (index < 0) {
+          this.log.warn(`group-[${gid}] doesn't have server ${master}`);
+          continue;
+        }
+        if (index === 0) continue;
+        const next = cloneGroup(g);
+        const first = next.servers[0] as GroupServer;
+        next.servers[0] = next.servers[index] as GroupServer;
+        next.servers[index] = first;
+        next.outOfSync = true;
+        this.log.warn(`group-[${gid}] will switch master to server[${index}] = ${master}`);
+        await this.writeGroup(next);
+      }
     });
   }
 
@@ -1211,7 +1295,6 @@ export class Topom {
 
   private async pollSentinels(): Promise<void> {
     const next = new Map<string, JsonObject>();
-    const masters: Record<string, { epoch: number; addr: string }> = {};
     await Promise.all(
       this.sentinel.servers.map(async (addr) => {
         const r = await probe(this.timings.stats, async () => {
@@ -1223,24 +1306,12 @@ export class Topom {
           const entry: JsonObject = { stats: r.value.info, unixtime: unixtime() };
           if (Object.keys(r.value.sentinel).length > 0) entry.sentinel = r.value.sentinel;
           next.set(addr, entry);
-          for (const [name, value] of Object.entries(r.value.sentinel)) {
-            const master = (value as { master: Record<string, string> }).master;
-            const epoch = Number(master['config-epoch']);
-            if (!Number.isInteger(epoch) || !master.ip || !master.port) continue;
-            const gid = name.slice(this.config.product_name.length + 1);
-            const seen = masters[gid];
-            if (seen === undefined || epoch > seen.epoch)
-              masters[gid] = { epoch, addr: `${master.ip}:${master.port}` };
-          }
         } else {
           next.set(addr, this.statsEntry(r as { error: unknown } | 'timeout'));
         }
       }),
     );
     this.sentinelStats = next;
-    const ha: Record<string, string> = {};
-    for (const gid of Object.keys(masters).sort()) ha[gid] = (masters[gid] as { addr: string }).addr;
-    this.haMasters = ha;
   }
 
   // ---- Read-only views ----
