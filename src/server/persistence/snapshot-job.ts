@@ -67,7 +67,8 @@ export class SnapshotJob {
         ['repl-offset', String(replication.offset)],
       );
     this.encoder = new RdbEncoder({ ...options, aofBase: kind === 'aof-base', aux }, (chunk) => {
-      for (const consumer of this.consumers) consumer.data(chunk);
+      // A consumer added meanwhile already got this chunk in its prefix.
+      for (const consumer of [...this.consumers]) consumer.data(chunk);
     });
     const server = service.server;
     this.snapshot = new Snapshot(server, this.encoder, true, server.expiryHidesOnly);
