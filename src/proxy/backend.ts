@@ -6,6 +6,7 @@ import { connect, type Socket } from 'node:net';
 import { isReadOnly } from './command-table.ts';
 import type { ProxyConfig } from './config/types.ts';
 import { type Flushable, scheduleFlush, writeBatch } from './flush.ts';
+import type { ProxyLogger } from './logger.ts';
 import { typeName } from './merge.ts';
 import { ReplyFramer, type ReplySink } from './reply-framer.ts';
 import { KIND_KEEPALIVE, type Request } from './request.ts';
@@ -50,10 +51,13 @@ export class BackendConnection implements ReplySink, Flushable {
   private failures = 0;
   private retryTimer: NodeJS.Timeout | undefined;
 
-  constructor(addr: string, db: number, config: ProxyConfig) {
+  private readonly logger: ProxyLogger;
+
+  constructor(addr: string, db: number, config: ProxyConfig, logger: ProxyLogger) {
     this.addr = addr;
     this.db = db;
     this.config = config;
+    this.logger = logger;
     this.connect();
   }
 
@@ -172,6 +176,7 @@ export class BackendConnection implements ReplySink, Flushable {
   }
 
   private connected(): void {
+    if (this.failures > 0) this.logger.info(`backend conn [${this.addr}] db=${this.db}: connected again`);
     this.state = STATE_CONNECTED;
     this.failures = 0;
     const waiting = this.waiting;
@@ -216,13 +221,17 @@ export class BackendConnection implements ReplySink, Flushable {
   private checkStale(raw: Buffer): void {
     if (this.state !== STATE_CONNECTED) return;
     const text = raw.latin1Slice(1, Math.min(raw.length, 12));
-    if (text.startsWith('MASTERDOWN') || text.startsWith('LOADING')) this.state = STATE_DATA_STALE;
+    if (text.startsWith('MASTERDOWN') || text.startsWith('LOADING')) {
+      this.state = STATE_DATA_STALE;
+      this.logger.warn(`backend conn [${this.addr}] db=${this.db}: state = DataStale, caused by '${text}'`);
+    }
   }
 
   private checkInfo(raw: Buffer): void {
     const text = raw.latin1Slice();
     if (/\r\nmaster_link_status:down\r\n/.test(text) || /\r\nloading:1\r\n/.test(text)) return;
     this.state = STATE_CONNECTED;
+    this.logger.info(`backend conn [${this.addr}] db=${this.db}: state = Connected (keepalive)`);
   }
 
   /** Ends the connection round: the request being answered gets `first`, the others a reset. */
@@ -251,6 +260,8 @@ export class BackendConnection implements ReplySink, Flushable {
     }
     for (const request of waiting) failRequest(request, 'backend conn reset');
     if (!reconnect) return;
+    // Logged once per outage, not for every attempt of the reconnect loop.
+    if (this.failures === 0) this.logger.warn(`backend conn [${this.addr}] db=${this.db}: ${first}`);
     this.failures++;
     if (this.failures <= 10) {
       this.retryTimer = setTimeout(() => this.connect(), 0);
@@ -275,12 +286,12 @@ export class SharedBackend {
   /** connections[db][index] */
   readonly connections: BackendConnection[][];
 
-  constructor(addr: string, parallel: number, config: ProxyConfig) {
+  constructor(addr: string, parallel: number, config: ProxyConfig, logger: ProxyLogger) {
     this.addr = addr;
     this.connections = [];
     for (let db = 0; db < config.backend_number_databases; db++) {
       const list: BackendConnection[] = [];
-      for (let i = 0; i < parallel; i++) list.push(new BackendConnection(addr, db, config));
+      for (let i = 0; i < parallel; i++) list.push(new BackendConnection(addr, db, config, logger));
       this.connections.push(list);
     }
   }
@@ -312,15 +323,18 @@ export class BackendPool {
   private readonly parallel: number;
   private readonly config: ProxyConfig;
 
-  constructor(parallel: number, config: ProxyConfig) {
+  private readonly logger: ProxyLogger;
+
+  constructor(parallel: number, config: ProxyConfig, logger: ProxyLogger) {
     this.parallel = Math.max(1, parallel);
     this.config = config;
+    this.logger = logger;
   }
 
   retain(addr: string): SharedBackend {
     let backend = this.backends.get(addr);
     if (backend === undefined) {
-      backend = new SharedBackend(addr, this.parallel, this.config);
+      backend = new SharedBackend(addr, this.parallel, this.config, this.logger);
       this.backends.set(addr, backend);
     }
     backend.refs++;

@@ -3,6 +3,7 @@
 export type { ProxyConfig } from './config/types.ts';
 export { defaultProxyConfig } from './config/types.ts';
 export { ProxyError, type ProxyErrorCode } from './errors.ts';
+export type { ProxyLogger } from './logger.ts';
 export { CodisProxy, CodisProxy as Proxy, type ProxyOptions } from './proxy.ts';
 export type { ProxySlot } from './slot.ts';
 export type { ProxyStatsSnapshot } from './stats.ts';

@@ -6,6 +6,7 @@ import type { ProxyCore as AdminContract } from './admin/core.ts';
 import { splitAddress } from './backend.ts';
 import type { ProxyConfig } from './config/types.ts';
 import { closedProxy } from './errors.ts';
+import { type ProxyLogger, SILENT_LOGGER } from './logger.ts';
 import type { ProxyCore } from './proxy-core.ts';
 import { Request, type RequestOwner } from './request.ts';
 import { Router } from './router.ts';
@@ -17,6 +18,8 @@ import { ProxyStats, type ProxyStatsSnapshot } from './stats.ts';
 export interface ProxyOptions {
   /** How long a request waits for a locked slot before it fails (Codis: forever). Default 30 s. */
   slotWaitTimeout?: number;
+  /** Backend connection state changes, sentinel switches (pino fits). Default: silent. */
+  logger?: ProxyLogger;
 }
 
 const NOT_ONLINE = Buffer.from('-ERR router is not online\r\n');
@@ -48,7 +51,7 @@ export class CodisProxy implements ProxyCore, AdminContract {
   constructor(config: ProxyConfig, options: ProxyOptions = {}) {
     this.config = config;
     this.slotWaitTimeout = options.slotWaitTimeout ?? 30_000;
-    this.router = new Router(config);
+    this.router = new Router(config, options.logger ?? SILENT_LOGGER);
     this.server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));
   }
 

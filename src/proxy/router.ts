@@ -6,6 +6,7 @@ import { MAX_SLOTS } from '../slots/index.ts';
 import { BackendPool, type SharedBackend, splitAddress } from './backend.ts';
 import type { ProxyConfig } from './config/types.ts';
 import { closedRouter, invalidForwardMethod, invalidSlotId } from './errors.ts';
+import type { ProxyLogger } from './logger.ts';
 import type { InflightTracker } from './request.ts';
 import type { ProxySlot } from './slot.ts';
 
@@ -61,10 +62,13 @@ export class Router {
   closed = false;
   private readonly config: ProxyConfig;
 
-  constructor(config: ProxyConfig) {
+  private readonly logger: ProxyLogger;
+
+  constructor(config: ProxyConfig, logger: ProxyLogger) {
     this.config = config;
-    this.primaries = new BackendPool(config.backend_primary_parallel, config);
-    this.replicas = new BackendPool(config.backend_replica_parallel, config);
+    this.logger = logger;
+    this.primaries = new BackendPool(config.backend_primary_parallel, config, logger);
+    this.replicas = new BackendPool(config.backend_replica_parallel, config, logger);
     for (let id = 0; id < MAX_SLOTS; id++) this.slots.push(new Slot(id, this));
   }
 
@@ -163,7 +167,10 @@ export class Router {
       }
       if (moved) changed.push(next);
     }
-    if (changed.length > 0 && !this.closed) this.fill(changed, true);
+    if (changed.length > 0 && !this.closed) {
+      this.logger.warn(`sentinel: ${changed.length} slots switched to new masters`);
+      this.fill(changed, true);
+    }
     return changed.length > 0;
   }
 

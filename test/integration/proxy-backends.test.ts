@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { pino } from 'pino';
 import { ProxyError } from '../../src/proxy/index.ts';
 import { slotOf } from '../../src/slots/index.ts';
 import { freePort } from '../helpers/free-port.ts';
@@ -290,7 +291,9 @@ describe('codis-proxy backends and sessions', () => {
   it('a backend killed mid-pipeline: every request answered, other slots unaffected, recovery after restart', async () => {
     const victim = await startServer('codis-server');
     const addrV = `127.0.0.1:${victim.port}`;
-    const fixture = await startProxy();
+    const logged: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => logged.push(line) });
+    const fixture = await startProxy({}, { logger });
     fixture.proxy.fillSlots([...slotRange(0, 511, addrV), ...slotRange(512, 1023, addrB)]);
     fixture.proxy.start();
     const c = await RawConnection.open(fixture.port);
@@ -326,6 +329,8 @@ describe('codis-proxy backends and sessions', () => {
       await sleep(50);
     }
     assert.equal(reply, '$-1\r\n');
+    assert.ok(logged.some((line) => line.includes(`backend conn [${addrV}] db=0: backend conn failure`)));
+    assert.ok(logged.some((line) => line.includes(`backend conn [${addrV}] db=0: connected again`)));
     c.close();
     await fixture.close();
     await restarted.stop();
