@@ -202,7 +202,8 @@ export class Persistence implements PropagationTarget {
         fd: opened,
         temporary,
         startedAt: Date.now(),
-        dirtyAtStart: this.server.dirty,
+        // The image is the dataset when the snapshot started (earlier when joining a full sync's).
+        dirtyAtStart: Math.min(job.dirtyAtStart, this.server.dirty),
       };
       if (shared) this.server.log('notice', 'Background saving shares the running snapshot (full sync)');
     } catch (error) {

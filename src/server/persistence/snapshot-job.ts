@@ -39,6 +39,8 @@ export interface ReplicationPoint {
 export class SnapshotJob {
   readonly kind: SnapshotKind;
   readonly startedAt = Date.now();
+  /** server.dirty at the start: the changes the image holds (a BGSAVE joining late counts from here). */
+  readonly dirtyAtStart: number;
   /** Set when replication was active at the start: a replica can continue from this point. */
   readonly replication: ReplicationPoint | undefined;
   private readonly snapshot: Snapshot;
@@ -58,6 +60,7 @@ export class SnapshotJob {
   ) {
     this.service = service;
     this.kind = kind;
+    this.dirtyAtStart = service.server.dirty;
     this.replication = replication;
     const aux: Array<[string, string]> = [];
     if (replication !== undefined)

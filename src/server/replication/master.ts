@@ -32,6 +32,8 @@ export interface AttachedReplica {
   /** The stream after the payload's point, held until the payload is sent. */
   held: Buffer[];
   heldBytes: number;
+  /** Bytes of the RDB payload still counted in the output: not held against the output limit. */
+  payloadAllowance: number;
 }
 
 /** A full sync in progress: the payload collected from a snapshot, for the replicas waiting for it. */
@@ -285,6 +287,7 @@ export class Replication implements PropagationTarget {
       replica.held = [];
       replica.heldBytes = 0;
       replica.state = 'online';
+      replica.payloadAllowance = payload.length;
       replica.ackTime = Date.now();
       client.scheduleFlush();
       this.server.log(
@@ -314,6 +317,7 @@ export class Replication implements PropagationTarget {
       psync: true,
       held: [],
       heldBytes: 0,
+      payloadAllowance: 0,
     };
     this.replicas.set(client, replica);
     client.flags = 'S';
@@ -473,8 +477,11 @@ export class Replication implements PropagationTarget {
         }
         continue;
       }
-      // client-output-buffer-limit replica 256mb: a replica that cannot keep up syncs again.
-      if (replica.client.outputPending > REPLICA_OUTPUT_LIMIT) {
+      // client-output-buffer-limit replica 256mb: a replica that cannot keep up syncs again. The
+      // payload of its full sync does not count (Redis sends it from the RDB file).
+      const pending = replica.client.outputPending;
+      if (pending < replica.payloadAllowance) replica.payloadAllowance = pending;
+      if (pending - replica.payloadAllowance > REPLICA_OUTPUT_LIMIT) {
         this.server.log(
           'warning',
           `Client ${replica.client.address} (replica) scheduled to be closed ASAP for overcoming of output buffer limits.`,
