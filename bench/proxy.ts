@@ -1,17 +1,3 @@
-// npm run bench:proxy (also run by npm run bench, after the server benchmark): redis-benchmark
-// through three targets in the same run, interleaved:
-//   codis-proxy  – our proxy (one Node process) in front of two of our codis-servers, slots 0..511 on
-//                  the first and 512..1023 on the second (standalone --fillslots mode);
-//   nutcracker   – Debian's twemproxy in front of two redis-server 7 (fnv1a_64, modula, redis: true);
-//   redis-server – one redis-server 7, directly (no proxy), for scale.
-// Pinning, identical for both proxies: the proxy process alone on CPU 0; its two backends and
-// redis-benchmark together on CPU 1 (the direct redis-server sits on CPU 0, where the proxies sit).
-// Prints requests/s, p50/p99 latency (medians of REPEATS), ours/nutcracker ratios, and CPU time per
-// request (utime+stime from /proc/<pid>/stat summed over every repeat, divided by the requests) of
-// the proxy and of proxy + backends, then each proxy's RSS after the run.
-//   node bench/proxy.ts [--repeats N] [--quick] [--markdown FILE] [--ours-on-redis]
-//   node bench/proxy.ts --profile DIR [--quick]   only our proxy, under --cpu-prof; prints hot spots
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -19,6 +5,7 @@ import { type Daemon, requireExecutable, startDaemon } from '../test/helpers/dae
 import { freePort } from '../test/helpers/free-port.ts';
 import { RawConnection } from '../test/helpers/raw-connection.ts';
 import { type RunningServer, type ServerKind, startServer } from '../test/helpers/redis-servers.ts';
+import { cpuSeconds, format, median, redisBenchmark, rssMegabytes } from './measure.ts';
 
 interface Workload {
   name: string;
@@ -63,7 +50,6 @@ const NUTCRACKER = '/usr/sbin/nutcracker';
 const PROXY_CPU = '0';
 const BACKEND_CPU = availableParallelism() > 1 ? '1' : '0';
 const CLIENT_CPU = BACKEND_CPU;
-const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
 const KEYS = '10000';
 const TEN_KEYS = Array.from({ length: 10 }, () => 'key:__rand_int__');
@@ -84,58 +70,12 @@ const WORKLOADS: Workload[] = [
   { name: 'MGET (10 keys)', args: ['-c', '50', '-r', KEYS, 'MGET', ...TEN_KEYS], requests: 10_000 },
 ];
 
+function runBenchmark(port: number, workload: Workload, requests = requestsOf(workload)): Measurement {
+  return redisBenchmark(port, requests, workload.args, CLIENT_CPU);
+}
+
 function requestsOf(workload: Workload): number {
   return Math.max(1000, Math.round(workload.requests * scale));
-}
-
-function runBenchmark(port: number, workload: Workload, requests = requestsOf(workload)): Measurement {
-  const result = spawnSync(
-    'taskset',
-    [
-      '-c',
-      CLIENT_CPU,
-      'redis-benchmark',
-      '-p',
-      String(port),
-      '-n',
-      String(requests),
-      '--csv',
-      ...workload.args,
-    ],
-    { encoding: 'utf8', timeout: 600_000 },
-  );
-  if (result.status !== 0) throw new Error(`redis-benchmark failed: ${result.stderr}`);
-  // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
-  const line = result.stdout.trim().split('\n').at(-1) ?? '';
-  const fields = line.split(',').map((field) => field.replace(/"/g, ''));
-  const measurement = { rps: Number(fields[1]), p50: Number(fields[4]), p99: Number(fields[6]) };
-  if (!(measurement.rps > 0)) throw new Error(`unexpected redis-benchmark output: ${result.stdout}`);
-  return measurement;
-}
-
-/** utime + stime of a process (all its threads), in seconds. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // The command name may hold spaces: the fields start after its closing parenthesis.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
-
-function rssMegabytes(pid: number): number {
-  const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Number(match[1]) / 1024 : Number.NaN;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
-
-function format(value: number, digits = 0): string {
-  return value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
 async function answersPing(port: number): Promise<boolean> {

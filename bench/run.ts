@@ -5,10 +5,11 @@
 // (npm run bench:migration).
 //   node bench/run.ts [--repeats N] [--quick] [--memory-only] [--markdown FILE]
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { RawConnection } from '../test/helpers/raw-connection.ts';
 import { type RunningServer, type ServerKind, startServer } from '../test/helpers/redis-servers.ts';
+import { cpuSeconds, format, median, redisBenchmark } from './measure.ts';
 
 interface Workload {
   name: string;
@@ -22,16 +23,6 @@ interface Measurement {
   p99: number;
   /** The server's CPU time (user + system) per request, in µs: steady even on a busy machine. */
   cpu: number;
-}
-
-const CLOCK_TICKS_PER_SECOND = 100;
-
-/** utime + stime of a process, in clock ticks (from /proc). */
-function cpuTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  // The command name may contain spaces: fields are counted after its closing parenthesis.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
 }
 
 const argv = process.argv.slice(2);
@@ -69,29 +60,11 @@ const WORKLOADS: Workload[] = [
 ];
 
 function runBenchmark(server: RunningServer, workload: Workload): Measurement {
-  const port = server.port;
-  const requests = String(Math.max(1000, Math.round(workload.requests * scale)));
-  const ticksBefore = cpuTicks(server.process.pid as number);
-  const result = spawnSync(
-    'taskset',
-    ['-c', CLIENT_CPU, 'redis-benchmark', '-p', String(port), '-n', requests, '--csv', ...workload.args],
-    { encoding: 'utf8', timeout: 300_000 },
-  );
-  if (result.status !== 0) throw new Error(`redis-benchmark failed: ${result.stderr}`);
-  // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
-  const line = result.stdout.trim().split('\n').at(-1) ?? '';
-  const fields = line.split(',').map((field) => field.replace(/"/g, ''));
-  const ticks = cpuTicks(server.process.pid as number) - ticksBefore;
-  const cpu = ((ticks / CLOCK_TICKS_PER_SECOND) * 1e6) / Number(requests);
-  return { rps: Number(fields[1]), p50: Number(fields[4]), p99: Number(fields[6]), cpu };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  const requests = Math.max(1000, Math.round(workload.requests * scale));
+  const pid = server.process.pid as number;
+  const cpuBefore = cpuSeconds(pid);
+  const measured = redisBenchmark(server.port, requests, workload.args, CLIENT_CPU);
+  return { ...measured, cpu: ((cpuSeconds(pid) - cpuBefore) * 1e6) / requests };
 }
 
 async function flush(server: RunningServer): Promise<void> {
@@ -141,10 +114,6 @@ async function memoryPerKey(kind: ServerKind, keys: number): Promise<{ used: num
     await server.stop();
     running.delete(server);
   }
-}
-
-function format(value: number, digits = 0): string {
-  return value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
 /** Servers started by this run, stopped if the run is interrupted. */
