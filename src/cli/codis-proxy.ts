@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { execFileSync } from 'node:child_process';
+import cluster from 'node:cluster';
 // codis-proxy: the Redis-protocol proxy with its admin API (spec/proxy.md §1, §13).
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -9,6 +10,7 @@ import { openStore } from '../coordinator/index.ts';
 import { dashboardFromStore, onlineProxy } from '../proxy/admin/online.ts';
 import { PROXY_VERSION, ProxyService, pinoLevel } from '../proxy/admin/service.ts';
 import { slotsFromBody } from '../proxy/admin/slots-json.ts';
+import { ClusterCore, runProxyWorker } from '../proxy/cluster.ts';
 import {
   DEFAULT_PROXY_TOML,
   loadProxyConfig,
@@ -19,7 +21,7 @@ import { Proxy as CodisProxy } from '../proxy/index.ts';
 
 const program = new Command('codis-proxy')
   .description('Codis proxy: Redis protocol in front of codis-server groups, driven by codis-dashboard')
-  .addOption(new Option('--ncpu <n>', 'worker processes (only 1 is implemented)').default('1'))
+  .addOption(new Option('--ncpu <n>', 'worker processes sharing the proxy port (node:cluster)').default('1'))
   .addOption(new Option('--max-ncpu <max>', 'accepted for compatibility; no effect'))
   .option('-c, --config <file>', 'proxy.toml overlaid on the defaults')
   .option('-l, --log <file>', 'log to FILE.YYYY-MM-DD (daily), not stderr')
@@ -133,7 +135,6 @@ if (chosen.length > 1) fatal(`options --${chosen.join(', --')} are mutually excl
 
 const ncpu = Number(opts.ncpu);
 if (!Number.isInteger(ncpu) || ncpu < 1) fatal(`invalid ncpu = ${opts.ncpu}`, logger);
-if (ncpu > 1) logger.warn(`set ncpu = ${ncpu}: this port runs a single process`);
 
 if (opts.ulimit !== undefined) {
   const want = Number(opts.ulimit);
@@ -161,7 +162,14 @@ try {
 } catch (error) {
   fatal((error as Error).message, logger);
 }
+if (cluster.isWorker) {
+  // A --ncpu worker: the data plane only; the primary runs the admin API and drives it over IPC.
+  runProxyWorker(config, logger.child({ component: 'proxy-worker' }));
+  // It exits through process.exit when the primary says close or goes away.
+  await new Promise<never>(() => undefined);
+}
 logger.info(`set config\n${proxyConfigToToml(config, { redact: true })}`);
+if (ncpu > 1) logger.warn(`set ncpu = ${ncpu}: ${ncpu} worker processes share the proxy port`);
 
 const pidfile = opts.pidfile === undefined ? undefined : resolve(opts.pidfile);
 let exiting = false;
@@ -179,7 +187,7 @@ let service: ProxyService;
 try {
   service = await ProxyService.open({
     config,
-    core: new CodisProxy(config),
+    core: ncpu > 1 ? new ClusterCore(ncpu, logger) : new CodisProxy(config),
     logger,
     hostProxy: opts.hostProxy,
     hostAdmin: opts.hostAdmin,

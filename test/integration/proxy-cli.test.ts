@@ -183,6 +183,128 @@ describe('codis-proxy command line', () => {
     });
   });
 
+  it('--ncpu 2: two workers share the port, admin fillslots reaches both, a dead one is restarted', async () => {
+    const servers = await Promise.all([startServer('codis-server'), startServer('codis-server')]);
+    const [a, b] = servers as [RunningServer, RunningServer];
+    const table = (port: number): string =>
+      JSON.stringify(Array.from({ length: 1024 }, (_, id) => ({ id, backend_addr: `127.0.0.1:${port}` })));
+    writeFileSync(join(dir, 'ncpu-slots.json'), table(a.port));
+    const proxyPort = await freePort();
+    const adminPort = await freePort();
+    writeFileSync(
+      join(dir, 'ncpu.toml'),
+      `product_name = "cli-ncpu"\nproxy_addr = "127.0.0.1:${proxyPort}"\nadmin_addr = "127.0.0.1:${adminPort}"\nbackend_ping_period = "0"\n`,
+    );
+    const proxy = await startDaemon({
+      command: process.execPath,
+      args: [ENTRY, '-c', join(dir, 'ncpu.toml'), '--ncpu', '2', '--fillslots', join(dir, 'ncpu-slots.json')],
+      ready: async () => {
+        try {
+          return (await getJson(`http://127.0.0.1:${adminPort}/readyz`)).status === 200;
+        } catch {
+          return false;
+        }
+      },
+    });
+    const workers = (): number[] =>
+      spawnSync('ps', ['-o', 'pid=', '--ppid', String(proxy.process.pid)], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .map((line) => Number(line.trim()))
+        .filter((pid) => pid > 0);
+    const dbsize = async (port: number): Promise<number> => {
+      const direct = new Redis({ port, host: '127.0.0.1', lazyConnect: true });
+      await direct.connect();
+      try {
+        return await direct.dbsize();
+      } finally {
+        direct.disconnect();
+      }
+    };
+    /** One connection per key: the shared listener hands them to the workers in turn. */
+    const setEach = async (prefix: string, n: number): Promise<void> => {
+      await Promise.all(
+        Array.from({ length: n }, async (_, i) => {
+          const client = new Redis({
+            port: proxyPort,
+            host: '127.0.0.1',
+            lazyConnect: true,
+            maxRetriesPerRequest: 0,
+          });
+          await client.connect();
+          try {
+            assert.equal(await client.set(`${prefix}:${i}`, `v${i}`), 'OK');
+            assert.equal(await client.get(`${prefix}:${i}`), `v${i}`);
+          } finally {
+            client.disconnect();
+          }
+        }),
+      );
+    };
+    try {
+      const first = workers();
+      assert.equal(first.length, 2, proxy.output());
+      await setEach('one', 20);
+      assert.equal(await dbsize(a.port), 20);
+      const model = (await getJson(`http://127.0.0.1:${adminPort}/api/proxy/model`)).json as {
+        token: string;
+      };
+      const x = proxyXAuth('cli-ncpu', '', model.token);
+      const deadline = Date.now() + 5000;
+      let stats: {
+        ops: { total: number; cmd?: Array<{ opstr: string; calls: number }> };
+        sessions: { total: number };
+      };
+      do {
+        stats = (await getJson(`http://127.0.0.1:${adminPort}/api/proxy/stats/${x}/1`)).json as typeof stats;
+        if ((stats.ops.cmd?.find((c) => c.opstr === 'SET')?.calls ?? 0) >= 20 && stats.sessions.total >= 20)
+          break;
+        await new Promise((r) => setTimeout(r, 100));
+      } while (Date.now() < deadline);
+      assert.ok(stats.ops.total >= 40, JSON.stringify(stats));
+      assert.equal(stats.ops.cmd?.find((c) => c.opstr === 'SET')?.calls, 20);
+      assert.equal(stats.sessions.total, 20);
+
+      // Every slot to the other server, through the primary's admin API.
+      const filled = await getJson(
+        `http://127.0.0.1:${adminPort}/api/proxy/fillslots/${x}`,
+        'PUT',
+        table(b.port),
+      );
+      assert.deepEqual(filled, { status: 200, json: 'OK' });
+      await setEach('two', 20);
+      assert.equal(await dbsize(a.port), 20);
+      assert.equal(await dbsize(b.port), 20);
+      const slots = (await getJson(`http://127.0.0.1:${adminPort}/proxy/slots`)).json as Array<{
+        backend_addr?: string;
+      }>;
+      assert.equal(slots[7]?.backend_addr, `127.0.0.1:${b.port}`);
+
+      // A worker that dies is replaced, with the current slot table and online state.
+      process.kill(first[0] as number, 'SIGKILL');
+      const restartBy = Date.now() + 10_000;
+      let now = workers();
+      while ((now.length !== 2 || now.includes(first[0] as number)) && Date.now() < restartBy) {
+        await new Promise((r) => setTimeout(r, 100));
+        now = workers();
+      }
+      assert.equal(now.length, 2, proxy.output());
+      assert.ok(!now.includes(first[0] as number));
+      await new Promise((r) => setTimeout(r, 500));
+      await setEach('three', 20);
+      assert.equal(await dbsize(a.port), 20);
+      assert.equal(await dbsize(b.port), 40);
+
+      const exited = new Promise<number | null>((r) => proxy.process.once('exit', (code) => r(code)));
+      proxy.process.kill('SIGTERM');
+      assert.equal(await exited, 0, proxy.output());
+      assert.deepEqual(workers(), []);
+      for (const pid of now) assert.throws(() => process.kill(pid, 0));
+    } finally {
+      await proxy.kill();
+      await Promise.all(servers.map((s) => s.stop()));
+    }
+  });
+
   it('waits offline without an online mode, then PUT start and PUT shutdown (exit 0)', async () => {
     const proxyPort = await freePort();
     const adminPort = await freePort();
