@@ -5,7 +5,7 @@
 // at most `slotWaitTimeout` ms (Codis waits forever).
 import type { Socket } from 'node:net';
 import { slotOf } from '../slots/index.ts';
-import type { SharedBackend } from './backend.ts';
+import type { BackendConnection, SharedBackend } from './backend.ts';
 import {
   type CommandInfo,
   FLAG_NOT_ALLOWED,
@@ -29,6 +29,7 @@ import { arrayElements, integerReply, lineText, typeName, valueLength } from './
 import type { ProxyCore } from './proxy-core.ts';
 import {
   errorReply,
+  type InflightTracker,
   KIND_CLIENT,
   KIND_MIGRATE,
   KIND_SUB,
@@ -438,40 +439,80 @@ export class Session implements RequestOwner, Flushable, SlotWaiter {
       this.route(request, argv[1] as string, router.slots[first] as Slot);
       return;
     }
-    // One sub-request per slot; per key while a slot migrates (each key needs its own step).
-    const groups = new Map<string, number[]>();
+    // One sub-request per backend connection for the keys of slots that are neither locked nor
+    // migrating (one MGET/MSET/DEL per server, as nutcracker does); per slot for a locked or
+    // unserved slot (it waits or fails in forward), per key while a slot migrates (each key needs
+    // its own step).
+    const db = request.db;
+    const seed = this.seed;
+    const masterOnly = isMasterOnly(info.flags);
+    const byConnection = new Map<BackendConnection, KeyGroup>();
+    const others = new Map<string, number[]>();
     for (let i = 1; i < argv.length; i += width) {
-      const key = argv[i] as string;
-      const slot = router.slots[slotOf(key)] as Slot;
+      const slot = router.slots[slotOf(argv[i] as string)] as Slot;
+      if (slot.migrateFrom === null && !slot.locked && slot.backend !== null) {
+        let connection =
+          slot.replicaGroups.length > 0 && !masterOnly
+            ? pickReplica(slot.replicaGroups, db, seed)
+            : undefined;
+        connection ??= slot.backend.pick(db, seed, true);
+        if (connection !== undefined) {
+          let group = byConnection.get(connection);
+          if (group === undefined) {
+            group = { connection, indexes: [], slots: [] };
+            byConnection.set(connection, group);
+          }
+          group.indexes.push(i);
+          if (!group.slots.includes(slot)) group.slots.push(slot);
+          continue;
+        }
+      }
       const id = slot.migrateFrom !== null ? `k${i}` : `s${slot.id}`;
-      let group = groups.get(id);
-      if (group === undefined) {
-        group = [];
-        groups.set(id, group);
+      let indexes = others.get(id);
+      if (indexes === undefined) {
+        indexes = [];
+        others.set(id, indexes);
       }
-      group.push(i);
+      indexes.push(i);
     }
+    // The grouped sub-requests come first and are sent at once (their connection is chosen now);
+    // the others are dispatched in order through forward(), which may block.
     const subs: Request[] = [];
-    for (const indexes of groups.values()) {
-      const sub = new Request();
-      sub.kind = KIND_SUB;
-      sub.owner = this;
-      sub.parent = request;
-      sub.info = info;
-      sub.db = request.db;
-      const subArgv = [argv[0] as string];
-      for (const index of indexes) {
-        subArgv.push(argv[index] as string);
-        if (width === 2) subArgv.push(argv[index + 1] as string);
-      }
-      sub.argv = subArgv;
-      sub.hashKey = argv[indexes[0] as number] as string;
-      sub.keyIndexes = indexes;
-      subs.push(sub);
-    }
+    for (const group of byConnection.values())
+      subs.push(this.subRequest(request, info, width, group.indexes));
+    for (const indexes of others.values()) subs.push(this.subRequest(request, info, width, indexes));
     request.subs = subs;
     request.pendingSubs = subs.length;
+    let n = 0;
+    for (const group of byConnection.values()) {
+      const sub = subs[n++] as Request;
+      const slots = group.slots;
+      for (const slot of slots) slot.inflight++;
+      sub.slotId = (slots[0] as Slot).id;
+      sub.tracker = slots.length === 1 ? (slots[0] as Slot) : new SlotsTracker(slots);
+      request.nextSub = n;
+      group.connection.send(sub);
+    }
     this.dispatchSubs(request);
+  }
+
+  private subRequest(request: Request, info: CommandInfo, width: number, indexes: number[]): Request {
+    const argv = request.argv;
+    const sub = new Request();
+    sub.kind = KIND_SUB;
+    sub.owner = this;
+    sub.parent = request;
+    sub.info = info;
+    sub.db = request.db;
+    const subArgv = [argv[0] as string];
+    for (const index of indexes) {
+      subArgv.push(argv[index] as string);
+      if (width === 2) subArgv.push(argv[index + 1] as string);
+    }
+    sub.argv = subArgv;
+    sub.hashKey = argv[indexes[0] as number] as string;
+    sub.keyIndexes = indexes;
+    return sub;
   }
 
   private dispatchSubs(request: Request): void {
@@ -496,7 +537,9 @@ export class Session implements RequestOwner, Flushable, SlotWaiter {
   }
 
   private merge(request: Request): void {
-    const subs = request.subs as Request[];
+    // In the order of their first key (the grouped sub-requests were put first): the first
+    // failure in the client's key order is the one reported.
+    const subs = (request.subs as Request[]).slice().sort((a, b) => firstKey(a) - firstKey(b));
     const info = request.info as CommandInfo;
     const name = info.name.toLowerCase();
     let total = 0;
@@ -806,6 +849,29 @@ function randomSlot(slots: readonly Slot[]): Slot {
     if (slot.backend !== null || slot.locked) return slot;
   }
   return slots[start] as Slot;
+}
+
+function firstKey(sub: Request): number {
+  return (sub.keyIndexes as number[])[0] as number;
+}
+
+interface KeyGroup {
+  connection: BackendConnection;
+  /** Indexes in the client's argument list of the group's keys, in order. */
+  indexes: number[];
+  /** The distinct slots of those keys, each counted in flight for the sub-request. */
+  slots: Slot[];
+}
+
+/** In-flight tracking of a sub-request whose keys span several slots. */
+class SlotsTracker implements InflightTracker {
+  private readonly slots: Slot[];
+  constructor(slots: Slot[]) {
+    this.slots = slots;
+  }
+  inflightDone(): void {
+    for (const slot of this.slots) slot.inflightDone();
+  }
 }
 
 function pickReplica(groups: SharedBackend[][], db: number, seed: number) {
