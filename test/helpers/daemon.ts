@@ -3,6 +3,7 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 
 export interface DaemonSpec {
   readonly command: string;
@@ -88,4 +89,53 @@ export async function startDaemon(spec: DaemonSpec): Promise<Daemon> {
       throw new Error(`${spec.command} was not ready after ${spec.startTimeout ?? 30_000} ms:\n${text}`);
     }
   }
+}
+
+/** A coordinator server run by the tests that can be stopped, killed and started again on its data. */
+export interface RestartableServer {
+  /** `127.0.0.1:port`, what a coordinator address names. */
+  readonly endpoint: string;
+  readonly dataDir: string;
+  output(): string;
+  /** Stops the server (SIGTERM), keeping its data. */
+  stop(): Promise<void>;
+  /** Kills the server (SIGKILL), keeping its data. */
+  kill(): Promise<void>;
+  /** Starts it again on the same ports with the same data. */
+  start(): Promise<void>;
+  /** Stops it and removes its data. */
+  dispose(): Promise<void>;
+}
+
+/** Starts a daemon with `launch` and wraps it so tests can restart it and read all its output. */
+export async function startRestartable(
+  endpoint: string,
+  dataDir: string,
+  launch: () => Promise<Daemon>,
+): Promise<RestartableServer> {
+  let daemon: Daemon | undefined = await launch();
+  let earlier = '';
+  return {
+    endpoint,
+    dataDir,
+    output: () => earlier + (daemon?.output() ?? ''),
+    async stop() {
+      await daemon?.stop();
+      earlier += daemon?.output() ?? '';
+      daemon = undefined;
+    },
+    async kill() {
+      await daemon?.kill();
+      earlier += daemon?.output() ?? '';
+      daemon = undefined;
+    },
+    async start() {
+      if (daemon === undefined) daemon = await launch();
+    },
+    async dispose() {
+      await daemon?.stop();
+      daemon = undefined;
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
 }

@@ -1,28 +1,21 @@
 // Debian's etcd-server for tests: a single member on free loopback ports with a temporary data
 // directory; stop() and start() keep the ports and the data, to test clients across a restart.
 
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Daemon, requireExecutable, startDaemon } from './daemon.ts';
+import {
+  type Daemon,
+  type RestartableServer,
+  requireExecutable,
+  startDaemon,
+  startRestartable,
+} from './daemon.ts';
 import { freePort } from './free-port.ts';
 
 const ETCD = '/usr/bin/etcd';
 
-export interface EtcdServer {
-  /** `127.0.0.1:port`, what a coordinator address names. */
-  readonly endpoint: string;
-  readonly dataDir: string;
-  output(): string;
-  /** Stops the server (SIGTERM), keeping its data. */
-  stop(): Promise<void>;
-  /** Kills the server (SIGKILL), keeping its data. */
-  kill(): Promise<void>;
-  /** Starts it again on the same ports with the same data. */
-  start(): Promise<void>;
-  /** Stops it and removes its data. */
-  dispose(): Promise<void>;
-}
+export type EtcdServer = RestartableServer;
 
 async function healthy(clientPort: number): Promise<boolean> {
   const response = await fetch(`http://127.0.0.1:${clientPort}/health`, {
@@ -55,29 +48,5 @@ export async function startEtcd(): Promise<EtcdServer> {
   ];
   const launch = (): Promise<Daemon> =>
     startDaemon({ command: ETCD, args, ready: () => healthy(clientPort), startTimeout: 20_000 });
-  let daemon: Daemon | undefined = await launch();
-  let earlier = '';
-  return {
-    endpoint: `127.0.0.1:${clientPort}`,
-    dataDir: dir,
-    output: () => earlier + (daemon?.output() ?? ''),
-    async stop() {
-      await daemon?.stop();
-      earlier += daemon?.output() ?? '';
-      daemon = undefined;
-    },
-    async kill() {
-      await daemon?.kill();
-      earlier += daemon?.output() ?? '';
-      daemon = undefined;
-    },
-    async start() {
-      if (daemon === undefined) daemon = await launch();
-    },
-    async dispose() {
-      await daemon?.stop();
-      daemon = undefined;
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+  return startRestartable(`127.0.0.1:${clientPort}`, dir, launch);
 }

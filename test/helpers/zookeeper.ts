@@ -3,11 +3,17 @@
 // stop() and start() keep the port and the data, to test clients across a restart.
 
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Daemon, requireExecutable, startDaemon } from './daemon.ts';
+import {
+  type Daemon,
+  type RestartableServer,
+  requireExecutable,
+  startDaemon,
+  startRestartable,
+} from './daemon.ts';
 import { freePort } from './free-port.ts';
 
 const JAVA = '/usr/bin/java';
@@ -16,16 +22,7 @@ const SLF4J_SIMPLE = '/usr/share/java/slf4j-simple.jar';
 /** ZooKeeper's unit of time; sessions may be as short as 2 ticks. */
 const TICK_MS = 200;
 
-export interface ZooKeeperServer {
-  /** `127.0.0.1:port`, what a coordinator address names. */
-  readonly endpoint: string;
-  readonly dataDir: string;
-  output(): string;
-  stop(): Promise<void>;
-  kill(): Promise<void>;
-  start(): Promise<void>;
-  dispose(): Promise<void>;
-}
+export type ZooKeeperServer = RestartableServer;
 
 /** Sends a four-letter command and returns the answer. */
 export function fourLetter(port: number, command: string): Promise<string> {
@@ -87,29 +84,5 @@ export async function startZooKeeper(): Promise<ZooKeeperServer> {
       ready: async () => (await fourLetter(port, 'srvr')).includes('Mode: standalone'),
       startTimeout: 30_000,
     });
-  let daemon: Daemon | undefined = await launch();
-  let earlier = '';
-  return {
-    endpoint: `127.0.0.1:${port}`,
-    dataDir: dir,
-    output: () => earlier + (daemon?.output() ?? ''),
-    async stop() {
-      await daemon?.stop();
-      earlier += daemon?.output() ?? '';
-      daemon = undefined;
-    },
-    async kill() {
-      await daemon?.kill();
-      earlier += daemon?.output() ?? '';
-      daemon = undefined;
-    },
-    async start() {
-      if (daemon === undefined) daemon = await launch();
-    },
-    async dispose() {
-      await daemon?.stop();
-      daemon = undefined;
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+  return startRestartable(`127.0.0.1:${port}`, dir, launch);
 }
