@@ -10,6 +10,7 @@ import { type ProxyLogger, SILENT_LOGGER } from './logger.ts';
 import type { ProxyCore } from './proxy-core.ts';
 import { Request, type RequestOwner } from './request.ts';
 import { Router } from './router.ts';
+import { fetchRunIds } from './run-id.ts';
 import { SentinelWatcher } from './sentinel.ts';
 import { Session } from './session.ts';
 import type { ProxySlot } from './slot.ts';
@@ -161,10 +162,22 @@ export class CodisProxy implements ProxyCore, AdminContract {
     const watcher = new SentinelWatcher(this.sentinelServers, this.config.product_name, (masters) => {
       if (this.sentinelWatcher !== watcher || this.isClosed) return;
       this.sentinelMasters = masters;
-      this.router.switchMasters(masters);
+      void this.switchToMasters(watcher, masters);
     });
     this.sentinelWatcher = watcher;
     watcher.start();
+  }
+
+  /** §6.8: addresses that report the same run_id as the current master are left as they are. */
+  private async switchToMasters(watcher: SentinelWatcher, masters: Map<number, string>): Promise<void> {
+    const pairs = this.router.masterSwitchPairs(masters);
+    if (pairs.length === 0) return;
+    const runIds = await fetchRunIds(pairs.flat(), this.config.product_auth);
+    if (this.sentinelWatcher !== watcher || this.isClosed) return;
+    this.router.switchMasters(masters, (current, next) => {
+      const id = runIds.get(current);
+      return id !== undefined && id === runIds.get(next);
+    });
   }
 
   private accept(socket: Socket): void {

@@ -145,33 +145,65 @@ export class Router {
     });
   }
 
+  /** Every (current, sentinel's) address pair a switch to `masters` would replace (§6.8). */
+  masterSwitchPairs(masters: ReadonlyMap<number, string>): Array<[string, string]> {
+    const pairs: Array<[string, string]> = [];
+    this.eachMasterSwitch(masters, (current, next) => {
+      pairs.push([current, next]);
+      return true;
+    });
+    return pairs;
+  }
+
   /**
    * Points the slots of groups whose master moved at the new address (§6.8), keeping their lock
-   * state and replica groups. True when some slot changed.
+   * state and replica groups, unless `sameServer` says both addresses reach one process (equal
+   * run_id). True when some slot changed.
    */
-  switchMasters(masters: ReadonlyMap<number, string>): boolean {
+  switchMasters(
+    masters: ReadonlyMap<number, string>,
+    sameServer: (current: string, next: string) => boolean = () => false,
+  ): boolean {
+    const changed = this.eachMasterSwitch(masters, (current, next) => !sameServer(current, next));
+    if (changed.length > 0 && !this.closed) {
+      this.logger.warn(`sentinel: ${changed.length} slots switched to new masters`);
+      this.fill(changed, true);
+    }
+    return changed.length > 0;
+  }
+
+  private eachMasterSwitch(
+    masters: ReadonlyMap<number, string>,
+    accept: (current: string, next: string) => boolean,
+  ): ProxySlot[] {
     const changed: ProxySlot[] = [];
     for (const slot of this.slots) {
       const record = slot.pendingFills[slot.pendingFills.length - 1] ?? slot.record;
       const next: ProxySlot = { ...record };
       let moved = false;
       const backend = record.backend_addr_group_id ? masters.get(record.backend_addr_group_id) : undefined;
-      if (backend !== undefined && record.backend_addr && backend !== record.backend_addr) {
+      if (
+        backend !== undefined &&
+        record.backend_addr &&
+        backend !== record.backend_addr &&
+        accept(record.backend_addr, backend)
+      ) {
         next.backend_addr = backend;
         moved = true;
       }
       const source = record.migrate_from_group_id ? masters.get(record.migrate_from_group_id) : undefined;
-      if (source !== undefined && record.migrate_from && source !== record.migrate_from) {
+      if (
+        source !== undefined &&
+        record.migrate_from &&
+        source !== record.migrate_from &&
+        accept(record.migrate_from, source)
+      ) {
         next.migrate_from = source;
         moved = true;
       }
       if (moved) changed.push(next);
     }
-    if (changed.length > 0 && !this.closed) {
-      this.logger.warn(`sentinel: ${changed.length} slots switched to new masters`);
-      this.fill(changed, true);
-    }
-    return changed.length > 0;
+    return changed;
   }
 
   /** A backend currently referenced by a slot, primaries first (PING/INFO/SLOTSINFO by address). */
