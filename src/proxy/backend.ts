@@ -43,8 +43,12 @@ export class BackendConnection implements ReplySink, Flushable {
   /** Requests written (or to be written this turn), awaiting replies in order. */
   private fifo: Request[] = [];
   private fifoHead = 0;
-  /** Requests that arrived while connecting. */
+  /**
+   * Requests that arrived while connecting, or while `backend_max_pipeline` requests were in
+   * flight (§7.3: they wait in the proxy, in order, and are written as replies come back).
+   */
   private waiting: Request[] = [];
+  private waitingHead = 0;
   private out: Buffer[] = [];
   private outBytes = 0;
   private handshakeLeft = 0;
@@ -63,7 +67,17 @@ export class BackendConnection implements ReplySink, Flushable {
 
   /** Requests queued and not yet answered. */
   get pending(): number {
-    return this.fifo.length - this.fifoHead + this.waiting.length;
+    return this.fifo.length - this.fifoHead + this.waiting.length - this.waitingHead;
+  }
+
+  /** Requests written and not yet answered (at most `backend_max_pipeline`). */
+  get inflight(): number {
+    return this.fifo.length - this.fifoHead;
+  }
+
+  /** Codis's in-flight channel of capacity 0 still lets one request through at a time. */
+  private get maxPipeline(): number {
+    return this.config.backend_max_pipeline > 0 ? this.config.backend_max_pipeline : 1;
   }
 
   get usable(): boolean {
@@ -73,7 +87,9 @@ export class BackendConnection implements ReplySink, Flushable {
   send(request: Request): void {
     const state = this.state;
     if (state === STATE_CONNECTED || state === STATE_DATA_STALE) {
-      this.write(request);
+      if (this.waiting.length === 0 && this.fifo.length - this.fifoHead < this.maxPipeline)
+        this.write(request);
+      else this.waiting.push(request);
     } else if (state === STATE_CONNECTING) {
       this.waiting.push(request);
     } else {
@@ -179,9 +195,25 @@ export class BackendConnection implements ReplySink, Flushable {
     if (this.failures > 0) this.logger.info(`backend conn [${this.addr}] db=${this.db}: connected again`);
     this.state = STATE_CONNECTED;
     this.failures = 0;
-    const waiting = this.waiting;
-    this.waiting = [];
-    for (const request of waiting) this.write(request);
+    this.writeWaiting();
+  }
+
+  /** Writes waiting requests while the in-flight limit allows, in arrival order. */
+  private writeWaiting(): void {
+    const limit = this.maxPipeline;
+    while (this.waitingHead < this.waiting.length && this.fifo.length - this.fifoHead < limit) {
+      const request = this.waiting[this.waitingHead] as Request;
+      this.waiting[this.waitingHead] = undefined as unknown as Request;
+      this.waitingHead++;
+      this.write(request);
+    }
+    if (this.waitingHead === this.waiting.length) {
+      this.waiting.length = 0;
+      this.waitingHead = 0;
+    } else if (this.waitingHead >= 1024 && this.waitingHead * 2 >= this.waiting.length) {
+      this.waiting = this.waiting.slice(this.waitingHead);
+      this.waitingHead = 0;
+    }
   }
 
   onReply(raw: Buffer): void {
@@ -207,6 +239,7 @@ export class BackendConnection implements ReplySink, Flushable {
       this.fifo = this.fifo.slice(this.fifoHead);
       this.fifoHead = 0;
     }
+    if (this.waiting.length > 0) this.writeWaiting();
     if (raw[0] === 45) this.checkStale(raw);
     if (request.kind === KIND_KEEPALIVE) {
       if (this.state === STATE_DATA_STALE && raw[0] === 36) this.checkInfo(raw);
@@ -248,9 +281,11 @@ export class BackendConnection implements ReplySink, Flushable {
     const fifo = this.fifo;
     const head = this.fifoHead;
     const waiting = this.waiting;
+    const waitingHead = this.waitingHead;
     this.fifo = [];
     this.fifoHead = 0;
     this.waiting = [];
+    this.waitingHead = 0;
     let firstDone = false;
     for (let i = head; i < fifo.length; i++) {
       const request = fifo[i] as Request;
@@ -258,7 +293,8 @@ export class BackendConnection implements ReplySink, Flushable {
       failRequest(request, firstDone ? 'backend conn reset' : first);
       firstDone = true;
     }
-    for (const request of waiting) failRequest(request, 'backend conn reset');
+    for (let i = waitingHead; i < waiting.length; i++)
+      failRequest(waiting[i] as Request, 'backend conn reset');
     if (!reconnect) return;
     // Logged once per outage, not for every attempt of the reconnect loop.
     if (this.failures === 0) this.logger.warn(`backend conn [${this.addr}] db=${this.db}: ${first}`);
