@@ -28,10 +28,9 @@ const FIELD = {
   string: luaBytes('string'),
 } as const;
 
-/** lua_Integer is 32 bits in fengari: larger integers become numbers, as every number was in Lua 5.1. */
+/** Every number a script sees is a double, as in Lua 5.1: arithmetic on it never wraps at 32 bits. */
 export function pushNumber(L: LuaState, value: number): void {
-  if (Number.isInteger(value) && value >= -2147483648 && value <= 2147483647) lua.lua_pushinteger(L, value);
-  else lua.lua_pushnumber(L, value);
+  lua.lua_pushnumber(L, value);
 }
 
 /**

@@ -2,10 +2,9 @@
 // and kept by SHA1, the `redis` library, and the run of a script. A script runs as a coroutine:
 // past busy-reply-threshold a count hook yields it, the server answers other clients with BUSY
 // between slices, and SCRIPT KILL can stop it. The engine is fengari (Lua 5.3 in JavaScript,
-// synchronous like the command pipeline). Redis embeds Lua 5.1; what scripts can see differ:
-// fengari's integers are 32-bit (integer arithmetic past 2^31 wraps; numbers from Redis beyond
-// that range are floats, as every number was in 5.1), `//`, bitwise operators and utf8 exist,
-// tostring(1.0) is "1.0", and the cjson, cmsgpack, struct and bit libraries are not provided.
+// synchronous like the command pipeline), given Lua 5.1's numbers by lua-numbers.ts (doubles
+// everywhere, "%.14g" strings). What scripts can still see differ from Redis's Lua 5.1: `//`,
+// bitwise operators and goto parse, and the cmsgpack and struct libraries are not provided.
 import fengari, { type LuaState, type LuaString } from 'fengari';
 import type { Client } from '../client.ts';
 import type { ServerCommand } from '../command-registry.ts';
@@ -13,6 +12,7 @@ import { OOM } from '../errors.ts';
 import type { CodisServer } from '../server.ts';
 import { REDIS_COMPATIBLE_VERSION } from '../version.ts';
 import { latin1, luaBytes, pushErrorTable, ReplyToLua, singleLine, writeLuaValue } from './conversions.ts';
+import { formatG, installLua51Numbers, installStringFormat } from './lua-numbers.ts';
 import { type CachedScript, parseShebang, sha1hex } from './script-cache.ts';
 
 const { lua, lauxlib, lualib, to_luastring: text } = fengari;
@@ -53,6 +53,9 @@ const PRELUDE = `
 unpack = table.unpack
 loadstring = load
 math.pow = function (x, y) return x ^ y end
+math.type = nil
+math.tointeger = nil
+math.ult = nil
 print = nil
 loadfile = nil
 dofile = nil
@@ -104,6 +107,7 @@ export class ScriptEngine {
   /** A new Lua state without any script (SCRIPT FLUSH). */
   reset(): void {
     this.scripts.clear();
+    installLua51Numbers();
     const L = lauxlib.luaL_newstate();
     this.L = L;
     const libraries: Array<[string, (L: LuaState) => number]> = [
@@ -118,6 +122,7 @@ export class ScriptEngine {
       lauxlib.luaL_requiref(L, text(name), open, true);
       lua.lua_pop(L, 1);
     }
+    installStringFormat(L);
     this.registerRedisLibrary(L);
     if (lauxlib.luaL_dostring(L, text(PRELUDE)) !== lua.LUA_OK)
       throw new Error(`scripting prelude failed: ${latin1(lua.lua_tolstring(L, -1) ?? new Uint8Array())}`);
@@ -506,11 +511,9 @@ function pushStringArray(L: LuaState, values: readonly string[]): void {
   }
 }
 
-/** A float argument of redis.call, in the shortest form that reads back the same (fpconv_dtoa). */
+/** A number argument of redis.call, as Redis 7.0 prints it ("%.17g"). */
 function formatNumberArgument(value: number): string {
-  if (Number.isNaN(value)) return 'nan';
-  if (!Number.isFinite(value)) return value > 0 ? 'inf' : '-inf';
-  return String(value);
+  return formatG(value, 17);
 }
 
 /** The error reply of a script that raised: its message, then where it was raised. */

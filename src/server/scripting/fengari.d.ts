@@ -56,6 +56,13 @@ declare module 'fengari' {
     lua_tonumber(L: LuaState, index: number): number;
     lua_type(L: LuaState, index: number): number;
     lua_yield(L: LuaState, nresults: number): number;
+    lua_pushcclosure(L: LuaState, fn: JsFunction, n: number): void;
+    lua_upvalueindex(n: number): number;
+    lua_insert(L: LuaState, index: number): void;
+    lua_replace(L: LuaState, index: number): void;
+    lua_call(L: LuaState, nargs: number, nresults: number): void;
+    lua_isnumber(L: LuaState, index: number): boolean;
+    lua_tonumberx(L: LuaState, index: number): number | false;
   };
   export const lauxlib: {
     luaL_newstate(): LuaState;
@@ -82,4 +89,23 @@ declare module 'fengari' {
     to_jsstring: typeof to_jsstring;
   };
   export default fengari;
+}
+
+// fengari's internal modules, reached by lua-numbers.ts to give scripts Lua 5.1's numbers.
+declare module 'fengari/src/lobject.js' {
+  const lobject: {
+    TValue: { prototype: object };
+    luaO_tostring(L: unknown, obj: unknown): void;
+    luaO_pushvfstring(L: unknown, fmt: Uint8Array, argp: unknown[]): unknown;
+    luaO_pushfstring(L: unknown, fmt: Uint8Array, ...argp: unknown[]): unknown;
+  };
+  export default lobject;
+}
+declare module 'fengari/src/lstring.js' {
+  const lstring: { luaS_bless: (L: unknown, bytes: Uint8Array) => unknown };
+  export default lstring;
+}
+declare module 'fengari/src/lvm.js' {
+  const lvm: { tointeger(obj: unknown): number | false };
+  export default lvm;
 }

@@ -1,0 +1,116 @@
+// Lua numbers in scripts as Redis's Lua 5.1 has them (every number a double, "%.14g" strings,
+// string.format's integer items cast to 64 bits), compared with Debian's redis-server 7.
+import assert from 'node:assert/strict';
+import { conformanceSuite } from '../helpers/conformance.ts';
+import type { RawConnection } from '../helpers/raw-connection.ts';
+
+function bulk(value: string): string {
+  return `$${value.length}\r\n${value}\r\n`;
+}
+
+async function check(c: RawConnection, cases: ReadonlyArray<readonly [string, string]>): Promise<void> {
+  for (const [body, expected] of cases) assert.equal(await c.call('EVAL', body, '0'), expected, body);
+}
+
+conformanceSuite('scripting numbers', (it) => {
+  it('arithmetic is double arithmetic: past 2^31, up to 2^53, negative numbers', async ({
+    connection: c,
+  }) => {
+    await check(c, [
+      ['return 2147483647 + 1', ':2147483648\r\n'],
+      ['return -2147483648 - 1', ':-2147483649\r\n'],
+      ['return 2^31 * 2^21', ':4503599627370496\r\n'],
+      ['return 2^53', ':9007199254740992\r\n'],
+      ['return 65536 * 65536', ':4294967296\r\n'],
+      ["return #'abc' * 1000000000", ':3000000000\r\n'],
+      ["return tonumber('3000000000') + 1", ':3000000001\r\n'],
+      ["return tonumber('0x10') + 0.5", ':16\r\n'],
+      ['return 10 / 4 * 4', ':10\r\n'],
+      ['local s = 0 for i = 1, 100000 do s = s + 50000 end return s', ':5000000000\r\n'],
+      ['return {1.5, 2147483648, -2147483649, -0.5}', '*4\r\n:1\r\n:2147483648\r\n:-2147483649\r\n:0\r\n'],
+      ['return 3.99', ':3\r\n'],
+      ['return -3.99', ':-3\r\n'],
+      ['return -2^63', ':-9223372036854775808\r\n'],
+      ['return 2^63', ':-9223372036854775808\r\n'],
+      ['return math.huge', ':-9223372036854775808\r\n'],
+      ['return math.type', '$-1\r\n'],
+    ]);
+  });
+
+  it('integer replies of commands are numbers past 2^31 too', async ({ connection: c }) => {
+    await check(c, [
+      ["return redis.call('incrby', 'n', 3000000000) * 2", ':6000000000\r\n'],
+      ["return redis.call('incrby', 'n', 3000000000) .. ''", bulk('6000000000')],
+      ["return tostring(redis.call('decrby', 'm', 5000000000) - 1)", bulk('-5000000001')],
+      ["return redis.call('incrby', 'n', redis.call('get', 'n') + 1)", ':12000000001\r\n'],
+    ]);
+  });
+
+  it('numbers as strings: tostring, concatenation, %s print "%.14g"', async ({ connection: c }) => {
+    await check(c, [
+      ['return tostring(10/2)', bulk('5')],
+      ['return tostring(2^53)', bulk('9.007199254741e+15')],
+      ['return tostring(1e15)', bulk('1e+15')],
+      ['return tostring(1e14)', bulk('1e+14')],
+      ['return tostring(123456789012345)', bulk('1.2345678901234e+14')],
+      ['return tostring(3000000000)', bulk('3000000000')],
+      ['return tostring(0.1)', bulk('0.1')],
+      ['return tostring(1/3)', bulk('0.33333333333333')],
+      ['return tostring(1e-5)', bulk('1e-05')],
+      ['return tostring(-123.456)', bulk('-123.456')],
+      ['return tostring(-0)', bulk('-0')],
+      ['return tostring(1e100)', bulk('1e+100')],
+      ['return tostring(2^63)', bulk('9.2233720368548e+18')],
+      ['return tostring(0/0)', bulk('-nan')],
+      ['return tostring(7 % 0)', bulk('-nan')],
+      ['return tostring(1/0)', bulk('inf')],
+      ['return tostring(-1/0)', bulk('-inf')],
+      ["return 1 .. ''", bulk('1')],
+      ["return (2^31) .. ''", bulk('2147483648')],
+      ["return ('x'):rep(2) .. #'abc' .. 1.5", bulk('xx31.5')],
+      ["return math.floor(3.7) .. ''", bulk('3')],
+      ["return string.format('%s', 1e15)", bulk('1e+15')],
+      ["return string.format('%5.2f|%s|%x', 3.14159, 5.0, 255)", bulk(' 3.14|5|ff')],
+    ]);
+  });
+
+  it("string.format's integer items take any number, cast to 64 bits", async ({ connection: c }) => {
+    await check(c, [
+      ["return string.format('%d', 3000000000)", bulk('3000000000')],
+      ["return string.format('%d', 2^53)", bulk('9007199254740992')],
+      ["return string.format('%d', 3.7)", bulk('3')],
+      ["return string.format('%d', -3.7)", bulk('-3')],
+      ["return string.format('%d', '3000000000')", bulk('3000000000')],
+      [
+        "return string.format('%05d|%-5d|%+d|%x|%X|%#x|%o|%c', 42, 42, 42, -1, 255, 255, 8, 65)",
+        bulk('00042|42   |+42|ffffffffffffffff|FF|0xff|10|A'),
+      ],
+      ["return string.format('%.3d|%3.1d|%%|%i|[%.0d]', 7, 0, -12, 0)", bulk('007|  0|%|-12|[]')],
+      ["return string.rep('a', 3.9)", bulk('aaa')],
+    ]);
+  });
+
+  it('numbers given to redis.call are printed as "%.17g"', async ({ connection: c }) => {
+    const cases: Array<[string, string]> = [
+      ['1e21', '1e+21'],
+      ['1.5e-7', '1.4999999999999999e-07'],
+      ['2^70', '1.1805916207174113e+21'],
+      ['123456789.125', '123456789.125'],
+      ['0.1', '0.10000000000000001'],
+      ['1e16', '10000000000000000'],
+      ['1/3', '0.33333333333333331'],
+      ['100', '100'],
+      ['-0', '-0'],
+      ['2^53 + 1', '9007199254740992'],
+      ['1/0', 'inf'],
+      ['0/0', '-nan'],
+    ];
+    for (const [expression, stored] of cases) {
+      assert.equal(
+        await c.call('EVAL', `redis.call('set', 'x', ${expression}) return redis.call('get', 'x')`, '0'),
+        bulk(stored),
+        expression,
+      );
+    }
+  });
+});
