@@ -10,6 +10,8 @@ export const FLAG_MASTER_ONLY = 2;
 export const FLAG_MAY_WRITE = 4;
 /** Rejected with `command 'X' is not allowed`. */
 export const FLAG_NOT_ALLOWED = 8;
+/** Pub/sub: served by pubsub/ unless proxy.toml turns it off (then refused or forwarded as Codis does). */
+export const FLAG_PUBSUB = 16;
 
 // How the proxy handles a command beyond plain forwarding (§4.3–§4.6).
 export const SPECIAL_NONE = 0;
@@ -119,7 +121,22 @@ function buildTable(): Map<string, CommandInfo> {
   return table;
 }
 
-const TABLE = buildTable();
+// Better than Codis: pub/sub on dedicated backend connections (pubsub/hub.ts). PUBLISH and
+// SPUBLISH must reach the master, where the subscriptions are held, never a replica.
+const PUBSUB_COMMANDS =
+  'SUBSCRIBE PSUBSCRIBE SSUBSCRIBE UNSUBSCRIBE PUNSUBSCRIBE SUNSUBSCRIBE PUBLISH SPUBLISH PUBSUB';
+
+function markPubSub(table: Map<string, CommandInfo>): Map<string, CommandInfo> {
+  for (const name of PUBSUB_COMMANDS.split(' ')) {
+    const entry = table.get(name) as CommandInfo;
+    let flags = entry.flags | FLAG_PUBSUB;
+    if (name.endsWith('PUBLISH')) flags |= FLAG_MASTER_ONLY;
+    table.set(name, { name, flags, special: entry.special });
+  }
+  return table;
+}
+
+const TABLE = markPubSub(buildTable());
 const DASHED = new Map(
   DASHED_HAZARDS.split(' ').map((name): [string, CommandInfo] => [
     name,

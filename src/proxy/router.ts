@@ -62,7 +62,9 @@ export class Router {
   closed = false;
   private readonly config: ProxyConfig;
 
-  private readonly logger: ProxyLogger;
+  readonly logger: ProxyLogger;
+  /** Told after each slot switch (pub/sub subscriptions follow the table: pubsub/hub.ts). */
+  readonly applyListeners: Array<() => void> = [];
 
   constructor(config: ProxyConfig, logger: ProxyLogger) {
     this.config = config;
@@ -119,6 +121,7 @@ export class Router {
     slot.method = record.forward_method ?? 0;
     slot.record = record;
     slot.locked = record.locked === true;
+    for (const listener of this.applyListeners) listener();
   }
 
   private releaseSlot(slot: Slot): void {

@@ -9,6 +9,7 @@ import type { BackendConnection, SharedBackend } from './backend.ts';
 import {
   type CommandInfo,
   FLAG_NOT_ALLOWED,
+  FLAG_PUBSUB,
   isMasterOnly,
   lookupCommand,
   SPECIAL_AUTH,
@@ -27,6 +28,8 @@ import {
 import { type Flushable, scheduleFlush, writeBatch } from './flush.ts';
 import { arrayElements, integerReply, lineText, typeName, valueLength } from './merge.ts';
 import type { ProxyCore } from './proxy-core.ts';
+import { pubsubHubOf } from './pubsub/hub.ts';
+import type { PubSubClient, Subscriber } from './pubsub/subscriber.ts';
 import {
   errorReply,
   type InflightTracker,
@@ -56,8 +59,9 @@ function wrongArguments(name: string): Buffer {
   return errorReply(`ERR wrong number of arguments for '${name}' command`);
 }
 
-export class Session implements RequestOwner, Flushable, SlotWaiter {
+export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClient {
   broken = false;
+  subscriber: Subscriber | null = null;
   flushQueued = false;
   private readonly socket: Socket;
   private readonly core: ProxyCore;
@@ -110,7 +114,9 @@ export class Session implements RequestOwner, Flushable, SlotWaiter {
       }
     });
     socket.on('timeout', () => {
-      if (this.head === this.queue.length && this.blocked === null) this.stopReading();
+      // A subscriber waits for messages, not requests: Redis does not time it out either.
+      if (this.head === this.queue.length && this.blocked === null && this.subscriber === null)
+        this.stopReading();
     });
   }
 
@@ -178,6 +184,16 @@ export class Session implements RequestOwner, Flushable, SlotWaiter {
     }
     request.info = info;
     request.stats = stats.command(info.name);
+    if ((info.flags & FLAG_PUBSUB) !== 0 || this.subscriber !== null) {
+      const hub = pubsubHubOf(core);
+      if (hub !== null) {
+        if (!this.authorized && (info.flags & FLAG_PUBSUB) !== 0) {
+          this.finish(request, NOAUTH, false);
+          return;
+        }
+        if (hub.handle(this, request, info)) return;
+      }
+    }
     if ((info.flags & FLAG_NOT_ALLOWED) !== 0) {
       this.requestError(request, `command '${info.name}' is not allowed`);
       return;
@@ -692,6 +708,42 @@ export class Session implements RequestOwner, Flushable, SlotWaiter {
     else this.finish(request, raw, false);
   }
 
+  // ---- pub/sub (pubsub/) ----
+
+  complete(request: Request, reply: Buffer): void {
+    this.finish(request, reply, false);
+  }
+
+  forwardToSlot(request: Request, slot: number): void {
+    this.route(request, '', this.core.router.slots[slot] as Slot);
+  }
+
+  /**
+   * A message for this subscriber, after the replies already due. A client that does not read its
+   * messages is disconnected once they exceed proxy_pubsub_output_limit (Redis's pubsub hard
+   * limit): its memory stays bounded and nobody else waits for it.
+   */
+  pushMessage(bytes: Buffer): void {
+    if (this.ended) return;
+    const limit = this.core.config.proxy_pubsub_output_limit;
+    if (limit > 0 && this.outBytes + this.socket.writableLength + bytes.length > limit) {
+      this.socket.destroy();
+      return;
+    }
+    if (this.head === this.queue.length) {
+      this.out.push(bytes);
+      this.outBytes += bytes.length;
+      scheduleFlush(this);
+      return;
+    }
+    const request = this.alloc();
+    request.kind = KIND_CLIENT;
+    request.owner = this;
+    this.queue.push(request);
+    request.reply = bytes;
+    request.done = true;
+  }
+
   onBackendFailure(request: Request, message: string): void {
     if (request.kind === KIND_MIGRATE) this.migrateDone(request, undefined, message);
     else this.fail(request, `ERR handle response, ${message}`);
@@ -826,6 +878,8 @@ export class Session implements RequestOwner, Flushable, SlotWaiter {
     if (this.blockTimer !== undefined) clearTimeout(this.blockTimer);
     if (this.sendTimer !== undefined) clearTimeout(this.sendTimer);
     this.blocked = null;
+    this.subscriber?.close();
+    this.subscriber = null;
     if (!this.broken) this.dropFrom(this.head);
     this.broken = true;
     this.core.sessionClosed(this);

@@ -85,7 +85,6 @@ describe('codis-proxy commands', () => {
     for (const args of [
       ['KEYS', '*'],
       ['MULTI'],
-      ['SUBSCRIBE', 'ch'],
       ['FLUSHALL'],
       ['CONFIG', 'GET', 'maxmemory'],
       ['SLOTSMGRTTAGONE', 'x'],

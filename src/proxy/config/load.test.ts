@@ -38,6 +38,21 @@ describe('proxy.toml loading', () => {
     assert.equal(config.admin_addr, '0.0.0.0:11080');
   });
 
+  it('pub/sub keys: on with a 32mb output limit by default; off restores Codis refusal', () => {
+    assert.equal(defaultProxyConfig().proxy_pubsub_enabled, true);
+    assert.equal(defaultProxyConfig().proxy_pubsub_output_limit, 32 * 1024 * 1024);
+    const config = parseProxyToml('proxy_pubsub_enabled = false\nproxy_pubsub_output_limit = "1mb"\n');
+    assert.equal(config.proxy_pubsub_enabled, false);
+    assert.equal(config.proxy_pubsub_output_limit, 1024 * 1024);
+    assert.throws(() => parseProxyToml('proxy_pubsub_enabled = "yes"\n'), {
+      message: 'proxy.toml: proxy_pubsub_enabled: expected true or false, got "yes"',
+    });
+    assert.match(
+      proxyConfigToToml(config),
+      /\nproxy_pubsub_enabled = false\nproxy_pubsub_output_limit = "1mb"\n/,
+    );
+  });
+
   it('an unknown key is an error naming it', () => {
     assert.throws(() => parseProxyToml('product_nmae = "x"\n', 'my.toml'), {
       code: 'ERR_PROXY_CONFIG',
@@ -220,6 +235,8 @@ describe('config JSON and TOML dump', () => {
       'metrics_report_statsd_server',
       'metrics_report_statsd_period',
       'metrics_report_statsd_prefix',
+      'proxy_pubsub_enabled',
+      'proxy_pubsub_output_limit',
     ]);
     assert.equal(json.proxy_max_offheap_size, '1gb');
     assert.equal(json.backend_recv_bufsize, '128kb');

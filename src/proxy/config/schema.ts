@@ -57,6 +57,9 @@ export const PROXY_CONFIG_KEYS: readonly ProxyConfigKey[] = [
   { key: 'metrics_report_statsd_server', kind: 'string' },
   { key: 'metrics_report_statsd_period', kind: 'duration' },
   { key: 'metrics_report_statsd_prefix', kind: 'string' },
+  // Not in Codis: pub/sub through the proxy.
+  { key: 'proxy_pubsub_enabled', kind: 'bool' },
+  { key: 'proxy_pubsub_output_limit', kind: 'size' },
 ];
 
 export const PROXY_CONFIG_KEY_MAP: ReadonlyMap<string, ProxyConfigKey> = new Map(
@@ -177,4 +180,12 @@ metrics_report_influxdb_database = ""
 metrics_report_statsd_server = ""
 metrics_report_statsd_period = "1s"
 metrics_report_statsd_prefix = ""
+
+# Not in Codis 3.2, which refuses (P)SUBSCRIBE and PUBLISH:
+#   proxy_pubsub_enabled: (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE, PUBLISH, SPUBLISH and PUBSUB through the
+#     proxy, on backend connections of each subscriber's own; false refuses them as Codis does.
+#   proxy_pubsub_output_limit: a subscriber whose unread messages exceed this is disconnected
+#     (Redis's client-output-buffer-limit pubsub hard limit). 0 for no limit.
+proxy_pubsub_enabled = true
+proxy_pubsub_output_limit = "32mb"
 `;

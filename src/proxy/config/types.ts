@@ -63,6 +63,10 @@ export interface ProxyConfig {
   /** ms */
   metrics_report_statsd_period: number;
   metrics_report_statsd_prefix: string;
+  /** Pub/sub through the proxy (false: refused as Codis does). */
+  proxy_pubsub_enabled: boolean;
+  /** bytes of unsent messages after which a subscriber is disconnected (0: no limit) */
+  proxy_pubsub_output_limit: number;
 }
 
 const KB = 1024;
@@ -116,5 +120,7 @@ export function defaultProxyConfig(): ProxyConfig {
     metrics_report_statsd_server: '',
     metrics_report_statsd_period: SECOND,
     metrics_report_statsd_prefix: '',
+    proxy_pubsub_enabled: true,
+    proxy_pubsub_output_limit: 32 * MB,
   };
 }
