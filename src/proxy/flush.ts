@@ -34,12 +34,38 @@ export function scheduleFlush(item: Flushable): void {
 
 /** Above this, a batch is written as its parts (one writev) instead of being copied into one. */
 const COPY_LIMIT = 256 * 1024;
+/**
+ * Batches are copied into slices of a shared slab rather than a fresh Buffer each (Buffer.concat
+ * allocates a new backing store for anything over 4 KB, the common case for 1 KB values). A slice
+ * is never reused: a socket may hold it until its write completes, and the slab is freed once no
+ * slice of it is referenced. A socket that is already backed up gets a buffer of its own, so a slow
+ * reader cannot pin many slabs.
+ */
+const SLAB_SIZE = 1024 * 1024;
+let slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+let slabUsed = 0;
 
 /** Writes an output batch in one system call: small parts joined, large batches via writev. */
 export function writeBatch(socket: Socket, parts: Buffer[], bytes: number): void {
-  if (parts.length === 1) socket.write(parts[0] as Buffer);
-  else if (bytes <= COPY_LIMIT) socket.write(Buffer.concat(parts, bytes));
-  else {
+  const count = parts.length;
+  if (count === 1) socket.write(parts[0] as Buffer);
+  else if (bytes <= COPY_LIMIT && socket.writableLength > 0) socket.write(Buffer.concat(parts, bytes));
+  else if (bytes <= COPY_LIMIT) {
+    if (slabUsed + bytes > SLAB_SIZE) {
+      slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+      slabUsed = 0;
+    }
+    const from = slabUsed;
+    let at = from;
+    for (let i = 0; i < count; i++) {
+      const part = parts[i] as Buffer;
+      slab.set(part, at);
+      at += part.length;
+    }
+    // Slices start on 8-byte boundaries, as Node's own pool does.
+    slabUsed = (at + 7) & ~7;
+    socket.write(slab.subarray(from, at));
+  } else {
     socket.cork();
     for (const part of parts) socket.write(part);
     socket.uncork();

@@ -16,10 +16,19 @@ export function arrayElements(raw: Buffer): Buffer[] | undefined {
   const lineEnd = raw.indexOf(13);
   const count = parseCodisInteger(raw, 1, lineEnd);
   if (!(count >= 0)) return undefined;
-  const collector = new Collector();
-  if (count > 0) new ReplyFramer(collector).feed(raw.subarray(lineEnd + 2));
-  return collector.items;
+  const items: Buffer[] = [];
+  if (count > 0) {
+    // One framer for every call: MGET merges run this for each sub-reply.
+    collector.items = items;
+    framer.reset();
+    framer.feed(raw.subarray(lineEnd + 2));
+    collector.items = [];
+  }
+  return items;
 }
+
+const collector = new Collector();
+const framer = new ReplyFramer(collector);
 
 /** Codis's name of a reply's type in error texts: `<string>`, `<error>`, `<int>`, ... */
 export function typeName(raw: Buffer): string {

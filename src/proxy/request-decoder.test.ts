@@ -78,6 +78,24 @@ describe('RequestDecoder (Codis rules, spec §2.1)', () => {
     assert.equal(decoded[0]?.argv?.[2], value);
   });
 
+  it('locates the arguments of a contiguous request and converts them only when asked', () => {
+    const decoder = new RequestDecoder();
+    const frame = Buffer.from('*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$5\r\nvalue\r\n', 'latin1');
+    decoder.feed(frame.subarray(0, 20));
+    assert.equal(decoder.next(), DECODE_INCOMPLETE);
+    decoder.feed(frame.subarray(20));
+    assert.equal(decoder.next(), DECODE_REQUEST);
+    assert.equal(decoder.strings, null);
+    assert.deepEqual(decoder.offsets, [8, 11, 17, 20, 26, 31]);
+    assert.equal(decoder.raw?.latin1Slice(), frame.latin1Slice());
+    assert.deepEqual(decoder.argv, ['SET', 'key', 'value']);
+    // A nil element makes the request scattered: the arguments before it become strings.
+    decoder.feed(Buffer.from('*3\r\n$3\r\nSET\r\n$-1\r\n$1\r\nv\r\n', 'latin1'));
+    assert.equal(decoder.next(), DECODE_REQUEST);
+    assert.equal(decoder.raw, undefined);
+    assert.deepEqual(decoder.strings, ['SET', '', 'v']);
+  });
+
   it('rejects what Codis rejects', () => {
     const cases: Array<[string, string]> = [
       ['PING\n', 'bad CRLF end'],

@@ -1,8 +1,10 @@
 // Incremental decoder of client requests with Codis 3.2's rules (spec/proxy.md §2.1), which differ
 // from Redis's: lines must end in CR LF, `*0`/`*-1` and non-bulk elements are errors, `$-1`
-// elements are accepted, inline lines split on spaces only. Arguments are latin1 strings; the
-// request's raw bytes are kept as a view of the input when the request arrived in one buffer, so
-// the proxy can forward them without re-encoding.
+// elements are accepted, inline lines split on spaces only. The request's raw bytes are kept as a
+// view of the input whenever they stay contiguous, so the proxy forwards them without re-encoding;
+// its arguments are then only located (offsets into the raw bytes) and become latin1 strings only
+// when asked for: a value the proxy merely forwards is never converted. Requests that arrive
+// scattered (nil elements, very large arguments, inline requests) get their strings at once.
 
 import { constants } from 'node:buffer';
 
@@ -35,10 +37,15 @@ export type DecodeResult =
   | typeof DECODE_EMPTY;
 
 export class RequestDecoder {
-  /** Arguments of the last request (a fresh array per request: requests keep it). */
-  argv: string[] = [];
   /** The raw bytes of the last request, or undefined when they were not kept contiguous. */
   raw: Buffer | undefined;
+  /**
+   * With `raw`: where each argument of the last request lies in it, [start, end) pairs (a fresh
+   * array per request: requests keep it). Null when `strings` holds the arguments instead.
+   */
+  offsets: number[] | null = null;
+  /** The arguments as strings when they could not be kept as offsets (fresh per request). */
+  strings: string[] | null = null;
   /** Set with DECODE_ERROR. */
   error = '';
 
@@ -50,6 +57,13 @@ export class RequestDecoder {
   private bulkLength = -2;
   private bigParts: Buffer[] = [];
   private bigBytes = 0;
+
+  /** Arguments of the last request as latin1 strings (converted on first use). */
+  get argv(): string[] {
+    if (this.strings === null) this.strings = argumentStrings(this.raw as Buffer, this.offsets as number[]);
+    this.offsets = null;
+    return this.strings;
+  }
 
   /** Bytes buffered and not yet decoded. */
   get pendingBytes(): number {
@@ -64,7 +78,10 @@ export class RequestDecoder {
     }
     const inRequest = this.argumentsLeft > 0 && this.start >= 0;
     const keepFrom = inRequest && this.position - this.start <= MAX_RAW_CARRY ? this.start : this.position;
-    if (keepFrom !== this.start) this.start = -1;
+    if (keepFrom !== this.start) {
+      if (inRequest) this.scatter();
+      else this.start = -1;
+    }
     const left = this.buffer.length - keepFrom;
     if (left === 0) {
       this.buffer = chunk;
@@ -74,11 +91,11 @@ export class RequestDecoder {
     }
     if (this.bulkLength >= BIG_ARGUMENT) {
       // A big argument spanning chunks: gather the parts and join once when complete.
+      this.scatter();
       this.bigParts.push(this.buffer.subarray(this.position), chunk);
       this.bigBytes = this.buffer.length - this.position + chunk.length;
       this.buffer = Buffer.alloc(0);
       this.position = 0;
-      this.start = -1;
       return;
     }
     const joined = Buffer.allocUnsafe(left + chunk.length);
@@ -140,7 +157,8 @@ export class RequestDecoder {
       if (newline - 1 === from) return DECODE_EMPTY;
       return this.fail('bad inline request, only spaces');
     }
-    this.argv = argv;
+    this.strings = argv;
+    this.offsets = null;
     // Inline requests are re-encoded as multibulk for the backend.
     this.raw = undefined;
     return DECODE_REQUEST;
@@ -176,7 +194,8 @@ export class RequestDecoder {
     if (count <= 0) return this.fail('bad array len, too short');
     if (count > MAX_ARRAY_LENGTH) return this.fail('bad array len, too long');
     this.argumentsLeft = count;
-    this.argv = [];
+    this.offsets = [];
+    this.strings = null;
     this.bulkLength = -2;
     return DECODE_REQUEST;
   }
@@ -198,8 +217,8 @@ export class RequestDecoder {
         if (length === -1) {
           // A nil element is not valid in a request to Redis: re-encode it as an empty string,
           // rather than break the shared backend connection with a protocol error.
-          this.start = -1;
-          this.argv.push('');
+          this.scatter();
+          (this.strings as string[]).push('');
           this.argumentsLeft--;
           continue;
         }
@@ -208,16 +227,17 @@ export class RequestDecoder {
       const end = this.position + this.bulkLength;
       if (end + 2 > buffer.length) {
         if (this.bulkLength >= BIG_ARGUMENT && this.position < buffer.length) {
+          this.scatter();
           this.bigParts.push(buffer.subarray(this.position));
           this.bigBytes = buffer.length - this.position;
           this.buffer = Buffer.alloc(0);
           this.position = 0;
-          this.start = -1;
         }
         return DECODE_INCOMPLETE;
       }
       if (buffer[end] !== CR || buffer[end + 1] !== LF) return this.fail('bad CRLF end');
-      this.argv.push(buffer.latin1Slice(this.position, end));
+      if (this.start >= 0) (this.offsets as number[]).push(this.position - this.start, end - this.start);
+      else (this.strings as string[]).push(buffer.latin1Slice(this.position, end));
       this.position = end + 2;
       this.bulkLength = -2;
       this.argumentsLeft--;
@@ -225,6 +245,35 @@ export class RequestDecoder {
     this.raw = this.start >= 0 ? this.buffer.subarray(this.start, this.position) : undefined;
     return DECODE_REQUEST;
   }
+
+  /**
+   * The current request's bytes stop being tracked as one view: the arguments located so far
+   * become strings while the buffer holding them is still at hand.
+   */
+  private scatter(): void {
+    if (this.start < 0) return;
+    if (this.strings === null) {
+      const offsets = this.offsets ?? [];
+      const strings: string[] = [];
+      const buffer = this.buffer;
+      const base = this.start;
+      for (let i = 0; i < offsets.length; i += 2) {
+        strings.push(buffer.latin1Slice(base + (offsets[i] as number), base + (offsets[i + 1] as number)));
+      }
+      this.strings = strings;
+      this.offsets = null;
+    }
+    this.start = -1;
+  }
+}
+
+/** The arguments located by `offsets` in `raw`, as latin1 strings. */
+export function argumentStrings(raw: Buffer, offsets: readonly number[]): string[] {
+  const strings: string[] = [];
+  for (let i = 0; i < offsets.length; i += 2) {
+    strings.push(raw.latin1Slice(offsets[i] as number, offsets[i + 1] as number));
+  }
+  return strings;
 }
 
 /** Codis's btoi: optional `+` or `-`, then decimal digits only. NaN when invalid. */

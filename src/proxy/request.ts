@@ -2,6 +2,7 @@
 // (sub-requests of split commands, migration steps, keepalive) are plain objects. When a backend
 // answers, it hands the request back to its owner (no closure per request).
 import type { CommandInfo } from './command-table.ts';
+import { argumentStrings } from './request-decoder.ts';
 import type { CommandStats } from './stats.ts';
 
 export const KIND_CLIENT = 0;
@@ -27,7 +28,10 @@ export interface InflightTracker {
 export class Request {
   kind = KIND_CLIENT;
   owner: RequestOwner | null = null;
-  argv: string[] = [];
+  /** The arguments as strings, or null while they are only located in `raw` by `offsets`. */
+  private strings: string[] | null = [];
+  /** [start, end) of each argument in `raw` while `strings` is null. */
+  offsets: number[] | null = null;
   /** The bytes sent to the backend (the client's own bytes whenever possible). */
   raw: Buffer | undefined;
   info: CommandInfo | undefined;
@@ -65,10 +69,49 @@ export class Request {
   target: Request | null = null;
   /** For KIND_MIGRATE: 0 = SLOTSMGRTTAGONE, 1 = SLOTSMGRT-EXEC-WRAPPER. */
   method = 0;
+  /** EVALSHA already sent again after NOSCRIPT (scripts.ts): its next reply stands. */
+  scriptRetried = false;
+
+  /**
+   * The arguments as latin1 strings, converted from the raw bytes on first use: a request the
+   * proxy only forwards never needs them (`arg` and `argc` read single arguments without this).
+   */
+  get argv(): string[] {
+    if (this.strings === null) {
+      this.strings = argumentStrings(this.raw as Buffer, this.offsets as number[]);
+      this.offsets = null;
+    }
+    return this.strings;
+  }
+
+  set argv(argv: string[]) {
+    this.strings = argv;
+    this.offsets = null;
+  }
+
+  /** Takes the arguments either as strings or as offsets into `raw` (then `raw` is required). */
+  setArguments(raw: Buffer | undefined, offsets: number[] | null, strings: string[] | null): void {
+    this.raw = raw;
+    this.offsets = offsets;
+    this.strings = strings;
+  }
+
+  get argc(): number {
+    return this.strings === null ? (this.offsets as number[]).length >> 1 : this.strings.length;
+  }
+
+  /** Argument i as a latin1 string ('' when absent). */
+  arg(i: number): string {
+    if (this.strings !== null) return this.strings[i] ?? '';
+    const offsets = this.offsets as number[];
+    if (2 * i >= offsets.length) return '';
+    return (this.raw as Buffer).latin1Slice(offsets[2 * i] as number, offsets[2 * i + 1] as number);
+  }
 
   clear(): void {
     this.owner = null;
-    this.argv = [];
+    this.strings = [];
+    this.offsets = null;
     this.raw = undefined;
     this.info = undefined;
     this.stats = undefined;
@@ -88,6 +131,7 @@ export class Request {
     this.migrateKeys = null;
     this.migrateIndex = 0;
     this.target = null;
+    this.scriptRetried = false;
   }
 }
 

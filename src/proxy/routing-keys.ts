@@ -99,6 +99,11 @@ function keysInSameSlot(
   return firstKey;
 }
 
+/** The command is routed by its first argument alone (most commands: the proxy's fast path). */
+export function routedByFirstArgument(name: string): boolean {
+  return keySpecOf(name).kind === KIND_FIRST_ARGUMENT;
+}
+
 /**
  * The hash key of a request (the key whose slot routes it), '' when it has none, or CROSS_SLOT.
  * `name` is the normalised command name.

@@ -17,6 +17,7 @@ import {
   SPECIAL_INFO,
   SPECIAL_MGET,
   SPECIAL_MSET,
+  SPECIAL_NONE,
   SPECIAL_PING,
   SPECIAL_QUIT,
   SPECIAL_SELECT,
@@ -42,7 +43,7 @@ import {
 } from './request.ts';
 import { DECODE_EMPTY, DECODE_ERROR, DECODE_INCOMPLETE, RequestDecoder } from './request-decoder.ts';
 import type { Slot, SlotWaiter } from './router.ts';
-import { CROSS_SLOT, hashKeyOf, otherTagKeys } from './routing-keys.ts';
+import { CROSS_SLOT, hashKeyOf, otherTagKeys, routedByFirstArgument } from './routing-keys.ts';
 
 const DISPATCHED = 0;
 const WAIT_LOCK = 1;
@@ -146,7 +147,7 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
         this.localEnd(errorReply(`ERR Protocol error: ${decoder.error}`));
         break;
       }
-      this.handle(decoder.argv, decoder.raw);
+      this.handle(decoder);
     }
     if (this.blocked !== null) {
       if (!this.paused) this.socket.pause();
@@ -157,7 +158,7 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
     return this.free.pop() ?? new Request();
   }
 
-  private handle(argv: string[], raw: Buffer | undefined): void {
+  private handle(decoder: RequestDecoder): void {
     const core = this.core;
     const stats = core.counters;
     stats.total++;
@@ -171,12 +172,11 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
     const request = this.alloc();
     request.kind = KIND_CLIENT;
     request.owner = this;
-    request.argv = argv;
-    request.raw = raw;
+    request.setArguments(decoder.raw, decoder.offsets, decoder.strings);
     request.db = this.db;
     request.start = performance.now();
     this.queue.push(request);
-    const info = lookupCommand(argv[0] as string);
+    const info = lookupCommand(request.arg(0));
     if (info === undefined) {
       request.stats = stats.command('');
       this.requestError(request, 'bad command length, too short or too long');
@@ -212,6 +212,18 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
       this.finish(request, NOAUTH, false);
       return;
     }
+    if (special === SPECIAL_NONE && routedByFirstArgument(info.name)) {
+      // The plain forwarding path: only the key becomes a string, the rest is relayed as bytes.
+      const hashKey = request.arg(1);
+      this.route(request, hashKey, core.router.slots[slotOf(hashKey)] as Slot);
+      return;
+    }
+    if (special === SPECIAL_MGET || special === SPECIAL_SUM || special === SPECIAL_MSET) {
+      // Split commands read their keys one by one; their values are copied as bytes.
+      this.splitCommand(request, info);
+      return;
+    }
+    const argv = request.argv;
     switch (special) {
       case SPECIAL_SELECT:
         this.select(request);
@@ -230,15 +242,6 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
         return;
       case SPECIAL_SLOTSMAPPING:
         this.slotsMapping(request);
-        return;
-      case SPECIAL_MGET:
-      case SPECIAL_SUM:
-        if (argv.length < 2) this.finish(request, wrongArguments(info.name), false);
-        else this.split(request, info, 1);
-        return;
-      case SPECIAL_MSET:
-        if (argv.length < 3 || argv.length % 2 === 0) this.finish(request, wrongArguments('MSET'), false);
-        else this.split(request, info, 2);
         return;
       case SPECIAL_HELLO:
         this.hello(request);
@@ -439,20 +442,32 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
 
   // ---- split commands (§4.5) ----
 
+  private splitCommand(request: Request, info: CommandInfo): void {
+    const argc = request.argc;
+    if (info.special === SPECIAL_MSET) {
+      if (argc < 3 || argc % 2 === 0) this.finish(request, wrongArguments('MSET'), false);
+      else this.split(request, info, 2);
+    } else if (argc < 2) this.finish(request, wrongArguments(info.name), false);
+    else this.split(request, info, 1);
+  }
+
   private split(request: Request, info: CommandInfo, width: number): void {
-    const argv = request.argv;
+    const argc = request.argc;
     const router = this.core.router;
-    const first = slotOf(argv[1] as string);
+    // keys[i] and slotIds[i] for argument i (keys only; values are never converted).
+    const keys = new Array<string>(argc);
+    const slotIds = new Array<number>(argc);
     let same = true;
-    for (let i = 1 + width; i < argv.length; i += width) {
-      if (slotOf(argv[i] as string) !== first) {
-        same = false;
-        break;
-      }
+    for (let i = 1; i < argc; i += width) {
+      const key = request.arg(i);
+      keys[i] = key;
+      slotIds[i] = slotOf(key);
+      if (slotIds[i] !== slotIds[1]) same = false;
     }
+    const first = slotIds[1] as number;
     // Forwarded whole when one slot holds every key, unless that slot migrates: then per key.
     if (same && (router.slots[first] as Slot).migrateFrom === null) {
-      this.route(request, argv[1] as string, router.slots[first] as Slot);
+      this.route(request, keys[1] as string, router.slots[first] as Slot);
       return;
     }
     // One sub-request per backend connection for the keys of slots that are neither locked nor
@@ -464,8 +479,8 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
     const masterOnly = isMasterOnly(info.flags);
     const byConnection = new Map<BackendConnection, KeyGroup>();
     const others = new Map<string, number[]>();
-    for (let i = 1; i < argv.length; i += width) {
-      const slot = router.slots[slotOf(argv[i] as string)] as Slot;
+    for (let i = 1; i < argc; i += width) {
+      const slot = router.slots[slotIds[i] as number] as Slot;
       if (slot.migrateFrom === null && !slot.locked && slot.backend !== null) {
         let connection =
           slot.replicaGroups.length > 0 && !masterOnly
@@ -495,8 +510,8 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
     // the others are dispatched in order through forward(), which may block.
     const subs: Request[] = [];
     for (const group of byConnection.values())
-      subs.push(this.subRequest(request, info, width, group.indexes));
-    for (const indexes of others.values()) subs.push(this.subRequest(request, info, width, indexes));
+      subs.push(this.subRequest(request, info, width, group.indexes, keys));
+    for (const indexes of others.values()) subs.push(this.subRequest(request, info, width, indexes, keys));
     request.subs = subs;
     request.pendingSubs = subs.length;
     let n = 0;
@@ -512,21 +527,30 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
     this.dispatchSubs(request);
   }
 
-  private subRequest(request: Request, info: CommandInfo, width: number, indexes: number[]): Request {
-    const argv = request.argv;
+  private subRequest(
+    request: Request,
+    info: CommandInfo,
+    width: number,
+    indexes: number[],
+    keys: string[],
+  ): Request {
     const sub = new Request();
     sub.kind = KIND_SUB;
     sub.owner = this;
     sub.parent = request;
     sub.info = info;
     sub.db = request.db;
-    const subArgv = [argv[0] as string];
-    for (const index of indexes) {
-      subArgv.push(argv[index] as string);
-      if (width === 2) subArgv.push(argv[index + 1] as string);
+    if (request.offsets !== null) subArguments(sub, request.raw as Buffer, request.offsets, width, indexes);
+    else {
+      const argv = request.argv;
+      const subArgv = [argv[0] as string];
+      for (const index of indexes) {
+        subArgv.push(argv[index] as string);
+        if (width === 2) subArgv.push(argv[index + 1] as string);
+      }
+      sub.argv = subArgv;
     }
-    sub.argv = subArgv;
-    sub.hashKey = argv[indexes[0] as number] as string;
+    sub.hashKey = keys[indexes[0] as number] as string;
     sub.keyIndexes = indexes;
     return sub;
   }
@@ -555,12 +579,12 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
   private merge(request: Request): void {
     // In the order of their first key (the grouped sub-requests were put first): the first
     // failure in the client's key order is the one reported.
-    const subs = (request.subs as Request[]).slice().sort((a, b) => firstKey(a) - firstKey(b));
+    let subs = request.subs as Request[];
+    if (!inKeyOrder(subs)) subs = subs.slice().sort((a, b) => firstKey(a) - firstKey(b));
     const info = request.info as CommandInfo;
-    const name = info.name.toLowerCase();
     let total = 0;
     let elements: Buffer[] | undefined;
-    if (info.special === SPECIAL_MGET) elements = new Array<Buffer>(request.argv.length - 1);
+    if (info.special === SPECIAL_MGET) elements = new Array<Buffer>(request.argc - 1);
     for (const sub of subs) {
       const reply = sub.reply as Buffer;
       if (sub.failed) {
@@ -585,14 +609,12 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
         total += Number(lineText(reply));
       }
       if (problem !== '') {
-        this.fail(request, `ERR handle response, bad ${name} resp: ${problem}`);
+        this.fail(request, `ERR handle response, bad ${info.name.toLowerCase()} resp: ${problem}`);
         return;
       }
     }
-    if (elements !== undefined) {
-      const parts = [Buffer.from(`*${elements.length}\r\n`), ...elements];
-      this.finish(request, Buffer.concat(parts), false);
-    } else if (info.special === SPECIAL_MSET) this.finish(request, OK_REPLY, false);
+    if (elements !== undefined) this.finish(request, arrayReply(elements), false);
+    else if (info.special === SPECIAL_MSET) this.finish(request, OK_REPLY, false);
     else this.finish(request, integerReply(total), false);
   }
 
@@ -903,6 +925,60 @@ function randomSlot(slots: readonly Slot[]): Slot {
     if (slot.backend !== null || slot.locked) return slot;
   }
   return slots[start] as Slot;
+}
+
+/**
+ * A sub-request's bytes copied from the client's request (the command name, then the chosen keys
+ * with their values), each argument's `$<length>` header included, so nothing is re-encoded.
+ */
+function subArguments(sub: Request, raw: Buffer, offsets: number[], width: number, indexes: number[]): void {
+  const count = 1 + indexes.length * width;
+  const head = `*${count}\r\n`;
+  // Argument i's whole encoding runs from the end of argument i - 1 (plus CR LF) to its own end.
+  const nameFrom = raw.indexOf(10) + 1;
+  const nameTo = (offsets[1] as number) + 2;
+  let size = head.length + nameTo - nameFrom;
+  for (const index of indexes) {
+    size += (offsets[2 * (index + width - 1) + 1] as number) - (offsets[2 * index - 1] as number);
+  }
+  const out = Buffer.allocUnsafe(size);
+  const subOffsets: number[] = [];
+  let at = out.latin1Write(head, 0);
+  const shift = at - nameFrom;
+  raw.copy(out, at, nameFrom, nameTo);
+  subOffsets.push((offsets[0] as number) + shift, (offsets[1] as number) + shift);
+  at += nameTo - nameFrom;
+  for (const index of indexes) {
+    const from = (offsets[2 * index - 1] as number) + 2;
+    const to = (offsets[2 * (index + width - 1) + 1] as number) + 2;
+    raw.copy(out, at, from, to);
+    const delta = at - from;
+    for (let i = index; i < index + width; i++) {
+      subOffsets.push((offsets[2 * i] as number) + delta, (offsets[2 * i + 1] as number) + delta);
+    }
+    at += to - from;
+  }
+  sub.setArguments(out, subOffsets, null);
+}
+
+function inKeyOrder(subs: Request[]): boolean {
+  for (let i = 1; i < subs.length; i++)
+    if (firstKey(subs[i - 1] as Request) > firstKey(subs[i] as Request)) return false;
+  return true;
+}
+
+/** An array reply of raw elements, copied once into one buffer. */
+function arrayReply(elements: Buffer[]): Buffer {
+  const head = `*${elements.length}\r\n`;
+  let size = head.length;
+  for (const element of elements) size += element.length;
+  const out = Buffer.allocUnsafe(size);
+  let at = out.latin1Write(head, 0);
+  for (const element of elements) {
+    out.set(element, at);
+    at += element.length;
+  }
+  return out;
 }
 
 function firstKey(sub: Request): number {
