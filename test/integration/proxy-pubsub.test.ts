@@ -409,6 +409,59 @@ describe('codis-proxy pub/sub', () => {
     }
   });
 
+  it('a subscriber resubscribes after its master restarts', async () => {
+    const channel = nameOn('B', 'restart:');
+    const subscriber = await connect(p1.port);
+    subscriber.send('SUBSCRIBE', channel);
+    subscriber.send('PSUBSCRIBE', 'restart:*');
+    assert.equal((await frames(subscriber, 2))[1], '*3\r\n$10\r\npsubscribe\r\n$9\r\nrestart:*\r\n:2\r\n');
+    const port = b.port;
+    await b.stop();
+    b = await startServer('codis-server', { port });
+    const publisher = await connect(p2.port);
+    // The shared connections and the subscriber's own reconnect on their own.
+    let last = '';
+    const deadline = Date.now() + 10_000;
+    for (let i = 0; Date.now() < deadline; i++) {
+      last = `again-${i}`;
+      if ((await publisher.call('PUBLISH', channel, last)) === ':2\r\n') break;
+      await sleep(50);
+    }
+    const wanted = [message(channel, last), pmessage('restart:*', channel, last)];
+    const seen: string[] = [];
+    while (!wanted.every((frame) => seen.includes(frame))) seen.push((await subscriber.reply(5000)).raw);
+  });
+
+  it('follows a sentinel switch of the master (failover)', async () => {
+    const channel = nameOn('B', 'failover:');
+    for (const fixture of [p1, p2]) {
+      fixture.proxy.fillSlots([
+        ...slotRange(0, 511, addrA, { backend_addr_group_id: 1 }),
+        ...slotRange(512, 1023, addrB, { backend_addr_group_id: 2 }),
+      ]);
+    }
+    await sleep(50);
+    const subscriber = await connect(p1.port);
+    subscriber.send('SUBSCRIBE', channel);
+    subscriber.send('PSUBSCRIBE', 'failover:*');
+    await frames(subscriber, 2);
+    const publisher = await connect(p2.port);
+    assert.equal(await publisher.call('PUBLISH', channel, 'on-b'), ':2\r\n');
+    await frames(subscriber, 2);
+    // Group 2's master is now the other server (as after a sentinel failover), on both proxies.
+    const promoted = `127.0.0.1:${redis.port}`;
+    for (const fixture of [p1, p2]) fixture.proxy.router.switchMasters(new Map([[2, promoted]]));
+    await sleep(100);
+    assert.equal(await publisher.call('PUBLISH', channel, 'on-new-master'), ':2\r\n');
+    const seen = (await frames(subscriber, 2)).sort();
+    assert.deepEqual(
+      seen,
+      [message(channel, 'on-new-master'), pmessage('failover:*', channel, 'on-new-master')].sort(),
+    );
+    const direct = await connect(redis.port);
+    assert.match(await direct.call('PUBSUB', 'NUMSUB', channel), /:1\r\n$/);
+  });
+
   it('proxy_pubsub_enabled = false keeps Codis refusal', async () => {
     const off = await startProxy({ proxy_pubsub_enabled: false });
     try {

@@ -91,6 +91,8 @@ export class PubSubHub {
         else client.complete(request, subscribedPong(argv[1] ?? ''));
         return true;
       case 'QUIT':
+      case 'RESET':
+        // RESET would also reset the session's database and credentials: refused as Codis does.
         return false;
     }
     if (!subscribed) return false;
