@@ -29,6 +29,11 @@ export const SPECIAL_SLOTSSCAN = 10;
 export const SPECIAL_SLOTSMAPPING = 11;
 export const SPECIAL_HELLO = 12;
 
+// Refused by Codis; served through dedicated backend connections unless proxy.toml turns them off
+// (transaction.ts, blocking.ts). Numbered apart from the others' specials.
+export const SPECIAL_TRANSACTION = 40;
+export const SPECIAL_BLOCKING = 41;
+
 export interface CommandInfo {
   /** The normalised name (stats key, error texts). */
   readonly name: string;
@@ -96,6 +101,19 @@ const SPECIALS: Record<string, number> = {
   SLOTSSCAN: SPECIAL_SLOTSSCAN,
   SLOTSMAPPING: SPECIAL_SLOTSMAPPING,
   HELLO: SPECIAL_HELLO,
+  MULTI: SPECIAL_TRANSACTION,
+  EXEC: SPECIAL_TRANSACTION,
+  DISCARD: SPECIAL_TRANSACTION,
+  WATCH: SPECIAL_TRANSACTION,
+  UNWATCH: SPECIAL_TRANSACTION,
+  BLPOP: SPECIAL_BLOCKING,
+  BRPOP: SPECIAL_BLOCKING,
+  BRPOPLPUSH: SPECIAL_BLOCKING,
+  BLMOVE: SPECIAL_BLOCKING,
+  BLMPOP: SPECIAL_BLOCKING,
+  BZPOPMIN: SPECIAL_BLOCKING,
+  BZPOPMAX: SPECIAL_BLOCKING,
+  BZMPOP: SPECIAL_BLOCKING,
 };
 
 function buildTable(): Map<string, CommandInfo> {
@@ -116,7 +134,7 @@ function buildTable(): Map<string, CommandInfo> {
   table.set('UNLINK', { name: 'UNLINK', flags: FLAG_WRITE, special: SPECIAL_SUM });
   table.set('HELLO', { name: 'HELLO', flags: 0, special: SPECIAL_HELLO });
   for (const name of SHARED_CONNECTION_HAZARDS.split(' ')) {
-    table.set(name, { name, flags: FLAG_WRITE | FLAG_NOT_ALLOWED, special: SPECIAL_NONE });
+    table.set(name, { name, flags: FLAG_WRITE | FLAG_NOT_ALLOWED, special: SPECIALS[name] ?? SPECIAL_NONE });
   }
   return table;
 }

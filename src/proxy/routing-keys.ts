@@ -43,6 +43,8 @@ const NUMKEYS: Record<string, [numkeysIndex: number, destination: boolean]> = {
   sintercard: [1, false],
   lmpop: [1, false],
   zmpop: [1, false],
+  blmpop: [2, false],
+  bzmpop: [2, false],
 };
 
 const CODIS_INDEX_3 = new Set(['eval', 'evalsha', 'zunionstore', 'zinterstore']);
@@ -147,20 +149,32 @@ export function hashKeyOf(name: string, argv: readonly string[]): string {
   }
 }
 
+/**
+ * Like hashKeyOf, but '' for commands that have no key at all (PING, ECHO, TIME, CONFIG GET…),
+ * which Codis routes by their first argument: inside a transaction they go with any slot.
+ */
+export function keyedHashKey(name: string, argv: readonly string[]): string {
+  const spec = keySpecOf(name);
+  if (spec.kind === KIND_FIRST_ARGUMENT || spec.kind === KIND_SUBCOMMAND) {
+    let command = commandSpec(name.toLowerCase());
+    if (spec.kind === KIND_SUBCOMMAND)
+      command = argv.length > 1 ? command?.subcommands.get((argv[1] as string).toLowerCase()) : undefined;
+    if (command === undefined || command.firstKey <= 0) return '';
+  }
+  return hashKeyOf(name, argv);
+}
+
 /** The part of a key SLOTSMGRTTAGONE moves together: its hash tag, or the whole key. */
 function tagOf(key: string): string {
   const [start, end] = hashTagBoundsOfLatin1(key);
   return key.slice(start, end);
 }
 
-/**
- * For a request routed by `hashKey` while its slot migrates: one key per other tag among its keys
- * (those a migration step on `hashKey` alone would not move). Empty for single-key requests.
- */
-export function otherTagKeys(name: string, argv: readonly string[], hashKey: string): string[] {
+/** The argument indexes of the keys of a multi-key request (range or numkeys commands). */
+function multiKeyIndexes(name: string, argv: readonly string[]): number[] {
   const n = argv.length;
   const spec = keySpecOf(name);
-  let indexes: number[] = [];
+  const indexes: number[] = [];
   if (spec.kind === KIND_RANGE && n > spec.first) {
     let last = spec.last < 0 ? n + spec.last : spec.last;
     if (last >= n) last = n - 1;
@@ -173,6 +187,28 @@ export function otherTagKeys(name: string, argv: readonly string[], hashKey: str
       if (spec.destination && n > 1) indexes.push(1);
     }
   }
+  return indexes;
+}
+
+/**
+ * Every distinct key of a request routed by `hashKey` (transactions and blocking commands make sure
+ * each one is on the target of a migrating slot before they run).
+ */
+export function requestKeys(name: string, argv: readonly string[], hashKey: string): string[] {
+  const keys = [hashKey];
+  for (const index of multiKeyIndexes(name, argv)) {
+    const key = argv[index] as string;
+    if (!keys.includes(key)) keys.push(key);
+  }
+  return keys;
+}
+
+/**
+ * For a request routed by `hashKey` while its slot migrates: one key per other tag among its keys
+ * (those a migration step on `hashKey` alone would not move). Empty for single-key requests.
+ */
+export function otherTagKeys(name: string, argv: readonly string[], hashKey: string): string[] {
+  let indexes = multiKeyIndexes(name, argv);
   if (indexes.length < 2) indexes = [];
   const seen = new Set([tagOf(hashKey)]);
   const keys: string[] = [];

@@ -6,6 +6,7 @@
 import type { Socket } from 'node:net';
 import { slotOf } from '../slots/index.ts';
 import type { BackendConnection, SharedBackend } from './backend.ts';
+import { BlockingCommand } from './blocking.ts';
 import {
   type CommandInfo,
   FLAG_NOT_ALLOWED,
@@ -13,6 +14,7 @@ import {
   isMasterOnly,
   lookupCommand,
   SPECIAL_AUTH,
+  SPECIAL_BLOCKING,
   SPECIAL_HELLO,
   SPECIAL_INFO,
   SPECIAL_MGET,
@@ -25,7 +27,9 @@ import {
   SPECIAL_SLOTSMAPPING,
   SPECIAL_SLOTSSCAN,
   SPECIAL_SUM,
+  SPECIAL_TRANSACTION,
 } from './command-table.ts';
+import { dedicatedCommandEnabled, type ExclusiveStep } from './exclusive.ts';
 import { type Flushable, scheduleFlush, writeBatch } from './flush.ts';
 import { arrayElements, integerReply, lineText, typeName, valueLength } from './merge.ts';
 import type { ProxyCore } from './proxy-core.ts';
@@ -44,6 +48,7 @@ import {
 import { DECODE_EMPTY, DECODE_ERROR, DECODE_INCOMPLETE, RequestDecoder } from './request-decoder.ts';
 import type { Slot, SlotWaiter } from './router.ts';
 import { CROSS_SLOT, hashKeyOf, otherTagKeys, routedByFirstArgument } from './routing-keys.ts';
+import { Transaction } from './transaction.ts';
 
 const DISPATCHED = 0;
 const WAIT_LOCK = 1;
@@ -55,6 +60,8 @@ const TRYAGAIN = errorReply('TRYAGAIN Multiple keys request during rehashing of 
 /** Pause reading a client whose unsent replies exceed this (backpressure). */
 const OUTPUT_HIGH_WATER = 16 * 1024 * 1024;
 const POOL_SIZE = 1024;
+/** Bytes read ahead from a client whose session waits for a blocking command. */
+const EXCLUSIVE_READ_LIMIT = 1024 * 1024;
 
 function wrongArguments(name: string): Buffer {
   return errorReply(`ERR wrong number of arguments for '${name}' command`);
@@ -84,6 +91,12 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
   private blockTimer: NodeJS.Timeout | undefined;
   private readonly free: Request[] = [];
   private closeReported = false;
+  /** MULTI/WATCH state (transaction.ts), made on first use. */
+  private transaction: Transaction | null = null;
+  private blockingCommand: BlockingCommand | null = null;
+  /** The step `blocked` waits for (EXEC, WATCH, blocking command); started once it heads the queue. */
+  private exclusive: ExclusiveStep | null = null;
+  private exclusiveStarted = false;
   /**
    * Chooses among parallel backend connections. Fixed per session (Codis draws one per request),
    * so with backend_primary_parallel > 1 a session's requests still run in order.
@@ -150,7 +163,12 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
       this.handle(decoder);
     }
     if (this.blocked !== null) {
-      if (!this.paused) this.socket.pause();
+      // Behind a blocking command or EXEC the socket is still read (a bounded amount), so a client
+      // that goes away is seen and its blocked command cancelled.
+      const keepReading = this.exclusive !== null && decoder.pendingBytes < EXCLUSIVE_READ_LIMIT;
+      if (!this.paused && !keepReading) this.socket.pause();
+      // Redis drops a client that closed while blocked: its command must not pop for nobody.
+      if (this.eof && this.exclusive?.cancelledByEof === true) this.onClose();
     } else if (this.eof) this.stopReading();
   }
 
@@ -194,7 +212,11 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
         if (hub.handle(this, request, info)) return;
       }
     }
-    if ((info.flags & FLAG_NOT_ALLOWED) !== 0) {
+    if (
+      (info.flags & FLAG_NOT_ALLOWED) !== 0 &&
+      !dedicatedCommandEnabled(info, core.config) &&
+      this.transaction?.inMulti !== true
+    ) {
       this.requestError(request, `command '${info.name}' is not allowed`);
       return;
     }
@@ -210,6 +232,15 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
     }
     if (!this.authorized) {
       this.finish(request, NOAUTH, false);
+      return;
+    }
+    if (special === SPECIAL_TRANSACTION || this.transaction?.inMulti === true) {
+      this.transaction ??= new Transaction(this, core);
+      this.transaction.handle(request, info);
+      return;
+    }
+    if (special === SPECIAL_BLOCKING) {
+      this.blockingRequest(request, info);
       return;
     }
     if (special === SPECIAL_NONE && routedByFirstArgument(info.name)) {
@@ -725,6 +756,50 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
 
   // ---- completion and writing ----
 
+  // ---- transactions and blocking commands (transaction.ts, blocking.ts) ----
+
+  private blockingRequest(request: Request, info: CommandInfo): void {
+    const hashKey = hashKeyOf(info.name, request.argv);
+    if (hashKey === CROSS_SLOT) {
+      this.finish(request, CROSSSLOT, false);
+      return;
+    }
+    request.hashKey = hashKey;
+    request.slotId = slotOf(hashKey);
+    this.blockingCommand ??= new BlockingCommand(this, this.core);
+    this.runExclusive(request, this.blockingCommand);
+  }
+
+  localReply(request: Request, reply: Buffer): void {
+    this.finish(request, reply, false);
+  }
+
+  /**
+   * Holds the session on `request` and runs `step` once every earlier request is answered: the
+   * step uses another backend connection, which must not overtake the session's earlier requests.
+   */
+  runExclusive(request: Request, step: ExclusiveStep): void {
+    this.blocked = request;
+    this.exclusive = step;
+    this.exclusiveStarted = false;
+    this.startExclusive();
+  }
+
+  private startExclusive(): void {
+    const step = this.exclusive;
+    const request = this.blocked;
+    if (step === null || this.exclusiveStarted || request === null || this.queue[this.head] !== request)
+      return;
+    this.exclusiveStarted = true;
+    step.begin(request);
+  }
+
+  exclusiveDone(request: Request, reply: Buffer, failed: boolean): void {
+    this.exclusive = null;
+    this.finish(request, reply, failed);
+    this.resume();
+  }
+
   onBackendReply(request: Request, raw: Buffer): void {
     if (request.kind === KIND_MIGRATE) this.migrateDone(request, raw, '');
     else this.finish(request, raw, false);
@@ -836,6 +911,7 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
       this.queue = queue.slice(head);
       this.head = 0;
     } else this.head = head;
+    if (this.exclusive !== null && !this.exclusiveStarted) this.startExclusive();
     scheduleFlush(this);
   }
 
@@ -904,6 +980,9 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
     this.subscriber = null;
     if (!this.broken) this.dropFrom(this.head);
     this.broken = true;
+    this.exclusive?.sessionClosed();
+    this.exclusive = null;
+    this.transaction?.sessionClosed();
     this.core.sessionClosed(this);
     this.socket.destroy();
   }

@@ -84,11 +84,11 @@ describe('codis-proxy commands', () => {
   it('rejects the commands Codis rejects, and the connection stays open (§3.4, §14.3)', async () => {
     for (const args of [
       ['KEYS', '*'],
-      ['MULTI'],
+      ['MONITOR'],
       ['FLUSHALL'],
       ['CONFIG', 'GET', 'maxmemory'],
       ['SLOTSMGRTTAGONE', 'x'],
-      ['BLPOP', 'l', '0'],
+      ['SLAVEOF', 'NO', 'ONE'],
       ['MSETNX', 'a', '1'],
       ['host:', 'abc'],
       ['RESET'],

@@ -237,6 +237,8 @@ describe('config JSON and TOML dump', () => {
       'metrics_report_statsd_prefix',
       'proxy_pubsub_enabled',
       'proxy_pubsub_output_limit',
+      'proxy_transactions_enabled',
+      'proxy_blocking_enabled',
     ]);
     assert.equal(json.proxy_max_offheap_size, '1gb');
     assert.equal(json.backend_recv_bufsize, '128kb');

@@ -60,6 +60,8 @@ export const PROXY_CONFIG_KEYS: readonly ProxyConfigKey[] = [
   // Not in Codis: pub/sub through the proxy.
   { key: 'proxy_pubsub_enabled', kind: 'bool' },
   { key: 'proxy_pubsub_output_limit', kind: 'size' },
+  { key: 'proxy_transactions_enabled', kind: 'bool' },
+  { key: 'proxy_blocking_enabled', kind: 'bool' },
 ];
 
 export const PROXY_CONFIG_KEY_MAP: ReadonlyMap<string, ProxyConfigKey> = new Map(
@@ -188,4 +190,13 @@ metrics_report_statsd_prefix = ""
 #     (Redis's client-output-buffer-limit pubsub hard limit). 0 for no limit.
 proxy_pubsub_enabled = true
 proxy_pubsub_output_limit = "32mb"
+
+# Not in Codis 3.2 either:
+#   proxy_transactions_enabled: MULTI/EXEC/DISCARD/WATCH/UNWATCH when every key of the transaction
+#     hashes to one slot (CROSSSLOT otherwise), run on a dedicated connection to the slot's master.
+#   proxy_blocking_enabled: BLPOP, BRPOP, BRPOPLPUSH, BLMOVE, BLMPOP, BZPOPMIN, BZPOPMAX, BZMPOP
+#     on dedicated connections, followed to the new master when their slot moves.
+# false refuses them as Codis does.
+proxy_transactions_enabled = true
+proxy_blocking_enabled = true
 `;

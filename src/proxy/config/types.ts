@@ -67,6 +67,10 @@ export interface ProxyConfig {
   proxy_pubsub_enabled: boolean;
   /** bytes of unsent messages after which a subscriber is disconnected (0: no limit) */
   proxy_pubsub_output_limit: number;
+  /** MULTI/EXEC/DISCARD/WATCH/UNWATCH on one slot (false: refused as Codis does). */
+  proxy_transactions_enabled: boolean;
+  /** BLPOP, BRPOP, BLMOVE, BZPOPMIN… on dedicated connections (false: refused as Codis does). */
+  proxy_blocking_enabled: boolean;
 }
 
 const KB = 1024;
@@ -122,5 +126,7 @@ export function defaultProxyConfig(): ProxyConfig {
     metrics_report_statsd_prefix: '',
     proxy_pubsub_enabled: true,
     proxy_pubsub_output_limit: 32 * MB,
+    proxy_transactions_enabled: true,
+    proxy_blocking_enabled: true,
   };
 }

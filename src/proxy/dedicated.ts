@@ -1,0 +1,206 @@
+// Dedicated backend connections: one client's transaction (WATCH … EXEC) or blocking command gets a
+// socket of its own, because the shared pipelined connections (backend.ts) carry many sessions'
+// requests and a WATCH, a MULTI block or a blocked BLPOP would leak into or stall all of them.
+// Connections are pooled per (address, DB) once released clean, so a transaction costs a connect
+// only the first time. Each connection asks CLIENT ID during its handshake: a blocked command is
+// cancelled from another connection with CLIENT UNBLOCK when its slot moves (blocking.ts).
+import { connect, type Socket } from 'node:net';
+import { splitAddress } from './backend.ts';
+import type { ProxyConfig } from './config/types.ts';
+import type { ProxyCore } from './proxy-core.ts';
+import { ReplyFramer, type ReplySink } from './reply-framer.ts';
+import type { InflightTracker } from './request.ts';
+import { encodeRequest } from './request-decoder.ts';
+
+const CONNECT_TIMEOUT = 5000;
+/** Idle connections kept per (address, DB); more are closed when released. */
+const IDLE_LIMIT = 16;
+const CLIENT_ID = encodeRequest(['CLIENT', 'ID']);
+
+/** Whoever holds a dedicated connection gets its replies (in order) and its failure. */
+export interface DedicatedOwner {
+  onDedicatedReply(connection: DedicatedConnection, raw: Buffer): void;
+  onDedicatedFailure(connection: DedicatedConnection, message: string): void;
+}
+
+export class DedicatedConnection implements ReplySink {
+  readonly addr: string;
+  readonly db: number;
+  owner: DedicatedOwner | null = null;
+  /** The backend's id for this connection (CLIENT UNBLOCK), '' until the handshake answered. */
+  clientId = '';
+  failed = false;
+  /** Replies still expected for the owner. */
+  expected = 0;
+  /** Counted in a slot's in-flight set until the owner's last expected reply arrives. */
+  tracker: InflightTracker | null = null;
+  private readonly socket: Socket;
+  private readonly framer = new ReplyFramer(this);
+  /** Replies the connection consumes itself: handshake, and the reset of a released connection. */
+  private internal = 0;
+  private readonly pool: DedicatedPool;
+
+  constructor(addr: string, db: number, config: ProxyConfig, pool: DedicatedPool) {
+    this.addr = addr;
+    this.db = db;
+    this.pool = pool;
+    const { host, port } = splitAddress(addr);
+    const socket = connect({ host, port, noDelay: true });
+    this.socket = socket;
+    socket.setTimeout(CONNECT_TIMEOUT);
+    socket.on('connect', () => socket.setTimeout(0));
+    socket.on('timeout', () => this.fail('backend conn failure, dial timeout'));
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        if (!this.framer.feed(chunk)) this.fail(`backend conn failure, ${this.framer.error}`);
+      } catch (error) {
+        this.fail(`backend conn failure, ${(error as Error).message}`);
+      }
+    });
+    socket.on('error', (error: Error) => this.fail(`backend conn failure, ${error.message}`));
+    socket.on('close', () => this.fail('backend conn failure, EOF'));
+    // Written before the connection is up: Node queues them, and the replies come first.
+    const handshake: Buffer[] = [];
+    if (config.product_auth !== '') handshake.push(encodeRequest(['AUTH', config.product_auth]));
+    if (db !== 0) handshake.push(encodeRequest(['SELECT', String(db)]));
+    handshake.push(CLIENT_ID);
+    this.internal = handshake.length;
+    socket.write(handshake.length === 1 ? CLIENT_ID : Buffer.concat(handshake));
+  }
+
+  /** Writes requests whose `replies` replies go to the owner. */
+  send(bytes: Buffer, replies: number): void {
+    if (this.failed) {
+      // Reported on the next turn: the owner is still setting up its state.
+      setImmediate(() => this.owner?.onDedicatedFailure(this, 'backend conn reset'));
+      return;
+    }
+    this.expected += replies;
+    this.socket.write(bytes);
+  }
+
+  /** Sends `bytes` whose replies the connection swallows (a reset before going idle). */
+  sendInternal(bytes: Buffer, replies: number): void {
+    this.internal += replies;
+    this.socket.write(bytes);
+  }
+
+  onReply(raw: Buffer): void {
+    if (this.internal > 0) {
+      this.internal--;
+      if (raw[0] === 58 && this.clientId === '') this.clientId = raw.latin1Slice(1, raw.length - 2);
+      else if (raw[0] === 45 && this.clientId === '') {
+        this.fail(`backend conn failure, error resp: ${raw.latin1Slice(1, raw.length - 2)}`);
+      }
+      return;
+    }
+    if (this.expected > 0) this.expected--;
+    if (this.expected === 0) this.trackerDone();
+    this.owner?.onDedicatedReply(this, raw);
+  }
+
+  set referenced(on: boolean) {
+    if (on) this.socket.ref();
+    else this.socket.unref();
+  }
+
+  private trackerDone(): void {
+    const tracker = this.tracker;
+    this.tracker = null;
+    tracker?.inflightDone();
+  }
+
+  /** Closes the socket; a pending owner is told. */
+  fail(message: string): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.socket.destroy();
+    this.pool.forget(this);
+    this.trackerDone();
+    const owner = this.owner;
+    this.owner = null;
+    if (this.expected > 0) {
+      this.expected = 0;
+      owner?.onDedicatedFailure(this, message);
+    }
+  }
+
+  close(): void {
+    this.owner = null;
+    this.expected = 0;
+    this.fail('backend conn reset');
+  }
+}
+
+/** The idle dedicated connections of one proxy. */
+export class DedicatedPool {
+  private readonly core: ProxyCore;
+  private readonly idle = new Map<string, DedicatedConnection[]>();
+
+  constructor(core: ProxyCore) {
+    this.core = core;
+  }
+
+  acquire(addr: string, db: number, owner: DedicatedOwner): DedicatedConnection {
+    if (this.core.router.closed) this.closeAll();
+    const list = this.idle.get(`${db}/${addr}`);
+    let connection: DedicatedConnection | undefined;
+    while (list !== undefined && list.length > 0) {
+      const candidate = list.pop() as DedicatedConnection;
+      if (!candidate.failed) {
+        connection = candidate;
+        break;
+      }
+    }
+    connection ??= new DedicatedConnection(addr, db, this.core.config, this);
+    connection.owner = owner;
+    connection.referenced = true;
+    return connection;
+  }
+
+  /**
+   * Gives a connection back. Only a connection with no reply outstanding is kept; `reset` (e.g.
+   * UNWATCH) is sent first when its state must be cleared for the next owner.
+   */
+  release(connection: DedicatedConnection, reset: Buffer | undefined): void {
+    connection.owner = null;
+    if (connection.failed) return;
+    const key = `${connection.db}/${connection.addr}`;
+    let list = this.idle.get(key);
+    if (list === undefined) {
+      list = [];
+      this.idle.set(key, list);
+    }
+    if (connection.expected > 0 || list.length >= IDLE_LIMIT || this.core.router.closed) {
+      connection.close();
+      return;
+    }
+    if (reset !== undefined) connection.sendInternal(reset, 1);
+    connection.referenced = false;
+    list.push(connection);
+  }
+
+  forget(connection: DedicatedConnection): void {
+    const list = this.idle.get(`${connection.db}/${connection.addr}`);
+    const index = list === undefined ? -1 : list.indexOf(connection);
+    if (index >= 0) list?.splice(index, 1);
+  }
+
+  closeAll(): void {
+    const lists = [...this.idle.values()];
+    this.idle.clear();
+    for (const list of lists) for (const connection of list) connection.close();
+  }
+}
+
+const pools = new WeakMap<ProxyCore, DedicatedPool>();
+
+/** The pool of a proxy, made on first use. */
+export function dedicatedPoolOf(core: ProxyCore): DedicatedPool {
+  let pool = pools.get(core);
+  if (pool === undefined) {
+    pool = new DedicatedPool(core);
+    pools.set(core, pool);
+  }
+  return pool;
+}

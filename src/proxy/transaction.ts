@@ -1,0 +1,342 @@
+// MULTI/EXEC/DISCARD/WATCH/UNWATCH through the proxy, for transactions whose keys share one slot
+// (better than Codis, which refuses them). The first keyed command, or WATCH, fixes the slot.
+//
+// MULTI is answered here and the queued commands are checked here (unknown command, arity,
+// commands the proxy refuses, a key of another slot) with Redis 7's queue-time errors, which flag
+// the transaction so that EXEC answers EXECABORT; accepted commands get +QUEUED. EXEC sends
+// `MULTI … EXEC` in one write on a dedicated connection to the slot's master and relays EXEC's reply,
+// so the transaction runs atomically there and its reply is the backend's own bytes. WATCH is sent
+// when it arrives, on a dedicated connection kept for the session until EXEC, DISCARD or UNWATCH.
+//
+// Migration: before WATCH and EXEC every key involved is made to live on the target
+// (exclusive.ts). A fill that changes the slot's master while a WATCH is held makes EXEC fail as a
+// WATCH conflict does (null reply): the watch was on the old master and guarantees nothing now.
+import { commandSpec } from '../commands/index.ts';
+import { slotOf } from '../slots/index.ts';
+import {
+  type CommandInfo,
+  FLAG_NOT_ALLOWED,
+  SPECIAL_BLOCKING,
+  SPECIAL_TRANSACTION,
+} from './command-table.ts';
+import type { DedicatedConnection, DedicatedOwner } from './dedicated.ts';
+import { type ExclusiveHost, ExclusiveStep } from './exclusive.ts';
+import type { ProxyCore } from './proxy-core.ts';
+import { errorReply, OK_REPLY, type Request } from './request.ts';
+import { encodeRequest } from './request-decoder.ts';
+import type { Slot } from './router.ts';
+import { CROSS_SLOT, hashKeyOf, keyedHashKey, requestKeys } from './routing-keys.ts';
+
+/** The session side of a transaction: local replies and exclusive steps. */
+export interface TransactionHost extends ExclusiveHost {
+  /** Answers a request at once (it keeps its place in the reply order). */
+  localReply(request: Request, reply: Buffer): void;
+  /** Runs `step` for `request` once every earlier request of the session is answered. */
+  runExclusive(request: Request, step: ExclusiveStep): void;
+}
+
+const QUEUED = Buffer.from('+QUEUED\r\n');
+const NULL_ARRAY = Buffer.from('*-1\r\n');
+const MULTI = encodeRequest(['MULTI']);
+const EXEC = encodeRequest(['EXEC']);
+const UNWATCH = encodeRequest(['UNWATCH']);
+const CROSSSLOT = errorReply("CROSSSLOT Keys in request don't hash to the same slot");
+const EXECABORT = errorReply('EXECABORT Transaction discarded because of previous errors.');
+/** Commands Redis runs at once inside MULTI instead of queueing them. */
+const NOT_QUEUED = new Set(['MULTI', 'EXEC', 'DISCARD', 'WATCH']);
+/** Proxy-local commands whose meaning inside a backend transaction the proxy cannot keep. */
+const LOCAL_ONLY = new Set(['SELECT', 'AUTH', 'HELLO', 'SLOTSINFO', 'SLOTSSCAN', 'SLOTSMAPPING']);
+
+const STEP_NONE = 0;
+const STEP_WATCH = 1;
+const STEP_EXEC = 2;
+
+export class Transaction extends ExclusiveStep implements DedicatedOwner {
+  /** Between MULTI and EXEC/DISCARD. */
+  inMulti = false;
+  private aborted = false;
+  private queued: string[][] = [];
+  /** Every key of the queued commands (moved to the target first when the slot migrates). */
+  private keys: string[] = [];
+  /** The transaction's slot: fixed by WATCH or the first keyed command; -1 while keyless. */
+  private slotId = -1;
+  /** The connection holding WATCHes, and the master it was on. */
+  private watching: DedicatedConnection | null = null;
+  private watchedAddr = '';
+  /** The master of the slot changed after a WATCH: EXEC must fail. */
+  private watchLost = false;
+  private connection: DedicatedConnection | null = null;
+  private step = STEP_NONE;
+  private readonly txHost: TransactionHost;
+
+  constructor(host: TransactionHost, core: ProxyCore) {
+    super(host, core);
+    this.txHost = host;
+  }
+
+  /** Handles a transaction command, or any command inside MULTI. */
+  handle(request: Request, info: CommandInfo): void {
+    const name = info.name;
+    const argv = request.argv;
+    const spec = commandSpec(name.toLowerCase());
+    if (name === 'MULTI' || name === 'EXEC' || name === 'DISCARD' || name === 'WATCH' || name === 'UNWATCH') {
+      const arity = spec?.arity ?? 0;
+      if ((arity > 0 && argv.length !== arity) || argv.length < -arity) {
+        this.queueError(request, `ERR wrong number of arguments for '${name.toLowerCase()}' command`);
+        return;
+      }
+    }
+    if (!this.inMulti) {
+      switch (name) {
+        case 'MULTI':
+          this.inMulti = true;
+          this.aborted = false;
+          this.slotId = this.watching !== null || this.watchLost ? this.slotId : -1;
+          this.txHost.localReply(request, OK_REPLY);
+          return;
+        case 'EXEC':
+          this.txHost.localReply(request, errorReply('ERR EXEC without MULTI'));
+          return;
+        case 'DISCARD':
+          this.txHost.localReply(request, errorReply('ERR DISCARD without MULTI'));
+          return;
+        case 'UNWATCH':
+          this.unwatch();
+          this.txHost.localReply(request, OK_REPLY);
+          return;
+        case 'WATCH':
+          this.watch(request);
+          return;
+      }
+      return;
+    }
+    switch (name) {
+      case 'MULTI':
+        this.txHost.localReply(request, errorReply('ERR MULTI calls can not be nested'));
+        return;
+      case 'WATCH':
+        this.txHost.localReply(request, errorReply('ERR WATCH inside MULTI is not allowed'));
+        return;
+      case 'DISCARD':
+        this.reset();
+        this.txHost.localReply(request, OK_REPLY);
+        return;
+      case 'EXEC':
+        if (this.aborted) {
+          this.reset();
+          this.txHost.localReply(request, EXECABORT);
+        } else {
+          this.step = STEP_EXEC;
+          this.txHost.runExclusive(request, this);
+        }
+        return;
+    }
+    this.enqueue(request, info, spec);
+  }
+
+  private enqueue(request: Request, info: CommandInfo, spec: ReturnType<typeof commandSpec>): void {
+    const argv = request.argv;
+    const name = info.name;
+    // Blocking commands do not block inside a transaction: they are plain commands there, and so
+    // is UNWATCH (queued, as Redis does).
+    const special = info.special;
+    const refused =
+      (info.flags & FLAG_NOT_ALLOWED) !== 0 &&
+      special !== SPECIAL_BLOCKING &&
+      special !== SPECIAL_TRANSACTION;
+    if (refused || LOCAL_ONLY.has(name)) {
+      this.queueError(request, `ERR handle request, command '${name}' is not allowed inside a transaction`);
+      return;
+    }
+    if (spec === undefined) {
+      this.queueError(request, unknownCommand(argv));
+      return;
+    }
+    let checked = spec;
+    if (spec.subcommands.size > 0 && argv.length > 1) {
+      const sub = spec.subcommands.get((argv[1] as string).toLowerCase());
+      if (sub === undefined) {
+        this.queueError(
+          request,
+          `ERR unknown subcommand '${forError(argv[1] as string)}'. Try ${name} HELP.`,
+        );
+        return;
+      }
+      checked = sub;
+    }
+    const arity = checked.arity;
+    if ((arity > 0 && argv.length !== arity) || argv.length < -arity) {
+      this.queueError(request, `ERR wrong number of arguments for '${checked.name}' command`);
+      return;
+    }
+    if (spec.flags.has('no_multi') || checked.flags.has('no_multi') || NOT_QUEUED.has(name)) {
+      this.queueError(request, 'ERR Command not allowed inside a transaction');
+      return;
+    }
+    const hashKey = keyedHashKey(name, argv);
+    if (hashKey === CROSS_SLOT) {
+      this.queueError(request, CROSSSLOT);
+      return;
+    }
+    if (hashKey !== '') {
+      const slot = slotOf(hashKey);
+      if (this.slotId < 0) this.slotId = slot;
+      else if (slot !== this.slotId) {
+        this.queueError(request, CROSSSLOT);
+        return;
+      }
+      for (const key of requestKeys(name, argv, hashKey)) if (!this.keys.includes(key)) this.keys.push(key);
+    }
+    this.queued.push(argv.slice());
+    this.txHost.localReply(request, QUEUED);
+  }
+
+  /** A queue-time error: answered, and the transaction (if any) is flagged as Redis does. */
+  private queueError(request: Request, reply: Buffer | string): void {
+    if (this.inMulti) this.aborted = true;
+    this.txHost.localReply(request, typeof reply === 'string' ? errorReply(reply) : reply);
+  }
+
+  private watch(request: Request): void {
+    const argv = request.argv;
+    const hashKey = hashKeyOf('WATCH', argv);
+    if (hashKey === CROSS_SLOT || (this.slotId >= 0 && slotOf(hashKey) !== this.slotId)) {
+      this.txHost.localReply(request, CROSSSLOT);
+      return;
+    }
+    this.slotId = slotOf(hashKey);
+    this.step = STEP_WATCH;
+    this.txHost.runExclusive(request, this);
+  }
+
+  /** The session reached the WATCH or EXEC: every earlier request is answered. */
+  override begin(request: Request): void {
+    this.request = request;
+    const slots = this.core.router.slots;
+    if (this.step === STEP_WATCH) {
+      this.prepare(slots[this.slotId] as Slot, requestKeys('WATCH', request.argv, request.argv[1] as string));
+      return;
+    }
+    let slot: Slot | undefined = this.slotId >= 0 ? slots[this.slotId] : undefined;
+    if (slot === undefined) {
+      // Keyless transaction (PING, ECHO, TIME…): any served slot's master runs it.
+      const start = (Math.random() * slots.length) | 0;
+      for (let i = 0; i < slots.length && slot === undefined; i++) {
+        const candidate = slots[(start + i) % slots.length] as Slot;
+        if (candidate.backend !== null) slot = candidate;
+      }
+      slot ??= slots[start] as Slot;
+    }
+    this.prepare(slot, this.keys);
+  }
+
+  protected ready(slot: Slot): void {
+    const addr = (slot.backend as NonNullable<Slot['backend']>).addr;
+    const request = this.request as Request;
+    if (this.step === STEP_WATCH) {
+      if (this.watching !== null && this.watchedAddr !== addr) {
+        // The earlier WATCHes were on another master: the transaction can only fail now.
+        this.watchLost = true;
+        this.finishWith(OK_REPLY, false);
+        return;
+      }
+      if (this.watching === null && !this.watchLost) {
+        this.watching = this.pool.acquire(addr, request.db, this);
+        this.watchedAddr = addr;
+      }
+      if (this.watching === null) {
+        this.finishWith(OK_REPLY, false);
+        return;
+      }
+      this.connection = this.watching;
+      this.sendTracked(slot, this.watching, encodeRequest(request.argv), 1);
+      return;
+    }
+    if (this.watchLost || (this.watching !== null && this.watchedAddr !== addr)) {
+      // Like a WATCH conflict: nothing ran, the client retries its optimistic transaction.
+      this.finishWith(NULL_ARRAY, false);
+      return;
+    }
+    const connection = this.watching ?? this.pool.acquire(addr, request.db, this);
+    this.connection = connection;
+    const parts = [MULTI];
+    for (const argv of this.queued) parts.push(encodeRequest(argv));
+    parts.push(EXEC);
+    this.sendTracked(slot, connection, Buffer.concat(parts), parts.length);
+  }
+
+  protected override finishWith(reply: Buffer, failed: boolean): void {
+    // EXEC ends the transaction whatever its outcome (refused, failed, answered).
+    if (this.step === STEP_EXEC) this.reset();
+    this.step = STEP_NONE;
+    super.finishWith(reply, failed);
+  }
+
+  private sendTracked(slot: Slot, connection: DedicatedConnection, bytes: Buffer, replies: number): void {
+    // Counted in flight so a fill of the slot waits for the step's reply (§6.2).
+    slot.inflight++;
+    connection.tracker = slot;
+    connection.send(bytes, replies);
+  }
+
+  onDedicatedReply(connection: DedicatedConnection, raw: Buffer): void {
+    if (connection !== this.connection || connection.expected > 0) return;
+    this.connection = null;
+    if (this.step === STEP_EXEC) {
+      // EXEC dropped the WATCHes on the backend: the connection is clean again.
+      this.watching = null;
+      this.pool.release(connection, undefined);
+    }
+    this.finishWith(raw, false);
+  }
+
+  onDedicatedFailure(connection: DedicatedConnection, message: string): void {
+    if (connection === this.watching) {
+      this.watching = null;
+      if (this.step !== STEP_EXEC) this.watchLost = true;
+    }
+    if (connection !== this.connection) return;
+    this.connection = null;
+    this.fail(`ERR handle response, ${message}`);
+  }
+
+  /** UNWATCH, DISCARD, EXEC done: back to no transaction and no WATCH. */
+  private reset(): void {
+    this.inMulti = false;
+    this.aborted = false;
+    this.queued = [];
+    this.keys = [];
+    this.unwatch();
+  }
+
+  private unwatch(): void {
+    const watching = this.watching;
+    this.watching = null;
+    this.watchLost = false;
+    this.watchedAddr = '';
+    this.slotId = -1;
+    if (watching !== null && watching !== this.connection) this.pool.release(watching, UNWATCH);
+  }
+
+  /** The client is gone: a connection in use is closed (its reply would go nowhere). */
+  override sessionClosed(): void {
+    this.stopWaiting();
+    this.request = null;
+    const connection = this.connection;
+    this.connection = null;
+    connection?.close();
+    if (this.watching !== null && this.watching !== connection) this.pool.release(this.watching, UNWATCH);
+    this.watching = null;
+  }
+}
+
+function forError(text: string): string {
+  return (text.length > 128 ? text.slice(0, 128) : text).replace(/[\r\n]/g, ' ');
+}
+
+/** Redis 7's text for an unknown command (server/errors.ts has the server's copy). */
+function unknownCommand(argv: readonly string[]): string {
+  let text = `ERR unknown command '${forError(argv[0] ?? '')}', with args beginning with: `;
+  for (let i = 1; i < argv.length && text.length < 128; i++) text += `'${forError(argv[i] as string)}' `;
+  return text;
+}

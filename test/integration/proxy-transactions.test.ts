@@ -1,0 +1,375 @@
+// MULTI/EXEC/DISCARD/WATCH/UNWATCH through codis-proxy: two codis-servers (slots 0..511 on A,
+// 512..1023 on B) behind two proxies. The replies match a redis-server 7 byte for byte for the same
+// sequence; WATCH conflicts caused through the other proxy abort EXEC; keys of another slot are
+// refused at queue time; a migrating slot has the transaction's keys moved to the target first; a
+// master change after WATCH aborts EXEC; ioredis and node-redis transactions work.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
+import { createClient } from 'redis';
+import { slotOf } from '../../src/slots/index.ts';
+import { type ProxyFixture, slotRange, startProxy } from '../helpers/proxy-fixture.ts';
+import { RawConnection } from '../helpers/raw-connection.ts';
+import { type RunningServer, startServer } from '../helpers/redis-servers.ts';
+
+/** A hash tag whose slot is in [from, to] and not in `avoid`. */
+function tagIn(from: number, to: number, avoid: number[] = []): string {
+  for (let i = 0; ; i++) {
+    const slot = slotOf(`t${i}`);
+    if (slot >= from && slot <= to && !avoid.includes(slot)) return `t${i}`;
+  }
+}
+
+describe('codis-proxy transactions', () => {
+  let a: RunningServer;
+  let b: RunningServer;
+  let reference: RunningServer;
+  let one: ProxyFixture;
+  let two: ProxyFixture;
+  let addrA: string;
+  let addrB: string;
+  let direct: { a: RawConnection; b: RawConnection };
+
+  before(async () => {
+    [a, b, reference] = await Promise.all([
+      startServer('codis-server'),
+      startServer('codis-server'),
+      startServer('redis-server'),
+    ]);
+    addrA = `127.0.0.1:${a.port}`;
+    addrB = `127.0.0.1:${b.port}`;
+    [one, two] = await Promise.all([startProxy(), startProxy()]);
+    for (const fixture of [one, two]) {
+      fixture.proxy.fillSlots([...slotRange(0, 511, addrA), ...slotRange(512, 1023, addrB)]);
+      fixture.proxy.start();
+    }
+    direct = { a: await RawConnection.open(a.port), b: await RawConnection.open(b.port) };
+  });
+  after(async () => {
+    direct.a.close();
+    direct.b.close();
+    await Promise.all([one.close(), two.close()]);
+    await Promise.all([a.stop(), b.stop(), reference.stop()]);
+  });
+
+  async function run(connection: RawConnection, script: string[][]): Promise<string[]> {
+    const replies: string[] = [];
+    for (const command of script) replies.push(await connection.call(...command));
+    return replies;
+  }
+
+  it('answers a sequence byte for byte as redis-server 7 does', async () => {
+    const t = tagIn(0, 1023);
+    const k = (name: string) => `{${t}}${name}`;
+    const script: string[][] = [
+      ['EXEC'],
+      ['DISCARD'],
+      ['MULTI', 'extra'],
+      ['WATCH'],
+      ['MULTI'],
+      ['MULTI'],
+      ['WATCH', k('w')],
+      ['SET', k('s'), 'v'],
+      ['INCR', k('n')],
+      ['GET', k('s')],
+      ['PING'],
+      ['ECHO', 'hi'],
+      ['LPUSH', k('l'), 'a', 'b'],
+      ['LRANGE', k('l'), '0', '-1'],
+      ['INCR', k('s')],
+      ['MSET', k('m1'), '1', k('m2'), '2'],
+      ['MGET', k('m1'), k('m2'), k('nothing')],
+      ['DEL', k('m1'), k('m2')],
+      ['EXEC'],
+      ['MULTI'],
+      ['SET', k('d'), '1'],
+      ['DISCARD'],
+      ['GET', k('d')],
+      ['MULTI'],
+      ['GET'],
+      ['SET', k('d'), '1'],
+      ['EXEC'],
+      ['GET', k('d')],
+      ['MULTI'],
+      ['NOSUCHCOMMAND', 'x', 'y'],
+      ['EXEC'],
+      ['MULTI'],
+      ['OBJECT', 'NOSUCHSUB'],
+      ['EXEC'],
+      ['MULTI'],
+      ['EXEC'],
+      ['WATCH', k('w'), k('w2')],
+      ['MULTI'],
+      ['SET', k('w'), '1'],
+      ['EXEC'],
+      ['WATCH', k('w')],
+      ['UNWATCH'],
+      ['MULTI'],
+      ['GET', k('w')],
+      ['UNWATCH'],
+      ['EXEC'],
+      ['MULTI'],
+      ['BLPOP', k('empty'), '1'],
+      ['EXEC'],
+    ];
+    const proxied = await RawConnection.open(one.port);
+    const redis = await RawConnection.open(reference.port);
+    try {
+      const ours = await run(proxied, script);
+      const theirs = await run(redis, script);
+      for (let i = 0; i < script.length; i++)
+        assert.equal(ours[i], theirs[i], `reply to ${JSON.stringify(script[i])}`);
+      assert.equal(
+        ours[18],
+        '*11\r\n+OK\r\n:1\r\n$1\r\nv\r\n+PONG\r\n$2\r\nhi\r\n:2\r\n*2\r\n$1\r\nb\r\n$1\r\na\r\n' +
+          '-ERR value is not an integer or out of range\r\n+OK\r\n*3\r\n$1\r\n1\r\n$1\r\n2\r\n$-1\r\n:2\r\n',
+      );
+    } finally {
+      proxied.close();
+      redis.close();
+    }
+  });
+
+  it('runs a pipelined transaction after the requests before it', async () => {
+    const k = `{${tagIn(0, 511)}}p`;
+    const c = await RawConnection.open(one.port);
+    try {
+      c.sendRaw(
+        `*3\r\n$3\r\nSET\r\n$${k.length}\r\n${k}\r\n$2\r\n10\r\n*1\r\n$5\r\nMULTI\r\n` +
+          `*2\r\n$4\r\nINCR\r\n$${k.length}\r\n${k}\r\n*1\r\n$4\r\nEXEC\r\n*2\r\n$3\r\nGET\r\n$${k.length}\r\n${k}\r\n`,
+      );
+      const replies: string[] = [];
+      for (let i = 0; i < 5; i++) replies.push((await c.reply()).raw);
+      assert.deepEqual(replies, ['+OK\r\n', '+OK\r\n', '+QUEUED\r\n', '*1\r\n:11\r\n', '$2\r\n11\r\n']);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('aborts EXEC when a watched key is written through the other proxy', async () => {
+    const k = `{${tagIn(512, 1023)}}watched`;
+    const c1 = await RawConnection.open(one.port);
+    const c2 = await RawConnection.open(two.port);
+    try {
+      assert.equal(await c1.call('WATCH', k), '+OK\r\n');
+      assert.equal(await c2.call('SET', k, 'theirs'), '+OK\r\n');
+      assert.equal(await c1.call('MULTI'), '+OK\r\n');
+      assert.equal(await c1.call('SET', k, 'mine'), '+QUEUED\r\n');
+      assert.equal(await c1.call('EXEC'), '*-1\r\n');
+      assert.equal(await c1.call('GET', k), '$6\r\ntheirs\r\n');
+      // Without a conflict the same transaction goes through.
+      assert.equal(await c1.call('WATCH', k), '+OK\r\n');
+      assert.equal(await c1.call('MULTI'), '+OK\r\n');
+      assert.equal(await c1.call('SET', k, 'mine'), '+QUEUED\r\n');
+      assert.equal(await c1.call('EXEC'), '*1\r\n+OK\r\n');
+      assert.equal(await c2.call('GET', k), '$4\r\nmine\r\n');
+    } finally {
+      c1.close();
+      c2.close();
+    }
+  });
+
+  it('refuses keys of another slot with CROSSSLOT and discards the transaction', async () => {
+    const ta = tagIn(0, 511);
+    const tb = tagIn(0, 511, [slotOf(ta)]);
+    const c = await RawConnection.open(one.port);
+    const crossslot = "-CROSSSLOT Keys in request don't hash to the same slot\r\n";
+    try {
+      assert.equal(await c.call('MULTI'), '+OK\r\n');
+      assert.equal(await c.call('SET', `{${ta}}x`, '1'), '+QUEUED\r\n');
+      assert.equal(await c.call('SET', `{${tb}}x`, '1'), crossslot);
+      assert.equal(await c.call('MSET', `{${ta}}y`, '1', `{${tb}}y`, '2'), crossslot);
+      assert.equal(
+        await c.call('KEYS', '*'),
+        "-ERR handle request, command 'KEYS' is not allowed inside a transaction\r\n",
+      );
+      assert.equal(
+        await c.call('SELECT', '1'),
+        "-ERR handle request, command 'SELECT' is not allowed inside a transaction\r\n",
+      );
+      assert.equal(await c.call('EXEC'), '-EXECABORT Transaction discarded because of previous errors.\r\n');
+      assert.equal(await c.call('EXISTS', `{${ta}}x`), ':0\r\n');
+      assert.equal(await c.call('WATCH', `{${ta}}x`, `{${tb}}x`), crossslot);
+      assert.equal(await c.call('WATCH', `{${ta}}x`), '+OK\r\n');
+      assert.equal(await c.call('WATCH', `{${tb}}x`), crossslot);
+      assert.equal(await c.call('MULTI'), '+OK\r\n');
+      assert.equal(await c.call('GET', `{${tb}}x`), crossslot);
+      assert.equal(await c.call('DISCARD'), '+OK\r\n');
+      // DISCARD dropped the WATCH, so the next transaction may pick another slot.
+      assert.equal(await c.call('MULTI'), '+OK\r\n');
+      assert.equal(await c.call('SET', `{${tb}}x`, '2'), '+QUEUED\r\n');
+      assert.equal(await c.call('EXEC'), '*1\r\n+OK\r\n');
+    } finally {
+      c.close();
+    }
+  });
+
+  it('moves the keys of a migrating slot to the target before EXEC (sync method)', async () => {
+    const tag = tagIn(0, 511);
+    const slot = slotOf(tag);
+    const k = `{${tag}}counter`;
+    const other = `{${tag}}other`;
+    assert.equal(await direct.a.call('SET', k, '41'), '+OK\r\n');
+    assert.equal(await direct.a.call('SET', other, 'x'), '+OK\r\n');
+    const migrating = { id: slot, backend_addr: addrB, migrate_from: addrA, forward_method: 0 };
+    one.proxy.fillSlots([migrating]);
+    two.proxy.fillSlots([migrating]);
+    const c = await RawConnection.open(one.port);
+    try {
+      assert.equal(await c.call('WATCH', k), '+OK\r\n');
+      assert.equal(await direct.a.call('EXISTS', k), ':0\r\n');
+      assert.equal(await c.call('MULTI'), '+OK\r\n');
+      assert.equal(await c.call('INCR', k), '+QUEUED\r\n');
+      assert.equal(await c.call('APPEND', other, 'y'), '+QUEUED\r\n');
+      assert.equal(await c.call('EXEC'), '*2\r\n:42\r\n:2\r\n');
+      assert.equal(await direct.b.call('MGET', k, other), '*2\r\n$2\r\n42\r\n$2\r\nxy\r\n');
+      assert.equal(await direct.a.call('EXISTS', k, other), ':0\r\n');
+    } finally {
+      c.close();
+      for (const fixture of [one, two]) fixture.proxy.fillSlots([{ id: slot, backend_addr: addrB }]);
+    }
+    // Put the slot back on A for the other tests.
+    assert.equal(
+      (await direct.b.call('SLOTSMGRTTAGSLOT', '127.0.0.1', String(a.port), '3000', String(slot))).startsWith(
+        '*2',
+      ),
+      true,
+    );
+    for (const fixture of [one, two]) fixture.proxy.fillSlots([{ id: slot, backend_addr: addrA }]);
+  });
+
+  it('refuses with TRYAGAIN a transaction whose key is still on the source (semi-async method)', async () => {
+    const tag = tagIn(0, 511);
+    const slot = slotOf(tag);
+    const k = `{${tag}}async`;
+    const fresh = `{${tag}}fresh`;
+    assert.equal(await direct.a.call('SET', k, '1'), '+OK\r\n');
+    one.proxy.fillSlots([{ id: slot, backend_addr: addrB, migrate_from: addrA, forward_method: 1 }]);
+    const c = await RawConnection.open(one.port);
+    try {
+      assert.equal(await c.call('MULTI'), '+OK\r\n');
+      assert.equal(await c.call('INCR', k), '+QUEUED\r\n');
+      assert.match(await c.call('EXEC'), /^-TRYAGAIN /);
+      assert.equal(await direct.a.call('GET', k), '$1\r\n1\r\n');
+      assert.equal(await direct.b.call('EXISTS', k), ':0\r\n');
+      // A key the source does not hold runs on the target.
+      assert.equal(await c.call('MULTI'), '+OK\r\n');
+      assert.equal(await c.call('SET', fresh, 'new'), '+QUEUED\r\n');
+      assert.equal(await c.call('EXEC'), '*1\r\n+OK\r\n');
+      assert.equal(await direct.b.call('GET', fresh), '$3\r\nnew\r\n');
+      assert.equal(await direct.a.call('EXISTS', fresh), ':0\r\n');
+    } finally {
+      c.close();
+      await direct.b.call('DEL', fresh);
+      await direct.a.call('DEL', k);
+      one.proxy.fillSlots([{ id: slot, backend_addr: addrA }]);
+    }
+  });
+
+  it('aborts EXEC when the slot changed master after WATCH', async () => {
+    const tag = tagIn(0, 511);
+    const slot = slotOf(tag);
+    const k = `{${tag}}moved`;
+    const c = await RawConnection.open(one.port);
+    try {
+      assert.equal(await c.call('WATCH', k), '+OK\r\n');
+      one.proxy.fillSlots([{ id: slot, backend_addr: addrB }]);
+      assert.equal(await c.call('MULTI'), '+OK\r\n');
+      assert.equal(await c.call('SET', k, 'lost'), '+QUEUED\r\n');
+      assert.equal(await c.call('EXEC'), '*-1\r\n');
+      assert.equal(await direct.a.call('EXISTS', k), ':0\r\n');
+      assert.equal(await direct.b.call('EXISTS', k), ':0\r\n');
+      // The next transaction, with no WATCH, runs on the new master.
+      assert.equal(await c.call('MULTI'), '+OK\r\n');
+      assert.equal(await c.call('SET', k, 'kept'), '+QUEUED\r\n');
+      assert.equal(await c.call('EXEC'), '*1\r\n+OK\r\n');
+      assert.equal(await direct.b.call('GET', k), '$4\r\nkept\r\n');
+    } finally {
+      c.close();
+      await direct.b.call('DEL', k);
+      one.proxy.fillSlots([{ id: slot, backend_addr: addrA }]);
+    }
+  });
+
+  it('serves ioredis multi/exec and watch', async () => {
+    const k = `{${tagIn(512, 1023)}}io`;
+    const client = new Redis({
+      port: one.port,
+      host: '127.0.0.1',
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+    });
+    const other = new Redis({
+      port: two.port,
+      host: '127.0.0.1',
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+    });
+    try {
+      await client.connect();
+      await other.connect();
+      const result = await client.multi().set(k, '1').incr(k).get(k).exec();
+      assert.deepEqual(result, [
+        [null, 'OK'],
+        [null, 2],
+        [null, '2'],
+      ]);
+      await client.watch(k);
+      await other.set(k, 'changed');
+      assert.equal(await client.multi().set(k, 'mine').exec(), null);
+      assert.equal(await client.get(k), 'changed');
+      await client.watch(k);
+      assert.deepEqual(await client.multi().set(k, 'mine').exec(), [[null, 'OK']]);
+      assert.equal(await other.get(k), 'mine');
+    } finally {
+      client.disconnect();
+      other.disconnect();
+    }
+  });
+
+  it('serves node-redis multi/exec and watch', async () => {
+    const k = `{${tagIn(0, 511)}}node`;
+    const client = createClient({
+      socket: { host: '127.0.0.1', port: one.port },
+      disableClientInfo: true,
+      RESP: 2,
+    });
+    const other = createClient({
+      socket: { host: '127.0.0.1', port: two.port },
+      disableClientInfo: true,
+      RESP: 2,
+    });
+    await client.connect();
+    await other.connect();
+    try {
+      assert.deepEqual(await client.multi().set(k, '5').incrBy(k, 2).get(k).exec(), ['OK', 7, '7']);
+      const isolated = await client.duplicate().connect();
+      try {
+        await isolated.watch(k);
+        await other.set(k, 'changed');
+        await assert.rejects(isolated.multi().set(k, 'mine').exec(), /WATCH|aborted|null/i);
+        assert.equal(await other.get(k), 'changed');
+      } finally {
+        isolated.destroy();
+      }
+    } finally {
+      client.destroy();
+      other.destroy();
+    }
+  });
+
+  it('refuses transactions as Codis does when proxy_transactions_enabled is false', async () => {
+    const off = await startProxy({ proxy_transactions_enabled: false });
+    off.proxy.fillSlots([...slotRange(0, 511, addrA), ...slotRange(512, 1023, addrB)]);
+    off.proxy.start();
+    const c = await RawConnection.open(off.port);
+    try {
+      for (const name of ['MULTI', 'EXEC', 'DISCARD', 'UNWATCH'])
+        assert.equal(await c.call(name), `-ERR handle request, command '${name}' is not allowed\r\n`);
+      assert.equal(await c.call('WATCH', 'k'), "-ERR handle request, command 'WATCH' is not allowed\r\n");
+    } finally {
+      c.close();
+      await off.close();
+    }
+  });
+});
