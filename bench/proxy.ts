@@ -19,7 +19,12 @@ interface Measurement {
   p99: number;
 }
 
-type TargetName = 'codis-proxy' | 'codis-proxy → redis-server' | 'nutcracker' | 'redis-server';
+type TargetName =
+  | 'codis-proxy'
+  | 'codis-proxy → redis-server'
+  | 'codis-proxy before → redis-server'
+  | 'nutcracker'
+  | 'redis-server';
 
 interface Target {
   name: TargetName;
@@ -42,6 +47,12 @@ const MARKDOWN_FILE = option('--markdown');
 const PROFILE_DIR = option('--profile');
 /** Adds our proxy in front of two redis-servers: the proxy's share, without our backends' cost. */
 const oursOnRedis = argv.includes('--ours-on-redis');
+/**
+ * A checkout of an earlier commit (e.g. `git worktree add /tmp/before <commit>`): its proxy runs in
+ * front of two redis-servers in the same interleaved run, so a change is measured against the code
+ * before it under the same machine load.
+ */
+const BEFORE_ROOT = option('--before');
 const scale = quick ? 0.1 : 1;
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -117,6 +128,7 @@ async function startCodisProxy(
   name: TargetName,
   backendKind: ServerKind,
   nodeArgs: string[] = [],
+  entry = PROXY_ENTRY,
 ): Promise<Target> {
   const backends = await Promise.all([
     startServer(backendKind, { cpus: BACKEND_CPU }),
@@ -148,7 +160,7 @@ async function startCodisProxy(
         PROXY_CPU,
         process.execPath,
         ...nodeArgs,
-        PROXY_ENTRY,
+        entry,
         '-c',
         join(dir, 'proxy.toml'),
         '--fillslots',
@@ -277,6 +289,10 @@ async function compare(): Promise<void> {
   try {
     targets.push(await startCodisProxy('codis-proxy', 'codis-server'));
     if (oursOnRedis) targets.push(await startCodisProxy('codis-proxy → redis-server', 'redis-server'));
+    if (BEFORE_ROOT !== undefined) {
+      const entry = join(resolve(BEFORE_ROOT), 'src', 'cli', 'codis-proxy.ts');
+      targets.push(await startCodisProxy('codis-proxy before → redis-server', 'redis-server', [], entry));
+    }
     targets.push(await startNutcracker());
     targets.push(await startDirect());
   } catch (error) {
