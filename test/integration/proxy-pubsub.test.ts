@@ -462,6 +462,30 @@ describe('codis-proxy pub/sub', () => {
     assert.match(await direct.call('PUBSUB', 'NUMSUB', channel), /:1\r\n$/);
   });
 
+  it('asks for session_auth first, and authenticates its own connections with product_auth', async () => {
+    const guarded = await startServer('codis-server', { args: ['--requirepass', 'secret'] });
+    const proxy = await startProxy({ product_auth: 'secret', session_auth: 'pw' });
+    try {
+      proxy.proxy.fillSlots(slotRange(0, 1023, `127.0.0.1:${guarded.port}`));
+      proxy.proxy.start();
+      const subscriber = await connect(proxy.port);
+      assert.equal(await subscriber.call('SUBSCRIBE', 'guarded'), '-NOAUTH Authentication required\r\n');
+      assert.equal(await subscriber.call('PUBLISH', 'guarded', 'x'), '-NOAUTH Authentication required\r\n');
+      assert.equal(await subscriber.call('AUTH', 'pw'), '+OK\r\n');
+      assert.equal(
+        await subscriber.call('SUBSCRIBE', 'guarded'),
+        '*3\r\n$9\r\nsubscribe\r\n$7\r\nguarded\r\n:1\r\n',
+      );
+      const publisher = await connect(proxy.port);
+      await publisher.call('AUTH', 'pw');
+      assert.equal(await publisher.call('PUBLISH', 'guarded', 'ok'), ':1\r\n');
+      assert.deepEqual(await frames(subscriber, 1), [message('guarded', 'ok')]);
+    } finally {
+      await proxy.close();
+      await guarded.stop();
+    }
+  });
+
   it('proxy_pubsub_enabled = false keeps Codis refusal', async () => {
     const off = await startProxy({ proxy_pubsub_enabled: false });
     try {
