@@ -20,14 +20,16 @@ import { requestKeys } from './routing-keys.ts';
 /** Sends CLIENT UNBLOCK on a connection of its own and gives the connection back. */
 class Unblocker implements DedicatedOwner {
   private readonly pool: DedicatedPool;
+  private readonly timeout: number;
 
-  constructor(pool: DedicatedPool) {
+  constructor(pool: DedicatedPool, timeout: number) {
     this.pool = pool;
+    this.timeout = timeout;
   }
 
   send(addr: string, clientId: string): void {
     const connection = this.pool.acquire(addr, 0, this);
-    connection.send(encodeRequest(['CLIENT', 'UNBLOCK', clientId, 'TIMEOUT']), 1);
+    connection.send(encodeRequest(['CLIENT', 'UNBLOCK', clientId, 'TIMEOUT']), 1, this.timeout);
   }
 
   onDedicatedReply(connection: DedicatedConnection): void {
@@ -57,7 +59,7 @@ export class BlockingCommand extends ExclusiveStep implements DedicatedOwner {
 
   constructor(host: ExclusiveHost, core: ProxyCore) {
     super(host, core);
-    this.unblocker = new Unblocker(this.pool);
+    this.unblocker = new Unblocker(this.pool, core.config.backend_recv_timeout);
   }
 
   override begin(request: Request): void {
@@ -87,7 +89,7 @@ export class BlockingCommand extends ExclusiveStep implements DedicatedOwner {
     // a blocked command must not hold back a migration that waits for in-flight requests.
     this.registered = slot;
     slot.addWaiter(this);
-    connection.send(encodeRequest(this.argv), 1);
+    connection.send(encodeRequest(this.argv), 1, 0);
   }
 
   protected override slotChanged(): void {

@@ -39,6 +39,9 @@ export class DedicatedConnection implements ReplySink {
   /** Replies the connection consumes itself: handshake, and the reset of a released connection. */
   private internal = 0;
   private readonly pool: DedicatedPool;
+  private connected = false;
+  /** ms without a reply after which a pending request fails (0: none, for blocking commands). */
+  private readTimeout = 0;
 
   constructor(addr: string, db: number, config: ProxyConfig, pool: DedicatedPool) {
     this.addr = addr;
@@ -48,8 +51,14 @@ export class DedicatedConnection implements ReplySink {
     const socket = connect({ host, port, noDelay: true });
     this.socket = socket;
     socket.setTimeout(CONNECT_TIMEOUT);
-    socket.on('connect', () => socket.setTimeout(0));
-    socket.on('timeout', () => this.fail('backend conn failure, dial timeout'));
+    socket.on('connect', () => {
+      this.connected = true;
+      socket.setTimeout(this.readTimeout);
+    });
+    socket.on('timeout', () => {
+      if (!this.connected) this.fail('backend conn failure, dial timeout');
+      else if (this.expected > 0 && this.readTimeout > 0) this.fail('backend conn failure, read timeout');
+    });
     socket.on('data', (chunk: Buffer) => {
       try {
         if (!this.framer.feed(chunk)) this.fail(`backend conn failure, ${this.framer.error}`);
@@ -68,8 +77,15 @@ export class DedicatedConnection implements ReplySink {
     socket.write(handshake.length === 1 ? CLIENT_ID : Buffer.concat(handshake));
   }
 
-  /** Writes requests whose `replies` replies go to the owner. */
-  send(bytes: Buffer, replies: number): void {
+  /**
+   * Writes requests whose `replies` replies go to the owner; `timeout` ms without a reply fails
+   * them (0 waits forever: a blocking command).
+   */
+  send(bytes: Buffer, replies: number, timeout: number): void {
+    if (this.readTimeout !== timeout) {
+      this.readTimeout = timeout;
+      if (this.connected) this.socket.setTimeout(timeout);
+    }
     if (this.failed) {
       // Reported on the next turn: the owner is still setting up its state.
       setImmediate(() => this.owner?.onDedicatedFailure(this, 'backend conn reset'));

@@ -67,6 +67,10 @@ export class Transaction extends ExclusiveStep implements DedicatedOwner {
   private watchLost = false;
   private connection: DedicatedConnection | null = null;
   private step = STEP_NONE;
+  /** Which reply of the parts sent answers the client, and that reply once in. */
+  private answerIndex = 0;
+  private replyIndex = 0;
+  private answer: Buffer | null = null;
   private readonly txHost: TransactionHost;
 
   constructor(host: TransactionHost, core: ProxyCore) {
@@ -249,7 +253,7 @@ export class Transaction extends ExclusiveStep implements DedicatedOwner {
         return;
       }
       this.connection = this.watching;
-      this.sendTracked(slot, this.watching, encodeRequest(request.argv), 1);
+      this.sendTracked(slot, this.watching, [encodeRequest(request.argv)], request.db);
       return;
     }
     if (this.watchLost || (this.watching !== null && this.watchedAddr !== addr)) {
@@ -262,7 +266,7 @@ export class Transaction extends ExclusiveStep implements DedicatedOwner {
     const parts = [MULTI];
     for (const argv of this.queued) parts.push(encodeRequest(argv));
     parts.push(EXEC);
-    this.sendTracked(slot, connection, Buffer.concat(parts), parts.length);
+    this.sendTracked(slot, connection, parts, request.db);
   }
 
   protected override finishWith(reply: Buffer, failed: boolean): void {
@@ -272,15 +276,29 @@ export class Transaction extends ExclusiveStep implements DedicatedOwner {
     super.finishWith(reply, failed);
   }
 
-  private sendTracked(slot: Slot, connection: DedicatedConnection, bytes: Buffer, replies: number): void {
+  /**
+   * Sends `parts`, whose last reply answers the client. A WATCH connection opened in another DB
+   * than the request's (SELECT between WATCH and EXEC) switches DB around them and back.
+   */
+  private sendTracked(slot: Slot, connection: DedicatedConnection, parts: Buffer[], db: number): void {
+    const other = connection.db !== db;
+    if (other) parts.unshift(encodeRequest(['SELECT', String(db)]));
+    this.answerIndex = parts.length - 1;
+    if (other) parts.push(encodeRequest(['SELECT', String(connection.db)]));
+    this.replyIndex = 0;
+    this.answer = null;
     // Counted in flight so a fill of the slot waits for the step's reply (§6.2).
     slot.inflight++;
     connection.tracker = slot;
-    connection.send(bytes, replies);
+    connection.send(Buffer.concat(parts), parts.length, this.core.config.backend_recv_timeout);
   }
 
   onDedicatedReply(connection: DedicatedConnection, raw: Buffer): void {
-    if (connection !== this.connection || connection.expected > 0) return;
+    if (connection !== this.connection) return;
+    if (this.replyIndex++ === this.answerIndex) this.answer = raw;
+    if (connection.expected > 0) return;
+    raw = this.answer ?? raw;
+    this.answer = null;
     this.connection = null;
     if (this.step === STEP_EXEC) {
       // EXEC dropped the WATCHes on the backend: the connection is clean again.

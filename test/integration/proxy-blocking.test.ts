@@ -22,6 +22,7 @@ function tagIn(from: number, to: number): string {
 describe('codis-proxy blocking commands', () => {
   let a: RunningServer;
   let b: RunningServer;
+  let reference: RunningServer;
   let one: ProxyFixture;
   let two: ProxyFixture;
   let addrA: string;
@@ -30,7 +31,11 @@ describe('codis-proxy blocking commands', () => {
   let pusher: RawConnection;
 
   before(async () => {
-    [a, b] = await Promise.all([startServer('codis-server'), startServer('codis-server')]);
+    [a, b, reference] = await Promise.all([
+      startServer('codis-server'),
+      startServer('codis-server'),
+      startServer('redis-server'),
+    ]);
     addrA = `127.0.0.1:${a.port}`;
     addrB = `127.0.0.1:${b.port}`;
     [one, two] = await Promise.all([startProxy(), startProxy()]);
@@ -46,7 +51,7 @@ describe('codis-proxy blocking commands', () => {
     direct.b.close();
     pusher.close();
     await Promise.all([one.close(), two.close()]);
-    await Promise.all([a.stop(), b.stop()]);
+    await Promise.all([a.stop(), b.stop(), reference.stop()]);
   });
 
   /** Waits until `server` has `count` clients blocked. */
@@ -75,6 +80,71 @@ describe('codis-proxy blocking commands', () => {
       assert.equal(await c.call('EXISTS', k), ':0\r\n');
     } finally {
       c.close();
+    }
+  });
+
+  it('answers as redis-server 7 does, byte for byte', async () => {
+    const t = tagIn(0, 1023);
+    const k = (name: string) => `{${t}}${name}`;
+    const script: string[][] = [
+      ['RPUSH', k('l'), 'a', 'b', 'c'],
+      ['BLPOP', k('none'), k('l'), '0'],
+      ['BRPOP', k('l'), '0'],
+      ['BRPOPLPUSH', k('l'), k('d'), '0'],
+      ['BLPOP', k('l'), '0.05'],
+      ['BRPOPLPUSH', k('l'), k('d'), '0.05'],
+      ['BLMOVE', k('d'), k('l'), 'RIGHT', 'LEFT', '0'],
+      ['BLMOVE', k('none'), k('l'), 'RIGHT', 'LEFT', '0.05'],
+      ['BLMPOP', '0', '2', k('none'), k('l'), 'LEFT', 'COUNT', '5'],
+      ['BLMPOP', '0.05', '1', k('l'), 'LEFT'],
+      ['ZADD', k('z'), '1', 'a', '2', 'b'],
+      ['BZPOPMIN', k('z'), '0'],
+      ['BZPOPMAX', k('none'), k('z'), '0'],
+      ['BZPOPMIN', k('z'), '0.05'],
+      ['BZMPOP', '0.05', '1', k('z'), 'MIN'],
+      ['SET', k('s'), 'x'],
+      ['BLPOP', k('s'), '0'],
+      ['BLPOP', k('l'), 'soon'],
+      ['BLPOP', k('l'), '-1'],
+      ['BLPOP', k('l')],
+      ['BLMOVE', k('l'), k('d'), 'UP', 'LEFT', '0'],
+      ['BZMPOP', '0', '0', k('z'), 'MIN'],
+    ];
+    const run = async (port: number): Promise<string[]> => {
+      const c = await RawConnection.open(port);
+      const replies: string[] = [];
+      try {
+        for (const command of script) replies.push(await c.call(...command));
+      } finally {
+        c.close();
+      }
+      return replies;
+    };
+    const ours = await run(one.port);
+    const theirs = await run(reference.port);
+    for (let i = 0; i < script.length; i++)
+      assert.equal(ours[i], theirs[i], `reply to ${JSON.stringify(script[i])}`);
+  });
+
+  it('delivers once an element pushed on the old master as the slot starts moving', async () => {
+    const tag = tagIn(0, 511);
+    const slot = slotOf(tag);
+    const k = `{${tag}}raced`;
+    const c = await RawConnection.open(one.port);
+    try {
+      c.send('BLPOP', k, '0');
+      await blockedOn(direct.a, 1);
+      // Whichever comes first on A, the push or the cancel, the element is popped exactly once:
+      // by the blocked command on A, or after SLOTSMGRTTAGONE moved the list to B.
+      direct.a.send('RPUSH', k, 'once');
+      fillBoth([{ id: slot, backend_addr: addrB, migrate_from: addrA, forward_method: 0 }]);
+      assert.equal((await c.reply()).raw, `*2\r\n$${k.length}\r\n${k}\r\n$4\r\nonce\r\n`);
+      assert.equal((await direct.a.reply()).raw, ':1\r\n');
+      assert.equal(await direct.a.call('EXISTS', k), ':0\r\n');
+      assert.equal(await direct.b.call('EXISTS', k), ':0\r\n');
+    } finally {
+      c.close();
+      fillBoth([{ id: slot, backend_addr: addrA }]);
     }
   });
 

@@ -130,6 +130,49 @@ describe('codis-proxy transactions', () => {
     }
   });
 
+  it('keeps a WATCH across SELECT as redis-server 7 does', async () => {
+    const t = tagIn(0, 1023);
+    const k = `{${t}}db`;
+    // [connection, command]: 'o' is a second client (through the other proxy for ours).
+    const script: Array<['c' | 'o', string[]]> = [
+      ['c', ['WATCH', k]],
+      ['c', ['SELECT', '1']],
+      ['c', ['MULTI']],
+      ['c', ['SET', k, 'db1']],
+      ['c', ['EXEC']],
+      ['c', ['GET', k]],
+      ['c', ['SELECT', '0']],
+      ['c', ['GET', k]],
+      ['c', ['WATCH', k]],
+      ['o', ['SET', k, 'other']],
+      ['c', ['SELECT', '2']],
+      ['c', ['WATCH', k]],
+      ['c', ['MULTI']],
+      ['c', ['SET', k, 'db2']],
+      ['c', ['EXEC']],
+      ['c', ['GET', k]],
+      ['o', ['GET', k]],
+    ];
+    const replay = async (c: RawConnection, o: RawConnection): Promise<string[]> => {
+      const replies: string[] = [];
+      try {
+        for (const [who, command] of script) replies.push(await (who === 'c' ? c : o).call(...command));
+      } finally {
+        c.close();
+        o.close();
+      }
+      return replies;
+    };
+    const ours = await replay(await RawConnection.open(one.port), await RawConnection.open(two.port));
+    const theirs = await replay(
+      await RawConnection.open(reference.port),
+      await RawConnection.open(reference.port),
+    );
+    assert.deepEqual(ours, theirs);
+    assert.equal(ours[4], '*1\r\n+OK\r\n');
+    assert.equal(ours[14], '*-1\r\n');
+  });
+
   it('runs a pipelined transaction after the requests before it', async () => {
     const k = `{${tagIn(0, 511)}}p`;
     const c = await RawConnection.open(one.port);
