@@ -202,7 +202,11 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
     }
     request.info = info;
     request.stats = stats.command(info.name);
-    if ((info.flags & FLAG_PUBSUB) !== 0 || this.subscriber !== null) {
+    // Inside MULTI the transaction refuses pub/sub commands (they cannot run on its connection).
+    if (
+      ((info.flags & FLAG_PUBSUB) !== 0 || this.subscriber !== null) &&
+      this.transaction?.inMulti !== true
+    ) {
       const hub = pubsubHubOf(core);
       if (hub !== null) {
         if (!this.authorized && (info.flags & FLAG_PUBSUB) !== 0) {

@@ -462,6 +462,26 @@ describe('codis-proxy pub/sub', () => {
     assert.match(await direct.call('PUBSUB', 'NUMSUB', channel), /:1\r\n$/);
   });
 
+  it('refuses pub/sub inside MULTI (flagging the transaction) and MULTI in subscribe mode', async () => {
+    const client = await connect(p1.port);
+    assert.equal(await client.call('MULTI'), '+OK\r\n');
+    for (const name of ['SUBSCRIBE', 'PUBLISH']) {
+      assert.equal(
+        await client.call(name, 'ch', 'x'),
+        `-ERR handle request, command '${name}' is not allowed inside a transaction\r\n`,
+      );
+    }
+    assert.equal(
+      await client.call('EXEC'),
+      '-EXECABORT Transaction discarded because of previous errors.\r\n',
+    );
+    assert.match(await client.call('SUBSCRIBE', 'ch'), /:1\r\n$/);
+    assert.equal(
+      await client.call('MULTI'),
+      "-ERR Can't execute 'multi': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context\r\n",
+    );
+  });
+
   it('asks for session_auth first, and authenticates its own connections with product_auth', async () => {
     const guarded = await startServer('codis-server', { args: ['--requirepass', 'secret'] });
     const proxy = await startProxy({ product_auth: 'secret', session_auth: 'pw' });
