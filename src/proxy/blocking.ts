@@ -96,7 +96,8 @@ export class BlockingCommand extends ExclusiveStep implements DedicatedOwner {
     const slot = this.registered;
     this.registered = null;
     const connection = this.connection;
-    if (slot === null || connection === null || this.request === null) return;
+    // A closing proxy ends the sessions too: nothing to follow.
+    if (slot === null || connection === null || this.request === null || this.core.router.closed) return;
     if (slot.backend?.addr === this.addr) {
       slot.addWaiter(this);
       this.registered = slot;

@@ -334,6 +334,30 @@ describe('codis-proxy transactions', () => {
     }
   });
 
+  it('waits for a locked slot before EXEC, then runs on the new master', async () => {
+    const tag = tagIn(0, 511);
+    const slot = slotOf(tag);
+    const k = `{${tag}}locked`;
+    const c = await RawConnection.open(one.port);
+    try {
+      one.proxy.fillSlots([{ id: slot, backend_addr: addrA, locked: true }]);
+      assert.equal(await c.call('MULTI'), '+OK\r\n');
+      assert.equal(await c.call('SET', k, 'v'), '+QUEUED\r\n');
+      c.send('EXEC');
+      c.send('GET', k);
+      await assert.rejects(c.reply(150), /no reply/);
+      one.proxy.fillSlots([{ id: slot, backend_addr: addrB }]);
+      assert.equal((await c.reply()).raw, '*1\r\n+OK\r\n');
+      assert.equal((await c.reply()).raw, '$1\r\nv\r\n');
+      assert.equal(await direct.b.call('GET', k), '$1\r\nv\r\n');
+      assert.equal(await direct.a.call('EXISTS', k), ':0\r\n');
+    } finally {
+      c.close();
+      await direct.b.call('DEL', k);
+      one.proxy.fillSlots([{ id: slot, backend_addr: addrA }]);
+    }
+  });
+
   it('serves ioredis multi/exec and watch', async () => {
     const k = `{${tagIn(512, 1023)}}io`;
     const client = new Redis({
