@@ -30,3 +30,34 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', done, { once: true });
   });
 }
+
+/** A pause that ends early when kicked: a loop waits on it, work arriving wakes the loop at once. */
+export class Wakeup {
+  private kicked = false;
+  private wake: (() => void) | undefined;
+
+  /** Ends the current wait, or the next one at once when no one is waiting. */
+  kick(): void {
+    this.kicked = true;
+    this.wake?.();
+  }
+
+  /** Waits `ms` (or until `signal` aborts or kick()). */
+  async wait(ms: number, signal?: AbortSignal): Promise<void> {
+    if (this.kicked) {
+      this.kicked = false;
+      return;
+    }
+    const inner = new AbortController();
+    const onAbort = (): void => inner.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    this.wake = onAbort;
+    try {
+      await sleep(ms, inner.signal);
+    } finally {
+      this.wake = undefined;
+      this.kicked = false;
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+}

@@ -34,7 +34,7 @@ import { MAX_SLOTS } from '../slots/index.ts';
 import { dashboardXAuth } from './auth.ts';
 import type { DashboardConfig } from './config.ts';
 import { DashboardError, errorText, fail } from './errors.ts';
-import { Mutex, sleep } from './mutex.ts';
+import { Mutex, sleep, Wakeup } from './mutex.ts';
 import { ProxyClient } from './proxy-client.ts';
 import { rebalancePlan } from './rebalance.ts';
 import { pairsToMap, parseInfo, RedisClient, serverInfo, withRedis } from './redis-client.ts';
@@ -76,7 +76,36 @@ interface Progress {
   keysMoved: number;
 }
 
+/** The migration run in progress (a pass with work), for the progress figures in the stats. */
+interface MigrationRun {
+  /** Date.now() when the run started; 0 when no migration is running. */
+  started: number;
+  slotsDone: number;
+  /** progress.keysMoved when the run started. */
+  keysAtStart: number;
+}
+
+/** SLOTSMGRTTAGSLOT calls in flight at once on the migration connection (sync method). */
+const SYNC_PIPELINE = 32;
+
 const pad4 = (n: number): string => String(n).padStart(4, '0');
+
+function withState(m: SlotMapping, state: SlotMapping['action']['state']): SlotMapping {
+  return { ...cloneSlot(m), action: { ...m.action, state } };
+}
+
+/** Slot ids for logs: `3,5-9,12`. */
+function describeIds(mappings: SlotMapping[]): string {
+  const ids = mappings.map((m) => m.id).sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < ids.length; ) {
+    let j = i;
+    while (j + 1 < ids.length && (ids[j + 1] as number) === (ids[j] as number) + 1) j++;
+    parts.push(i === j ? String(ids[i]) : `${ids[i]}-${ids[j]}`);
+    i = j + 1;
+  }
+  return parts.join(',');
+}
 
 function cloneGroup(g: Group): Group {
   return {
@@ -148,6 +177,8 @@ export class Topom {
     executor: 0,
     keysMoved: 0,
   };
+  private readonly run: MigrationRun = { started: 0, slotsDone: 0, keysAtStart: 0 };
+  private readonly slotWakeup = new Wakeup();
   private serverStats = new Map<string, JsonObject>();
   private proxyStats = new Map<string, JsonObject>();
   private sentinelStats = new Map<string, JsonObject>();
@@ -200,7 +231,7 @@ export class Topom {
     this.log.warn('dashboard is working ...');
     const signal = this.stopping.signal;
     this.loops = [
-      this.loop('slot action', () => this.processSlotActions(), signal),
+      this.loop('slot action', () => this.processSlotActions(), signal, this.slotWakeup),
       this.loop('sync action', () => this.processSyncAction(), signal),
       this.statsLoop(signal),
     ];
@@ -260,7 +291,12 @@ export class Topom {
     });
   }
 
-  private async loop(name: string, pass: () => Promise<unknown>, signal: AbortSignal): Promise<void> {
+  private async loop(
+    name: string,
+    pass: () => Promise<unknown>,
+    signal: AbortSignal,
+    wakeup?: Wakeup,
+  ): Promise<void> {
     while (!signal.aborted) {
       try {
         await pass();
@@ -269,7 +305,9 @@ export class Topom {
         this.log.warn({ err: errorText(error) }, `process ${name} failed`);
         await sleep(this.timings.errorBackoff, signal);
       }
-      await sleep(this.timings.loop, signal);
+      // New work (a slot action created) ends the pause at once rather than up to a loop later.
+      if (wakeup !== undefined) await wakeup.wait(this.timings.loop, signal);
+      else await sleep(this.timings.loop, signal);
     }
   }
 
@@ -742,7 +780,7 @@ export class Topom {
   }
 
   createSlotAction(sid: number, gid: number): Promise<void> {
-    return this.exclusive(async () => {
+    return this.queued(async () => {
       this.targetGroup(gid);
       const m = this.slot(sid);
       if (m.action.state !== '') fail(`slot-[${sid}] action already exists`);
@@ -755,8 +793,27 @@ export class Topom {
     });
   }
 
+  /** An operation that queues slot actions: the scheduler is woken when it succeeds. */
+  private async queued<T>(fn: () => Promise<T>): Promise<T> {
+    const result = await this.exclusive(fn);
+    this.slotWakeup.kick();
+    return result;
+  }
+
+  /** Writes `pending` actions with consecutive indices (§8.3), all writes issued at once. */
+  private async queueSlots(targets: [SlotMapping, number][]): Promise<void> {
+    const first = this.nextActionIndex();
+    await this.writeSlots(
+      targets.map(([m, gid], i) => ({
+        id: m.id,
+        groupId: m.groupId,
+        action: { index: first + i, state: 'pending' as const, targetId: gid },
+      })),
+    );
+  }
+
   createSlotActionRange(beg: number, end: number, gid: number): Promise<void> {
-    return this.exclusive(async () => {
+    return this.queued(async () => {
       if (!(beg >= 0 && beg <= end && end < MAX_SLOTS)) fail(`invalid slot range [${beg},${end}]`);
       this.targetGroup(gid);
       for (let sid = beg; sid <= end; sid++) {
@@ -764,32 +821,23 @@ export class Topom {
         if (m.action.state !== '') fail(`slot-[${sid}] action already exists`);
         if (m.groupId === gid) fail(`slot-[${sid}] already in group-[${gid}]`);
       }
-      for (let sid = beg; sid <= end; sid++) {
-        const m = this.slot(sid);
-        await this.writeSlot({
-          id: sid,
-          groupId: m.groupId,
-          action: { index: this.nextActionIndex(), state: 'pending', targetId: gid },
-        });
-      }
+      const targets: [SlotMapping, number][] = [];
+      for (let sid = beg; sid <= end; sid++) targets.push([this.slot(sid), gid]);
+      await this.queueSlots(targets);
     });
   }
 
   createSlotActionSome(src: number, dst: number, num: number): Promise<void> {
-    return this.exclusive(async () => {
+    return this.queued(async () => {
       this.targetGroup(dst);
       if (src === dst) return;
-      let left = num;
+      const targets: [SlotMapping, number][] = [];
       for (const m of this.slots) {
-        if (left <= 0) break;
+        if (targets.length >= num) break;
         if (m.action.state !== '' || m.groupId !== src) continue;
-        await this.writeSlot({
-          id: m.id,
-          groupId: m.groupId,
-          action: { index: this.nextActionIndex(), state: 'pending', targetId: dst },
-        });
-        left--;
+        targets.push([m, dst]);
       }
+      await this.queueSlots(targets);
     });
   }
 
@@ -810,6 +858,7 @@ export class Topom {
   setActionDisabled(disabled: boolean): void {
     this.check();
     this.progress.disabled = disabled;
+    if (!disabled) this.slotWakeup.kick();
   }
 
   // ---- Assign (§8.7) and rebalance (§8.8) ----
@@ -835,28 +884,22 @@ export class Topom {
           }
         }
       }
-      const written: SlotMapping[] = [];
-      for (const e of entries) {
-        const m = { id: e.id, groupId: e.groupId, action: { index: 0, state: '' as const, targetId: 0 } };
-        await this.writeSlot(m);
-        written.push(m);
-      }
+      const written = entries.map((e) => ({
+        id: e.id,
+        groupId: e.groupId,
+        action: { index: 0, state: '' as const, targetId: 0 },
+      }));
+      await this.writeSlots(written);
       await this.resyncSlots(written);
     });
   }
 
   rebalance(confirm: boolean): Promise<Map<number, number>> {
-    return this.exclusive(async () => {
+    return this.queued(async () => {
       const plan = rebalancePlan(this.slots, this.groups.values());
       if (confirm) {
-        for (const [sid, gid] of plan) {
-          const m = this.slot(sid);
-          await this.writeSlot({
-            id: sid,
-            groupId: m.groupId,
-            action: { index: this.nextActionIndex(), state: 'pending', targetId: gid },
-          });
-        }
+        const sids = [...plan.keys()].sort((a, b) => a - b);
+        await this.queueSlots(sids.map((sid) => [this.slot(sid), plan.get(sid) as number]));
       }
       return plan;
     });
@@ -864,182 +907,293 @@ export class Topom {
 
   // ---- The scheduler (§8.4–§8.6) ----
 
-  /** One scheduling pass: batches of slots (one per group) until nothing is left to do. */
+  /**
+   * One scheduling pass: batches of slots until nothing is left to do. Codis runs one slot per
+   * group at a time and a whole state machine per slot (spec §15 quirk 4: 1024 slots between two
+   * groups take minutes even when empty). Here a batch takes up to `migration_parallel_slots` slots
+   * whatever their groups and moves them through each state of §8.4 together: every slot's state is
+   * still written before it is acted on (the writes of one phase are issued at once), and each
+   * push to the proxies carries the whole batch, so a killed dashboard still resumes every slot
+   * where it stopped and no proxy routes a slot to its target before all of them hold it.
+   */
   private async processSlotActions(): Promise<void> {
-    const signal = this.stopping.signal;
-    while (!signal.aborted) {
-      const batch: number[] = [];
-      const used = new Set<number>();
-      for (let i = 0; i < this.config.migration_parallel_slots; i++) {
-        const sid = await this.exclusive(() => this.prepareNextSlot(batch, used));
-        if (sid === undefined) break;
-        batch.push(sid);
+    while (!this.stopping.signal.aborted) {
+      const batch = await this.exclusive(() => this.prepareBatch());
+      if (batch.length === 0) {
+        this.run.started = 0;
+        return;
       }
-      if (batch.length === 0) return;
-      const results = await Promise.allSettled(batch.map((sid) => this.runSlot(sid)));
-      const failure = results.find((r) => r.status === 'rejected');
-      if (failure !== undefined) throw (failure as PromiseRejectedResult).reason;
-      await sleep(10, signal);
+      const copied = await this.copyBatch(batch);
+      await this.exclusive(() => this.completeBatch(copied.done));
+      if (copied.error !== undefined) throw copied.error;
     }
   }
 
-  /** Chooses the next slot for the batch and advances it to `migrating` (§8.4 steps 1–3). */
-  private async prepareNextSlot(batch: number[], used: Set<number>): Promise<number | undefined> {
-    let advanced: SlotMapping | undefined;
-    let pending: SlotMapping | undefined;
+  /**
+   * Picks the batch (§8.6: lowest index first, slots past `pending` before pending ones, pending
+   * ones only while the scheduler is enabled) and advances it to `migrating` (§8.4 steps 1–3).
+   */
+  private async prepareBatch(): Promise<number[]> {
+    const advanced: SlotMapping[] = [];
+    const pending: SlotMapping[] = [];
     for (const m of this.slots) {
-      if (m.action.state === '' || batch.includes(m.id)) continue;
-      if ((m.groupId !== 0 && used.has(m.groupId)) || used.has(m.action.targetId)) continue;
       if (m.action.state === 'pending') {
-        if (!this.progress.disabled && (pending === undefined || m.action.index < pending.action.index))
-          pending = m;
-      } else if (advanced === undefined || m.action.index < advanced.action.index) {
-        advanced = m;
+        if (!this.progress.disabled) pending.push(m);
+      } else if (m.action.state !== '') {
+        advanced.push(m);
       }
     }
-    let m = advanced ?? pending;
-    if (m === undefined) return undefined;
-    if (m.groupId !== 0) used.add(m.groupId);
-    used.add(m.action.targetId);
-    const sid = m.id;
-
-    if (m.action.state === 'pending') {
-      this.log.warn(`slot-[${sid}] action prepare: ${JSON.stringify(slotMappingToJson(m))}`);
-      m = { ...cloneSlot(m), action: { ...m.action, state: 'preparing' } };
-      await this.writeSlot(m);
+    const byIndex = (a: SlotMapping, b: SlotMapping): number => a.action.index - b.action.index;
+    const picked = [...advanced.sort(byIndex), ...pending.sort(byIndex)].slice(
+      0,
+      Math.max(1, this.config.migration_parallel_slots),
+    );
+    if (picked.length === 0) return [];
+    if (this.run.started === 0) {
+      this.run.started = Date.now();
+      this.run.slotsDone = 0;
+      this.run.keysAtStart = this.progress.keysMoved;
     }
-    if (m.action.state === 'preparing') {
-      // Phase one: every proxy holds the slot (locked) before anyone routes it to the target.
-      const prepared: SlotMapping = { ...cloneSlot(m), action: { ...m.action, state: 'prepared' } };
-      this.log.warn(`slot-[${sid}] resync to prepared`);
+    const sids = picked.map((m) => m.id);
+    const inState = (state: string): SlotMapping[] =>
+      sids.map((sid) => this.slot(sid)).filter((m) => m.action.state === state);
+
+    const pendingNow = inState('pending');
+    if (pendingNow.length > 0) {
+      this.log.warn(`slots-[${describeIds(pendingNow)}] action prepare`);
+      await this.writeSlots(pendingNow.map((m) => withState(m, 'preparing')));
+    }
+    const preparing = inState('preparing');
+    if (preparing.length > 0) {
+      // Phase one: every proxy holds the slots (locked) before anyone routes them to the target.
+      const prepared = preparing.map((m) => withState(m, 'prepared'));
+      this.log.warn(`slots-[${describeIds(preparing)}] resync to prepared`);
       try {
-        await this.resyncSlots([prepared]);
+        await this.resyncSlots(prepared);
       } catch (error) {
-        this.log.warn(`slot-[${sid}] resync-rollback to preparing`);
-        await this.resyncSlots([m]).catch(() => undefined);
+        this.log.warn(`slots-[${describeIds(preparing)}] resync-rollback to preparing`);
+        await this.resyncSlots(preparing).catch(() => undefined);
         throw error;
       }
-      await this.writeSlot(prepared);
-      m = prepared;
+      // Phase two goes out while `prepared` is being written: the proxies queue the slots'
+      // requests while they are locked, and a coordinator write takes far longer than a push.
+      // Safe in any order: once every proxy holds the lock, all of them route to the target, and a
+      // dashboard stopped before `prepared` is stored resumes at `preparing`, locking again first.
+      const migrating = prepared.map((m) => withState(m, 'migrating'));
+      this.log.warn(`slots-[${describeIds(preparing)}] resync to migrating`);
+      const [written, pushed] = await Promise.allSettled([
+        this.writeSlots(prepared),
+        this.resyncSlots(migrating),
+      ]);
+      if (written.status === 'rejected') throw written.reason;
+      if (pushed.status === 'rejected') throw pushed.reason;
+      await this.writeSlots(migrating);
     }
-    if (m.action.state === 'prepared') {
-      const migrating: SlotMapping = { ...cloneSlot(m), action: { ...m.action, state: 'migrating' } };
-      this.log.warn(`slot-[${sid}] resync to migrating`);
-      await this.resyncSlots([migrating]);
-      await this.writeSlot(migrating);
-      m = migrating;
+    const prepared = inState('prepared');
+    if (prepared.length > 0) {
+      const migrating = prepared.map((m) => withState(m, 'migrating'));
+      this.log.warn(`slots-[${describeIds(prepared)}] resync to migrating`);
+      await this.resyncSlots(migrating);
+      await this.writeSlots(migrating);
     }
-    return sid;
+    return sids;
   }
 
-  private async runSlot(sid: number): Promise<void> {
-    this.log.warn(`slot-[${sid}] process action`);
-    await this.copySlot(sid);
-    await this.exclusive(async () => {
-      let m = this.slot(sid);
-      if (m.action.state === 'migrating') {
-        this.log.warn(`slot-[${sid}] action complete: ${JSON.stringify(slotMappingToJson(m))}`);
-        m = { ...cloneSlot(m), action: { ...m.action, state: 'finished' } };
-        await this.writeSlot(m);
-      }
-      if (m.action.state === 'finished') {
-        this.log.warn(`slot-[${sid}] resync to finished`);
-        await this.resyncSlots([m]);
-        await this.writeSlot({
-          id: sid,
-          groupId: m.action.targetId,
-          action: { index: 0, state: '', targetId: 0 },
-        });
-      }
-    });
+  /** §8.4 step 5 for the slots whose data is all on the target (and `finished` ones resumed). */
+  private async completeBatch(sids: number[]): Promise<void> {
+    const migrating = sids.map((sid) => this.slot(sid)).filter((m) => m.action.state === 'migrating');
+    if (migrating.length > 0) {
+      this.log.warn(`slots-[${describeIds(migrating)}] action complete`);
+      await this.writeSlots(migrating.map((m) => withState(m, 'finished')));
+    }
+    const finished = sids.map((sid) => this.slot(sid)).filter((m) => m.action.state === 'finished');
+    if (finished.length === 0) return;
+    this.log.warn(`slots-[${describeIds(finished)}] resync to finished`);
+    await this.resyncSlots(finished);
+    await this.writeSlots(
+      finished.map((m) => ({
+        id: m.id,
+        groupId: m.action.targetId,
+        action: { index: 0, state: '', targetId: 0 },
+      })),
+    );
+    this.run.slotsDone += finished.length;
   }
 
-  /** The data copy loop (§8.5): batches of keys from the source master until the slot is empty. */
-  private async copySlot(sid: number): Promise<void> {
-    const signal = this.stopping.signal;
-    let db = 0;
-    let client: RedisClient | undefined;
-    let clientAddr = '';
-    try {
-      for (;;) {
-        if (signal.aborted) fail('use of closed topom');
-        const m = this.slots[sid];
-        if (m === undefined || m.action.state !== 'migrating') return;
-        const source = this.groups.get(m.groupId);
-        const target = this.groups.get(m.action.targetId);
-        if (
-          this.progress.disabled ||
-          (source !== undefined && source.promoting.state !== '') ||
-          (target !== undefined && target.promoting.state !== '')
-        ) {
-          await sleep(1000, signal);
-          continue;
-        }
-        const from = this.master(m.groupId);
-        const to = this.master(m.action.targetId);
-        if (from === '') return;
-        if (to === '') fail(`group-[${m.action.targetId}] is empty`);
-        this.progress.executor++;
-        let remaining: number;
+  /** Writes mappings concurrently; waits for every write, then fails with the first error. */
+  private async writeSlots(mappings: SlotMapping[]): Promise<void> {
+    const results = await Promise.allSettled(mappings.map((m) => this.writeSlot(m)));
+    const failure = results.find((r) => r.status === 'rejected');
+    if (failure !== undefined) throw (failure as PromiseRejectedResult).reason;
+  }
+
+  /**
+   * The data copy of the batch's `migrating` slots (§8.5). A source serves one batch per database
+   * at a time, so the slots of one source are copied one after the other on one connection, and
+   * different sources concurrently. The slots done (or with nothing to copy) and the first error.
+   */
+  private async copyBatch(sids: number[]): Promise<{ done: number[]; error: unknown }> {
+    const bySource = new Map<string, number[]>();
+    const done: number[] = [];
+    for (const sid of sids) {
+      const m = this.slots[sid];
+      if (m === undefined) continue;
+      if (m.action.state !== 'migrating') {
+        done.push(sid);
+        continue;
+      }
+      const from = this.master(m.groupId);
+      // No source master (offline slot, empty group): nothing to copy (§8.5 step 2).
+      if (from === '') {
+        done.push(sid);
+        continue;
+      }
+      const list = bySource.get(from);
+      if (list === undefined) bySource.set(from, [sid]);
+      else list.push(sid);
+    }
+    let error: unknown;
+    await Promise.all(
+      [...bySource].map(async ([from, list]) => {
         try {
-          if (client === undefined || clientAddr !== from) {
-            client?.close();
-            client = await RedisClient.open(
-              from,
-              this.config.product_auth,
-              this.config.migration_timeout + 5000,
-            );
-            clientAddr = from;
-            await client.ok('SELECT', db);
-          }
-          remaining = await this.migrateBatch(client, to, sid);
-        } catch (error) {
-          this.progress.status = `[ERROR] Slot[${pad4(sid)}]: ${errorText(error)}`;
-          throw error;
-        } finally {
-          this.progress.executor--;
+          await this.copyFrom(from, list, done);
+        } catch (e) {
+          error ??= e;
         }
-        if (remaining !== 0) {
-          this.progress.status = `[OK] Slot[${pad4(sid)}]@DB[${db}]=${remaining}`;
-        } else {
-          const keyspace = parseInfo(await client.text('INFO', 'keyspace'));
-          const dbs = Object.keys(keyspace)
-            .filter((k) => /^db\d+$/.test(k))
-            .map((k) => Number(k.slice(2)))
-            .filter((n) => n > db)
-            .sort((a, b) => a - b);
-          const next = dbs[0];
-          if (next === undefined) {
-            this.progress.status = '';
-            return;
+      }),
+    );
+    return { done, error };
+  }
+
+  /** Copies `sids` off `from`, one slot after the other; each finished one is pushed to `done`. */
+  private async copyFrom(from: string, sids: number[], done: number[]): Promise<void> {
+    const client = await RedisClient.open(
+      from,
+      this.config.product_auth,
+      this.config.migration_timeout + 5000,
+    );
+    try {
+      const work = await this.keysBySlot(client, sids);
+      let db = -1;
+      for (const sid of sids) {
+        const dbs = work.get(sid);
+        if (dbs !== undefined) {
+          for (const next of dbs) {
+            if (db !== next) {
+              await client.ok('SELECT', next);
+              db = next;
+            }
+            await this.copySlotDb(client, from, sid, next);
           }
-          this.progress.status = `[OK] Slot[${pad4(sid)}]@DB[${db}]=0`;
-          db = next;
-          await client.ok('SELECT', db);
         }
-        if (this.progress.interval > 0) await sleep(this.progress.interval / 1000, signal);
+        this.progress.status = '';
+        done.push(sid);
       }
     } finally {
-      client?.close();
+      client.close();
     }
   }
 
+  /**
+   * The databases holding keys of each of `sids` on the source (INFO keyspace, then SLOTSINFO per
+   * database): empty slots, the common case when slots are rebalanced onto new groups, need no
+   * migration command at all. Once a slot is `migrating` the proxies write its keys to the target
+   * only, so the source's keys of that slot can only decrease and the answer stays true.
+   */
+  private async keysBySlot(client: RedisClient, sids: number[]): Promise<Map<number, number[]>> {
+    const wanted = new Set(sids);
+    const keyspace = parseInfo(await client.text('INFO', 'keyspace'));
+    const dbs = Object.keys(keyspace)
+      .filter((k) => /^db\d+$/.test(k))
+      .map((k) => Number(k.slice(2)))
+      .sort((a, b) => a - b);
+    const work = new Map<number, number[]>();
+    for (const db of dbs) {
+      await client.ok('SELECT', db);
+      const reply = await client.ok('SLOTSINFO', 0, MAX_SLOTS);
+      if (!Array.isArray(reply)) fail('invalid response of slotsinfo');
+      for (const entry of reply) {
+        if (!Array.isArray(entry) || typeof entry[0] !== 'number' || typeof entry[1] !== 'number') continue;
+        const sid = entry[0];
+        if (!wanted.has(sid) || entry[1] === 0) continue;
+        const list = work.get(sid);
+        if (list === undefined) work.set(sid, [db]);
+        else list.push(db);
+      }
+    }
+    return work;
+  }
+
+  /** Batches of keys of one slot in one database until none is left (§8.5 steps 1, 4–7). */
+  private async copySlotDb(client: RedisClient, from: string, sid: number, db: number): Promise<void> {
+    const signal = this.stopping.signal;
+    for (;;) {
+      if (signal.aborted) fail('use of closed topom');
+      const m = this.slots[sid];
+      if (m === undefined || m.action.state !== 'migrating') return;
+      const source = this.groups.get(m.groupId);
+      const target = this.groups.get(m.action.targetId);
+      if (
+        this.progress.disabled ||
+        (source !== undefined && source.promoting.state !== '') ||
+        (target !== undefined && target.promoting.state !== '')
+      ) {
+        await sleep(1000, signal);
+        continue;
+      }
+      // A promotion while paused may have changed the source's master: the next pass starts over.
+      if (this.master(m.groupId) !== from) fail(`group-[${m.groupId}] master changed during migration`);
+      const to = this.master(m.action.targetId);
+      if (to === '') fail(`group-[${m.action.targetId}] is empty`);
+      this.progress.executor++;
+      let remaining: number;
+      try {
+        remaining = await this.migrateBatch(client, to, sid);
+      } catch (error) {
+        this.progress.status = `[ERROR] Slot[${pad4(sid)}]: ${errorText(error)}`;
+        throw error;
+      } finally {
+        this.progress.executor--;
+      }
+      if (remaining === 0) return;
+      this.progress.status = `[OK] Slot[${pad4(sid)}]@DB[${db}]=${remaining}`;
+      if (this.progress.interval > 0) await sleep(this.progress.interval / 1000, signal);
+    }
+  }
+
+  /**
+   * One migration step; the keys left in the slot. The sync command moves one key (with its tag)
+   * per call, so calls are pipelined (SYNC_PIPELINE at a time) to keep the round trips off the
+   * per-key cost; each call still runs alone on the source, as in Codis.
+   */
   private async migrateBatch(client: RedisClient, to: string, sid: number): Promise<number> {
     const [host, port] = splitHostPort(to);
     const c = this.config;
-    const reply: RespValue =
-      c.migration_method === 'sync'
-        ? await client.ok('SLOTSMGRTTAGSLOT', host, port, c.migration_timeout, sid)
-        : await client.ok(
-            'SLOTSMGRTTAGSLOT-ASYNC',
-            host,
-            port,
-            Math.min(5000, c.migration_timeout),
-            c.migration_async_maxbulks,
-            c.migration_async_maxbytes,
-            sid,
-            c.migration_async_numkeys,
-          );
+    if (c.migration_method === 'sync') {
+      const calls: Promise<RespValue>[] = [];
+      const depth = this.progress.interval > 0 ? 1 : SYNC_PIPELINE;
+      for (let i = 0; i < depth; i++)
+        calls.push(client.ok('SLOTSMGRTTAGSLOT', host, port, c.migration_timeout, sid));
+      let remaining = 0;
+      for (const reply of await Promise.all(calls)) remaining = this.countMoved(reply);
+      return remaining;
+    }
+    return this.countMoved(
+      await client.ok(
+        'SLOTSMGRTTAGSLOT-ASYNC',
+        host,
+        port,
+        Math.min(5000, c.migration_timeout),
+        c.migration_async_maxbulks,
+        c.migration_async_maxbytes,
+        sid,
+        c.migration_async_numkeys,
+      ),
+    );
+  }
+
+  /** Adds a migration reply's moved count to the progress; the keys left it reports. */
+  private countMoved(reply: RespValue): number {
     if (!Array.isArray(reply) || typeof reply[0] !== 'number' || typeof reply[1] !== 'number') {
       fail('invalid response of slots migration');
     }
@@ -1334,7 +1488,29 @@ export class Topom {
     });
   }
 
-  /** The stats object (§6.4), with `slot_action.keys_moved` added. */
+  /**
+   * The running migration: slots left and done, keys moved, the rates so far and the time left at
+   * the rate slots have been finishing (null until one is done). All zero when nothing runs.
+   */
+  private migrationProgress(): JsonObject {
+    let left = 0;
+    for (const m of this.slots) if (m.action.state !== '') left++;
+    const running = this.run.started !== 0 && left > 0;
+    const seconds = running ? (Date.now() - this.run.started) / 1000 : 0;
+    const keys = running ? this.progress.keysMoved - this.run.keysAtStart : 0;
+    const done = running ? this.run.slotsDone : 0;
+    return {
+      running,
+      slots_left: left,
+      slots_done: done,
+      keys_moved: keys,
+      elapsed_seconds: Math.round(seconds * 10) / 10,
+      keys_per_second: seconds > 0 ? Math.round(keys / seconds) : 0,
+      eta_seconds: done > 0 ? Math.round((seconds / done) * left * 10) / 10 : null,
+    };
+  }
+
+  /** The stats object (§6.4), with `slot_action.keys_moved` and `slot_action.migration` added. */
   stats(): Promise<JsonObject> {
     return this.exclusive(async () => {
       const groups = [...this.groups.values()].sort((a, b) => a.id - b.id);
@@ -1363,6 +1539,7 @@ export class Topom {
           progress: { status: this.progress.status },
           executor: this.progress.executor,
           keys_moved: this.progress.keysMoved,
+          migration: this.migrationProgress(),
         },
         sentinels: {
           model: sentinelToJson(this.sentinel),

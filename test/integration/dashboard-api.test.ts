@@ -152,6 +152,15 @@ describe('codis-dashboard API', { timeout: 180_000 }, () => {
       progress: { status: '' },
       executor: 0,
       keys_moved: 0,
+      migration: {
+        running: false,
+        slots_left: 0,
+        slots_done: 0,
+        keys_moved: 0,
+        elapsed_seconds: 0,
+        keys_per_second: 0,
+        eta_seconds: null,
+      },
     });
     assert.deepEqual(s.sentinels, { model: { out_of_sync: false }, stats: {}, masters: {} });
     const slots = await api('GET', `/api/topom/slots/${X}`);
