@@ -113,4 +113,22 @@ conformanceSuite('scripting numbers', (it) => {
       );
     }
   });
+
+  it('type errors are worded as Lua 5.1 words them', async ({ connection: c }) => {
+    const cases: Array<[string, string]> = [
+      ['local t = nil; return t.y', "attempt to index local 't' (a nil value)"],
+      ['local t = {} return t.a.b', "attempt to index field 'a' (a nil value)"],
+      ['return #nil', 'attempt to get length of a nil value'],
+      ["local s; return 'a' .. s", "attempt to concatenate local 's' (a nil value)"],
+      ['local n; return n + 1', "attempt to perform arithmetic on local 'n' (a nil value)"],
+      ['return ({}) < 1', 'attempt to compare table with number'],
+      ['local t = {} t.f()', "attempt to call field 'f' (a nil value)"],
+      ["return ('x'):nope()", "attempt to call method 'nope' (a nil value)"],
+      ['return 1 + {}', 'attempt to perform arithmetic on a table value'],
+    ];
+    for (const [body, message] of cases) {
+      const reply = await c.call('EVAL', body, '0');
+      assert.ok(reply.startsWith(`-ERR user_script:1: ${message} script: `), `${body}: ${reply}`);
+    }
+  });
 });

@@ -83,7 +83,7 @@ function scriptFlush(client: Client, argv: string[]): void {
 }
 
 function scriptKill(client: Client): void {
-  const error = engineOf(client).kill();
+  const error = engineOf(client).kill(true);
   if (error === undefined) client.out.ok();
   else client.replyError(error);
 }

@@ -2,6 +2,7 @@
 // replayed through an internal client), else from the RDB file. A file that cannot be loaded stops
 // the start with an error naming it.
 import { existsSync, readFileSync, truncateSync } from 'node:fs';
+import { loadRdbFunctions } from '../scripting/index.ts';
 import type { CodisServer } from '../server.ts';
 import { AofError, type AofFiles, parseCommands } from './aof.ts';
 import type { Persistence } from './index.ts';
@@ -21,8 +22,7 @@ export function loadAtStart(server: CodisServer, persistence: Persistence, appen
   const path = persistence.rdbPath;
   if (existsSync(path)) {
     const result = loadRdbFile(path, server.databases, Date.now());
-    if (result.aux.has('skipped-functions'))
-      server.log('warning', `${path}: Redis functions skipped (not supported by codis-server)`);
+    loadRdbFunctions(server, result.functions);
     server.log(
       'notice',
       `DB loaded from disk: ${((Date.now() - started) / 1000).toFixed(3)} seconds (${result.keys} keys, ${result.expired} expired dropped)`,
@@ -44,7 +44,7 @@ export function loadAof(server: CodisServer, files: AofFiles): void {
     if (buffer.length === 0) continue;
     if (buffer.latin1Slice(0, 5) === 'REDIS') {
       // An RDB base (aof-use-rdb-preamble), possibly followed by commands in older layouts.
-      loadRdb(buffer, path, server.databases, Date.now());
+      loadRdbFunctions(server, loadRdb(buffer, path, server.databases, Date.now()).functions);
       continue;
     }
     const parsed = parseCommands(buffer);

@@ -4,7 +4,9 @@
 //
 // We write version 9 (Redis 5/6's) with the object encodings of the codec (RDB 7's quicklist,
 // ziplist and intset types, which every later version still loads): Redis 6 and 7 load our files
-// and redis-check-rdb accepts them. We read versions 1 to 10 (Redis 7.0's).
+// and redis-check-rdb accepts them. We read versions 1 to 10 (Redis 7.0's). Function libraries
+// are saved after the aux fields as Redis 7 saves them (RDB_OPCODE_FUNCTION2 and the code), so a
+// file that holds some loads in Redis 7 but not in Redis 6.
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import type { Database } from '../keyspace/database.ts';
 import { encodeString, type StoredValue } from '../keyspace/value.ts';
@@ -53,6 +55,8 @@ export interface RdbFileOptions {
   aofBase?: boolean;
   /** More aux fields after the standard ones (repl-stream-db, repl-id, repl-offset). */
   aux?: ReadonlyArray<readonly [string, string]>;
+  /** The code of each Redis 7 function library, saved after the aux fields as Redis 7 does. */
+  functions?: readonly string[];
 }
 
 /**
@@ -88,6 +92,10 @@ export class RdbEncoder implements SnapshotSink {
       writer.byte(OPCODE_AUX);
       writer.writeString(name);
       writer.writeString(value);
+    }
+    for (const code of options.functions ?? []) {
+      writer.byte(OPCODE_FUNCTION2);
+      writer.writeString(code);
     }
   }
 
@@ -200,6 +208,8 @@ export interface LoadResult {
   aux: Map<string, string>;
   /** The aux field repl-stream-db (the database the replication stream that follows writes to), -1 when absent. */
   streamDatabase: number;
+  /** The code of each function library in the image (loaded by the scripting engine). */
+  functions: string[];
 }
 
 export interface LoadOptions {
@@ -243,7 +253,7 @@ export function loadRdb(
     }
   }
   const reader = new RdbReader(buffer, 9, Math.max(9, end));
-  const result: LoadResult = { keys: 0, expired: 0, aux: new Map(), streamDatabase: -1 };
+  const result: LoadResult = { keys: 0, expired: 0, aux: new Map(), streamDatabase: -1, functions: [] };
   let database = databases[0] as Database;
   let expireAt = 0;
   try {
@@ -279,9 +289,7 @@ export function loadRdb(
           reader.readByte();
           continue;
         case OPCODE_FUNCTION2:
-          // Redis 7 functions: we have no function engine; the library is skipped, not lost silently.
-          reader.readString();
-          result.aux.set('skipped-functions', String(Number(result.aux.get('skipped-functions') ?? 0) + 1));
+          result.functions.push(reader.readString());
           continue;
         case OPCODE_FUNCTION_PRE_GA:
         case OPCODE_MODULE_AUX:

@@ -8,6 +8,7 @@
 // job first gets the part already produced (the producer's copy: retained chunks, or the file being
 // written), then the rest as it comes.
 import { readSync } from 'node:fs';
+import { functionCodesOf } from '../scripting/index.ts';
 import type { CodisServer } from '../server.ts';
 import { RdbEncoder } from './rdb-file.ts';
 import { Snapshot } from './snapshot.ts';
@@ -69,7 +70,8 @@ export class SnapshotJob {
         ['repl-id', replication.replicationId],
         ['repl-offset', String(replication.offset)],
       );
-    this.encoder = new RdbEncoder({ ...options, aofBase: kind === 'aof-base', aux }, (chunk) => {
+    const functions = functionCodesOf(service.server);
+    this.encoder = new RdbEncoder({ ...options, aofBase: kind === 'aof-base', aux, functions }, (chunk) => {
       // A consumer added meanwhile already got this chunk in its prefix.
       for (const consumer of [...this.consumers]) consumer.data(chunk);
     });

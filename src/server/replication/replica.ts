@@ -7,6 +7,7 @@ import type { Client } from '../client.ts';
 import type { Database } from '../keyspace/database.ts';
 import { loadRdb } from '../persistence/index.ts';
 import { encodeCommand } from '../propagation/index.ts';
+import { loadRdbFunctions } from '../scripting/index.ts';
 import type { Replication } from './master.ts';
 
 export type LinkState = 'connect' | 'connecting' | 'handshake' | 'sync' | 'connected';
@@ -292,6 +293,8 @@ export class MasterLink {
     const loaded = loadRdb(payload, `from MASTER ${this.host}:${this.port}`, server.databases, Date.now(), {
       keepExpired: true,
     });
+    // The master's functions replace ours, as its data does.
+    loadRdbFunctions(server, loaded.functions);
     for (const hook of server.flushAllHooks) hook();
     this.masterClient = this.newMasterClient();
     if (loaded.streamDatabase > 0) {

@@ -13,7 +13,7 @@ import type { CodisServer } from '../server.ts';
 import { REDIS_COMPATIBLE_VERSION } from '../version.ts';
 import { latin1, luaBytes, pushErrorTable, ReplyToLua, singleLine, writeLuaValue } from './conversions.ts';
 import { formatG, installLua51Numbers, installStringFormat } from './lua-numbers.ts';
-import { type CachedScript, parseShebang, sha1hex } from './script-cache.ts';
+import { type CachedScript, parseShebang, type ScriptFlags, sha1hex } from './script-cache.ts';
 
 const { lua, lauxlib, lualib, to_luastring: text } = fengari;
 
@@ -24,12 +24,43 @@ const SLICE_MS = 20;
 
 export const BUSY_ERROR =
   'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
+/** What other clients get while a function (FCALL) is busy. */
+export const BUSY_FUNCTION_ERROR =
+  'BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.';
 const KILLED = 'ERR Script killed by user with SCRIPT KILL...';
+/** A library's top level may run this long in FUNCTION LOAD (Redis's LOAD_TIMEOUT_MS). */
+const LOAD_TIMEOUT_MS = 500;
+/** Function flags in Redis's order (FUNCTION LIST shows them so). */
+export const FUNCTION_FLAGS = [
+  'no-writes',
+  'allow-oom',
+  'allow-stale',
+  'no-cluster',
+  'allow-cross-slot-keys',
+] as const;
+
+/** A function a library registered with redis.register_function. */
+export interface FunctionDefinition {
+  readonly name: string;
+  readonly description: string | undefined;
+  readonly flags: ScriptFlags;
+  /** The flags given, in FUNCTION_FLAGS order. */
+  readonly flagNames: readonly string[];
+  /** The callback, referenced in the functions' Lua state registry. */
+  readonly ref: number;
+}
 
 /** One run of a script, from EVAL to its reply. */
 interface RunningScript {
   readonly caller: Client;
-  readonly script: CachedScript;
+  readonly flags: ScriptFlags;
+  /** The script's SHA1 (EVAL) or the function's name (FCALL), as errors and logs name it. */
+  readonly name: string;
+  readonly isEval: boolean;
+  /** The caller's command, for FUNCTION STATS. */
+  readonly argv: readonly string[];
+  /** The Lua state the script belongs to. */
+  readonly state: LuaState;
   readonly thread: LuaState;
   readonly readOnly: boolean;
   readonly startedAt: number;
@@ -77,8 +108,8 @@ __redis__err__handler = function (err)
   return err
 end
 local handler = __redis__err__handler
-__redis__runner = function (f)
-  return xpcall(f, handler)
+__redis__runner = function (f, ...)
+  return xpcall(f, handler, ...)
 end
 `;
 
@@ -88,6 +119,10 @@ export class ScriptEngine {
   /** The script running now, for its whole run (also while suspended between slices). */
   current: RunningScript | undefined;
   private L!: LuaState;
+  /** The state of FUNCTION libraries: apart from EVAL's, so SCRIPT FLUSH keeps functions. */
+  private readonly F: LuaState;
+  /** The functions the library being loaded has registered so far (FUNCTION LOAD). */
+  private loading: Map<string, FunctionDefinition> | undefined;
   private readonly client: Client;
   private readonly replyToLua = new ReplyToLua();
   private readonly hook = (T: LuaState): void => this.onHook(T);
@@ -97,6 +132,7 @@ export class ScriptEngine {
     this.server = server;
     this.client = server.createInternalClient();
     this.reset();
+    this.F = this.newState(true);
   }
 
   /** True while a slow script is between two slices: other clients get BUSY. */
@@ -104,12 +140,21 @@ export class ScriptEngine {
     return this.current?.suspended === true;
   }
 
-  /** A new Lua state without any script (SCRIPT FLUSH). */
+  /** The BUSY error other clients get now. */
+  get busyError(): string {
+    return this.current?.isEval === false ? BUSY_FUNCTION_ERROR : BUSY_ERROR;
+  }
+
+  /** A new Lua state for EVAL without any script (SCRIPT FLUSH). */
   reset(): void {
     this.scripts.clear();
+    this.L = this.newState(false);
+  }
+
+  /** A Lua state with Redis's libraries; the functions' one also has the library-loading API. */
+  private newState(functions: boolean): LuaState {
     installLua51Numbers();
     const L = lauxlib.luaL_newstate();
-    this.L = L;
     const libraries: Array<[string, (L: LuaState) => number]> = [
       ['_G', lualib.luaopen_base],
       ['table', lualib.luaopen_table],
@@ -130,29 +175,29 @@ export class ScriptEngine {
     lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, text('__redis__runner'));
     lua.lua_pushnil(L);
     lua.lua_setglobal(L, text('__redis__runner'));
-    this.protectGlobals(L);
+    if (functions) this.registerLoadingApi(L);
+    this.protectGlobals(L, functions);
+    return L;
   }
 
   /**
    * Scripts see the globals through a read-only proxy: reading a missing global or writing any is
    * an error, as Redis 7.0's protected globals.
    */
-  private protectGlobals(L: LuaState): void {
+  private protectGlobals(L: LuaState, functions: boolean): void {
     lua.lua_newtable(L); // the proxy
     lua.lua_newtable(L); // its metatable
     lua.lua_pushjsfunction(L, (T) => {
-      lua.lua_rawgeti(T, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS);
+      // While a library loads, its top level sees only the loading API (Redis swaps the globals).
+      if (functions && this.loading !== undefined)
+        lua.lua_getfield(T, lua.LUA_REGISTRYINDEX, text('__redis__load_api'));
+      else lua.lua_rawgeti(T, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS);
       lua.lua_pushvalue(T, 2);
       if (lua.lua_rawget(T, -2) !== lua.LUA_TNIL) return 1;
-      const name = lua.lua_type(T, 2) === lua.LUA_TSTRING || lua.lua_type(T, 2) === lua.LUA_TNUMBER;
-      return lauxlib.luaL_error(
-        T,
-        text("Script attempted to access nonexistent global variable '%s'"),
-        name ? (lua.lua_tolstring(T, 2) as LuaString) : text('?'),
-      );
+      return missingGlobal(T);
     });
     lua.lua_setfield(L, -2, text('__index'));
-    lua.lua_pushjsfunction(L, (T) => lauxlib.luaL_error(T, text('Attempt to modify a readonly table')));
+    lua.lua_pushjsfunction(L, readonlyTable);
     lua.lua_setfield(L, -2, text('__newindex'));
     lua.lua_pushboolean(L, false);
     lua.lua_setfield(L, -2, text('__metatable'));
@@ -161,6 +206,158 @@ export class ScriptEngine {
     lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, text('__redis__env'));
     // _G seen by scripts is the proxy too: `_G.x` is as strict as `x`.
     lua.lua_setglobal(L, text('_G'));
+  }
+
+  /**
+   * What a library's top level sees (Redis's LIBRARY_API): only `redis` with register_function,
+   * log and the version, every other name an error. register_function kept by a library and
+   * called later refuses outside FUNCTION LOAD.
+   */
+  private registerLoadingApi(L: LuaState): void {
+    lua.lua_getglobal(L, text('redis'));
+    lua.lua_newtable(L); // the loading globals
+    lua.lua_newtable(L); // their redis table
+    lua.lua_pushjsfunction(L, (T) => this.registerFunction(T));
+    lua.lua_setfield(L, -2, text('register_function'));
+    const copy = ['log', 'LOG_DEBUG', 'LOG_VERBOSE', 'LOG_NOTICE', 'LOG_WARNING'];
+    for (const name of [...copy, 'REDIS_VERSION', 'REDIS_VERSION_NUM']) {
+      lua.lua_getfield(L, -3, text(name));
+      lua.lua_setfield(L, -2, text(name));
+    }
+    protectTable(L);
+    lua.lua_setfield(L, -2, text('redis'));
+    lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, text('__redis__load_api'));
+    lua.lua_pop(L, 1);
+  }
+
+  /**
+   * Runs a library's body (FUNCTION LOAD, RESTORE, an RDB file): the functions it registered, or
+   * the error message (without `ERR `). Its top level may run LOAD_TIMEOUT_MS at most.
+   */
+  compileLibrary(body: string): Map<string, FunctionDefinition> | string {
+    const F = this.F;
+    const code = luaBytes(body);
+    if (lauxlib.luaL_loadbuffer(F, code, code.length, text('@user_function')) !== lua.LUA_OK) {
+      const message = latin1(lua.lua_tolstring(F, -1) ?? new Uint8Array());
+      lua.lua_pop(F, 1);
+      return `Error compiling function: ${singleLine(message.replace(/ near <eof>$/, " near '<eof>'"))}`;
+    }
+    lua.lua_getfield(F, lua.LUA_REGISTRYINDEX, text('__redis__env'));
+    lua.lua_setupvalue(F, -2, 1);
+    const registered = new Map<string, FunctionDefinition>();
+    this.loading = registered;
+    const started = Date.now();
+    const timeoutHook = (T: LuaState): void => {
+      if (Date.now() - started <= LOAD_TIMEOUT_MS) return;
+      lua.lua_sethook(T, timeoutHook, lua.LUA_MASKCOUNT, 1);
+      pushErrorTable(T, 'FUNCTION LOAD timeout');
+      lua.lua_error(T);
+    };
+    lua.lua_sethook(F, timeoutHook, lua.LUA_MASKCOUNT, HOOK_INSTRUCTIONS);
+    const status = lua.lua_pcall(F, 0, 0, 0);
+    lua.lua_sethook(F, null, 0, 0);
+    this.loading = undefined;
+    if (status === lua.LUA_OK) return registered;
+    let message = 'ERR unknown error';
+    if (lua.lua_type(F, -1) === lua.LUA_TSTRING)
+      message = `ERR ${latin1(lua.lua_tolstring(F, -1) as LuaString)}`;
+    else if (lua.lua_type(F, -1) === lua.LUA_TTABLE) {
+      lua.lua_getfield(F, -1, text('err'));
+      if (lua.lua_type(F, -1) === lua.LUA_TSTRING) message = latin1(lua.lua_tolstring(F, -1) as LuaString);
+      lua.lua_pop(F, 1);
+    }
+    lua.lua_pop(F, 1);
+    this.releaseFunctions(registered.values());
+    return `Error registering functions: ${singleLine(message)}`;
+  }
+
+  /** Drops the callbacks of functions no library holds any more. */
+  releaseFunctions(functions: Iterable<FunctionDefinition>): void {
+    for (const definition of functions) lauxlib.luaL_unref(this.F, lua.LUA_REGISTRYINDEX, definition.ref);
+  }
+
+  /** redis.register_function(name, callback) or redis.register_function{function_name=..., ...}. */
+  private registerFunction(T: LuaState): number {
+    const registered = this.loading;
+    if (registered === undefined)
+      return raise(T, 'redis.register_function can only be called on FUNCTION LOAD command');
+    const argc = lua.lua_gettop(T);
+    if (argc < 1 || argc > 2) return raise(T, 'wrong number of arguments to redis.register_function');
+    let name: string | undefined;
+    let description: string | undefined;
+    let ref = -1;
+    let flagNames: string[] = [];
+    const fail = (message: string): number => {
+      if (ref >= 0) lauxlib.luaL_unref(T, lua.LUA_REGISTRYINDEX, ref);
+      return raise(T, message);
+    };
+    if (argc === 1) {
+      if (!lua.lua_istable(T, 1))
+        return fail(
+          'calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).',
+        );
+      lua.lua_pushnil(T);
+      while (lua.lua_next(T, 1) !== 0) {
+        if (!lua.lua_isstring(T, -2))
+          return fail('named argument key given to redis.register_function is not a string');
+        // A copy: converting a number key in place would confuse lua_next.
+        lua.lua_pushvalue(T, -2);
+        const key = latin1(lua.lua_tolstring(T, -1) as LuaString).toLowerCase();
+        lua.lua_pop(T, 1);
+        if (key === 'function_name') {
+          if (!lua.lua_isstring(T, -1))
+            return fail('function_name argument given to redis.register_function must be a string');
+          name = latin1(lua.lua_tolstring(T, -1) as LuaString);
+        } else if (key === 'description') {
+          if (!lua.lua_isstring(T, -1))
+            return fail('description argument given to redis.register_function must be a string');
+          description = latin1(lua.lua_tolstring(T, -1) as LuaString);
+        } else if (key === 'callback') {
+          if (!lua.lua_isfunction(T, -1))
+            return fail('callback argument given to redis.register_function must be a function');
+          if (ref >= 0) lauxlib.luaL_unref(T, lua.LUA_REGISTRYINDEX, ref);
+          ref = lauxlib.luaL_ref(T, lua.LUA_REGISTRYINDEX);
+          continue;
+        } else if (key === 'flags') {
+          if (!lua.lua_istable(T, -1))
+            return fail(
+              'flags argument to redis.register_function must be a table representing function flags',
+            );
+          const flags = readFlags(T);
+          if (flags === undefined) return fail('unknown flag given');
+          flagNames = flags;
+        } else return fail('unknown argument given to redis.register_function');
+        lua.lua_pop(T, 1);
+      }
+      if (name === undefined) return fail('redis.register_function must get a function name argument');
+      if (ref < 0) return fail('redis.register_function must get a callback argument');
+    } else {
+      if (!lua.lua_isstring(T, 1)) return fail('first argument to redis.register_function must be a string');
+      name = latin1(lua.lua_tolstring(T, 1) as LuaString);
+      if (!lua.lua_isfunction(T, 2))
+        return fail('second argument to redis.register_function must be a function');
+      lua.lua_pushvalue(T, 2);
+      ref = lauxlib.luaL_ref(T, lua.LUA_REGISTRYINDEX);
+    }
+    if (!isValidName(name))
+      return fail(
+        'Library names can only contain letters, numbers, or underscores(_) and must be at least one character long',
+      );
+    if (registered.has(name)) return fail('Function already exists in the library');
+    const has = (flag: string): boolean => flagNames.includes(flag);
+    registered.set(name, {
+      name,
+      description,
+      flags: {
+        shebang: true,
+        noWrites: has('no-writes'),
+        allowOom: has('allow-oom'),
+        allowStale: has('allow-stale'),
+      },
+      flagNames,
+      ref,
+    });
+    return 0;
   }
 
   private registerRedisLibrary(L: LuaState): void {
@@ -286,19 +483,9 @@ export class ScriptEngine {
     keys: readonly string[],
     args: readonly string[],
     readOnlyCommand: boolean,
+    argv: readonly string[] = [],
   ): void {
-    const server = this.server;
-    const flags = script.flags;
-    if (flags.shebang && !flags.noWrites) {
-      if (readOnlyCommand) {
-        caller.replyError('ERR Can not execute a script with write flag using *_ro command.');
-        return;
-      }
-      if (!flags.allowOom && server.maxMemory > 0 && !server.freeMemoryIfNeeded()) {
-        caller.replyError(OOM);
-        return;
-      }
-    }
+    if (!this.admit(caller, script.flags, readOnlyCommand)) return;
     const L = this.L;
     lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS);
     pushStringArray(L, keys);
@@ -306,15 +493,73 @@ export class ScriptEngine {
     pushStringArray(L, args);
     lua.lua_setfield(L, -2, text('ARGV'));
     lua.lua_pop(L, 1);
+    const thread = this.newThread(L);
+    lua.lua_getfield(thread, lua.LUA_REGISTRYINDEX, text(`f_${script.sha}`));
+    this.start(caller, script.flags, script.sha, true, argv, L, thread, readOnlyCommand, 1);
+  }
+
+  /** FCALL and FCALL_RO: the callback gets KEYS and ARGV as its two arguments. */
+  callFunction(
+    caller: Client,
+    definition: FunctionDefinition,
+    keys: readonly string[],
+    args: readonly string[],
+    readOnlyCommand: boolean,
+    argv: readonly string[],
+  ): void {
+    if (!this.admit(caller, definition.flags, readOnlyCommand)) return;
+    const thread = this.newThread(this.F);
+    lua.lua_rawgeti(thread, lua.LUA_REGISTRYINDEX, definition.ref);
+    pushStringArray(thread, keys);
+    pushStringArray(thread, args);
+    this.start(caller, definition.flags, definition.name, false, argv, this.F, thread, readOnlyCommand, 3);
+  }
+
+  /** scriptPrepareForRun's checks of the flags a script declared; false after an error reply. */
+  private admit(caller: Client, flags: ScriptFlags, readOnlyCommand: boolean): boolean {
+    const server = this.server;
+    if (flags.shebang && !flags.noWrites) {
+      if (readOnlyCommand) {
+        caller.replyError('ERR Can not execute a script with write flag using *_ro command.');
+        return false;
+      }
+      if (!flags.allowOom && server.maxMemory > 0 && !server.freeMemoryIfNeeded()) {
+        caller.replyError(OOM);
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** A coroutine of `L` anchored in its registry while it runs, with the runner on its stack. */
+  private newThread(L: LuaState): LuaState {
     const thread = lua.lua_newthread(L);
     // Anchored in the registry while it runs, so the collector keeps it across slices.
     lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, text('__redis__running'));
     lua.lua_getfield(thread, lua.LUA_REGISTRYINDEX, text('__redis__runner'));
-    lua.lua_getfield(thread, lua.LUA_REGISTRYINDEX, text(`f_${script.sha}`));
+    return thread;
+  }
+
+  private start(
+    caller: Client,
+    flags: ScriptFlags,
+    name: string,
+    isEval: boolean,
+    argv: readonly string[],
+    state: LuaState,
+    thread: LuaState,
+    readOnlyCommand: boolean,
+    nargs: number,
+  ): void {
+    const server = this.server;
     const now = Date.now();
     const run: RunningScript = {
       caller,
-      script,
+      flags,
+      name,
+      isEval,
+      argv,
+      state,
       thread,
       readOnly: readOnlyCommand || (flags.shebang && flags.noWrites),
       startedAt: now,
@@ -333,7 +578,7 @@ export class ScriptEngine {
     // Inside a script the client counts as in MULTI: replication wraps its writes in MULTI/EXEC.
     client.features.set('multi', true);
     lua.lua_sethook(thread, this.hook, lua.LUA_MASKCOUNT, HOOK_INSTRUCTIONS);
-    const status = lua.lua_resume(thread, L, 1);
+    const status = lua.lua_resume(thread, state, nargs);
     if (status === lua.LUA_YIELD) {
       run.suspended = true;
       caller.paused = true;
@@ -348,7 +593,7 @@ export class ScriptEngine {
     if (run === undefined) return;
     run.sliceStart = Date.now();
     this.server.cachedNow = run.sliceStart;
-    const status = lua.lua_resume(run.thread, this.L, 0);
+    const status = lua.lua_resume(run.thread, run.state, 0);
     if (status === lua.LUA_YIELD) {
       setImmediate(this.continueBound);
       return;
@@ -372,7 +617,7 @@ export class ScriptEngine {
       run.timedOut = true;
       this.server.log(
         'warning',
-        `Slow script detected: still in execution after ${now - run.startedAt} milliseconds. You can try killing the script using the SCRIPT KILL command. Script name is: ${run.script.sha}.`,
+        `Slow script detected: still in execution after ${now - run.startedAt} milliseconds. You can try killing the script using the ${run.isEval ? 'SCRIPT KILL' : 'FUNCTION KILL'} command. Script name is: ${run.name}.`,
       );
       if (run.canYield) lua.lua_yield(T, 0);
       return;
@@ -389,14 +634,16 @@ export class ScriptEngine {
       if (lua.lua_toboolean(T, 1)) {
         if (lua.lua_gettop(T) >= 2) writeLuaValue(T, 2, out, run.resp, onError);
         else out.nullBulk();
-      } else caller.replyError(errorReplyOf(T, run.script.sha));
+      } else caller.replyError(errorReplyOf(T, run.name, run.isEval));
     } else {
       const message = latin1(lua.lua_tolstring(T, -1) ?? text('execution failure'));
-      caller.replyError(`ERR Error running script f_${run.script.sha}, ${singleLine(message).slice(0, 100)}`);
+      caller.replyError(
+        `ERR Error running script ${run.isEval ? `f_${run.name}` : run.name}, ${singleLine(message).slice(0, 100)}`,
+      );
     }
     lua.lua_settop(T, 0);
-    lua.lua_pushnil(this.L);
-    lua.lua_setfield(this.L, lua.LUA_REGISTRYINDEX, text('__redis__running'));
+    lua.lua_pushnil(run.state);
+    lua.lua_setfield(run.state, lua.LUA_REGISTRYINDEX, text('__redis__running'));
     this.current = undefined;
     const client = this.client;
     client.features.delete('multi');
@@ -414,14 +661,27 @@ export class ScriptEngine {
     }
   }
 
-  /** SCRIPT KILL */
-  kill(): string | undefined {
+  /** SCRIPT KILL (`isEval`) and FUNCTION KILL: each stops only its own kind of script. */
+  kill(isEval: boolean): string | undefined {
     const run = this.current;
     if (run === undefined || !run.timedOut) return 'NOTBUSY No scripts in execution right now.';
     if (run.wrote)
       return 'UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.';
+    if (isEval && !run.isEval) return BUSY_FUNCTION_ERROR;
+    if (!isEval && run.isEval) return BUSY_ERROR;
     run.killed = true;
     return undefined;
+  }
+
+  /** The script running now, for FUNCTION STATS. */
+  running(): { name: string; argv: readonly string[]; durationMs: number } | undefined {
+    const run = this.current;
+    if (run === undefined) return undefined;
+    return {
+      name: run.isEval ? `f_${run.name}` : run.name,
+      argv: run.argv,
+      durationMs: Date.now() - run.startedAt,
+    };
   }
 
   /** redis.call and redis.pcall. */
@@ -483,7 +743,7 @@ export class ScriptEngine {
       return 'This Redis command is not allowed from script';
     if (command.isWrite) {
       if (run.readOnly) return 'Write commands are not allowed from read-only scripts.';
-      const flags = run.script.flags;
+      const flags = run.flags;
       if (
         command.denyOom &&
         !run.wrote &&
@@ -495,6 +755,55 @@ export class ScriptEngine {
     }
     return undefined;
   }
+}
+
+/** Names of libraries and functions: letters, digits and underscores, at least one. */
+export function isValidName(name: string): boolean {
+  return /^[A-Za-z0-9_]+$/.test(name);
+}
+
+/** The flags table at the top of the stack (a sequence of names), in FUNCTION_FLAGS order. */
+function readFlags(T: LuaState): string[] | undefined {
+  const given = new Set<string>();
+  for (let i = 1; ; i++) {
+    const type = lua.lua_rawgeti(T, -1, i);
+    if (type === lua.LUA_TNIL) {
+      lua.lua_pop(T, 1);
+      break;
+    }
+    const flag = lua.lua_isstring(T, -1)
+      ? latin1(lua.lua_tolstring(T, -1) as LuaString).toLowerCase()
+      : undefined;
+    lua.lua_pop(T, 1);
+    if (flag === undefined || !(FUNCTION_FLAGS as readonly string[]).includes(flag)) return undefined;
+    given.add(flag);
+  }
+  return FUNCTION_FLAGS.filter((flag) => given.has(flag));
+}
+
+function missingGlobal(T: LuaState): number {
+  const name = lua.lua_type(T, 2) === lua.LUA_TSTRING || lua.lua_type(T, 2) === lua.LUA_TNUMBER;
+  return lauxlib.luaL_error(
+    T,
+    text("Script attempted to access nonexistent global variable '%s'"),
+    name ? (lua.lua_tolstring(T, 2) as LuaString) : text('?'),
+  );
+}
+
+function readonlyTable(T: LuaState): number {
+  return lauxlib.luaL_error(T, text('Attempt to modify a readonly table'));
+}
+
+/** Makes the table at the top of the stack read-only, a missing field an error (Redis 7.0). */
+function protectTable(L: LuaState): void {
+  lua.lua_newtable(L);
+  lua.lua_pushjsfunction(L, missingGlobal);
+  lua.lua_setfield(L, -2, text('__index'));
+  lua.lua_pushjsfunction(L, readonlyTable);
+  lua.lua_setfield(L, -2, text('__newindex'));
+  lua.lua_pushboolean(L, false);
+  lua.lua_setfield(L, -2, text('__metatable'));
+  lua.lua_setmetatable(L, -2);
 }
 
 /** Raises `ERR message` as an error table (luaPushError + luaError). */
@@ -517,10 +826,10 @@ function formatNumberArgument(value: number): string {
 }
 
 /** The error reply of a script that raised: its message, then where it was raised. */
-function errorReplyOf(T: LuaState, sha: string): string {
+function errorReplyOf(T: LuaState, name: string, isEval: boolean): string {
   if (lua.lua_type(T, 2) !== lua.LUA_TTABLE) {
     const message = lua.lua_tolstring(T, 2);
-    return `ERR Error running script f_${sha}, ${singleLine(message === null ? 'execution failure' : latin1(message)).slice(0, 100)}`;
+    return `ERR Error running script ${isEval ? `f_${name}` : name}, ${singleLine(message === null ? 'execution failure' : latin1(message)).slice(0, 100)}`;
   }
   const read = (name: string): string | undefined => {
     lua.lua_getfield(T, 2, text(name));
@@ -531,6 +840,6 @@ function errorReplyOf(T: LuaState, sha: string): string {
   const message = singleLine(read('err') ?? '');
   const source = read('source');
   const line = read('line');
-  if (source !== undefined && line !== undefined) return `${message} script: ${sha}, on ${source}:${line}.`;
+  if (source !== undefined && line !== undefined) return `${message} script: ${name}, on ${source}:${line}.`;
   return message;
 }

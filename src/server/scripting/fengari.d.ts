@@ -62,6 +62,10 @@ declare module 'fengari' {
     lua_replace(L: LuaState, index: number): void;
     lua_call(L: LuaState, nargs: number, nresults: number): void;
     lua_isnumber(L: LuaState, index: number): boolean;
+    lua_isstring(L: LuaState, index: number): boolean;
+    lua_istable(L: LuaState, index: number): boolean;
+    lua_isfunction(L: LuaState, index: number): boolean;
+    lua_pcall(L: LuaState, nargs: number, nresults: number, errfunc: number): number;
     lua_tonumberx(L: LuaState, index: number): number | false;
   };
   export const lauxlib: {
@@ -70,6 +74,8 @@ declare module 'fengari' {
     luaL_dostring(L: LuaState, code: LuaString): number;
     luaL_error(L: LuaState, format: LuaString, ...args: LuaString[]): never;
     luaL_requiref(L: LuaState, name: LuaString, open: JsFunction, global: boolean): void;
+    luaL_ref(L: LuaState, t: number): number;
+    luaL_unref(L: LuaState, t: number, ref: number): void;
   };
   export const lualib: {
     luaopen_base: JsFunction;

@@ -11,6 +11,8 @@
 // - lua_tointeger (luaL_checkinteger) truncates a fraction as Lua 5.1's C cast did, instead of
 //   refusing it.
 // fengari's tables key numbers by their JavaScript value, so t[1] and t[1.0] stay the same entry.
+// The same hook on luaO_pushvfstring words type errors as Lua 5.1 does, since scripts' error
+// replies carry them.
 import fengari, { type LuaState } from 'fengari';
 import lobject from 'fengari/src/lobject.js';
 import lstring from 'fengari/src/lstring.js';
@@ -108,6 +110,17 @@ export function installLua51Numbers(): void {
   // the original would store them with the float-making setivalue and print "1.0".
   const pushvfstring = lobject.luaO_pushvfstring;
   lobject.luaO_pushvfstring = (L: unknown, fmt: Uint8Array, argp: unknown[]): unknown => {
+    if (fmt.length === TYPE_ERROR.length && Buffer.from(fmt).latin1Slice() === TYPE_ERROR) {
+      // Lua 5.1 words type errors "attempt to index global 'x' (a nil value)"; 5.3 puts the
+      // variable last: "attempt to index a nil value (global 'x')".
+      const [op, type, variable] = argp.map((part) => Buffer.from(part as Uint8Array).latin1Slice());
+      const named = /^ \((\w+) '(.*)'\)$/s.exec(variable ?? '');
+      const message =
+        named === null
+          ? `attempt to ${op} a ${type} value`
+          : `attempt to ${op} ${named[1]} '${named[2]}' (a ${type} value)`;
+      return pushvfstring(L, PERCENT_S, [Buffer.from(message, 'latin1')]);
+    }
     let rewritten: Uint8Array | undefined;
     let args = argp;
     for (let i = 0, a = 0; i < fmt.length - 1; i++) {
@@ -140,6 +153,9 @@ export function installLua51Numbers(): void {
     return tointeger(obj);
   };
 }
+
+const TYPE_ERROR = 'attempt to %s a %s value%s';
+const PERCENT_S = new Uint8Array([37, 115]);
 
 const INTEGER_CONVERSIONS = 'diouxXc';
 
