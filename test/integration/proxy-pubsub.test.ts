@@ -6,6 +6,7 @@
 // channels on one connection, a subscriber that never reads, ioredis and node-redis, and
 // proxy_pubsub_enabled = false restoring Codis's refusal.
 import assert from 'node:assert/strict';
+import { createServer, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
@@ -480,6 +481,37 @@ describe('codis-proxy pub/sub', () => {
       await client.call('MULTI'),
       "-ERR Can't execute 'multi': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context\r\n",
     );
+  });
+
+  it('does not hang on a master that accepts but never answers', async () => {
+    // A black hole: it takes connections and bytes and never replies.
+    const sockets: Socket[] = [];
+    const hole = createServer((socket) => {
+      sockets.push(socket);
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => hole.listen(0, '127.0.0.1', resolve));
+    const address = hole.address();
+    assert.ok(address !== null && typeof address === 'object');
+    const proxy = await startProxy({ backend_ping_period: 100, backend_recv_timeout: 400 });
+    try {
+      proxy.proxy.fillSlots(slotRange(0, 1023, `127.0.0.1:${address.port}`));
+      proxy.proxy.start();
+      const subscriber = await connect(proxy.port);
+      const started = Date.now();
+      // Confirmed once the silent connection is given up (its subscriptions are kept and
+      // restored when the master answers again).
+      assert.equal(
+        await subscriber.call('SUBSCRIBE', 'void'),
+        '*3\r\n$9\r\nsubscribe\r\n$4\r\nvoid\r\n:1\r\n',
+      );
+      assert.ok(Date.now() - started < 5000);
+      assert.equal(await subscriber.call('PING'), '*2\r\n$4\r\npong\r\n$0\r\n\r\n');
+    } finally {
+      await proxy.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => hole.close(() => resolve()));
+    }
   });
 
   it('asks for session_auth first, and authenticates its own connections with product_auth', async () => {

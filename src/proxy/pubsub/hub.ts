@@ -41,6 +41,7 @@ export class PubSubHub {
   private readonly slotCache: Array<readonly string[] | undefined> = [];
   private resyncQueued = false;
   private pruneTimer: NodeJS.Timeout | undefined;
+  private keepaliveTimer: NodeJS.Timeout | undefined;
 
   constructor(config: ProxyConfig, router: Router) {
     this.config = config;
@@ -107,6 +108,7 @@ export class PubSubHub {
       if (client.subscriber === null) {
         client.subscriber = subscriber;
         this.subscribers.add(subscriber);
+        this.startKeepalive();
       }
     } else {
       // Out of subscribe mode: its links are closed, as a Redis client's state would be.
@@ -117,6 +119,25 @@ export class PubSubHub {
 
   forget(subscriber: Subscriber): void {
     this.subscribers.delete(subscriber);
+    if (this.subscribers.size === 0 && this.keepaliveTimer !== undefined) {
+      clearInterval(this.keepaliveTimer);
+      this.keepaliveTimer = undefined;
+    }
+  }
+
+  /**
+   * Subscriber connections are pinged every backend_ping_period (5 s when that is 0) and dropped
+   * when a PING stays unanswered for backend_recv_timeout, like the shared connections' keepalive.
+   */
+  private startKeepalive(): void {
+    if (this.keepaliveTimer !== undefined) return;
+    const period = this.config.backend_ping_period > 0 ? this.config.backend_ping_period : 5000;
+    this.keepaliveTimer = setInterval(() => {
+      const now = performance.now();
+      const timeout = this.config.backend_recv_timeout;
+      for (const subscriber of this.subscribers) subscriber.keepalive(now, timeout);
+    }, period);
+    this.keepaliveTimer.unref();
   }
 
   /** The masters that can publish `name` of `kind` (empty while its slot has none). */

@@ -23,6 +23,8 @@ const UNSUBSCRIBE = ['UNSUBSCRIBE', 'PUNSUBSCRIBE', 'SUNSUBSCRIBE'];
 const OP_UNSUBSCRIBE = 3;
 const OP_PING = 6;
 const PING = encodeRequest(['PING']);
+/** The keepalive's sync: nobody waits for it. */
+const KEEPALIVE: SyncWaiter = { linkSynced() {} };
 
 /** Receives the pushes of a link. */
 export interface LinkListener {
@@ -53,8 +55,9 @@ export class SubscriberLink implements ReplySink, Flushable {
   /** Changes not yet written, in order. */
   private opCodes: number[] = [];
   private opNames: string[] = [];
-  /** Waiters whose PING is written, in order. */
+  /** Waiters whose PING is written, in order, and when each PING was queued (performance.now()). */
   private syncs: SyncWaiter[] = [];
+  private syncTimes: number[] = [];
   /** Waiters that arrived while the link was not connected. */
   private pendingSyncs: SyncWaiter[] = [];
 
@@ -90,8 +93,21 @@ export class SubscriberLink implements ReplySink, Flushable {
     else if (!this.connected) this.pendingSyncs.push(waiter);
     else {
       this.syncs.push(waiter);
+      this.syncTimes.push(performance.now());
       this.queue(OP_PING, '');
     }
+  }
+
+  /**
+   * The keepalive tick: a PING when none is outstanding; a master that has left one unanswered for
+   * longer than `timeout` ms is dropped and reconnected, so a silent master costs neither a hang
+   * (a SUBSCRIBE waiting for its confirmation) nor messages for ever.
+   */
+  keepalive(now: number, timeout: number): void {
+    if (!this.connected) return;
+    const oldest = this.syncTimes[0];
+    if (oldest === undefined) this.sync(KEEPALIVE);
+    else if (timeout > 0 && now - oldest > timeout) this.fail('backend conn failure, read timeout');
   }
 
   close(): void {
@@ -214,8 +230,10 @@ export class SubscriberLink implements ReplySink, Flushable {
     }
     const kind = frameKind(raw);
     if (kind === FRAME_OTHER) return;
-    if (kind === FRAME_PONG) this.syncs.shift()?.linkSynced();
-    else this.listener.onPush(raw, kind);
+    if (kind === FRAME_PONG) {
+      this.syncTimes.shift();
+      this.syncs.shift()?.linkSynced();
+    } else this.listener.onPush(raw, kind);
   }
 
   private fail(message: string): void {
@@ -239,6 +257,7 @@ export class SubscriberLink implements ReplySink, Flushable {
   private releaseSyncs(): void {
     const waiters = [...this.syncs, ...this.pendingSyncs];
     this.syncs = [];
+    this.syncTimes = [];
     this.pendingSyncs = [];
     for (const waiter of waiters) waiter.linkSynced();
   }

@@ -163,6 +163,10 @@ export class Subscriber implements LinkListener {
     }
   }
 
+  keepalive(now: number, timeout: number): void {
+    for (const link of this.links.values()) link.keepalive(now, timeout);
+  }
+
   onPush(raw: Buffer, kind: number): void {
     if (this.closed) return;
     const subject = pushSubject(raw, kind);
