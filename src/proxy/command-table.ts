@@ -28,6 +28,15 @@ export const SPECIAL_SLOTSINFO = 9;
 export const SPECIAL_SLOTSSCAN = 10;
 export const SPECIAL_SLOTSMAPPING = 11;
 export const SPECIAL_HELLO = 12;
+// Refused by Codis; served over the whole product unless proxy.toml turns them off (keyspace.ts,
+// scripts.ts).
+export const SPECIAL_SCAN = 13;
+export const SPECIAL_DBSIZE = 14;
+export const SPECIAL_RANDOMKEY = 15;
+export const SPECIAL_KEYS = 16;
+export const SPECIAL_SCRIPT = 17;
+/** EVALSHA and EVALSHA_RO: retried with the script's body after NOSCRIPT. */
+export const SPECIAL_EVALSHA = 18;
 
 // Refused by Codis; served through dedicated backend connections unless proxy.toml turns them off
 // (transaction.ts, blocking.ts). Numbered apart from the others' specials.
@@ -101,6 +110,12 @@ const SPECIALS: Record<string, number> = {
   SLOTSSCAN: SPECIAL_SLOTSSCAN,
   SLOTSMAPPING: SPECIAL_SLOTSMAPPING,
   HELLO: SPECIAL_HELLO,
+  SCAN: SPECIAL_SCAN,
+  DBSIZE: SPECIAL_DBSIZE,
+  RANDOMKEY: SPECIAL_RANDOMKEY,
+  KEYS: SPECIAL_KEYS,
+  SCRIPT: SPECIAL_SCRIPT,
+  EVALSHA: SPECIAL_EVALSHA,
   MULTI: SPECIAL_TRANSACTION,
   EXEC: SPECIAL_TRANSACTION,
   DISCARD: SPECIAL_TRANSACTION,
@@ -161,6 +176,11 @@ const DASHED = new Map(
     { name, flags: FLAG_WRITE | FLAG_NOT_ALLOWED, special: SPECIAL_NONE },
   ]),
 );
+// Better than Codis (which knows no read-only script commands and treats them as writes): these
+// run no writes, so replica reads apply, and EVALSHA_RO gets EVALSHA's NOSCRIPT fallback.
+DASHED.set('EVAL_RO', { name: 'EVAL_RO', flags: 0, special: SPECIAL_NONE });
+DASHED.set('EVALSHA_RO', { name: 'EVALSHA_RO', flags: 0, special: SPECIAL_EVALSHA });
+DASHED.set('FCALL_RO', { name: 'FCALL_RO', flags: 0, special: SPECIAL_NONE });
 const unknownCache = new Map<string, CommandInfo>();
 const UNKNOWN_CACHE_LIMIT = 4096;
 

@@ -15,13 +15,19 @@ import {
   lookupCommand,
   SPECIAL_AUTH,
   SPECIAL_BLOCKING,
+  SPECIAL_DBSIZE,
+  SPECIAL_EVALSHA,
   SPECIAL_HELLO,
   SPECIAL_INFO,
+  SPECIAL_KEYS,
   SPECIAL_MGET,
   SPECIAL_MSET,
   SPECIAL_NONE,
   SPECIAL_PING,
   SPECIAL_QUIT,
+  SPECIAL_RANDOMKEY,
+  SPECIAL_SCAN,
+  SPECIAL_SCRIPT,
   SPECIAL_SELECT,
   SPECIAL_SLOTSINFO,
   SPECIAL_SLOTSMAPPING,
@@ -31,6 +37,7 @@ import {
 } from './command-table.ts';
 import { dedicatedCommandEnabled, type ExclusiveStep } from './exclusive.ts';
 import { type Flushable, scheduleFlush, writeBatch } from './flush.ts';
+import { extensionEnabled, keyspaceCommand } from './keyspace.ts';
 import { arrayElements, integerReply, lineText, typeName, valueLength } from './merge.ts';
 import type { ProxyCore } from './proxy-core.ts';
 import { pubsubHubOf } from './pubsub/hub.ts';
@@ -48,6 +55,7 @@ import {
 import { DECODE_EMPTY, DECODE_ERROR, DECODE_INCOMPLETE, RequestDecoder } from './request-decoder.ts';
 import type { Slot, SlotWaiter } from './router.ts';
 import { CROSS_SLOT, hashKeyOf, otherTagKeys, routedByFirstArgument } from './routing-keys.ts';
+import { retryWithBody, scriptCommand } from './scripts.ts';
 import { Transaction } from './transaction.ts';
 
 const DISPATCHED = 0;
@@ -218,6 +226,7 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
     }
     if (
       (info.flags & FLAG_NOT_ALLOWED) !== 0 &&
+      !extensionEnabled(info, core.config) &&
       !dedicatedCommandEnabled(info, core.config) &&
       this.transaction?.inMulti !== true
     ) {
@@ -280,6 +289,15 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
         return;
       case SPECIAL_HELLO:
         this.hello(request);
+        return;
+      case SPECIAL_SCAN:
+      case SPECIAL_KEYS:
+      case SPECIAL_DBSIZE:
+      case SPECIAL_RANDOMKEY:
+        keyspaceCommand(this, request, core, this.seed);
+        return;
+      case SPECIAL_SCRIPT:
+        scriptCommand(this, request, core, this.seed);
         return;
     }
     const hashKey = hashKeyOf(info.name, argv);
@@ -806,7 +824,18 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
 
   onBackendReply(request: Request, raw: Buffer): void {
     if (request.kind === KIND_MIGRATE) this.migrateDone(request, raw, '');
+    else if (
+      raw[0] === 45 &&
+      request.info?.special === SPECIAL_EVALSHA &&
+      retryWithBody(request, raw, this.core, this.seed)
+    )
+      return;
     else this.finish(request, raw, false);
+  }
+
+  /** The reply of a request the proxy answers from several backends (keyspace.ts, scripts.ts). */
+  answer(request: Request, reply: Buffer, failed: boolean): void {
+    this.finish(request, reply, failed);
   }
 
   // ---- pub/sub (pubsub/) ----

@@ -237,6 +237,9 @@ describe('config JSON and TOML dump', () => {
       'metrics_report_statsd_prefix',
       'proxy_pubsub_enabled',
       'proxy_pubsub_output_limit',
+      'proxy_scan_enabled',
+      'proxy_keys_max',
+      'proxy_scripting_enabled',
       'proxy_transactions_enabled',
       'proxy_blocking_enabled',
     ]);
@@ -248,6 +251,26 @@ describe('config JSON and TOML dump', () => {
     const text = encodeGoJson(json);
     assert.doesNotMatch(text, /secret|s2|password/);
     assert.match(text, /^{\n {4}"proto_type": "tcp4",\n {4}"proxy_addr": "0\.0\.0\.0:19000",/);
+  });
+  it('whole-product commands and scripting: on by default but KEYS, each can be turned off', () => {
+    const defaults = defaultProxyConfig();
+    assert.equal(defaults.proxy_scan_enabled, true);
+    assert.equal(defaults.proxy_keys_max, 0);
+    assert.equal(defaults.proxy_scripting_enabled, true);
+    const config = parseProxyToml(
+      'proxy_scan_enabled = false\nproxy_keys_max = 5000\nproxy_scripting_enabled = false\n',
+    );
+    assert.equal(config.proxy_scan_enabled, false);
+    assert.equal(config.proxy_keys_max, 5000);
+    assert.equal(config.proxy_scripting_enabled, false);
+    assert.throws(
+      () => parseProxyToml('proxy_scan_enabled = "yes"\n'),
+      /proxy_scan_enabled: expected true or false/,
+    );
+    assert.throws(() => validateProxyConfig({ ...defaults, proxy_keys_max: -1 }), /invalid proxy_keys_max/);
+    const env = defaultProxyConfig();
+    applyProxyEnvironment(env, { CODIS_PROXY_PROXY_KEYS_MAX: '10' });
+    assert.equal(env.proxy_keys_max, 10);
   });
   it('the TOML dump round-trips, and can redact secrets', () => {
     const config = parseProxyToml('product_auth = "secret"\nsession_recv_timeout = "1.5s"\n');

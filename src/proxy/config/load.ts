@@ -166,6 +166,7 @@ export function validateProxyConfig(c: ProxyConfig): void {
   nonNegative('metrics_report_period');
   nonNegative('metrics_report_influxdb_period');
   nonNegative('metrics_report_statsd_period');
+  nonNegative('proxy_keys_max');
 }
 
 export interface LoadProxyConfigOptions {

@@ -60,6 +60,10 @@ export const PROXY_CONFIG_KEYS: readonly ProxyConfigKey[] = [
   // Not in Codis: pub/sub through the proxy.
   { key: 'proxy_pubsub_enabled', kind: 'bool' },
   { key: 'proxy_pubsub_output_limit', kind: 'size' },
+  // Not in Codis: whole-product commands and scripting (each can restore Codis's refusal).
+  { key: 'proxy_scan_enabled', kind: 'bool' },
+  { key: 'proxy_keys_max', kind: 'int' },
+  { key: 'proxy_scripting_enabled', kind: 'bool' },
   { key: 'proxy_transactions_enabled', kind: 'bool' },
   { key: 'proxy_blocking_enabled', kind: 'bool' },
 ];
@@ -190,6 +194,17 @@ metrics_report_statsd_prefix = ""
 #     (Redis's client-output-buffer-limit pubsub hard limit). 0 for no limit.
 proxy_pubsub_enabled = true
 proxy_pubsub_output_limit = "32mb"
+
+# Not in Codis 3.2, which refuses these commands:
+#   proxy_scan_enabled: SCAN over every slot (whole slots per call, each key once even while
+#     slots migrate), DBSIZE summed over the groups' masters, RANDOMKEY from a random master.
+#   proxy_keys_max: KEYS as a complete scan of every slot, refused with an error once more than
+#     this many keys match. 0 (the default) refuses KEYS as Codis does.
+#   proxy_scripting_enabled: SCRIPT LOAD/EXISTS/FLUSH/KILL sent to every master, EVALSHA retried
+#     with the body after NOSCRIPT for scripts loaded through this proxy.
+proxy_scan_enabled = true
+proxy_keys_max = 0
+proxy_scripting_enabled = true
 
 # Not in Codis 3.2 either:
 #   proxy_transactions_enabled: MULTI/EXEC/DISCARD/WATCH/UNWATCH when every key of the transaction

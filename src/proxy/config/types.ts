@@ -67,6 +67,12 @@ export interface ProxyConfig {
   proxy_pubsub_enabled: boolean;
   /** bytes of unsent messages after which a subscriber is disconnected (0: no limit) */
   proxy_pubsub_output_limit: number;
+  /** SCAN, DBSIZE and RANDOMKEY over the whole product (false: refused as Codis does). */
+  proxy_scan_enabled: boolean;
+  /** KEYS answers at most this many keys over the product (0: refused as Codis does). */
+  proxy_keys_max: number;
+  /** SCRIPT broadcast and the EVALSHA fallback (false: SCRIPT refused as Codis does). */
+  proxy_scripting_enabled: boolean;
   /** MULTI/EXEC/DISCARD/WATCH/UNWATCH on one slot (false: refused as Codis does). */
   proxy_transactions_enabled: boolean;
   /** BLPOP, BRPOP, BLMOVE, BZPOPMIN… on dedicated connections (false: refused as Codis does). */
@@ -126,6 +132,9 @@ export function defaultProxyConfig(): ProxyConfig {
     metrics_report_statsd_prefix: '',
     proxy_pubsub_enabled: true,
     proxy_pubsub_output_limit: 32 * MB,
+    proxy_scan_enabled: true,
+    proxy_keys_max: 0,
+    proxy_scripting_enabled: true,
     proxy_transactions_enabled: true,
     proxy_blocking_enabled: true,
   };
