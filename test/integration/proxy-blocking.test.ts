@@ -261,6 +261,28 @@ describe('codis-proxy blocking commands', () => {
     }
   });
 
+  it('blocks on the target of a semi-async migration, TRYAGAIN while the list is on the source', async () => {
+    const tag = tagIn(0, 511);
+    const slot = slotOf(tag);
+    const k = `{${tag}}async`;
+    const c = await RawConnection.open(one.port);
+    try {
+      fillBoth([{ id: slot, backend_addr: addrB, migrate_from: addrA, forward_method: 1 }]);
+      c.send('BLPOP', k, '0');
+      await blockedOn(direct.b, 1);
+      assert.equal(await pusher.call('RPUSH', k, 'x'), ':1\r\n');
+      assert.equal((await c.reply()).raw, `*2\r\n$${k.length}\r\n${k}\r\n$1\r\nx\r\n`);
+      // The list still on the source cannot be popped on the target: the client retries later.
+      assert.equal(await direct.a.call('RPUSH', k, 'old'), ':1\r\n');
+      assert.match(await c.call('BLPOP', k, '0'), /^-TRYAGAIN /);
+      assert.equal(await direct.a.call('LLEN', k), ':1\r\n');
+    } finally {
+      c.close();
+      await direct.a.call('DEL', k);
+      fillBoth([{ id: slot, backend_addr: addrA }]);
+    }
+  });
+
   it('pops nothing for a client that went away while blocked', async () => {
     const k = `{${tagIn(0, 511)}}orphan`;
     const c = await RawConnection.open(one.port);

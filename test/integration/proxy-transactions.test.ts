@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { slotOf } from '../../src/slots/index.ts';
-import { type ProxyFixture, slotRange, startProxy } from '../helpers/proxy-fixture.ts';
+import { type ProxyFixture, sleep, slotRange, startProxy } from '../helpers/proxy-fixture.ts';
 import { RawConnection } from '../helpers/raw-connection.ts';
 import { type RunningServer, startServer } from '../helpers/redis-servers.ts';
 
@@ -280,6 +280,131 @@ describe('codis-proxy transactions', () => {
     );
     for (const fixture of [one, two]) fixture.proxy.fillSlots([{ id: slot, backend_addr: addrA }]);
   });
+
+  for (const [method, name] of [
+    [0, 'sync'],
+    [1, 'semi-async'],
+  ] as const) {
+    it(`keeps transactions whole while their slot really migrates (${name} method)`, async (t) => {
+      // Tags of one slot of A: transactions touch two tags at once; filler tags give the
+      // migration something to move while they run.
+      const slot = slotOf(tagIn(0, 511));
+      const tags: string[] = [];
+      for (let i = 0; tags.length < 40; i++)
+        if (slotOf(`mg${method}-${i}`) === slot) tags.push(`mg${method}-${i}`);
+      const counters = tags.slice(0, 6);
+      const setup = await RawConnection.open(a.port);
+      for (const tag of tags.slice(6)) await setup.call('SET', `{${tag}}filler`, 'x'.repeat(500));
+      setup.close();
+      const acknowledged = new Map<string, number>();
+      const errors: string[] = [];
+      let running = true;
+      let tryagain = 0;
+      let conflicts = 0;
+      // MULTI INCR x, INCR y EXEC: both or neither.
+      const multiWriter = async (port: number, id: number): Promise<void> => {
+        const c = await RawConnection.open(port);
+        for (let n = 0; running; n++) {
+          const x = `{${counters[(n + id) % 3]}}c`;
+          const y = `{${counters[(n + id + 1) % 3]}}c`;
+          const replies = [await c.call('MULTI'), await c.call('INCR', x), await c.call('INCR', y)];
+          const exec = await c.call('EXEC');
+          if (replies.join('') !== '+OK\r\n+QUEUED\r\n+QUEUED\r\n') errors.push(replies.join(''));
+          if (/^\*2\r\n:\d+\r\n:\d+\r\n$/.test(exec)) {
+            for (const key of [x, y]) acknowledged.set(key, (acknowledged.get(key) ?? 0) + 1);
+          } else if (exec.startsWith('-TRYAGAIN')) {
+            tryagain++;
+            await sleep(2);
+          } else errors.push(exec);
+        }
+        c.close();
+      };
+      // Check-and-set increments under WATCH: an EXEC that runs must have read the latest value.
+      const casWriter = async (port: number, id: number): Promise<void> => {
+        const c = await RawConnection.open(port);
+        for (let n = 0; running; n++) {
+          const key = `{${counters[3 + ((n + id) % 3)]}}cas`;
+          const watch = await c.call('WATCH', key);
+          if (watch.startsWith('-TRYAGAIN')) {
+            tryagain++;
+            await sleep(2);
+            continue;
+          }
+          if (watch !== '+OK\r\n') errors.push(watch);
+          const value = await c.value('GET', key);
+          const next = Number(value ?? 0) + 1;
+          await c.call('MULTI');
+          await c.call('SET', key, String(next));
+          const exec = await c.call('EXEC');
+          if (exec === '*1\r\n+OK\r\n') acknowledged.set(key, (acknowledged.get(key) ?? 0) + 1);
+          else if (exec === '*-1\r\n') conflicts++;
+          else if (exec.startsWith('-TRYAGAIN')) {
+            tryagain++;
+            await sleep(2);
+          } else errors.push(exec);
+        }
+        c.close();
+      };
+      const writers = [
+        multiWriter(one.port, 0),
+        multiWriter(two.port, 1),
+        casWriter(one.port, 0),
+        casWriter(two.port, 1),
+      ];
+      await sleep(100);
+      const moving = { id: slot, backend_addr: addrB, migrate_from: addrA, forward_method: method };
+      for (const fixture of [one, two]) fixture.proxy.fillSlots([{ ...moving, locked: true }]);
+      await sleep(20);
+      for (const fixture of [one, two]) fixture.proxy.fillSlots([moving]);
+      const mover = await RawConnection.open(a.port);
+      for (;;) {
+        const reply =
+          method === 0
+            ? await mover.call('SLOTSMGRTTAGSLOT', '127.0.0.1', String(b.port), '3000', String(slot))
+            : await mover.call(
+                'SLOTSMGRTTAGSLOT-ASYNC',
+                '127.0.0.1',
+                String(b.port),
+                '3000',
+                '200',
+                '1048576',
+                String(slot),
+                '2',
+              );
+        assert.match(reply, /^\*2\r\n:\d+\r\n:\d+\r\n$/);
+        if (reply.endsWith(':0\r\n')) break;
+        await sleep(5);
+      }
+      mover.close();
+      for (const fixture of [one, two]) fixture.proxy.fillSlots([{ id: slot, backend_addr: addrB }]);
+      await sleep(100);
+      running = false;
+      await Promise.all(writers);
+      assert.deepEqual(errors, []);
+      for (const tag of counters) {
+        for (const key of [`{${tag}}c`, `{${tag}}cas`]) {
+          const count = acknowledged.get(key) ?? 0;
+          assert.equal(
+            await direct.b.call('GET', key),
+            count === 0 ? '$-1\r\n' : `$${String(count).length}\r\n${count}\r\n`,
+          );
+          assert.equal(await direct.a.call('EXISTS', key), ':0\r\n');
+        }
+      }
+      assert.ok((acknowledged.get(`{${counters[0]}}c`) ?? 0) > 0);
+      t.diagnostic(
+        `${name}: ${[...acknowledged.values()].reduce((x, y) => x + y, 0)} acknowledged, ${tryagain} TRYAGAIN, ${conflicts} WATCH aborts`,
+      );
+      // Back to A for the other tests.
+      const back = await RawConnection.open(b.port);
+      for (;;) {
+        const reply = await back.call('SLOTSMGRTTAGSLOT', '127.0.0.1', String(a.port), '3000', String(slot));
+        if (reply.endsWith(':0\r\n')) break;
+      }
+      back.close();
+      for (const fixture of [one, two]) fixture.proxy.fillSlots([{ id: slot, backend_addr: addrA }]);
+    });
+  }
 
   it('refuses with TRYAGAIN a transaction whose key is still on the source (semi-async method)', async () => {
     const tag = tagIn(0, 511);
