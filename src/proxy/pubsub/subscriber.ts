@@ -12,6 +12,7 @@ import { type LinkListener, SubscriberLink, type SyncWaiter } from './link.ts';
 import {
   confirmation,
   emptyConfirmation,
+  KIND_SHARD,
   pushSubject,
   SUBSCRIBE_WORDS,
   UNSUBSCRIBE_WORDS,
@@ -69,7 +70,7 @@ export class Subscriber implements LinkListener {
   /** Redis's count in a confirmation of `kind`. */
   private count(kind: number): number {
     const [channels, patterns, shards] = this.names;
-    return kind === 2 ? shards.size : channels.size + patterns.size;
+    return kind === KIND_SHARD ? shards.size : channels.size + patterns.size;
   }
 
   /** (P|S)SUBSCRIBE or (P|S)UNSUBSCRIBE of `kind`; the request is answered now or once confirmed. */
