@@ -144,7 +144,11 @@ describe('codis-proxy pub/sub', () => {
     assert.equal(await publisher.call('PUBLISH', chA, 'to-a'), ':1\r\n');
     assert.equal(await publisher.call('PUBLISH', chB, 'to-b'), ':2\r\n');
     assert.equal(await publisher.call('PUBLISH', 'nobody-listens', 'x'), ':0\r\n');
-    assert.deepEqual(await frames(subscriber, 2), [message(chA, 'to-a'), message(chB, 'to-b')]);
+    // Messages of one master arrive in order; those of different masters in either order.
+    assert.deepEqual(
+      (await frames(subscriber, 2)).sort(),
+      [message(chA, 'to-a'), message(chB, 'to-b')].sort(),
+    );
     assert.deepEqual(await frames(other, 1), [message(chB, 'to-b')]);
     // Binary payloads and hash tags: the channel {tag}x is routed by its tag.
     const tagged = `{${chA}}x`;
@@ -173,10 +177,10 @@ describe('codis-proxy pub/sub', () => {
     const roomB = nameOn('B', 'room.');
     assert.equal(await publisher.call('PUBLISH', roomA, 'pa'), ':1\r\n');
     assert.equal(await publisher.call('PUBLISH', roomB, 'pb'), ':1\r\n');
-    assert.deepEqual(await frames(subscriber, 2), [
-      pmessage('room.*', roomA, 'pa'),
-      pmessage('room.*', roomB, 'pb'),
-    ]);
+    assert.deepEqual(
+      (await frames(subscriber, 2)).sort(),
+      [pmessage('room.*', roomA, 'pa'), pmessage('room.*', roomB, 'pb')].sort(),
+    );
 
     const shards = await connect(p1.port);
     const shA = nameOn('A', 'sh:');
@@ -194,7 +198,7 @@ describe('codis-proxy pub/sub', () => {
     assert.equal(await publisher.call('SPUBLISH', shB, 's2'), ':1\r\n');
     const smessage = (channel: string, payload: string): string =>
       `*3\r\n$8\r\nsmessage\r\n$${channel.length}\r\n${channel}\r\n$${payload.length}\r\n${payload}\r\n`;
-    assert.deepEqual(await frames(shards, 2), [smessage(shA, 's1'), smessage(shB, 's2')]);
+    assert.deepEqual((await frames(shards, 2)).sort(), [smessage(shA, 's1'), smessage(shB, 's2')].sort());
     // A plain PUBLISH does not reach shard subscribers, as in Redis.
     assert.equal(await publisher.call('PUBLISH', shA, 'plain'), ':0\r\n');
     await nothingWithin(shards, 150);
@@ -230,13 +234,10 @@ describe('codis-proxy pub/sub', () => {
     assert.equal(await app.call('SET', keyB, ''), '+OK\r\n');
     assert.equal(await app.call('DEL', sessionKey, keyB), ':2\r\n');
     const seen = await frames(session, 3);
-    assert.equal(
-      seen[0],
-      pmessage('spring:session:event:0:created:*', `spring:session:event:0:created:${idA}`, 'created'),
-    );
     assert.deepEqual(
-      seen.slice(1).sort(),
+      seen.sort(),
       [
+        pmessage('spring:session:event:0:created:*', `spring:session:event:0:created:${idA}`, 'created'),
         pmessage('__keyevent@*__:del', '__keyevent@0__:del', keyB),
         pmessage('__keyevent@*__:del', '__keyevent@0__:del', sessionKey),
       ].sort(),
@@ -318,7 +319,10 @@ describe('codis-proxy pub/sub', () => {
     const publisher = await connect(p2.port);
     assert.equal(await publisher.call('PUBLISH', 'many:1234', 'x'), ':1\r\n');
     assert.equal(await publisher.call('PUBLISH', 'many:9876', 'y'), ':1\r\n');
-    assert.deepEqual(await frames(subscriber, 2), [message('many:1234', 'x'), message('many:9876', 'y')]);
+    assert.deepEqual(
+      (await frames(subscriber, 2)).sort(),
+      [message('many:1234', 'x'), message('many:9876', 'y')].sort(),
+    );
     assert.equal(
       await publisher.call('PUBSUB', 'NUMSUB', 'many:0', 'many:5000'),
       '*4\r\n$6\r\nmany:0\r\n:1\r\n$9\r\nmany:5000\r\n:1\r\n',
