@@ -105,6 +105,23 @@ export class RequestParser {
     }
   }
 
+  /**
+   * The buffered bytes when the parser sits between requests (undefined in the middle of one), for
+   * a consumer that recognises some requests itself: it reads them from `offset` and calls
+   * consumeTo with where the requests it handled end.
+   */
+  get idleBuffer(): Buffer | undefined {
+    return this.argumentsLeft === 0 && this.bigParts.length === 0 ? this.buffer : undefined;
+  }
+
+  get offset(): number {
+    return this.position;
+  }
+
+  consumeTo(position: number): void {
+    this.position = position;
+  }
+
   /** Drops everything buffered (after a protocol error, or when the connection closes). */
   reset(): void {
     this.buffer = Buffer.alloc(0);

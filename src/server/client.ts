@@ -66,6 +66,12 @@ export class Client {
   bytesIn = 0;
   bytesOut = 0;
 
+  /**
+   * A reader of requests it knows straight from the input bytes (the async migration's restore
+   * messages), tried before the generic parser: true when it consumed and ran requests.
+   */
+  inputFastPath: ((client: Client) => boolean) | undefined = undefined;
+
   /** Set while the socket's send buffer is full: no more requests run until it drains. */
   outputBlocked = false;
   private flushScheduled = false;
@@ -131,6 +137,10 @@ export class Client {
       !this.closeAfterReply &&
       !this.outputBlocked
     ) {
+      if (this.inputFastPath?.(this)) {
+        if (this.out.length >= OUTPUT_FLUSH_BYTES) this.flush();
+        continue;
+      }
       const result = parser.next();
       if (result === PARSE_INCOMPLETE) break;
       if (result === PARSE_ERROR) {

@@ -30,6 +30,7 @@ const FIRST_SLICE_MS = 0.1;
  * them while the next turn's messages are built here (the two servers work in parallel).
  */
 const TURN_BYTES = 64 * 1024;
+const RESTORE = 'SLOTSRESTORE-ASYNC';
 /** Messages built between two looks at the clock. */
 const CLOCK_EVERY = 16;
 
@@ -179,16 +180,29 @@ export class AsyncMigrator {
     const start = performance.now();
     const now = Date.now();
     let produced = 0;
+    let sinceClock = 0;
     while ((produced === 0 && state.sendingMsgs === 0) || connection.pendingBytes < maxbytes) {
-      const message = batch.next(state, now);
-      if (message === undefined) break;
-      const args = message.args;
-      connection.send(args);
-      state.expected.push(message.expect);
-      state.commands.push(args[0] as CommandArgument);
-      state.subcommands.push(args[1] as CommandArgument);
-      produced++;
-      if (produced >= atleast && produced % CLOCK_EVERY === 0 && performance.now() - start > budgetMs) break;
+      if (batch.nextString(state, now, connection)) {
+        state.expected.push(undefined, '1');
+        state.commands.push(RESTORE, RESTORE);
+        state.subcommands.push('delete', 'string');
+        produced += 2;
+        sinceClock += 2;
+      } else {
+        const message = batch.next(state, now);
+        if (message === undefined) break;
+        const args = message.args;
+        connection.send(args);
+        state.expected.push(message.expect);
+        state.commands.push(args[0] as CommandArgument);
+        state.subcommands.push(args[1] as CommandArgument);
+        produced++;
+        sinceClock++;
+      }
+      if (produced >= atleast && sinceClock >= CLOCK_EVERY) {
+        sinceClock = 0;
+        if (performance.now() - start > budgetMs) break;
+      }
       if (connection.queuedBytes >= TURN_BYTES) break;
     }
     state.sendingMsgs += produced;

@@ -11,7 +11,7 @@ import type { HashValue } from '../types/hash.ts';
 import type { ListValue } from '../types/list.ts';
 import type { SetValue } from '../types/set.ts';
 import type { ZSetNode, ZSetValue } from '../types/zset.ts';
-import type { CommandArgument } from './target-connection.ts';
+import type { CommandArgument, TargetConnection } from './target-connection.ts';
 
 export const STAGE_PREPARE = 0;
 export const STAGE_PAYLOAD = 1;
@@ -166,6 +166,28 @@ export class Batch {
       if (iterator.stage === STAGE_DONE) this.index++;
       if (message !== undefined) return message;
     }
+  }
+
+  /**
+   * The fast path of a live connection: when the next key is a string, its `delete` and `string`
+   * messages go straight into the connection's output (no message objects) and the result is true.
+   * False when the next step is anything else, which next() then produces.
+   */
+  nextString(context: ConnectionContext, now: number, connection: TargetConnection): boolean {
+    if (this.queue.length > 0 || !context.used) return false;
+    const iterator = this.iterators[this.index];
+    if (iterator === undefined || iterator.stage !== STAGE_PREPARE) return false;
+    const key = iterator.key;
+    const entry = this.database.lookup(key, now);
+    if (entry === undefined || typeof entry.value === 'object') return false;
+    const value = entry.value;
+    iterator.value = value;
+    iterator.expireAt = entry.expireAt === 0 ? -1 : entry.expireAt;
+    iterator.stage = STAGE_DONE;
+    this.index++;
+    this.removedKeys.push(key);
+    connection.sendString(key, this.ttlOf(iterator, now), typeof value === 'string' ? value : String(value));
+    return true;
   }
 
   private ttlOf(iterator: KeyIterator, now: number): string {

@@ -2,13 +2,16 @@
 // messages. Every message is answered with ["SLOTSRESTORE-ASYNC-ACK", errno, message]; after an
 // error ACK the connection is closed, as Codis does, so a source never keeps sending into a failed
 // batch.
+import { performance } from 'node:perf_hooks';
 import { parseInt64 } from '../arguments.ts';
 import type { Client } from '../client.ts';
+import type { ServerCommand } from '../command-registry.ts';
 import { keyChanged, lookupWrite, notify } from '../commands/keyspace-access.ts';
 import type { Entry } from '../keyspace/entry.ts';
 import { encodeString, type StoredValue } from '../keyspace/value.ts';
 import * as rdbConstants from '../rdb/constants.ts';
 import { decodeDumpPayload, materialize, RdbFormatError, verifyDumpPayload } from '../rdb/index.ts';
+import type { CommandGate } from '../server.ts';
 import { HashValue } from '../types/hash.ts';
 import { ListValue } from '../types/list.ts';
 import { SetValue } from '../types/set.ts';
@@ -86,25 +89,249 @@ function finish(client: Client, key: string, entry: Entry, ttl: number, message:
   ack(client, 0, message);
 }
 
+const STAR = 42;
+const DOLLAR = 36;
+const CR = 13;
+const LF = 10;
+/** What every restore message starts with after its `*N\r\n`: the command name and `$6\r\n`. */
+const MESSAGE_PREFIX = Buffer.from('$18\r\nSLOTSRESTORE-ASYNC\r\n$6\r\n', 'latin1');
+const COMMAND_NAME = 'SLOTSRESTORE-ASYNC';
+const DELETE = Buffer.from('delete\r\n', 'latin1');
+const STRING = Buffer.from('string\r\n', 'latin1');
+
+/** Where the bulk string read by readBulk starts and ends (module scratch: no object per call). */
+let bulkStart = 0;
+let bulkEnd = 0;
+
+/**
+ * Reads `$<len>\r\n<bytes>\r\n` at `at`; the index after it, or -1 when it is incomplete,
+ * malformed or longer than `limit` (the generic parser then deals with it).
+ */
+function readBulk(buffer: Buffer, at: number, limit: number): number {
+  const length = buffer.length;
+  if (at >= length || buffer[at] !== DOLLAR) return -1;
+  let position = at + 1;
+  let size = 0;
+  let digits = 0;
+  for (; position < length; position++) {
+    const byte = buffer[position] as number;
+    if (byte < 48 || byte > 57) break;
+    size = size * 10 + byte - 48;
+    if (++digits > 10) return -1;
+  }
+  if (digits === 0 || size > limit || position + 1 >= length) return -1;
+  if (buffer[position] !== CR || buffer[position + 1] !== LF) return -1;
+  bulkStart = position + 2;
+  bulkEnd = bulkStart + size;
+  if (bulkEnd + 2 > length) return -1;
+  return bulkEnd + 2;
+}
+
+function matches(buffer: Buffer, at: number, expected: Buffer): boolean {
+  if (at + expected.length > buffer.length) return false;
+  for (let i = 0; i < expected.length; i++) if (buffer[at + i] !== expected[i]) return false;
+  return true;
+}
+
+/** Where the parts of the message read by readMessage are (module scratch: no object per call). */
+let messageKind = 0;
+let keyStart = 0;
+let keyEnd = 0;
+let ttlStart = 0;
+let ttlEnd = 0;
+let ttlValue = 0;
+let valueStart = 0;
+let valueEnd = 0;
+const KIND_DELETE = 1;
+const KIND_STRING = 2;
+
+/**
+ * Reads a complete `delete key` or `string key ttl value` message at `at` (a plain decimal TTL);
+ * the index after it, or -1 for anything else or a message cut by the end of the input.
+ */
+function readMessage(buffer: Buffer, at: number, limit: number): number {
+  if (at + 4 + MESSAGE_PREFIX.length + 8 > buffer.length) return -1;
+  if (buffer[at] !== STAR || buffer[at + 2] !== CR || buffer[at + 3] !== LF) return -1;
+  const count = buffer[at + 1];
+  if (!matches(buffer, at + 4, MESSAGE_PREFIX)) return -1;
+  let position = at + 4 + MESSAGE_PREFIX.length;
+  if (count === 51 && matches(buffer, position, DELETE)) {
+    position = readBulk(buffer, position + DELETE.length, limit);
+    messageKind = KIND_DELETE;
+    keyStart = bulkStart;
+    keyEnd = bulkEnd;
+    return position;
+  }
+  if (count !== 53 || !matches(buffer, position, STRING)) return -1;
+  position = readBulk(buffer, position + STRING.length, limit);
+  if (position < 0) return -1;
+  keyStart = bulkStart;
+  keyEnd = bulkEnd;
+  position = readBulk(buffer, position, limit);
+  if (position < 0) return -1;
+  ttlStart = bulkStart;
+  ttlEnd = bulkEnd;
+  // Strict decimal without sign or leading zero, as parseNonNegative accepts; else the generic path.
+  const digits = bulkEnd - bulkStart;
+  if (digits === 0 || digits > 15 || (digits > 1 && buffer[bulkStart] === 48)) return -1;
+  let ttl = 0;
+  for (let i = bulkStart; i < bulkEnd; i++) {
+    const digit = (buffer[i] as number) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    ttl = ttl * 10 + digit;
+  }
+  ttlValue = ttl;
+  position = readBulk(buffer, position, limit);
+  if (position < 0) return -1;
+  messageKind = KIND_STRING;
+  valueStart = bulkStart;
+  valueEnd = bulkEnd;
+  return position;
+}
+
+/** Whether buffer[start, end) holds exactly the characters of `text`. */
+function sameBytes(buffer: Buffer, start: number, end: number, text: string | undefined): boolean {
+  if (text === undefined || text.length !== end - start) return false;
+  for (let i = start; i < end; i++) if (buffer[i] !== text.charCodeAt(i - start)) return false;
+  return true;
+}
+
+/**
+ * The input fast path of a connection that sent restore messages. The two messages every small key
+ * takes (`delete key`, `string key ttl value`) are read straight from the input bytes and run in a
+ * loop, without the generic parser's string per argument or the per-request dispatch:
+ * - the gates (MULTI, CLIENT PAUSE, read-only replica, scripts, sync migration...) are asked once
+ *   per run, with its first message: their answer depends on the client's and the server's state,
+ *   which these messages do not change, so it holds for the run;
+ * - each message still counts in the statistics and goes through every after-command hook with
+ *   its arguments (propagation to replicas and the AOF, MONITOR, slowlog), as from server.call;
+ * - the `string` that follows the `delete` of the same key reuses its key string and skips the
+ *   lookup: the delete just made sure the key is absent.
+ * Anything else (other messages, a message cut by the end of the input, maxmemory set, a batch of
+ * our own in flight) is left to the generic parser and pipeline. The reader returns true when it
+ * ran a message.
+ */
+function createFastInput(migrator: AsyncMigrator): (client: Client) => boolean {
+  /** SLOTSRESTORE-ASYNC (its statistics count the fast path's messages too). */
+  let command: ServerCommand | undefined;
+  return (client) => {
+    if (!client.authenticated || client.replyMode !== 'on') return false;
+    const parser = client.parser;
+    const buffer = parser.idleBuffer;
+    if (buffer === undefined) return false;
+    const server = client.server;
+    // Over maxmemory a write may be refused (OOM), and a database with a batch of our own in flight
+    // answers with an error ACK: each message then goes the generic way.
+    if (server.maxMemory > 0 || migrator.batchOf(client.database) !== undefined) return false;
+    command ??= server.registry.lookup(COMMAND_NAME);
+    if (command === undefined) return false;
+    const limit = parser.limits.maxBulkLength;
+    const stats = command.stats;
+    const hooks = server.afterCommandHooks;
+    const database = client.database;
+    let position = parser.offset;
+    let ran = 0;
+    let deletedKey: string | undefined;
+    let clock = performance.now();
+    server.cachedNow = Date.now();
+    while (!client.closed && !client.closeAfterReply && !client.paused && !client.outputBlocked) {
+      const end = readMessage(buffer, position, limit);
+      if (end < 0) break;
+      let argv: string[];
+      let key: string;
+      if (messageKind === KIND_DELETE) {
+        key = buffer.latin1Slice(keyStart, keyEnd);
+        argv = [COMMAND_NAME, 'delete', key];
+      } else {
+        key = sameBytes(buffer, keyStart, keyEnd, deletedKey)
+          ? (deletedKey as string)
+          : buffer.latin1Slice(keyStart, keyEnd);
+        const ttl =
+          ttlEnd === ttlStart + 1 && buffer[ttlStart] === 48 ? '0' : buffer.latin1Slice(ttlStart, ttlEnd);
+        argv = [COMMAND_NAME, 'string', key, ttl, buffer.latin1Slice(valueStart, valueEnd)];
+      }
+      position = end;
+      parser.consumeTo(end);
+      if (ran === 0) {
+        const errorsBefore = server.stats.errorReplies;
+        const gates = server.gates;
+        for (let i = 0; i < gates.length; i++) {
+          if ((gates[i] as CommandGate)(client, command, argv)) {
+            if (server.stats.errorReplies !== errorsBefore) {
+              const rejected = server.commandRejectedHooks;
+              for (let j = 0; j < rejected.length; j++) (rejected[j] as (client: Client) => void)(client);
+            }
+            return true;
+          }
+        }
+      }
+      if (messageKind === KIND_DELETE) {
+        const existed = lookupWrite(client, key) !== undefined;
+        if (existed) {
+          database.delete(key);
+          keyChanged(client, key);
+          notify(client, 'g', 'del', key);
+        }
+        client.out.rawBytes(existed ? ACK_1 : ACK_0);
+        deletedKey = key;
+      } else {
+        if (key !== deletedKey && lookupWrite(client, key) !== undefined) {
+          server.call(client, command, argv);
+          return true;
+        }
+        deletedKey = undefined;
+        finish(
+          client,
+          key,
+          database.add(key, encodeString(argv[4] as string), server.cachedNow),
+          ttlValue,
+          '1',
+        );
+      }
+      ran++;
+      const now = performance.now();
+      const microseconds = (now - clock) * 1000;
+      clock = now;
+      stats.calls++;
+      stats.microseconds += microseconds;
+      server.stats.totalCommands++;
+      client.commandsProcessed++;
+      client.lastCommandName = command.fullName;
+      for (let i = 0; i < hooks.length; i++)
+        (hooks[i] as (typeof hooks)[number])(client, command, argv, microseconds);
+      if (server.blocking.hasReadyKeys && !client.retryingBlocked && !server.deferReadyKeys)
+        server.blocking.serveReadyKeys();
+      if (client.out.length >= 64 * 1024) client.flush();
+    }
+    return ran > 0;
+  };
+}
+
+function wrongNumber(argc: number, sub: string): string {
+  return `wrong number of arguments (argc=${argc},cmd=${sub})`;
+}
+
 export function createRestoreAsyncHandlers(migrator: AsyncMigrator) {
+  const fastInput = createFastInput(migrator);
+
   function slotsrestoreAsync(client: Client, argv: string[]): void {
+    client.inputFastPath = fastInput;
     const argc = argv.length;
     const sub = argv[1] as string;
-    const name = sub.toLowerCase();
-    const wrongNumber = (): string => `wrong number of arguments (argc=${argc},cmd=${sub})`;
+    const name = sub === 'delete' || sub === 'string' ? sub : sub.toLowerCase();
     if (migrator.batchOf(client.database) !== undefined) {
       errorAck(client, 'the specified DB is being migrated');
       return;
     }
     if (argc < 3) {
-      errorAck(client, wrongNumber());
+      errorAck(client, wrongNumber(argc, sub));
       return;
     }
     const key = argv[2] as string;
     const database = client.database;
     if (name === 'delete') {
       if (argc !== 3) {
-        errorAck(client, wrongNumber());
+        errorAck(client, wrongNumber(argc, sub));
         return;
       }
       const existed = lookupWrite(client, key) !== undefined;
@@ -117,7 +344,7 @@ export function createRestoreAsyncHandlers(migrator: AsyncMigrator) {
       return;
     }
     if (argc < 4) {
-      errorAck(client, wrongNumber());
+      errorAck(client, wrongNumber(argc, sub));
       return;
     }
     const ttl = parseNonNegative(argv[3] as string);
@@ -128,7 +355,7 @@ export function createRestoreAsyncHandlers(migrator: AsyncMigrator) {
     const now = client.server.cachedNow;
     if (name === 'expire') {
       if (argc !== 4) {
-        errorAck(client, wrongNumber());
+        errorAck(client, wrongNumber(argc, sub));
         return;
       }
       const entry = lookupWrite(client, key);
@@ -141,7 +368,7 @@ export function createRestoreAsyncHandlers(migrator: AsyncMigrator) {
     }
     if (name === 'string' || name === 'object') {
       if (argc !== 5) {
-        errorAck(client, wrongNumber());
+        errorAck(client, wrongNumber(argc, sub));
         return;
       }
       if (lookupWrite(client, key) !== undefined) {
@@ -171,7 +398,7 @@ export function createRestoreAsyncHandlers(migrator: AsyncMigrator) {
       return;
     }
     if (argc < 5) {
-      errorAck(client, wrongNumber());
+      errorAck(client, wrongNumber(argc, sub));
       return;
     }
     const hint = parseNonNegative(argv[4] as string);
@@ -180,7 +407,7 @@ export function createRestoreAsyncHandlers(migrator: AsyncMigrator) {
       return;
     }
     if ((name === 'hash' || name === 'zset') && (argc - 5) % 2 !== 0) {
-      errorAck(client, wrongNumber());
+      errorAck(client, wrongNumber(argc, sub));
       return;
     }
     const items = argc - 5;
@@ -301,6 +528,7 @@ export function createRestoreAsyncHandlers(migrator: AsyncMigrator) {
       return;
     }
     client.database = database;
+    client.inputFastPath = fastInput;
     ack(client, 0, 'OK');
   }
 

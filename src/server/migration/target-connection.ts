@@ -2,7 +2,7 @@
 // talk to the target: commands are encoded into one buffer and written once per event-loop turn,
 // replies are parsed incrementally with the shared ReplyParser and handed to the owner in order.
 import { connect, type Socket } from 'node:net';
-import { ReplyParser, ReplyWriter, type RespValue } from '../../resp/index.ts';
+import { ReplyParser, type RespValue } from '../../resp/index.ts';
 
 export type CommandArgument = string | Buffer;
 
@@ -24,6 +24,83 @@ const ENCODED_BULKS = new Map<string, Buffer>(
     '1',
   ].map((text) => [text, Buffer.from(`$${text.length}\r\n${text}\r\n`, 'latin1')]),
 );
+
+const INITIAL_OUTPUT = 64 * 1024;
+/** `*3 SLOTSRESTORE-ASYNC delete` and `*5 SLOTSRESTORE-ASYNC string`, up to the key. */
+const DELETE_HEAD = Buffer.from('*3\r\n$18\r\nSLOTSRESTORE-ASYNC\r\n$6\r\ndelete\r\n', 'latin1');
+const STRING_HEAD = Buffer.from('*5\r\n$18\r\nSLOTSRESTORE-ASYNC\r\n$6\r\nstring\r\n', 'latin1');
+
+/**
+ * The bytes queued for the target: one growable buffer, encoded into directly (lengths as digits,
+ * short strings byte by byte), handed to the socket once per turn.
+ */
+class MessageWriter {
+  buffer: Buffer = Buffer.allocUnsafe(INITIAL_OUTPUT);
+  length = 0;
+
+  reserve(extra: number): void {
+    const needed = this.length + extra;
+    if (needed <= this.buffer.length) return;
+    let size = this.buffer.length * 2;
+    while (size < needed) size *= 2;
+    const grown = Buffer.allocUnsafe(size);
+    this.buffer.copy(grown, 0, 0, this.length);
+    this.buffer = grown;
+  }
+
+  /** The queued bytes, copied out when small so the buffer is reused; the writer starts over. */
+  take(): Buffer {
+    const length = this.length;
+    this.length = 0;
+    if (length <= INITIAL_OUTPUT) return Buffer.from(this.buffer.subarray(0, length));
+    const out = this.buffer.subarray(0, length);
+    this.buffer = Buffer.allocUnsafe(INITIAL_OUTPUT);
+    return out;
+  }
+
+  bytes(bytes: Uint8Array): void {
+    this.reserve(bytes.length);
+    this.buffer.set(bytes, this.length);
+    this.length += bytes.length;
+  }
+
+  /** `<prefix><n>\r\n` (array header or bulk length); room must be reserved. */
+  private counted(prefix: number, n: number): void {
+    const buffer = this.buffer;
+    buffer[this.length++] = prefix;
+    if (n < 10) buffer[this.length++] = 48 + n;
+    else this.length += buffer.latin1Write(String(n), this.length);
+    buffer[this.length++] = 13;
+    buffer[this.length++] = 10;
+  }
+
+  header(count: number): void {
+    this.reserve(16);
+    this.counted(42, count);
+  }
+
+  bulk(value: string): void {
+    const size = value.length;
+    this.reserve(size + 16);
+    this.counted(36, size);
+    const buffer = this.buffer;
+    if (size < 24) {
+      for (let i = 0; i < size; i++) buffer[this.length + i] = value.charCodeAt(i);
+      this.length += size;
+    } else this.length += buffer.latin1Write(value, this.length);
+    buffer[this.length++] = 13;
+    buffer[this.length++] = 10;
+  }
+
+  bulkBytes(value: Uint8Array): void {
+    this.reserve(value.length + 16);
+    this.counted(36, value.length);
+    this.buffer.set(value, this.length);
+    this.length += value.length;
+    this.buffer[this.length++] = 13;
+    this.buffer[this.length++] = 10;
+  }
+}
 
 export interface TargetConnectionEvents {
   /** One reply, in the order of the commands sent. */
@@ -47,7 +124,7 @@ export class TargetConnection {
   closed = false;
   private readonly socket: Socket;
   private readonly parser = new ReplyParser();
-  private readonly out = new ReplyWriter();
+  private readonly out = new MessageWriter();
   private flushScheduled = false;
   private events: TargetConnectionEvents;
   private error: NodeJS.ErrnoException | undefined;
@@ -86,23 +163,45 @@ export class TargetConnection {
     const out = this.out;
     const count = args.length;
     const header = ARRAY_HEADERS[count];
-    if (header !== undefined) out.rawBytes(header);
-    else out.arrayHeader(count);
+    if (header !== undefined) out.bytes(header);
+    else out.header(count);
     for (let i = 0; i < count; i++) {
       const arg = args[i] as CommandArgument;
       if (typeof arg !== 'string') out.bulkBytes(arg);
       else {
         // The command names and subcommands of the migration messages, encoded once.
         const encoded = arg.length <= 32 ? ENCODED_BULKS.get(arg) : undefined;
-        if (encoded !== undefined) out.rawBytes(encoded);
+        if (encoded !== undefined) out.bytes(encoded);
         else out.bulk(arg);
       }
     }
+    this.scheduleFlush();
+  }
+
+  /**
+   * A small string key's two messages, `SLOTSRESTORE-ASYNC delete <key>` and
+   * `SLOTSRESTORE-ASYNC string <key> <ttl> <value>`, encoded straight into the output.
+   */
+  sendString(key: string, ttl: string, value: string): void {
+    if (this.closed) return;
+    const out = this.out;
+    out.bytes(DELETE_HEAD);
+    out.bulk(key);
+    out.bytes(STRING_HEAD);
+    out.bulk(key);
+    out.bulk(ttl);
+    out.bulk(value);
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate(() => this.flush());
+      setImmediate(this.flushBound);
     }
   }
+
+  private readonly flushBound = (): void => this.flush();
 
   /** Bytes queued in this event-loop turn (not yet handed to the socket). */
   get queuedBytes(): number {
