@@ -87,6 +87,8 @@ export class DedicatedConnection implements ReplySink {
       if (this.connected) this.socket.setTimeout(timeout);
     }
     if (this.failed) {
+      // The slot must not wait for a reply that will never come.
+      this.trackerDone();
       // Reported on the next turn: the owner is still setting up its state.
       setImmediate(() => this.owner?.onDedicatedFailure(this, 'backend conn reset'));
       return;
@@ -135,10 +137,9 @@ export class DedicatedConnection implements ReplySink {
     this.trackerDone();
     const owner = this.owner;
     this.owner = null;
-    if (this.expected > 0) {
-      this.expected = 0;
-      owner?.onDedicatedFailure(this, message);
-    }
+    // Told even with nothing pending: a connection holding WATCHes lost them.
+    this.expected = 0;
+    owner?.onDedicatedFailure(this, message);
   }
 
   close(): void {

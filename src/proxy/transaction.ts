@@ -204,7 +204,8 @@ export class Transaction extends ExclusiveStep implements DedicatedOwner {
   private watch(request: Request): void {
     const argv = request.argv;
     const hashKey = hashKeyOf('WATCH', argv);
-    if (hashKey === CROSS_SLOT || (this.slotId >= 0 && slotOf(hashKey) !== this.slotId)) {
+    const watched = this.watching !== null || this.watchLost;
+    if (hashKey === CROSS_SLOT || (watched && slotOf(hashKey) !== this.slotId)) {
       this.txHost.localReply(request, CROSSSLOT);
       return;
     }

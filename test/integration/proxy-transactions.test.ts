@@ -459,6 +459,31 @@ describe('codis-proxy transactions', () => {
     }
   });
 
+  it('aborts EXEC when the connection holding the WATCH was lost', async () => {
+    const k = `{${tagIn(0, 511)}}killed`;
+    const c = await RawConnection.open(one.port);
+    try {
+      assert.equal(await c.call('WATCH', k), '+OK\r\n');
+      const list = await direct.a.call('CLIENT', 'LIST');
+      const id = /id=(\d+) [^\n]* cmd=watch /.exec(list)?.[1];
+      assert.ok(id !== undefined, list);
+      assert.equal(await direct.a.call('CLIENT', 'KILL', 'ID', id), ':1\r\n');
+      await sleep(50);
+      assert.equal(await c.call('MULTI'), '+OK\r\n');
+      assert.equal(await c.call('SET', k, 'unsafe'), '+QUEUED\r\n');
+      assert.equal(await c.call('EXEC'), '*-1\r\n');
+      assert.equal(await c.call('EXISTS', k), ':0\r\n');
+      // A new WATCH starts over on a new connection.
+      assert.equal(await c.call('WATCH', k), '+OK\r\n');
+      assert.equal(await c.call('MULTI'), '+OK\r\n');
+      assert.equal(await c.call('SET', k, 'safe'), '+QUEUED\r\n');
+      assert.equal(await c.call('EXEC'), '*1\r\n+OK\r\n');
+    } finally {
+      c.close();
+      await direct.a.call('DEL', k);
+    }
+  });
+
   it('waits for a locked slot before EXEC, then runs on the new master', async () => {
     const tag = tagIn(0, 511);
     const slot = slotOf(tag);
