@@ -4,10 +4,18 @@ import { fsync, mkdirSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { persistenceCommands } from '../commands/persistence.ts';
 import { type PropagationTarget, type Propagator, propagatorOf } from '../propagation/index.ts';
+import { functionCodesOf } from '../scripting/index.ts';
 import type { CodisServer } from '../server.ts';
 import { AofFiles, type ManifestFile } from './aof.ts';
 import { loadAtStart } from './loading.ts';
-import { commitTemporary, discardTemporary, openTemporary, RdbFileWriter, writeFully } from './rdb-file.ts';
+import {
+  commitTemporary,
+  discardTemporary,
+  openTemporary,
+  type RdbFileOptions,
+  RdbFileWriter,
+  writeFully,
+} from './rdb-file.ts';
 import { Snapshot } from './snapshot.ts';
 import {
   filePrefixReader,
@@ -133,12 +141,13 @@ export class Persistence implements PropagationTarget {
     this.server.features.set('last-save-time', seconds);
   }
 
-  private rdbOptions(aofBase: boolean): { compress: boolean; checksum: boolean; aofBase: boolean } {
+  private rdbOptions(aofBase: boolean): RdbFileOptions {
     const config = this.server.config;
     return {
       compress: config.getBoolean('rdbcompression'),
       checksum: config.getBoolean('rdbchecksum'),
       aofBase,
+      functions: functionCodesOf(this.server),
     };
   }
 
