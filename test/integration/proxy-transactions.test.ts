@@ -189,6 +189,29 @@ describe('codis-proxy transactions', () => {
     }
   });
 
+  it('reuses its dedicated backend connections', async () => {
+    const k = `{${tagIn(512, 1023)}}reuse`;
+    const count = async () => (await direct.b.call('CLIENT', 'LIST')).split('\n').length;
+    const c = await RawConnection.open(one.port);
+    try {
+      await c.call('WATCH', k);
+      await c.call('UNWATCH');
+      const before = await count();
+      for (let i = 0; i < 30; i++) {
+        assert.equal(await c.call('WATCH', k), '+OK\r\n');
+        assert.equal(await c.call('MULTI'), '+OK\r\n');
+        assert.equal(await c.call('INCR', k), '+QUEUED\r\n');
+        assert.equal(await c.call('EXEC'), `*1\r\n:${i + 1}\r\n`);
+        assert.equal(await c.call('MULTI'), '+OK\r\n');
+        assert.equal(await c.call('DISCARD'), '+OK\r\n');
+      }
+      assert.equal(await count(), before);
+    } finally {
+      c.close();
+      await direct.b.call('DEL', k);
+    }
+  });
+
   it('aborts EXEC when a watched key is written through the other proxy', async () => {
     const k = `{${tagIn(512, 1023)}}watched`;
     const c1 = await RawConnection.open(one.port);
