@@ -121,7 +121,9 @@ export class BlockingCommand extends ExclusiveStep implements DedicatedOwner {
     if (connection !== this.connection) return;
     this.detach();
     this.pool.release(connection, undefined);
-    if (this.unblocking && isNullReply(raw) && this.retry()) return;
+    // Cancelled: a null reply (or an error, e.g. the old master turned replica) means nothing was
+    // popped there, so the command goes on at the new master.
+    if (this.unblocking && (raw[0] === 45 || isNullReply(raw)) && this.retry()) return;
     this.finishWith(raw, false);
   }
 
