@@ -15,6 +15,11 @@
 // non-zero cursor, as in Redis. A MATCH pattern whose hash tag is fixed ({tag} with no glob
 // character before or inside it) reads only that tag's slot, and so does KEYS.
 //
+// Empty slots cost a round trip each, so once a call meets an empty slot it asks every master for
+// SLOTSINFO over the rest of its range and skips the slots reported empty everywhere, provided the
+// slot neither migrated nor changed owner while the question was out (its record is the same
+// object), so no key that exists for the whole scan can be in it.
+//
 // KEYS is a complete scan that stops with an error once more than proxy_keys_max keys match: the
 // servers are never blocked by a KEYS over their whole keyspace, and the proxy never holds an
 // unbounded reply.
@@ -43,6 +48,7 @@ import { arrayElements, bulkText, integerReply, lineText } from './merge.ts';
 import type { ProxyCore } from './proxy-core.ts';
 import { errorReply, Request, type RequestOwner } from './request.ts';
 import type { Slot, SlotWaiter } from './router.ts';
+import type { ProxySlot } from './slot.ts';
 
 const SYNTAX = errorReply('ERR syntax error');
 const INVALID_CURSOR = errorReply('ERR invalid cursor');
@@ -266,6 +272,10 @@ class ScanJob implements RequestOwner, SlotWaiter {
   private typeMatches: boolean[] = [];
   private typePending = 0;
   private lockTimer: NodeJS.Timeout | undefined;
+  /** 1 for a slot known to hold no key that exists for the whole scan (SLOTSINFO). */
+  private empty: Uint8Array | null = null;
+  /** A slot was read empty: ask SLOTSINFO before reading the next one. */
+  private infoWanted = false;
 
   constructor(
     target: ReplyTarget,
@@ -295,6 +305,15 @@ class ScanJob implements RequestOwner, SlotWaiter {
         this.complete();
         return;
       }
+      if (this.empty !== null && this.empty[this.slotId] === 1) {
+        this.slotId++;
+        continue;
+      }
+      if (this.infoWanted) {
+        this.infoWanted = false;
+        this.fetchInfo();
+        return;
+      }
       const slot = this.core.router.slots[this.slotId] as Slot;
       if (slot.locked) {
         slot.addWaiter(this);
@@ -317,6 +336,46 @@ class ScanJob implements RequestOwner, SlotWaiter {
       this.sendScan('0');
       return;
     }
+  }
+
+  private fetchInfo(): void {
+    const router = this.core.router;
+    const first = this.slotId;
+    const count = this.last - first + 1;
+    // The state each slot had when the question went out; null when it is moving or waiting.
+    const states = new Array<ProxySlot | null>(count);
+    for (let i = 0; i < count; i++) {
+      const slot = router.slots[first + i] as Slot;
+      const stable =
+        slot.backend !== null && slot.migrateFrom === null && !slot.locked && slot.pendingFills.length === 0;
+      states[i] = stable ? slot.record : null;
+    }
+    const connections = connectionsOf(mastersOf(router), this.request.db, this.seed);
+    broadcast(connections, ['SLOTSINFO', String(first), String(count)], (outcomes) => {
+      if (this.finished) return;
+      const holding = new Uint8Array(SLOT_COUNT);
+      for (const outcome of outcomes) {
+        const pairs = typeof outcome === 'string' ? undefined : arrayElements(outcome);
+        // An unknown answer: no slot is skipped.
+        if (pairs === undefined) {
+          this.run();
+          return;
+        }
+        for (const pair of pairs) {
+          const id = Number(lineText((arrayElements(pair) as Buffer[])[0] as Buffer));
+          if (id >= 0 && id < SLOT_COUNT) holding[id] = 1;
+        }
+      }
+      const empty = new Uint8Array(SLOT_COUNT);
+      for (let i = 0; i < count; i++) {
+        const slot = router.slots[first + i] as Slot;
+        const state = states[i];
+        if (state !== null && slot.record === state && holding[first + i] === 0 && !slot.locked)
+          empty[first + i] = 1;
+      }
+      this.empty = empty;
+      this.run();
+    });
   }
 
   slotUnlocked(): void {
@@ -396,6 +455,7 @@ class ScanJob implements RequestOwner, SlotWaiter {
     const pattern = this.pattern;
     const candidates: string[] = [];
     for (const key of this.found) if (pattern === null || globMatch(pattern, key)) candidates.push(key);
+    if (this.found.size === 0 && this.empty === null) this.infoWanted = true;
     this.found.clear();
     if (this.type === null || candidates.length === 0) {
       this.accept(candidates);
