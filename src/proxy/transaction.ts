@@ -47,6 +47,12 @@ const NOT_QUEUED = new Set(['MULTI', 'EXEC', 'DISCARD', 'WATCH']);
 /** Proxy-local commands whose meaning inside a backend transaction the proxy cannot keep. */
 const LOCAL_ONLY = new Set(['SELECT', 'AUTH', 'HELLO', 'SLOTSINFO', 'SLOTSSCAN', 'SLOTSMAPPING']);
 
+/** The queued commands of one transaction are held by the proxy until EXEC: bounded. */
+export const MAX_QUEUED_BYTES = 64 * 1024 * 1024;
+const TOO_LARGE = errorReply(
+  `ERR handle request, transaction larger than ${MAX_QUEUED_BYTES / 1024 / 1024}mb, discarded at EXEC`,
+);
+
 const STEP_NONE = 0;
 const STEP_WATCH = 1;
 const STEP_EXEC = 2;
@@ -56,6 +62,7 @@ export class Transaction extends ExclusiveStep implements DedicatedOwner {
   inMulti = false;
   private aborted = false;
   private queued: string[][] = [];
+  private queuedBytes = 0;
   /** Every key of the queued commands (moved to the target first when the slot migrates). */
   private keys: string[] = [];
   /** The transaction's slot: fixed by WATCH or the first keyed command; -1 while keyless. */
@@ -191,6 +198,13 @@ export class Transaction extends ExclusiveStep implements DedicatedOwner {
       }
       for (const key of requestKeys(name, argv, hashKey)) if (!this.keys.includes(key)) this.keys.push(key);
     }
+    let bytes = 0;
+    for (const arg of argv) bytes += arg.length + 16;
+    if (this.queuedBytes + bytes > MAX_QUEUED_BYTES) {
+      this.queueError(request, TOO_LARGE);
+      return;
+    }
+    this.queuedBytes += bytes;
     this.queued.push(argv.slice());
     this.txHost.localReply(request, QUEUED);
   }
@@ -324,6 +338,7 @@ export class Transaction extends ExclusiveStep implements DedicatedOwner {
     this.inMulti = false;
     this.aborted = false;
     this.queued = [];
+    this.queuedBytes = 0;
     this.keys = [];
     this.unwatch();
   }

@@ -189,6 +189,25 @@ describe('codis-proxy transactions', () => {
     }
   });
 
+  it('refuses to queue more than 64mb in one transaction', async () => {
+    const k = `{${tagIn(0, 511)}}big`;
+    const c = await RawConnection.open(one.port);
+    const value = Buffer.alloc(1024 * 1024, 'v');
+    try {
+      assert.equal(await c.call('MULTI'), '+OK\r\n');
+      for (let i = 0; i < 63; i++) c.send('APPEND', k, value);
+      for (let i = 0; i < 63; i++) assert.equal((await c.reply()).raw, '+QUEUED\r\n');
+      assert.equal(
+        await c.call('APPEND', k, value),
+        '-ERR handle request, transaction larger than 64mb, discarded at EXEC\r\n',
+      );
+      assert.equal(await c.call('EXEC'), '-EXECABORT Transaction discarded because of previous errors.\r\n');
+      assert.equal(await c.call('EXISTS', k), ':0\r\n');
+    } finally {
+      c.close();
+    }
+  });
+
   it('reuses its dedicated backend connections', async () => {
     const k = `{${tagIn(512, 1023)}}reuse`;
     const count = async () => (await direct.b.call('CLIENT', 'LIST')).split('\n').length;
