@@ -193,6 +193,33 @@ describe('codis-proxy scripts', () => {
     }
   });
 
+  it('with product_auth: SCRIPT KILL authenticates its own connection; SCAN and DBSIZE work', async () => {
+    const secured = await startServer('codis-server', { args: ['--requirepass', 'pw'] });
+    const fixture = await startProxy({ product_auth: 'pw' });
+    try {
+      fixture.proxy.fillSlots(slotRange(0, 1023, `127.0.0.1:${secured.port}`));
+      fixture.proxy.start();
+      const direct = await RawConnection.open(secured.port);
+      assert.equal(await direct.call('AUTH', 'pw'), '+OK\r\n');
+      assert.equal(await direct.call('CONFIG', 'SET', 'busy-reply-threshold', '50'), '+OK\r\n');
+      const p = await RawConnection.open(fixture.port);
+      assert.equal(await p.call('SET', 'k', 'v'), '+OK\r\n');
+      assert.equal(await p.call('DBSIZE'), ':1\r\n');
+      assert.equal(await p.call('SCAN', '0', 'COUNT', '100'), `*2\r\n$1\r\n0\r\n*1\r\n${bulk('k')}`);
+      const looping = await RawConnection.open(fixture.port);
+      looping.send('EVAL', 'while true do end', '0');
+      await sleep(200);
+      assert.equal(await p.call('SCRIPT', 'KILL'), '+OK\r\n');
+      assert.match((await looping.reply()).raw, /^-ERR Script killed by user with SCRIPT KILL/);
+      looping.close();
+      p.close();
+      direct.close();
+    } finally {
+      await fixture.close();
+      await secured.stop();
+    }
+  });
+
   it('ioredis defineCommand and node-redis scripts', async () => {
     const io = new Redis({ port: one.port, host: '127.0.0.1', lazyConnect: true });
     try {
