@@ -20,6 +20,8 @@ export const STATE_DATA_STALE = 3;
 export const STATE_CLOSED = 4;
 
 const CONNECT_TIMEOUT = 5000;
+/** The read timeout is checked this many times per backend_recv_timeout (it fires within 1.25×). */
+const READ_CHECKS = 4;
 const MAX_BACKOFF = 5000;
 
 export function splitAddress(addr: string): { host: string; port: number } {
@@ -54,6 +56,15 @@ export class BackendConnection implements ReplySink, Flushable {
   private handshakeLeft = 0;
   private failures = 0;
   private retryTimer: NodeJS.Timeout | undefined;
+  /**
+   * The read timeout once connected (§7.4: no reply for backend_recv_timeout while requests are in
+   * flight). Checked by a coarse interval instead of the socket's own timeout, which re-arms a
+   * timer on every read and write.
+   */
+  private readTimer: NodeJS.Timeout | undefined;
+  private replies = 0;
+  private repliesAtCheck = 0;
+  private stalledChecks = 0;
 
   private readonly logger: ProxyLogger;
 
@@ -195,7 +206,24 @@ export class BackendConnection implements ReplySink, Flushable {
     if (this.failures > 0) this.logger.info(`backend conn [${this.addr}] db=${this.db}: connected again`);
     this.state = STATE_CONNECTED;
     this.failures = 0;
+    const timeout = this.config.backend_recv_timeout;
+    this.socket?.setTimeout(0);
+    if (timeout > 0) {
+      this.stalledChecks = 0;
+      this.readTimer = setInterval(() => this.checkReads(), Math.max(1, timeout / READ_CHECKS));
+      this.readTimer.unref();
+    }
     this.writeWaiting();
+  }
+
+  /** Fails the connection when no reply came for READ_CHECKS + 1 checks with requests in flight. */
+  private checkReads(): void {
+    if (this.fifo.length === this.fifoHead || this.replies !== this.repliesAtCheck) this.stalledChecks = 0;
+    else if (++this.stalledChecks > READ_CHECKS) {
+      this.fail('backend conn failure, read timeout', true);
+      return;
+    }
+    this.repliesAtCheck = this.replies;
   }
 
   /** Writes waiting requests while the in-flight limit allows, in arrival order. */
@@ -230,6 +258,7 @@ export class BackendConnection implements ReplySink, Flushable {
     }
     const request = this.fifo[this.fifoHead];
     if (request === undefined) return;
+    this.replies++;
     this.fifo[this.fifoHead] = undefined as unknown as Request;
     this.fifoHead++;
     if (this.fifoHead === this.fifo.length) {
@@ -272,6 +301,8 @@ export class BackendConnection implements ReplySink, Flushable {
     const socket = this.socket;
     this.socket = undefined;
     if (socket !== undefined) socket.destroy();
+    if (this.readTimer !== undefined) clearInterval(this.readTimer);
+    this.readTimer = undefined;
     if (this.state === STATE_CLOSED) return;
     this.state = STATE_DISCONNECTED;
     this.framer.reset();

@@ -12,6 +12,9 @@ const REPLIES = [
   '*0\r\n',
   '*3\r\n$1\r\na\r\n*2\r\n:1\r\n*1\r\n+x\r\n$-1\r\n',
   '$0\r\n\r\n',
+  // Lines longer than the framer's short-line scan.
+  `-ERR ${'e'.repeat(80)}\r\n`,
+  `*2\r\n+${'s'.repeat(33)}\r\n:${'9'.repeat(31)}\r\n`,
 ];
 
 function frame(chunks: Buffer[]): string[] | string {

@@ -7,6 +7,16 @@ import { MAX_ARRAY_LENGTH, MAX_BULK_LENGTH, parseCodisInteger } from './request-
 const CR = 13;
 const LF = 10;
 
+/**
+ * The index of the next LF at or after `from`, or -1. Header lines are a few bytes long: a loop
+ * beats Buffer.indexOf's native call; long lines (large simple strings) go to indexOf.
+ */
+function lineEnd(chunk: Buffer, from: number, length: number): number {
+  const end = Math.min(length, from + 32);
+  for (let i = from; i < end; i++) if (chunk[i] === LF) return i;
+  return end === length ? -1 : chunk.indexOf(LF, end);
+}
+
 export interface ReplySink {
   onReply(raw: Buffer): void;
 }
@@ -56,7 +66,7 @@ export class ReplyFramer {
         }
         continue;
       }
-      const newline = chunk.indexOf(LF, position);
+      const newline = lineEnd(chunk, position, length);
       if (newline < 0) {
         const rest = chunk.subarray(position);
         this.line = this.line === undefined ? rest : Buffer.concat([this.line, rest]);

@@ -1047,7 +1047,8 @@ function subArguments(sub: Request, raw: Buffer, offsets: number[], width: numbe
   const count = 1 + indexes.length * width;
   const head = `*${count}\r\n`;
   // Argument i's whole encoding runs from the end of argument i - 1 (plus CR LF) to its own end.
-  const nameFrom = raw.indexOf(10) + 1;
+  let nameFrom = 1;
+  while (raw[nameFrom - 1] !== 10) nameFrom++;
   const nameTo = (offsets[1] as number) + 2;
   let size = head.length + nameTo - nameFrom;
   for (const index of indexes) {
@@ -1057,13 +1058,13 @@ function subArguments(sub: Request, raw: Buffer, offsets: number[], width: numbe
   const subOffsets: number[] = [];
   let at = out.latin1Write(head, 0);
   const shift = at - nameFrom;
-  raw.copy(out, at, nameFrom, nameTo);
+  copyBytes(raw, out, at, nameFrom, nameTo);
   subOffsets.push((offsets[0] as number) + shift, (offsets[1] as number) + shift);
   at += nameTo - nameFrom;
   for (const index of indexes) {
     const from = (offsets[2 * index - 1] as number) + 2;
     const to = (offsets[2 * (index + width - 1) + 1] as number) + 2;
-    raw.copy(out, at, from, to);
+    copyBytes(raw, out, at, from, to);
     const delta = at - from;
     for (let i = index; i < index + width; i++) {
       subOffsets.push((offsets[2 * i] as number) + delta, (offsets[2 * i + 1] as number) + delta);
@@ -1071,6 +1072,12 @@ function subArguments(sub: Request, raw: Buffer, offsets: number[], width: numbe
     at += to - from;
   }
   sub.setArguments(out, subOffsets, null);
+}
+
+/** Buffer.copy, with short ranges (keys) copied in a loop rather than through a native call. */
+function copyBytes(source: Buffer, target: Buffer, at: number, from: number, to: number): void {
+  if (to - from > 64) source.copy(target, at, from, to);
+  else for (let i = from; i < to; i++) target[at++] = source[i] as number;
 }
 
 function inKeyOrder(subs: Request[]): boolean {

@@ -21,6 +21,7 @@ class ScriptedBackend {
   constructor() {
     this.server = createServer((socket) => {
       this.sockets.push(socket);
+      this.connections++;
       const decoder = new RequestDecoder();
       socket.on('data', (chunk: Buffer) => {
         decoder.feed(chunk);
@@ -44,6 +45,9 @@ class ScriptedBackend {
       });
     });
   }
+
+  /** Connections accepted so far. */
+  connections = 0;
 
   get gets(): number {
     return this.received.filter((argv) => argv[0] === 'GET').length;
@@ -138,6 +142,38 @@ describe('codis-proxy backend_max_pipeline', () => {
     for (let i = 1; i < 5; i++)
       assert.equal((await c.reply()).raw, '-ERR handle response, backend conn reset\r\n');
     assert.equal(backend.gets, 2);
+    c.close();
+    await fixture.close();
+    await backend.close();
+  });
+
+  it('backend_recv_timeout: no reply in time with requests in flight fails them; an idle connection stays (§7.4)', async () => {
+    const backend = new ScriptedBackend();
+    const port = await backend.listen();
+    const fixture = await startProxy({ backend_recv_timeout: 200, backend_number_databases: 1 });
+    fixture.proxy.fillSlots(slotRange(0, 1023, `127.0.0.1:${port}`));
+    fixture.proxy.start();
+    const c = await RawConnection.open(fixture.port);
+    // Idle for longer than the timeout: nothing is in flight, so nothing fails.
+    await sleep(400);
+    assert.equal(backend.connections, 1);
+    c.send('GET', 'a');
+    await until(() => backend.gets === 1, 'the GET at the backend');
+    backend.answer(1);
+    assert.equal((await c.reply()).raw, '$1\r\na\r\n');
+    const started = Date.now();
+    c.send('GET', 'b');
+    c.send('GET', 'c');
+    assert.equal((await c.reply()).raw, '-ERR handle response, backend conn failure, read timeout\r\n');
+    assert.equal((await c.reply()).raw, '-ERR handle response, backend conn reset\r\n');
+    const waited = Date.now() - started;
+    assert.ok(waited >= 190 && waited < 2000, `timed out after ${waited} ms`);
+    // The proxy reconnects and serves again.
+    await until(() => backend.connections === 2, 'a new backend connection');
+    c.send('GET', 'd');
+    await until(() => backend.gets === 4, 'the last GET');
+    backend.answer(3);
+    assert.equal((await c.reply()).raw, '$1\r\nd\r\n');
     c.close();
     await fixture.close();
     await backend.close();
