@@ -131,4 +131,122 @@ conformanceSuite('scripting numbers', (it) => {
       assert.ok(reply.startsWith(`-ERR user_script:1: ${message} script: `), `${body}: ${reply}`);
     }
   });
+
+  it('the bit and cjson libraries', async ({ connection: c }) => {
+    // Replies as redis-server 7 gives them; error replies without their " script: <sha>, on ..." tail.
+    const cases: Array<[string, string]> = [
+      ['return cjson.encode({})', '$2\r\n{}\r\n'],
+      ['return cjson.encode({[1]=1,[3]=3})', '$10\r\n[1,null,3]\r\n'],
+      ['return cjson.encode({1,nil,3})', '$10\r\n[1,null,3]\r\n'],
+      ['return cjson.encode(1/3)', '$16\r\n0.33333333333333\r\n'],
+      ['return cjson.encode(1e15)', '$5\r\n1e+15\r\n'],
+      ["return cjson.decode('[1,2,{\"a\":null}]')[3].a == cjson.null and 'y' or 'n'", '$1\r\ny\r\n'],
+      ['return cjson.decode(\'{"a":[1,2.5,"x",true]}\').a[2]', ':2\r\n'],
+      ["return cjson.encode(cjson.decode('[1,2,3]'))", '$7\r\n[1,2,3]\r\n'],
+      [
+        "return cjson.decode('bad')",
+        '-ERR user_script:1: Expected value but found invalid token at character 1\r\n',
+      ],
+      ["return cjson.decode('')", '-ERR user_script:1: Expected value but found T_END at character 1\r\n'],
+      [
+        "return cjson.decode('[1,2')",
+        '-ERR user_script:1: Expected comma or array end but found T_END at character 5\r\n',
+      ],
+      [
+        "return cjson.decode('[1 2]')",
+        '-ERR user_script:1: Expected comma or array end but found T_NUMBER at character 4\r\n',
+      ],
+      [
+        'return cjson.decode(\'{"a" 1}\')',
+        '-ERR user_script:1: Expected colon but found T_NUMBER at character 6\r\n',
+      ],
+      [
+        "return cjson.decode('{1:2}')",
+        '-ERR user_script:1: Expected object key string but found T_NUMBER at character 2\r\n',
+      ],
+      [
+        'return cjson.decode(\'{"a":1,}\')',
+        '-ERR user_script:1: Expected object key string but found T_OBJ_END at character 8\r\n',
+      ],
+      [
+        "return cjson.decode('[1] x')",
+        '-ERR user_script:1: Expected the end but found invalid token at character 5\r\n',
+      ],
+      [
+        "return cjson.decode('\"abc')",
+        '-ERR user_script:1: Expected value but found unexpected end of string at character 5\r\n',
+      ],
+      [
+        'return cjson.decode(\'"\\\\q"\')',
+        '-ERR user_script:1: Expected value but found invalid escape code at character 2\r\n',
+      ],
+      [
+        "return cjson.decode('-')",
+        '-ERR user_script:1: Expected value but found invalid number at character 1\r\n',
+      ],
+      ["return cjson.decode('[-1.5e3, 0, -0]')", '*3\r\n:-1500\r\n:0\r\n:0\r\n'],
+      ['return cjson.encode({[10]=1})', '$48\r\n[null,null,null,null,null,null,null,null,null,1]\r\n'],
+      [
+        'return cjson.encode({[20]=1})',
+        '-ERR user_script:1: Cannot serialise table: excessively sparse array\r\n',
+      ],
+      ['return cjson.encode({a={b={c={}}}})', '$20\r\n{"a":{"b":{"c":{}}}}\r\n'],
+      ['return cjson.encode(0/0)', '-ERR user_script:1: Cannot serialise number: must not be NaN or Inf\r\n'],
+      ['return cjson.encode({x=true})', '$10\r\n{"x":true}\r\n'],
+      ['return cjson.encode({[1.5]=1})', '$9\r\n{"1.5":1}\r\n'],
+      [
+        'return cjson.encode({[true]=1})',
+        '-ERR user_script:1: Cannot serialise boolean: table key must be a number or string\r\n',
+      ],
+      [
+        'return cjson.encode(function() end)',
+        '-ERR user_script:1: Cannot serialise function: type not supported\r\n',
+      ],
+      ['return cjson.encode(cjson.null)', '$4\r\nnull\r\n'],
+      ["return cjson.encode({1, 'a', {2}})", '$11\r\n[1,"a",[2]]\r\n'],
+      ['return cjson.encode(3000000000)', '$10\r\n3000000000\r\n'],
+      ['return cjson.encode(-0.5)', '$4\r\n-0.5\r\n'],
+      ['return cjson.encode()', "-ERR user_script:1: bad argument #1 to 'encode' (expected 1 argument)\r\n"],
+      ['return cjson.decode()', "-ERR user_script:1: bad argument #1 to 'decode' (expected 1 argument)\r\n"],
+      ["return type(cjson.decode('null'))", '$8\r\nuserdata\r\n'],
+      ['return cjson.decode(\'{"k":"v"}\').k', '$1\r\nv\r\n'],
+      ["return cjson.decode('[[[[[[1]]]]]]')[1][1][1][1][1][1]", ':1\r\n'],
+      ['return bit.tohex(65535)', '$8\r\n0000ffff\r\n'],
+      ['return bit.band(0xff, 0x0f)', ':15\r\n'],
+      ['return bit.lshift(1, 31)', ':-2147483648\r\n'],
+      ['return bit.bnot(0)', ':-1\r\n'],
+      ['return bit.tohex(-1, 4)', '$4\r\nffff\r\n'],
+      ['return bit.tohex(255, -2)', '$2\r\nFF\r\n'],
+      ['return bit.rol(1, 33)', ':2\r\n'],
+      ['return bit.ror(1, 1)', ':-2147483648\r\n'],
+      ['return bit.arshift(-256, 4)', ':-16\r\n'],
+      ['return bit.rshift(-256, 4)', ':268435440\r\n'],
+      ['return bit.bswap(0x12345678)', ':2018915346\r\n'],
+      ['return bit.bor(1,2,4,8)', ':15\r\n'],
+      ['return bit.bxor(5,3)', ':6\r\n'],
+      ['return bit.tobit(2^32+5)', ':5\r\n'],
+      ['return bit.tobit(1.5)', ':2\r\n'],
+      ['return bit.tobit(2.5)', ':2\r\n'],
+      ['return bit.tobit(-1.5)', ':-2\r\n'],
+      ["return bit.tobit('10')", ':10\r\n'],
+      [
+        "return bit.tobit('x')",
+        "-ERR user_script:1: bad argument #1 to 'tobit' (number expected, got string)\r\n",
+      ],
+      [
+        'return bit.band()',
+        "-ERR user_script:1: bad argument #1 to 'band' (number expected, got no value)\r\n",
+      ],
+      ['return bit.tobit(2^53)', ':0\r\n'],
+    ];
+    for (const [body, expected] of cases) {
+      const reply = (await c.call('EVAL', body, '0')).replace(
+        / script: [0-9a-f]{40}, on @user_script:1\./,
+        '',
+      );
+      assert.equal(reply, expected, body);
+    }
+    // Bytes above 127 pass through cjson.encode as they are.
+    assert.equal(await c.call('EVAL', "return cjson.encode('\\128\\255')", '0'), bulk('"\x80\xff"'));
+  });
 });

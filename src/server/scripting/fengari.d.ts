@@ -21,6 +21,11 @@ declare module 'fengari' {
     readonly LUA_TNUMBER: number;
     readonly LUA_TSTRING: number;
     readonly LUA_TTABLE: number;
+    readonly LUA_TLIGHTUSERDATA: number;
+    lua_typename(L: LuaState, type: number): LuaString;
+    lua_isnone(L: LuaState, index: number): boolean;
+    lua_pushlightuserdata(L: LuaState, value: unknown): void;
+    lua_touserdata(L: LuaState, index: number): unknown;
     lua_absindex(L: LuaState, index: number): number;
     lua_createtable(L: LuaState, narr: number, nrec: number): void;
     lua_error(L: LuaState): never;
@@ -75,6 +80,8 @@ declare module 'fengari' {
     luaL_error(L: LuaState, format: LuaString, ...args: LuaString[]): never;
     luaL_requiref(L: LuaState, name: LuaString, open: JsFunction, global: boolean): void;
     luaL_ref(L: LuaState, t: number): number;
+    luaL_argerror(L: LuaState, arg: number, extramsg: LuaString): never;
+    luaL_checkstack(L: LuaState, space: number, message: LuaString | null): void;
     luaL_unref(L: LuaState, t: number, ref: number): void;
   };
   export const lualib: {
