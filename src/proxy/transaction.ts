@@ -151,10 +151,14 @@ export class Transaction extends ExclusiveStep implements DedicatedOwner {
     // Blocking commands do not block inside a transaction: they are plain commands there, and so
     // is UNWATCH (queued, as Redis does).
     const special = info.special;
+    // PUBLISH and SPUBLISH reach the subscribers held on their channel's slot master (pubsub/hub.ts):
+    // inside a transaction the channel counts as a key of the transaction's slot.
+    const publish = (name === 'PUBLISH' || name === 'SPUBLISH') && this.core.config.proxy_pubsub_enabled;
     const refused =
       (info.flags & FLAG_NOT_ALLOWED) !== 0 &&
       special !== SPECIAL_BLOCKING &&
-      special !== SPECIAL_TRANSACTION;
+      special !== SPECIAL_TRANSACTION &&
+      !publish;
     if (refused || LOCAL_ONLY.has(name)) {
       this.queueError(request, `ERR handle request, command '${name}' is not allowed inside a transaction`);
       return;
@@ -184,7 +188,7 @@ export class Transaction extends ExclusiveStep implements DedicatedOwner {
       this.queueError(request, 'ERR Command not allowed inside a transaction');
       return;
     }
-    const hashKey = keyedHashKey(name, argv);
+    const hashKey = publish ? (argv[1] as string) : keyedHashKey(name, argv);
     if (hashKey === CROSS_SLOT) {
       this.queueError(request, CROSSSLOT);
       return;
@@ -196,7 +200,8 @@ export class Transaction extends ExclusiveStep implements DedicatedOwner {
         this.queueError(request, CROSSSLOT);
         return;
       }
-      for (const key of requestKeys(name, argv, hashKey)) if (!this.keys.includes(key)) this.keys.push(key);
+      if (!publish)
+        for (const key of requestKeys(name, argv, hashKey)) if (!this.keys.includes(key)) this.keys.push(key);
     }
     let bytes = 0;
     for (const arg of argv) bytes += arg.length + 16;

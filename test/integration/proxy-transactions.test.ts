@@ -208,6 +208,39 @@ describe('codis-proxy transactions', () => {
     }
   });
 
+  it('publishes inside a transaction to the subscribers of the channel, in the same slot only', async () => {
+    const tag = tagIn(512, 1023);
+    const channel = `{${tag}}news`;
+    const subscriber = await RawConnection.open(two.port);
+    const c = await RawConnection.open(one.port);
+    try {
+      assert.equal(
+        await subscriber.call('SUBSCRIBE', channel),
+        `*3\r\n$9\r\nsubscribe\r\n$${channel.length}\r\n${channel}\r\n:1\r\n`,
+      );
+      assert.equal(await c.call('MULTI'), '+OK\r\n');
+      assert.equal(await c.call('SET', `{${tag}}k`, 'v'), '+QUEUED\r\n');
+      assert.equal(await c.call('PUBLISH', channel, 'hello'), '+QUEUED\r\n');
+      assert.equal(await c.call('EXEC'), '*2\r\n+OK\r\n:1\r\n');
+      assert.equal(
+        (await subscriber.reply()).raw,
+        `*3\r\n$7\r\nmessage\r\n$${channel.length}\r\n${channel}\r\n$5\r\nhello\r\n`,
+      );
+      const crossslot = "-CROSSSLOT Keys in request don't hash to the same slot\r\n";
+      assert.equal(await c.call('MULTI'), '+OK\r\n');
+      assert.equal(await c.call('SET', `{${tag}}k`, 'w'), '+QUEUED\r\n');
+      assert.equal(await c.call('PUBLISH', `{${tagIn(0, 511)}}elsewhere`, 'x'), crossslot);
+      assert.equal(
+        await c.call('SUBSCRIBE', channel),
+        "-ERR handle request, command 'SUBSCRIBE' is not allowed inside a transaction\r\n",
+      );
+      assert.equal(await c.call('EXEC'), '-EXECABORT Transaction discarded because of previous errors.\r\n');
+    } finally {
+      subscriber.close();
+      c.close();
+    }
+  });
+
   it('reuses its dedicated backend connections', async () => {
     const k = `{${tagIn(512, 1023)}}reuse`;
     const count = async () => (await direct.b.call('CLIENT', 'LIST')).split('\n').length;
