@@ -188,14 +188,8 @@ export class AsyncMigrator {
         state.subcommands.push('delete', 'string');
         produced += 2;
         sinceClock += 2;
-      } else {
-        const message = batch.next(state, now);
-        if (message === undefined) break;
-        const args = message.args;
-        connection.send(args);
-        state.expected.push(message.expect);
-        state.commands.push(args[0] as CommandArgument);
-        state.subcommands.push(args[1] as CommandArgument);
+      } else if (!this.produceOther(state, batch, now)) break;
+      else {
         produced++;
         sinceClock++;
       }
@@ -206,6 +200,26 @@ export class AsyncMigrator {
       if (connection.queuedBytes >= TURN_BYTES) break;
     }
     state.sendingMsgs += produced;
+  }
+
+  /** One message that is not a string key's pair: a chunk, or any other; false when none is left. */
+  private produceOther(state: AsyncConnection, batch: Batch, now: number): boolean {
+    const connection = state.connection;
+    const expect = batch.nextChunk(state, connection);
+    if (expect !== undefined) {
+      state.expected.push(expect);
+      state.commands.push(RESTORE);
+      state.subcommands.push(batch.lastChunkSubcommand);
+      return true;
+    }
+    const message = batch.next(state, now);
+    if (message === undefined) return false;
+    const args = message.args;
+    connection.send(args);
+    state.expected.push(message.expect);
+    state.commands.push(args[0] as CommandArgument);
+    state.subcommands.push(args[1] as CommandArgument);
+    return true;
   }
 
   /** More to send and room in the window (maxbytes). */

@@ -19,6 +19,9 @@ export const STAGE_CHUNKED = 2;
 export const STAGE_FILLTTL = 3;
 export const STAGE_DONE = 4;
 
+/** The chunk message of each collection type. */
+const CHUNK_SUBCOMMANDS: Record<string, string> = { list: 'list', hash: 'hash', set: 'dict', zset: 'zset' };
+
 const RESTORE = 'SLOTSRESTORE-ASYNC';
 /** Scratch space for a score's 8 raw bytes (sent as a latin1 string: no Buffer per member). */
 const SCORE = Buffer.alloc(8);
@@ -106,6 +109,8 @@ export class Batch {
   chunkedVals = 0;
   /** Slot of the SLOT variants (reply [count, slot size]), -1 for the ONE variants. */
   slot = -1;
+  /** The subcommand of the chunk nextChunk wrote last (for error messages about its ACK). */
+  lastChunkSubcommand = '';
   private index = 0;
   private readonly queue: Message[] = [];
 
@@ -188,6 +193,104 @@ export class Batch {
     this.removedKeys.push(key);
     connection.sendString(key, this.ttlOf(iterator, now), typeof value === 'string' ? value : String(value));
     return true;
+  }
+
+  /**
+   * The fast path for a big collection's next chunk: the same items as chunk(), counted first and
+   * then encoded straight into the connection's output (no argument array, scores as raw bytes
+   * from one scratch buffer), so moving millions of elements leaves little garbage behind. Returns
+   * the ACK the chunk expects, or undefined when the next step is not a chunk.
+   */
+  nextChunk(context: ConnectionContext, connection: TargetConnection): string | undefined {
+    if (this.queue.length > 0) return undefined;
+    const iterator = this.iterators[this.index];
+    if (iterator === undefined || iterator.stage !== STAGE_CHUNKED) return undefined;
+    const value = iterator.value as CollectionValue;
+    const maxbulks = this.options.maxbulks;
+    const budget = Math.max(0, this.options.maxbytes - context.pendingBytes());
+    // First pass: how many items this chunk takes (the same rule as chunk()).
+    let items = 0;
+    let bytes = 0;
+    let done = false;
+    const step = value.type === 'hash' || value.type === 'zset' ? 2 : 1;
+    let position =
+      value.type === 'list' ? iterator.lindex : value.type === 'zset' ? iterator.zindex : iterator.cursor;
+    let node =
+      value.type === 'zset' && iterator.zindex === 0 && iterator.zNode === null
+        ? (value as unknown as ZSetValue).last()
+        : iterator.zNode;
+    while (items < maxbulks && (items === 0 || bytes < budget)) {
+      if (position >= value.size || (value.type === 'zset' && node === null)) {
+        done = true;
+        break;
+      }
+      switch (value.type) {
+        case 'list':
+          bytes += (value as unknown as ListValue).at(position).length;
+          break;
+        case 'hash': {
+          const hash = value as unknown as HashValue;
+          bytes += hash.fieldAt(position).length + hash.valueAt(position).length;
+          break;
+        }
+        case 'set':
+          bytes += (value as unknown as SetValue).memberAt(position).length;
+          break;
+        default:
+          bytes += (node as ZSetNode).member.length + 8;
+          node = (node as ZSetNode).backward;
+      }
+      position++;
+      items += step;
+    }
+    // Second pass: the message.
+    const sub = CHUNK_SUBCOMMANDS[value.type] as string;
+    this.lastChunkSubcommand = sub;
+    connection.beginMessage(5 + items);
+    connection.messageBulk(RESTORE);
+    connection.messageBulk(sub);
+    connection.messageBulk(iterator.key);
+    connection.messageBulk(String(3 * this.options.timeout));
+    connection.messageBulk(String(value.size));
+    const count = items / step;
+    switch (value.type) {
+      case 'list': {
+        const list = value as unknown as ListValue;
+        for (let i = 0; i < count; i++) connection.messageBulk(list.at(iterator.lindex++));
+        position = iterator.lindex;
+        break;
+      }
+      case 'hash': {
+        const hash = value as unknown as HashValue;
+        for (let i = 0; i < count; i++) {
+          connection.messageBulk(hash.fieldAt(iterator.cursor));
+          connection.messageBulk(hash.valueAt(iterator.cursor++));
+        }
+        position = iterator.cursor;
+        break;
+      }
+      case 'set': {
+        const set = value as unknown as SetValue;
+        for (let i = 0; i < count; i++) connection.messageBulk(set.memberAt(iterator.cursor++));
+        position = iterator.cursor;
+        break;
+      }
+      default: {
+        if (iterator.zindex === 0 && iterator.zNode === null)
+          iterator.zNode = (value as unknown as ZSetValue).last();
+        for (let i = 0; i < count; i++) {
+          const current = iterator.zNode as ZSetNode;
+          connection.messageBulk(current.member);
+          SCORE.writeDoubleLE(current.score, 0);
+          connection.messageBytes(SCORE);
+          iterator.zNode = current.backward;
+          iterator.zindex++;
+        }
+        position = iterator.zindex;
+      }
+    }
+    if (done) iterator.stage = STAGE_FILLTTL;
+    return String(position);
   }
 
   private ttlOf(iterator: KeyIterator, now: number): string {

@@ -194,6 +194,25 @@ export class TargetConnection {
     this.scheduleFlush();
   }
 
+  /**
+   * A message written piece by piece: its array header here, then `count` bulks through
+   * messageBulk / messageBytes (a big collection's chunk, without an argument array).
+   */
+  beginMessage(count: number): void {
+    this.out.header(count);
+    this.scheduleFlush();
+  }
+
+  messageBulk(value: string): void {
+    const encoded = value.length <= 32 ? ENCODED_BULKS.get(value) : undefined;
+    if (encoded !== undefined) this.out.bytes(encoded);
+    else this.out.bulk(value);
+  }
+
+  messageBytes(value: Uint8Array): void {
+    this.out.bulkBytes(value);
+  }
+
   private scheduleFlush(): void {
     if (!this.flushScheduled) {
       this.flushScheduled = true;
