@@ -80,7 +80,7 @@ export class PubSubHub {
       case 'SPUBLISH':
         if (subscribed) break;
         if (argv.length !== 3) client.complete(request, wrongArguments(info.name));
-        else client.forwardToSlot(request, slotOf(argv[1] as string));
+        else this.publish(client, request, slotOf(argv[1] as string));
         return true;
       case 'PUBSUB':
         if (subscribed) break;
@@ -99,6 +99,26 @@ export class PubSubHub {
     if (!subscribed) return false;
     client.complete(request, errorReply(subscribeModeError(argv[0] as string)));
     return true;
+  }
+
+  /**
+   * PUBLISH/SPUBLISH. While the slot migrates they go to its source: every proxy's subscribers held
+   * the slot's channels there before the migration and keep them there until it ends (they add the
+   * target when given the new table), so no message is missed while the proxies switch one by one.
+   * Otherwise (and while the slot is locked) they take the ordinary path to the slot's master.
+   */
+  private publish(client: PubSubClient, request: Request, id: number): void {
+    const slot = this.router.slots[id] as Slot;
+    const source = slot.migrateFrom;
+    const connection = source !== null && !slot.locked ? source.pick(request.db, 0, true) : undefined;
+    if (connection === undefined) {
+      client.forwardToSlot(request, id);
+      return;
+    }
+    // Counted in flight like any request, so a fill waits for it before switching the slot.
+    slot.inflight++;
+    request.tracker = slot;
+    connection.send(request);
   }
 
   private subscription(client: PubSubClient, request: Request, kind: number, subscribing: boolean): void {
