@@ -350,9 +350,15 @@ class ScanJob implements RequestOwner, SlotWaiter {
         slot.backend !== null && slot.migrateFrom === null && !slot.locked && slot.pendingFills.length === 0;
       states[i] = stable ? slot.record : null;
     }
-    const connections = connectionsOf(mastersOf(router), this.request.db, this.seed);
+    const masters = mastersOf(router);
+    const connections = connectionsOf(masters, this.request.db, this.seed);
     broadcast(connections, ['SLOTSINFO', String(first), String(count)], (outcomes) => {
       if (this.finished) return;
+      // A master that could not be asked may hold any slot: nothing is skipped.
+      if (connections.length !== masters.length) {
+        this.run();
+        return;
+      }
       const holding = new Uint8Array(SLOT_COUNT);
       for (const outcome of outcomes) {
         const pairs = typeof outcome === 'string' ? undefined : arrayElements(outcome);

@@ -85,6 +85,16 @@ describe('codis-proxy SCAN, DBSIZE, RANDOMKEY, KEYS', () => {
     const second = await scanAll(other, 'COUNT', '500');
     assertExactlyOnce(second.keys, keys);
     assert.ok(second.calls < first.calls, 'a larger COUNT needs fewer calls');
+    // The cursor is the same at every proxy: a scan can go on through another one.
+    const mixed: string[] = [];
+    let cursor = '0';
+    for (let call = 0; call === 0 || cursor !== '0'; call++) {
+      const via = call % 2 === 0 ? c : other;
+      const reply = (await via.value('SCAN', cursor, 'COUNT', '200')) as unknown as [Buffer, Buffer[]];
+      cursor = String(reply[0]);
+      for (const key of reply[1]) mixed.push(String(key));
+    }
+    assertExactlyOnce(mixed, keys);
     other.close();
   });
 
