@@ -11,7 +11,7 @@ import type { HashValue } from '../types/hash.ts';
 import type { ListValue } from '../types/list.ts';
 import type { SetValue } from '../types/set.ts';
 import type { ZSetNode, ZSetValue } from '../types/zset.ts';
-import type { CommandArgument, TargetConnection } from './target-connection.ts';
+import type { CommandArgument } from './target-connection.ts';
 
 export const STAGE_PREPARE = 0;
 export const STAGE_PAYLOAD = 1;
@@ -81,6 +81,16 @@ export class KeyIterator {
 export interface Message {
   readonly args: CommandArgument[];
   readonly expect: string | undefined;
+}
+
+/** Where the fast paths write messages (a TargetConnection; a recorder in tests). */
+export interface MessageSink {
+  /** A string key's `delete` and `string` messages. */
+  sendString(key: string, ttl: string, value: string): void;
+  /** A message of `count` arguments, written one by one with messageBulk / messageBytes. */
+  beginMessage(count: number): void;
+  messageBulk(value: string): void;
+  messageBytes(value: Uint8Array): void;
 }
 
 export interface BatchOptions {
@@ -178,7 +188,7 @@ export class Batch {
    * messages go straight into the connection's output (no message objects) and the result is true.
    * False when the next step is anything else, which next() then produces.
    */
-  nextString(context: ConnectionContext, now: number, connection: TargetConnection): boolean {
+  nextString(context: ConnectionContext, now: number, connection: MessageSink): boolean {
     if (this.queue.length > 0 || !context.used) return false;
     const iterator = this.iterators[this.index];
     if (iterator === undefined || iterator.stage !== STAGE_PREPARE) return false;
@@ -201,7 +211,7 @@ export class Batch {
    * from one scratch buffer), so moving millions of elements leaves little garbage behind. Returns
    * the ACK the chunk expects, or undefined when the next step is not a chunk.
    */
-  nextChunk(context: ConnectionContext, connection: TargetConnection): string | undefined {
+  nextChunk(context: ConnectionContext, connection: MessageSink): string | undefined {
     if (this.queue.length > 0) return undefined;
     const iterator = this.iterators[this.index];
     if (iterator === undefined || iterator.stage !== STAGE_CHUNKED) return undefined;
