@@ -197,6 +197,17 @@ test('replication: full sync and the stream carry libraries to our replica and t
     assert.equal(await replica.call('FCALL', 'mine', '0'), '-ERR Function not found\r\n', where);
     await waitFor(`${where} has n`, async () => (await replica.call('GET', 'n')) === bulk('3000000000'));
   }
+  // Read-only replicas refuse functions that may write, and writes from scripts.
+  const readonly = "-READONLY You can't write against a read only replica.";
+  for (const replica of replicas) {
+    assert.equal(await replica.call('FCALL', 'incr_by_3e9', '1', 'n'), `${readonly}\r\n`);
+    assert.equal(await replica.call('FCALL_RO', 'incr_by_3e9', '1', 'n'), `${readonly}\r\n`);
+    assert.equal(await replica.call('FCALL_RO', 'double', '0', '3'), ':6\r\n');
+    assert.equal(await replica.call('EVAL', '#!lua\nreturn 1', '0'), `${readonly}\r\n`);
+    assert.equal(await replica.call('EVAL', '#!lua flags=no-writes\nreturn 1', '0'), ':1\r\n');
+    const reply = await replica.call('EVAL', "return redis.call('set', 'a', 'b')", '0');
+    assert.ok(reply.startsWith(`${readonly} script: `), reply);
+  }
   assert.equal(await m.call('FUNCTION', 'DELETE', 'liba'), '+OK\r\n');
   for (const replica of replicas)
     await waitFor(

@@ -9,7 +9,7 @@
 import fengari, { type LuaState, type LuaString } from 'fengari';
 import type { Client } from '../client.ts';
 import type { ServerCommand } from '../command-registry.ts';
-import { OOM } from '../errors.ts';
+import { OOM, READONLY } from '../errors.ts';
 import type { CodisServer } from '../server.ts';
 import { REDIS_COMPATIBLE_VERSION } from '../version.ts';
 import { latin1, luaBytes, pushErrorTable, ReplyToLua, singleLine, writeLuaValue } from './conversions.ts';
@@ -75,6 +75,11 @@ interface RunningScript {
   suspended: boolean;
   killed: boolean;
   sliceStart: number;
+}
+
+/** What the replication feature tells: whether this server replicates, and from whom. */
+interface ReplicaState {
+  readonly link?: { isMasterClient(client: Client): boolean };
 }
 
 /** What the replication feature exposes for closing a script's MULTI in the stream. */
@@ -523,6 +528,11 @@ export class ScriptEngine {
   private admit(caller: Client, flags: ScriptFlags, readOnlyCommand: boolean): boolean {
     const server = this.server;
     if (flags.shebang && !flags.noWrites) {
+      // A script that may write counts as a write command (scriptFlagsToCmdFlags).
+      if (this.readOnlyReplicaFor(caller)) {
+        caller.replyError(READONLY);
+        return false;
+      }
       if (readOnlyCommand) {
         caller.replyError('ERR Can not execute a script with write flag using *_ro command.');
         return false;
@@ -533,6 +543,13 @@ export class ScriptEngine {
       }
     }
     return true;
+  }
+
+  /** Whether writes from this client are refused: a read-only replica, and not its master. */
+  private readOnlyReplicaFor(caller: Client): boolean {
+    const link = (this.server.features.get('replication') as ReplicaState | undefined)?.link;
+    if (link === undefined || link.isMasterClient(caller)) return false;
+    return this.server.config.get('replica-read-only') === 'yes';
   }
 
   /** A coroutine of `L` anchored in its registry while it runs, with the runner on its stack. */
@@ -747,6 +764,8 @@ export class ScriptEngine {
       return 'This Redis command is not allowed from script';
     if (command.isWrite) {
       if (run.readOnly) return 'Write commands are not allowed from read-only scripts.';
+      // Once the script wrote, failing it would leave half its writes (scriptVerifyWriteCommandAllow).
+      if (!run.wrote && this.readOnlyReplicaFor(run.caller)) return `-${READONLY}`;
       const flags = run.flags;
       if (
         command.denyOom &&
