@@ -17,6 +17,9 @@ import { encodeRequest } from './request-decoder.ts';
 import type { Slot } from './router.ts';
 import { requestKeys } from './routing-keys.ts';
 
+/** What Redis 7 answers every blocking command that timed out (RESP2). */
+const TIMED_OUT = Buffer.from('*-1\r\n');
+
 /** Sends CLIENT UNBLOCK on a connection of its own and gives the connection back. */
 class Unblocker implements DedicatedOwner {
   private readonly pool: DedicatedPool;
@@ -108,13 +111,21 @@ export class BlockingCommand extends ExclusiveStep implements DedicatedOwner {
 
   private unblock(connection: DedicatedConnection): void {
     if (this.unblocking || connection !== this.connection) return;
-    if (connection.clientId === '') {
+    if (!connection.handshakeDone) {
       // Its handshake is not answered yet: the command cannot have been answered either.
       setTimeout(() => this.unblock(connection), 1);
       return;
     }
     this.unblocking = true;
-    this.unblocker.send(this.addr, connection.clientId);
+    if (connection.clientId !== '') {
+      this.unblocker.send(this.addr, connection.clientId);
+      return;
+    }
+    // No CLIENT UNBLOCK on this backend (older than Redis 5): closing the connection is the only
+    // way to cancel, as a Redis client does on a timeout.
+    this.detach();
+    connection.close();
+    if (!this.retry()) this.finishWith(TIMED_OUT, false);
   }
 
   onDedicatedReply(connection: DedicatedConnection, raw: Buffer): void {

@@ -27,8 +27,10 @@ export class DedicatedConnection implements ReplySink {
   readonly addr: string;
   readonly db: number;
   owner: DedicatedOwner | null = null;
-  /** The backend's id for this connection (CLIENT UNBLOCK), '' until the handshake answered. */
+  /** The backend's id for this connection (CLIENT UNBLOCK); '' when unknown. */
   clientId = '';
+  /** AUTH, SELECT and CLIENT ID answered. */
+  handshakeDone = false;
   failed = false;
   /** Replies still expected for the owner. */
   expected = 0;
@@ -38,6 +40,8 @@ export class DedicatedConnection implements ReplySink {
   private readonly framer = new ReplyFramer(this);
   /** Replies the connection consumes itself: handshake, and the reset of a released connection. */
   private internal = 0;
+  /** Handshake replies still expected (CLIENT ID is the last). */
+  private handshake = 0;
   private readonly pool: DedicatedPool;
   private connected = false;
   /** ms without a reply after which a pending request fails (0: none, for blocking commands). */
@@ -74,6 +78,7 @@ export class DedicatedConnection implements ReplySink {
     if (db !== 0) handshake.push(encodeRequest(['SELECT', String(db)]));
     handshake.push(CLIENT_ID);
     this.internal = handshake.length;
+    this.handshake = handshake.length;
     socket.write(handshake.length === 1 ? CLIENT_ID : Buffer.concat(handshake));
   }
 
@@ -106,15 +111,23 @@ export class DedicatedConnection implements ReplySink {
   onReply(raw: Buffer): void {
     if (this.internal > 0) {
       this.internal--;
-      if (raw[0] === 58 && this.clientId === '') this.clientId = raw.latin1Slice(1, raw.length - 2);
-      else if (raw[0] === 45 && this.clientId === '') {
-        this.fail(`backend conn failure, error resp: ${raw.latin1Slice(1, raw.length - 2)}`);
-      }
+      if (this.handshake > 0) this.handshakeReply(raw);
       return;
     }
     if (this.expected > 0) this.expected--;
     if (this.expected === 0) this.trackerDone();
     this.owner?.onDedicatedReply(this, raw);
+  }
+
+  private handshakeReply(raw: Buffer): void {
+    this.handshake--;
+    if (this.handshake > 0) {
+      if (raw[0] !== 43) this.fail(`backend conn failure, error resp: ${raw.latin1Slice(1, raw.length - 2)}`);
+      return;
+    }
+    // A backend older than Redis 5 knows no CLIENT ID: the connection still serves, without it.
+    if (raw[0] === 58) this.clientId = raw.latin1Slice(1, raw.length - 2);
+    this.handshakeDone = true;
   }
 
   set referenced(on: boolean) {
