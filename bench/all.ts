@@ -1,10 +1,11 @@
-// npm run bench: the server benchmark (bench/run.ts), then the proxy benchmark (bench/proxy.ts), with
-// the same arguments (--repeats N, --quick, --markdown FILE). --memory-only runs the server part only.
+// npm run bench: the server benchmark (bench/run.ts), the proxy benchmark (bench/proxy.ts), then the
+// whole-cluster migration (bench/cluster-migration.ts), with the same arguments (--repeats N, --quick,
+// --markdown FILE). --memory-only runs the server part only.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
 const argv = process.argv.slice(2);
-const scripts = argv.includes('--memory-only') ? ['run.ts'] : ['run.ts', 'proxy.ts'];
+const scripts = argv.includes('--memory-only') ? ['run.ts'] : ['run.ts', 'proxy.ts', 'cluster-migration.ts'];
 for (const script of scripts) {
   const result = spawnSync(process.execPath, [join(import.meta.dirname, script), ...argv], {
     stdio: 'inherit',

@@ -85,8 +85,8 @@ interface MigrationRun {
   keysAtStart: number;
 }
 
-/** SLOTSMGRTTAGSLOT calls in flight at once on the migration connection (sync method). */
-const SYNC_PIPELINE = 32;
+/** SLOTSMGRTTAGSLOT calls sent at once for one slot in one round of the sync copy. */
+const SYNC_PIPELINE = 16;
 
 const pad4 = (n: number): string => String(n).padStart(4, '0');
 
@@ -1065,7 +1065,7 @@ export class Topom {
     return { done, error };
   }
 
-  /** Copies `sids` off `from`, one slot after the other; each finished one is pushed to `done`. */
+  /** Copies `sids` off `from`; each slot whose keys are all on its target is pushed to `done`. */
   private async copyFrom(from: string, sids: number[], done: number[]): Promise<void> {
     const client = await RedisClient.open(
       from,
@@ -1074,104 +1074,126 @@ export class Topom {
     );
     try {
       const work = await this.keysBySlot(client, sids);
-      let db = -1;
-      for (const sid of sids) {
-        const dbs = work.get(sid);
-        if (dbs !== undefined) {
-          for (const next of dbs) {
-            if (db !== next) {
-              await client.ok('SELECT', next);
-              db = next;
-            }
-            await this.copySlotDb(client, from, sid, next);
-          }
-        }
-        this.progress.status = '';
-        done.push(sid);
+      for (const [db, slots] of work) {
+        await client.ok('SELECT', db);
+        await this.copyDb(client, from, db, slots);
       }
+      this.progress.status = '';
+      done.push(...sids);
     } finally {
       client.close();
     }
   }
 
   /**
-   * The databases holding keys of each of `sids` on the source (INFO keyspace, then SLOTSINFO per
-   * database): empty slots, the common case when slots are rebalanced onto new groups, need no
-   * migration command at all. Once a slot is `migrating` the proxies write its keys to the target
-   * only, so the source's keys of that slot can only decrease and the answer stays true.
+   * Per database of the source, the slots of `sids` holding keys there and how many (INFO
+   * keyspace, then SLOTSINFO per database): empty slots, the common case when slots are rebalanced
+   * onto new groups, need no migration command at all. Once a slot is `migrating` the proxies write
+   * its keys to the target only, so the source's keys of that slot can only decrease.
    */
-  private async keysBySlot(client: RedisClient, sids: number[]): Promise<Map<number, number[]>> {
+  private async keysBySlot(client: RedisClient, sids: number[]): Promise<Map<number, Map<number, number>>> {
     const wanted = new Set(sids);
     const keyspace = parseInfo(await client.text('INFO', 'keyspace'));
     const dbs = Object.keys(keyspace)
       .filter((k) => /^db\d+$/.test(k))
       .map((k) => Number(k.slice(2)))
       .sort((a, b) => a - b);
-    const work = new Map<number, number[]>();
+    const work = new Map<number, Map<number, number>>();
     for (const db of dbs) {
       await client.ok('SELECT', db);
       const reply = await client.ok('SLOTSINFO', 0, MAX_SLOTS);
       if (!Array.isArray(reply)) fail('invalid response of slotsinfo');
+      const slots = new Map<number, number>();
       for (const entry of reply) {
         if (!Array.isArray(entry) || typeof entry[0] !== 'number' || typeof entry[1] !== 'number') continue;
-        const sid = entry[0];
-        if (!wanted.has(sid) || entry[1] === 0) continue;
-        const list = work.get(sid);
-        if (list === undefined) work.set(sid, [db]);
-        else list.push(db);
+        if (wanted.has(entry[0]) && entry[1] > 0) slots.set(entry[0], entry[1]);
       }
+      if (slots.size > 0) work.set(db, slots);
     }
     return work;
   }
 
-  /** Batches of keys of one slot in one database until none is left (§8.5 steps 1, 4–7). */
-  private async copySlotDb(client: RedisClient, from: string, sid: number, db: number): Promise<void> {
+  /**
+   * The copy loop of §8.5 for the slots of one database, in rounds: each round sends one migration
+   * step for every slot with keys left, pipelined on the connection. The source runs them one
+   * after the other (a command waiting for its target holds back the connection's next one), so
+   * the source goes from one slot to the next without waiting for the dashboard in between. With
+   * a non-zero `interval` the steps go one at a time with the pause after each.
+   */
+  private async copyDb(
+    client: RedisClient,
+    from: string,
+    db: number,
+    left: Map<number, number>,
+  ): Promise<void> {
     const signal = this.stopping.signal;
-    for (;;) {
+    while (left.size > 0) {
       if (signal.aborted) fail('use of closed topom');
-      const m = this.slots[sid];
-      if (m === undefined || m.action.state !== 'migrating') return;
-      const source = this.groups.get(m.groupId);
-      const target = this.groups.get(m.action.targetId);
-      if (
-        this.progress.disabled ||
-        (source !== undefined && source.promoting.state !== '') ||
-        (target !== undefined && target.promoting.state !== '')
-      ) {
+      const steps: [number, string, number][] = [];
+      let paused = this.progress.disabled;
+      for (const [sid, size] of left) {
+        const m = this.slots[sid];
+        if (m === undefined || m.action.state !== 'migrating') {
+          left.delete(sid);
+          continue;
+        }
+        const source = this.groups.get(m.groupId);
+        const target = this.groups.get(m.action.targetId);
+        if ((source !== undefined && source.promoting.state !== '') || (target?.promoting.state ?? '') !== '')
+          paused = true;
+        // A promotion while paused may have changed the source's master: the next pass starts over.
+        if (this.master(m.groupId) !== from) fail(`group-[${m.groupId}] master changed during migration`);
+        const to = this.master(m.action.targetId);
+        if (to === '') fail(`group-[${m.action.targetId}] is empty`);
+        steps.push([sid, to, size]);
+      }
+      if (paused) {
         await sleep(1000, signal);
         continue;
       }
-      // A promotion while paused may have changed the source's master: the next pass starts over.
-      if (this.master(m.groupId) !== from) fail(`group-[${m.groupId}] master changed during migration`);
-      const to = this.master(m.action.targetId);
-      if (to === '') fail(`group-[${m.action.targetId}] is empty`);
-      this.progress.executor++;
-      let remaining: number;
-      try {
-        remaining = await this.migrateBatch(client, to, sid);
-      } catch (error) {
-        this.progress.status = `[ERROR] Slot[${pad4(sid)}]: ${errorText(error)}`;
-        throw error;
-      } finally {
-        this.progress.executor--;
+      // A sync step parks every other client's writes on the source until it ends, and the next
+      // pipelined step would start before they resume: sync steps go one slot at a time.
+      const depth = this.progress.interval > 0 || this.config.migration_method === 'sync' ? 1 : steps.length;
+      for (let i = 0; i < steps.length; i += depth) {
+        const round = steps.slice(i, i + depth);
+        this.progress.executor += round.length;
+        let results: PromiseSettledResult<number>[];
+        try {
+          results = await Promise.allSettled(
+            round.map(([sid, to, size]) => this.migrateStep(client, to, sid, size)),
+          );
+        } finally {
+          this.progress.executor -= round.length;
+        }
+        round.forEach(([sid], k) => {
+          const r = results[k] as PromiseSettledResult<number>;
+          if (r.status === 'rejected') {
+            this.progress.status = `[ERROR] Slot[${pad4(sid)}]: ${errorText(r.reason)}`;
+            throw r.reason;
+          }
+          if (r.value === 0) left.delete(sid);
+          else {
+            left.set(sid, r.value);
+            this.progress.status = `[OK] Slot[${pad4(sid)}]@DB[${db}]=${r.value}`;
+          }
+        });
+        if (this.progress.interval > 0) await sleep(this.progress.interval / 1000, signal);
       }
-      if (remaining === 0) return;
-      this.progress.status = `[OK] Slot[${pad4(sid)}]@DB[${db}]=${remaining}`;
-      if (this.progress.interval > 0) await sleep(this.progress.interval / 1000, signal);
     }
   }
 
   /**
-   * One migration step; the keys left in the slot. The sync command moves one key (with its tag)
-   * per call, so calls are pipelined (SYNC_PIPELINE at a time) to keep the round trips off the
-   * per-key cost; each call still runs alone on the source, as in Codis.
+   * One migration step for a slot with about `size` keys left; the keys left after it. The sync
+   * command moves one key (with its tag) per call, so up to SYNC_PIPELINE calls go at once to keep
+   * round trips off the per-key cost; each call still runs alone on the source, as in Codis, and
+   * the writes it parks wait for at most SYNC_PIPELINE small keys.
    */
-  private async migrateBatch(client: RedisClient, to: string, sid: number): Promise<number> {
+  private async migrateStep(client: RedisClient, to: string, sid: number, size: number): Promise<number> {
     const [host, port] = splitHostPort(to);
     const c = this.config;
     if (c.migration_method === 'sync') {
       const calls: Promise<RespValue>[] = [];
-      const depth = this.progress.interval > 0 ? 1 : SYNC_PIPELINE;
+      const depth = this.progress.interval > 0 ? 1 : Math.max(1, Math.min(size, SYNC_PIPELINE));
       for (let i = 0; i < depth; i++)
         calls.push(client.ok('SLOTSMGRTTAGSLOT', host, port, c.migration_timeout, sid));
       let remaining = 0;
