@@ -162,8 +162,17 @@ describe('codis-proxy pub/sub', () => {
     // After the unsubscribe is confirmed nothing more arrives for the channel.
     subscriber.send('UNSUBSCRIBE', chA);
     assert.match((await subscriber.reply()).raw, /unsubscribe/);
-    await publisher.call('PUBLISH', chA, 'late');
+    assert.equal(await publisher.call('PUBLISH', chA, 'late'), ':0\r\n');
     await nothingWithin(subscriber, 200);
+    // As with one redis-server: once a (un)subscribe is confirmed, PUBLISH counts accordingly.
+    const flip = await connect(p1.port);
+    for (let i = 0; i < 20; i++) {
+      assert.match(await flip.call('SUBSCRIBE', chA), /:1\r\n$/);
+      assert.equal(await publisher.call('PUBLISH', chA, `n${i}`), ':1\r\n');
+      assert.equal((await flip.reply()).raw, message(chA, `n${i}`));
+      assert.match(await flip.call('UNSUBSCRIBE', chA), /:0\r\n$/);
+      assert.equal(await publisher.call('PUBLISH', chA, 'gone'), ':0\r\n');
+    }
   });
 
   it('PSUBSCRIBE receives from both groups; SSUBSCRIBE/SPUBLISH on the channel slot', async () => {

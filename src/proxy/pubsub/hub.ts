@@ -56,7 +56,8 @@ export class PubSubHub {
    */
   handle(client: PubSubClient, request: Request, info: CommandInfo): boolean {
     const subscribed = client.subscriber !== null;
-    const argv = request.argv;
+    // Single arguments are read in place: a PUBLISH's payload never becomes a string.
+    const argc = request.argc;
     switch (info.name) {
       case 'SUBSCRIBE':
         this.subscription(client, request, KIND_CHANNEL, true);
@@ -79,8 +80,8 @@ export class PubSubHub {
       case 'PUBLISH':
       case 'SPUBLISH':
         if (subscribed) break;
-        if (argv.length !== 3) client.complete(request, wrongArguments(info.name));
-        else this.publish(client, request, slotOf(argv[1] as string));
+        if (argc !== 3) client.complete(request, wrongArguments(info.name));
+        else this.publish(client, request, slotOf(request.arg(1)));
         return true;
       case 'PUBSUB':
         if (subscribed) break;
@@ -88,8 +89,8 @@ export class PubSubHub {
         return true;
       case 'PING':
         if (!subscribed) return false;
-        if (argv.length > 2) client.complete(request, wrongArguments('ping'));
-        else client.complete(request, subscribedPong(argv[1] ?? ''));
+        if (argc > 2) client.complete(request, wrongArguments('ping'));
+        else client.complete(request, subscribedPong(request.arg(1)));
         return true;
       case 'QUIT':
       case 'RESET':
@@ -97,7 +98,7 @@ export class PubSubHub {
         return false;
     }
     if (!subscribed) return false;
-    client.complete(request, errorReply(subscribeModeError(argv[0] as string)));
+    client.complete(request, errorReply(subscribeModeError(request.arg(0))));
     return true;
   }
 

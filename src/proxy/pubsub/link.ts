@@ -14,6 +14,7 @@ import { encodeRequest } from '../request-decoder.ts';
 import { FRAME_OTHER, FRAME_PONG, frameKind } from './replies.ts';
 
 const CONNECT_TIMEOUT = 5000;
+const RETIRE_TIMEOUT = 5000;
 const MAX_BACKOFF = 5000;
 /** Names per (UN)SUBSCRIBE command sent to a backend (bounds one request's size). */
 const BATCH_NAMES = 1000;
@@ -52,6 +53,7 @@ export class SubscriberLink implements ReplySink, Flushable {
   private handshakeLeft = 0;
   private failures = 0;
   private retryTimer: NodeJS.Timeout | undefined;
+  private retireTimer: NodeJS.Timeout | undefined;
   /** Changes not yet written, in order. */
   private opCodes: number[] = [];
   private opNames: string[] = [];
@@ -81,15 +83,20 @@ export class SubscriberLink implements ReplySink, Flushable {
     if (this.connected) this.queue(kind, name);
   }
 
-  unsubscribe(kind: number, name: string): void {
+  /** False when the link did not hold the name. */
+  unsubscribe(kind: number, name: string): boolean {
     const set = this.subscribed[kind] as Set<string>;
-    if (!set.delete(name)) return;
+    if (!set.delete(name)) return false;
     if (this.connected) this.queue(OP_UNSUBSCRIBE + kind, name);
+    return true;
   }
 
-  /** `waiter` is told once the changes queued so far are in effect (or the link failed). */
+  /**
+   * `waiter` is told once the changes queued so far are in effect, at once when the link is closed
+   * or its master is down (waiting for it would hang the client), or when the link fails.
+   */
   sync(waiter: SyncWaiter): void {
-    if (this.closed) waiter.linkSynced();
+    if (this.closed || (!this.connected && this.failures > 0)) waiter.linkSynced();
     else if (!this.connected) this.pendingSyncs.push(waiter);
     else {
       this.syncs.push(waiter);
@@ -110,9 +117,23 @@ export class SubscriberLink implements ReplySink, Flushable {
     else if (timeout > 0 && now - oldest > timeout) this.fail('backend conn failure, read timeout');
   }
 
+  /**
+   * Closes the link once the backend has processed what was queued (its last unsubscribes), so
+   * that a PUBLISH answered after the client's confirmation no longer counts this session; at the
+   * latest after RETIRE_TIMEOUT (a master that never answers).
+   */
+  retire(): void {
+    if (this.closed || this.retireTimer !== undefined) return;
+    this.retireTimer = setTimeout(() => this.close(), RETIRE_TIMEOUT);
+    this.retireTimer.unref();
+    this.sync({ linkSynced: () => this.close() });
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.retireTimer !== undefined) clearTimeout(this.retireTimer);
+    this.retireTimer = undefined;
     this.connected = false;
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;

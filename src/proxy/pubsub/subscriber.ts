@@ -99,13 +99,13 @@ export class Subscriber implements LinkListener {
         if (set.size === 0) text = emptyConfirmation(word, this.count(kind));
         for (const name of [...set]) {
           set.delete(name);
-          this.unplace(kind, name);
+          this.unplace(kind, name, touched);
           text += confirmation(word, name, this.count(kind));
         }
       } else {
         for (let i = 1; i < argv.length; i++) {
           const name = argv[i] as string;
-          if (set.delete(name)) this.unplace(kind, name);
+          if (set.delete(name)) this.unplace(kind, name, touched);
           text += confirmation(word, name, this.count(kind));
         }
       }
@@ -116,6 +116,8 @@ export class Subscriber implements LinkListener {
       const waiter = new Confirmation(touched.length, this.client, request, reply);
       for (const link of touched) link.sync(waiter);
     }
+    // Links left with nothing close once the confirmation's sync has passed.
+    for (const link of touched) if (link.empty && this.links.get(link.addr) !== link) link.retire();
   }
 
   /** Holds a name on every master that can publish it. */
@@ -131,16 +133,13 @@ export class Subscriber implements LinkListener {
     }
   }
 
-  private unplace(kind: number, name: string): void {
+  /** Releases a name from every link holding it; a link left empty leaves the map (retired later). */
+  private unplace(kind: number, name: string, touched: SubscriberLink[]): void {
     for (const link of this.links.values()) {
-      link.unsubscribe(kind, name);
-      if (link.empty) this.dropLink(link);
+      if (!link.unsubscribe(kind, name)) continue;
+      if (!touched.includes(link)) touched.push(link);
+      if (link.empty) this.links.delete(link.addr);
     }
-  }
-
-  private dropLink(link: SubscriberLink): void {
-    link.close();
-    this.links.delete(link.addr);
   }
 
   /**
@@ -160,7 +159,10 @@ export class Subscriber implements LinkListener {
           if (!this.hub.addressesOf(kind, name).includes(link.addr)) link.unsubscribe(kind, name);
         }
       }
-      if (link.empty) this.dropLink(link);
+      if (link.empty) {
+        this.links.delete(link.addr);
+        link.retire();
+      }
     }
   }
 
