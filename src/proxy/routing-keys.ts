@@ -160,6 +160,10 @@ export function keyedHashKey(name: string, argv: readonly string[]): string {
     if (spec.kind === KIND_SUBCOMMAND)
       command = argv.length > 1 ? command?.subcommands.get((argv[1] as string).toLowerCase()) : undefined;
     if (command === undefined || command.firstKey <= 0) return '';
+  } else if (spec.kind === KIND_NUMKEYS) {
+    // EVAL script 0 arg…: no key, whatever Codis would route it by.
+    const count = Number(argv[spec.numkeys]);
+    if (Number.isInteger(count) && count === 0 && !spec.destination) return '';
   }
   return hashKeyOf(name, argv);
 }
