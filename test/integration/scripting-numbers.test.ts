@@ -249,4 +249,25 @@ conformanceSuite('scripting numbers', (it) => {
     // Bytes above 127 pass through cjson.encode as they are.
     assert.equal(await c.call('EVAL', "return cjson.encode('\\128\\255')", '0'), bulk('"\x80\xff"'));
   });
+
+  it('the libraries are read-only: no script changes what later scripts see', async ({ connection: c }) => {
+    for (const body of [
+      'string.len = nil return 1',
+      'redis.x = 1 return 1',
+      'cjson.encode = nil',
+      'math.pi = 3',
+    ]) {
+      const reply = await c.call('EVAL', body, '0');
+      assert.ok(
+        reply.startsWith('-ERR user_script:1: Attempt to modify a readonly table script: '),
+        `${body}: ${reply}`,
+      );
+    }
+    assert.equal(await c.call('EVAL', "return ('abc'):len() + string.len('x')", '0'), ':4\r\n');
+    assert.equal(await c.call('EVAL', 'return redis.nosuch', '0'), '$-1\r\n');
+    assert.equal(
+      await c.call('EVAL', 'local n = 0 for k, v in pairs(bit) do n = n + 1 end return n', '0'),
+      ':12\r\n',
+    );
+  });
 });

@@ -194,6 +194,7 @@ export class ScriptEngine {
    * an error, as Redis 7.0's protected globals.
    */
   private protectGlobals(L: LuaState, functions: boolean): void {
+    protectLibraries(L);
     lua.lua_newtable(L); // the proxy
     lua.lua_newtable(L); // its metatable
     lua.lua_pushjsfunction(L, (T) => {
@@ -815,6 +816,49 @@ function missingGlobal(T: LuaState): number {
 
 function readonlyTable(T: LuaState): number {
   return lauxlib.luaL_error(T, text('Attempt to modify a readonly table'));
+}
+
+/**
+ * Redis 7.0 makes the libraries (string, math, redis, cjson...) read-only, so no script can change
+ * what later scripts see: each global table becomes an empty proxy that reads through to it,
+ * refuses writes and iterates it with pairs.
+ */
+function protectLibraries(L: LuaState): void {
+  lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS);
+  const globals = lua.lua_gettop(L);
+  const names: LuaString[] = [];
+  lua.lua_pushnil(L);
+  while (lua.lua_next(L, globals) !== 0) {
+    if (lua.lua_type(L, -2) === lua.LUA_TSTRING && lua.lua_type(L, -1) === lua.LUA_TTABLE) {
+      const name = lua.lua_tolstring(L, -2) as LuaString;
+      if (latin1(name) !== '_G') names.push(name);
+    }
+    lua.lua_pop(L, 1);
+  }
+  for (const name of names) {
+    lua.lua_newtable(L); // the proxy
+    lua.lua_newtable(L); // its metatable
+    lua.lua_getfield(L, globals, name);
+    lua.lua_setfield(L, -2, text('__index'));
+    lua.lua_pushjsfunction(L, readonlyTable);
+    lua.lua_setfield(L, -2, text('__newindex'));
+    lua.lua_getfield(L, globals, name);
+    lua.lua_pushcclosure(L, pairsOfLibrary, 1);
+    lua.lua_setfield(L, -2, text('__pairs'));
+    lua.lua_pushboolean(L, false);
+    lua.lua_setfield(L, -2, text('__metatable'));
+    lua.lua_setmetatable(L, -2);
+    lua.lua_setfield(L, globals, name);
+  }
+  lua.lua_pop(L, 1);
+}
+
+/** pairs() of a protected library: next over the library itself. */
+function pairsOfLibrary(T: LuaState): number {
+  lua.lua_getglobal(T, text('next'));
+  lua.lua_pushvalue(T, lua.lua_upvalueindex(1));
+  lua.lua_pushnil(T);
+  return 3;
 }
 
 /** Makes the table at the top of the stack read-only, a missing field an error (Redis 7.0). */
