@@ -37,6 +37,11 @@ export const SPECIAL_KEYS = 16;
 export const SPECIAL_SCRIPT = 17;
 /** EVALSHA and EVALSHA_RO: retried with the script's body after NOSCRIPT. */
 export const SPECIAL_EVALSHA = 18;
+/**
+ * Forwarded, FUNCTION LOAD would reach one group only (a shared-connection hazard below); with
+ * scripting enabled it goes to every master, so FCALL works whichever group its keys are in.
+ */
+export const SPECIAL_FUNCTION = 19;
 
 // Refused by Codis; served through dedicated backend connections unless proxy.toml turns them off
 // (transaction.ts, blocking.ts). Numbered apart from the others' specials.
@@ -116,6 +121,7 @@ const SPECIALS: Record<string, number> = {
   KEYS: SPECIAL_KEYS,
   SCRIPT: SPECIAL_SCRIPT,
   EVALSHA: SPECIAL_EVALSHA,
+  FUNCTION: SPECIAL_FUNCTION,
   MULTI: SPECIAL_TRANSACTION,
   EXEC: SPECIAL_TRANSACTION,
   DISCARD: SPECIAL_TRANSACTION,

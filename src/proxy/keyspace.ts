@@ -38,6 +38,7 @@ import {
 import {
   type CommandInfo,
   SPECIAL_DBSIZE,
+  SPECIAL_FUNCTION,
   SPECIAL_KEYS,
   SPECIAL_RANDOMKEY,
   SPECIAL_SCAN,
@@ -78,6 +79,7 @@ export function extensionEnabled(info: CommandInfo, config: ProxyConfig): boolea
     case SPECIAL_KEYS:
       return config.proxy_keys_max > 0;
     case SPECIAL_SCRIPT:
+    case SPECIAL_FUNCTION:
       return config.proxy_scripting_enabled;
     default:
       return false;

@@ -11,6 +11,11 @@
 // restarted or failed over) loads it there and runs again, on the same connection, before the
 // client sees anything.
 //
+// FUNCTION LOAD, DELETE, FLUSH and RESTORE go to every master the same way (FCALL is routed like
+// EVAL), FUNCTION KILL like SCRIPT KILL; LIST, DUMP, STATS and HELP are answered by one master. A
+// LOAD that fails on some master only (a library already there) is reported, the others keep it:
+// LOAD REPLACE makes them agree again. Libraries are not replayed to a group added later.
+//
 // SCRIPT KILL cannot use the shared backend connections: the one that carries the running script
 // waits behind it. It goes out on a short-lived connection of its own to every master; the reply
 // is OK when some master killed a script, else the masters' error (NOTBUSY when none runs one).
@@ -34,6 +39,7 @@ import type { Slot } from './router.ts';
 const NO_BACKEND = errorReply('ERR handle request, no backend serves any slot');
 const DEBUG_REFUSED = errorReply('ERR SCRIPT DEBUG is not allowed through the proxy');
 const DISAGREE = errorReply('ERR handle response, the masters answered SCRIPT LOAD with different digests');
+const FUNCTION_DISAGREE = errorReply('ERR handle response, the masters answered FUNCTION differently');
 /** Remembered script bodies: at most this many, and this many bytes. */
 const MAX_SCRIPTS = 10_000;
 const MAX_SCRIPT_BYTES = 64 * 1024 * 1024;
@@ -159,6 +165,51 @@ export function scriptCommand(target: ReplyTarget, request: Request, core: Proxy
     } else if (sub === 'FLUSH') {
       // A flushed script must give NOSCRIPT again, not come back through the fallback.
       bodiesOf(core).clear();
+    }
+    target.answer(request, first, false);
+  });
+}
+
+/** FUNCTION <subcommand> (the session checked that scripting is enabled). */
+export function functionCommand(target: ReplyTarget, request: Request, core: ProxyCore, seed: number): void {
+  const argv = request.argv;
+  if (argv.length < 2) {
+    target.answer(request, errorReply("ERR wrong number of arguments for 'function' command"), false);
+    return;
+  }
+  const sub = (argv[1] as string).toUpperCase();
+  const masters = mastersOf(core.router);
+  if (masters.length === 0) {
+    target.answer(request, NO_BACKEND, false);
+    return;
+  }
+  if (sub === 'KILL') {
+    killEverywhere(
+      masters.map((master) => master.addr),
+      core.config.product_auth,
+      argv,
+      (outcomes) => target.answer(request, killReply(outcomes), false),
+    );
+    return;
+  }
+  const everywhere = sub === 'LOAD' || sub === 'DELETE' || sub === 'FLUSH' || sub === 'RESTORE';
+  const connections = connectionsOf(everywhere ? masters : masters.slice(0, 1), request.db, seed);
+  broadcast(connections, argv, (outcomes) => {
+    const failure = firstFailure(outcomes);
+    if (failure !== undefined) {
+      target.answer(
+        request,
+        failure,
+        outcomes.some((outcome) => typeof outcome === 'string'),
+      );
+      return;
+    }
+    const first = outcomes[0] as Buffer;
+    for (const outcome of outcomes) {
+      if (!(outcome as Buffer).equals(first)) {
+        target.answer(request, FUNCTION_DISAGREE, false);
+        return;
+      }
     }
     target.answer(request, first, false);
   });

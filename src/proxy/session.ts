@@ -17,6 +17,7 @@ import {
   SPECIAL_BLOCKING,
   SPECIAL_DBSIZE,
   SPECIAL_EVALSHA,
+  SPECIAL_FUNCTION,
   SPECIAL_HELLO,
   SPECIAL_INFO,
   SPECIAL_KEYS,
@@ -55,7 +56,7 @@ import {
 import { DECODE_EMPTY, DECODE_ERROR, DECODE_INCOMPLETE, RequestDecoder } from './request-decoder.ts';
 import type { Slot, SlotWaiter } from './router.ts';
 import { CROSS_SLOT, hashKeyOf, otherTagKeys, routedByFirstArgument } from './routing-keys.ts';
-import { retryWithBody, scriptCommand } from './scripts.ts';
+import { functionCommand, retryWithBody, scriptCommand } from './scripts.ts';
 import { Transaction } from './transaction.ts';
 
 const DISPATCHED = 0;
@@ -298,6 +299,9 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
         return;
       case SPECIAL_SCRIPT:
         scriptCommand(this, request, core, this.seed);
+        return;
+      case SPECIAL_FUNCTION:
+        functionCommand(this, request, core, this.seed);
         return;
     }
     const hashKey = hashKeyOf(info.name, argv);

@@ -263,6 +263,49 @@ describe('codis-proxy scripts', () => {
     }
   });
 
+  it('FUNCTION LOAD/DELETE/FLUSH on every master, FCALL in either group, FUNCTION KILL', async () => {
+    const library =
+      "#!lua name=counters\nredis.register_function('bump', function(keys) return redis.call('incr', keys[1]) end)\n" +
+      "redis.register_function{function_name='peek', callback=function(keys) return redis.call('get', keys[1]) end, flags={'no-writes'}}\n" +
+      "redis.register_function('spin', function() while true do end end)";
+    assert.equal(await c.call('FUNCTION', 'LOAD', library), bulk('counters'));
+    const [ka, kb] = [keyOn('A', 'fn'), keyOn('B', 'fn')];
+    assert.equal(await d.call('FCALL', 'bump', '1', ka), ':1\r\n');
+    assert.equal(await d.call('FCALL', 'bump', '1', kb), ':1\r\n');
+    assert.equal(await d.call('FCALL_RO', 'peek', '1', kb), bulk('1'));
+    assert.equal(
+      await c.call('FCALL', 'bump', '2', ka, kb),
+      "-CROSSSLOT Keys in request don't hash to the same slot\r\n",
+    );
+    assert.match(await c.call('FUNCTION', 'LIST'), /counters/);
+    // Already loaded everywhere: the masters' error; REPLACE agrees again.
+    assert.match(await c.call('FUNCTION', 'LOAD', library), /^-ERR Library 'counters' already exists/);
+    assert.equal(await c.call('FUNCTION', 'LOAD', 'REPLACE', library), bulk('counters'));
+    // FUNCTION KILL on a connection of its own while group B is served.
+    const directA = await RawConnection.open(a.port);
+    assert.equal(await directA.call('CONFIG', 'SET', 'busy-reply-threshold', '100'), '+OK\r\n');
+    const looping = await RawConnection.open(one.port);
+    try {
+      looping.send('FCALL', 'spin', '1', ka);
+      await sleep(300);
+      assert.equal(await d.call('FCALL', 'bump', '1', kb), ':2\r\n');
+      assert.equal(await d.call('FUNCTION', 'KILL'), '+OK\r\n');
+      assert.match((await looping.reply()).raw, /^-ERR Script killed by user with SCRIPT KILL.*spin/);
+    } finally {
+      looping.close();
+      await directA.call('CONFIG', 'SET', 'busy-reply-threshold', '5000');
+      directA.close();
+    }
+    assert.equal(await c.call('FUNCTION', 'DELETE', 'counters'), '+OK\r\n');
+    for (const key of [ka, kb])
+      assert.match(await d.call('FCALL', 'bump', '1', key), /^-ERR Function not found/);
+    assert.equal(await c.call('FUNCTION', 'LOAD', library), bulk('counters'));
+    assert.equal(await c.call('FUNCTION', 'FLUSH'), '+OK\r\n');
+    assert.equal(await d.call('FUNCTION', 'LIST'), '*0\r\n');
+    assert.equal(await c.call('FUNCTION'), "-ERR wrong number of arguments for 'function' command\r\n");
+    assert.equal(await c.call('DEL', ka, kb), ':2\r\n');
+  });
+
   it('ioredis defineCommand and node-redis scripts', async () => {
     const io = new Redis({ port: one.port, host: '127.0.0.1', lazyConnect: true });
     try {
