@@ -234,3 +234,9 @@ export function dedicatedPoolOf(core: ProxyCore): DedicatedPool {
   }
   return pool;
 }
+
+/** Closes the idle dedicated connections of a closing proxy (those in use close with their session). */
+export function closeDedicatedPool(core: ProxyCore): void {
+  pools.get(core)?.closeAll();
+  pools.delete(core);
+}

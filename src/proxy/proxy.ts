@@ -5,6 +5,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { ProxyCore as AdminContract } from './admin/core.ts';
 import { splitAddress } from './backend.ts';
 import type { ProxyConfig } from './config/types.ts';
+import { closeDedicatedPool } from './dedicated.ts';
 import { closedProxy } from './errors.ts';
 import { type ProxyLogger, SILENT_LOGGER } from './logger.ts';
 import type { ProxyCore } from './proxy-core.ts';
@@ -105,6 +106,7 @@ export class CodisProxy implements ProxyCore, AdminContract {
     this.sentinelWatcher = undefined;
     this.router.close();
     for (const session of this.sessions) session.destroy();
+    closeDedicatedPool(this);
     return new Promise((resolve) => {
       if (!this.server.listening) resolve();
       else this.server.close(() => resolve());

@@ -650,6 +650,26 @@ describe('codis-proxy transactions', () => {
     }
   });
 
+  it('closes its dedicated connections when the proxy closes', async () => {
+    const count = async () => (await direct.a.call('CLIENT', 'LIST')).split('\n').length;
+    const before = await count();
+    const extra = await startProxy();
+    extra.proxy.fillSlots(slotRange(0, 1023, addrA));
+    extra.proxy.start();
+    const c = await RawConnection.open(extra.port);
+    assert.equal(await c.call('WATCH', 'k'), '+OK\r\n');
+    assert.equal(await c.call('UNWATCH'), '+OK\r\n');
+    assert.equal(await c.call('MULTI'), '+OK\r\n');
+    assert.equal(await c.call('EXEC'), '*0\r\n');
+    assert.ok((await count()) > before);
+    c.close();
+    await extra.close();
+    for (let i = 0; (await count()) > before; i++) {
+      assert.ok(i < 200, 'backend connections left open');
+      await sleep(10);
+    }
+  });
+
   it('refuses transactions as Codis does when proxy_transactions_enabled is false', async () => {
     const off = await startProxy({ proxy_transactions_enabled: false });
     off.proxy.fillSlots([...slotRange(0, 511, addrA), ...slotRange(512, 1023, addrB)]);
