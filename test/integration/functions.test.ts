@@ -172,6 +172,8 @@ conformanceSuite('functions', (it) => {
         'Library names can only contain letters, numbers, or underscores(_) and must be at least one character long',
       ],
       ['#!js name=b\n', "Engine 'js' not found"],
+      // A top level that runs past 500 ms is stopped.
+      ['#!lua name=b\nwhile true do end', 'Error registering functions: ERR FUNCTION LOAD timeout'],
     ];
     for (const [code, error] of cases) assert.equal(await load(c, code), `-ERR ${error}\r\n`, code);
     assert.equal(await c.call('FUNCTION', 'LOAD', 'BOGUS', 'x'), '-ERR Unknown option given: BOGUS\r\n');

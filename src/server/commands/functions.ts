@@ -4,7 +4,7 @@
 import type { Client } from '../client.ts';
 import type { CommandDefinition } from '../command-registry.ts';
 import { globMatch } from '../glob.ts';
-import type { ScriptEngine } from '../scripting/engine.ts';
+import { LOAD_TIMEOUT_MS, type ScriptEngine } from '../scripting/engine.ts';
 import { type FunctionsManager, parseFunctionPayload } from '../scripting/functions.ts';
 
 function managerOf(client: Client): FunctionsManager {
@@ -58,7 +58,9 @@ function functionLoad(client: Client, argv: string[]): void {
     client.replyError('ERR Function code is missing');
     return;
   }
-  const created = managerOf(client).create(argv[at] as string, replace);
+  const manager = managerOf(client);
+  const timeout = manager.engine.mustObey(client) ? 0 : LOAD_TIMEOUT_MS;
+  const created = manager.create(argv[at] as string, replace, manager.current, timeout);
   if (typeof created !== 'string') {
     client.replyError(`ERR ${created.error}`);
     return;

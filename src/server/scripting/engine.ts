@@ -31,7 +31,7 @@ export const BUSY_FUNCTION_ERROR =
   'BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.';
 const KILLED = 'ERR Script killed by user with SCRIPT KILL...';
 /** A library's top level may run this long in FUNCTION LOAD (Redis's LOAD_TIMEOUT_MS). */
-const LOAD_TIMEOUT_MS = 500;
+export const LOAD_TIMEOUT_MS = 500;
 /** Function flags in Redis's order (FUNCTION LIST shows them so). */
 export const FUNCTION_FLAGS = [
   'no-writes',
@@ -242,9 +242,9 @@ export class ScriptEngine {
 
   /**
    * Runs a library's body (FUNCTION LOAD, RESTORE, an RDB file): the functions it registered, or
-   * the error message (without `ERR `). Its top level may run LOAD_TIMEOUT_MS at most.
+   * the error message (without `ERR `). Its top level may run `timeoutMs` at most (0: no limit).
    */
-  compileLibrary(body: string): Map<string, FunctionDefinition> | string {
+  compileLibrary(body: string, timeoutMs: number): Map<string, FunctionDefinition> | string {
     const F = this.F;
     const code = luaBytes(body);
     if (lauxlib.luaL_loadbuffer(F, code, code.length, text('@user_function')) !== lua.LUA_OK) {
@@ -258,7 +258,7 @@ export class ScriptEngine {
     this.loading = registered;
     const started = Date.now();
     const timeoutHook = (T: LuaState): void => {
-      if (Date.now() - started <= LOAD_TIMEOUT_MS) return;
+      if (timeoutMs <= 0 || Date.now() - started <= timeoutMs) return;
       lua.lua_sethook(T, timeoutHook, lua.LUA_MASKCOUNT, 1);
       pushErrorTable(T, 'FUNCTION LOAD timeout');
       lua.lua_error(T);
@@ -544,6 +544,12 @@ export class ScriptEngine {
       }
     }
     return true;
+  }
+
+  /** The master's link and the AOF replay run what they are given: no limits for them. */
+  mustObey(client: Client): boolean {
+    const link = (this.server.features.get('replication') as ReplicaState | undefined)?.link;
+    return client.socket === undefined || link?.isMasterClient(client) === true;
   }
 
   /** Whether writes from this client are refused: a read-only replica, and not its master. */

@@ -7,7 +7,7 @@ import { RdbFormatError } from '../rdb/errors.ts';
 import { verifyDumpPayload } from '../rdb/payload.ts';
 import { RdbReader } from '../rdb/reader.ts';
 import { RdbWriter } from '../rdb/writer.ts';
-import { type FunctionDefinition, isValidName, type ScriptEngine } from './engine.ts';
+import { type FunctionDefinition, isValidName, LOAD_TIMEOUT_MS, type ScriptEngine } from './engine.ts';
 
 /** The RDB opcode of a library (RDB_OPCODE_FUNCTION2): its code follows as a string. */
 export const RDB_OPCODE_FUNCTION2 = 245;
@@ -85,9 +85,15 @@ export class FunctionsManager {
 
   /**
    * functionsCreateWithLibraryCtx: loads a library into `into` (the current set by default);
-   * returns its name, or the error message (without `ERR `). Nothing changes on an error.
+   * returns its name, or the error message (without `ERR `). Nothing changes on an error. Its
+   * top level may run `timeoutMs` (0: no limit, for the master's stream, RDB images, RESTORE).
    */
-  create(code: string, replace: boolean, into: LibrarySet = this.current): string | { error: string } {
+  create(
+    code: string,
+    replace: boolean,
+    into: LibrarySet = this.current,
+    timeoutMs = LOAD_TIMEOUT_MS,
+  ): string | { error: string } {
     const metadata = parseMetadata(code);
     if (typeof metadata === 'string') return { error: metadata };
     if (!isValidName(metadata.name))
@@ -98,7 +104,7 @@ export class FunctionsManager {
     if (metadata.engine.toLowerCase() !== 'lua') return { error: `Engine '${metadata.engine}' not found` };
     const old = into.libraries.get(metadata.name);
     if (old !== undefined && !replace) return { error: `Library '${metadata.name}' already exists` };
-    const functions = this.engine.compileLibrary(metadata.body);
+    const functions = this.engine.compileLibrary(metadata.body, timeoutMs);
     if (typeof functions === 'string') return { error: functions };
     if (functions.size === 0) return { error: 'No functions registered' };
     for (const name of functions.keys()) {
@@ -157,7 +163,7 @@ export class FunctionsManager {
   build(codes: readonly string[]): LibrarySet | string {
     const set = new LibrarySet();
     for (const code of codes) {
-      const created = this.create(code, false, set);
+      const created = this.create(code, false, set, 0);
       if (typeof created !== 'string') {
         this.release(set);
         return created.error;
@@ -209,7 +215,7 @@ export class FunctionsManager {
   loadFromRdb(codes: readonly string[], log: (message: string) => void): void {
     this.flush();
     for (const code of codes) {
-      const created = this.create(code, true);
+      const created = this.create(code, true, this.current, 0);
       if (typeof created !== 'string') log(`Failed loading library, ${created.error}`);
     }
   }
