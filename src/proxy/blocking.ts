@@ -142,7 +142,10 @@ export class BlockingCommand extends ExclusiveStep implements DedicatedOwner {
     if (connection !== this.connection) return;
     this.detach();
     // Cancelled on a master that then went away: nothing was delivered there, go on elsewhere.
-    if (this.unblocking && this.retry()) return;
+    if (this.unblocking) {
+      if (!this.retry()) this.finishWith(TIMED_OUT, false);
+      return;
+    }
     this.fail(`ERR handle response, ${message}`);
   }
 
@@ -150,15 +153,15 @@ export class BlockingCommand extends ExclusiveStep implements DedicatedOwner {
   private retry(): boolean {
     const request = this.request;
     if (request === null) return false;
-    let timeout = '0';
+    // The time left replaces a timeout the proxy could read; 0 (forever) and forms only the
+    // backend reads are sent as they were.
     if (this.deadline > 0) {
       const left = this.deadline - performance.now();
       if (left <= 0) return false;
-      timeout = (Math.max(left, 1) / 1000).toFixed(3);
+      const argv = this.argv.slice();
+      argv[this.timeoutIndex] = (Math.max(left, 1) / 1000).toFixed(3);
+      this.argv = argv;
     }
-    const argv = this.argv.slice();
-    argv[this.timeoutIndex] = timeout;
-    this.argv = argv;
     this.prepare(this.core.router.slots[request.slotId] as Slot, this.keys);
     return true;
   }
