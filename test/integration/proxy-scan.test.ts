@@ -198,7 +198,14 @@ describe('codis-proxy SCAN, DBSIZE, RANDOMKEY, KEYS', () => {
       off.proxy.fillSlots([...slotRange(0, 511, addrA), ...slotRange(512, 1023, addrB)]);
       off.proxy.start();
       const o = await RawConnection.open(off.port);
-      for (const args of [['SCAN', '0'], ['DBSIZE'], ['RANDOMKEY'], ['KEYS', '*'], ['SCRIPT', 'FLUSH']]) {
+      for (const args of [
+        ['SCAN', '0'],
+        ['DBSIZE'],
+        ['RANDOMKEY'],
+        ['KEYS', '*'],
+        ['SCRIPT', 'FLUSH'],
+        ['FUNCTION', 'LIST'],
+      ]) {
         const name = args[0] as string;
         assert.equal(await o.call(...args), `-ERR handle request, command '${name}' is not allowed\r\n`);
       }
