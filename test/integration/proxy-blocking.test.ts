@@ -109,6 +109,11 @@ describe('codis-proxy blocking commands', () => {
       ['BLPOP', k('l')],
       ['BLMOVE', k('l'), k('d'), 'UP', 'LEFT', '0'],
       ['BZMPOP', '0', '0', k('z'), 'MIN'],
+      ['BZMPOP', '0', '1', k('z'), 'SIDEWAYS'],
+      ['BLMPOP', '0', 'abc', k('l'), 'LEFT'],
+      ['BLMPOP', '0', '1', k('l'), 'LEFT', 'COUNT', '0'],
+      ['BRPOPLPUSH', k('l'), k('d')],
+      ['BZPOPMAX', k('z'), '1e-1'],
     ];
     const run = async (port: number): Promise<string[]> => {
       const c = await RawConnection.open(port);
