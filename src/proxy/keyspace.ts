@@ -225,22 +225,26 @@ function scan(target: ReplyTarget, request: Request, core: ProxyCore, seed: numb
 }
 
 /**
- * The slot every key matching `pattern` hashes to, or -1 when keys of several slots can match
- * (Redis Cluster's rule: a {tag} with no glob character before or inside it).
+ * The slot every key matching `pattern` hashes to, or -1 when keys of several slots can match:
+ * Redis Cluster's rule (a {tag} with no glob character before or inside it), and a pattern with no
+ * glob character at all, which only the key spelled like it matches.
  */
 export function patternSlot(pattern: string): number {
   let open = -1;
+  let tagDone = false;
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern.charCodeAt(i);
-    // * ? [ \ make the tag (or the part before it) uncertain.
+    // * ? [ \ make what follows uncertain.
     if (c === 42 || c === 63 || c === 91 || c === 92) return -1;
+    if (tagDone) continue;
     if (c === 123 && open < 0) open = i;
     else if (c === 125 && open >= 0) {
-      if (i === open + 1) return -1;
-      return slotOf(pattern.slice(0, i + 1));
+      if (i > open + 1) return slotOf(pattern.slice(0, i + 1));
+      // An empty tag: keys like this are hashed whole.
+      tagDone = true;
     }
   }
-  return -1;
+  return slotOf(pattern);
 }
 
 const PHASE_SCAN = 0;

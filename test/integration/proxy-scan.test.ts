@@ -187,6 +187,9 @@ describe('codis-proxy SCAN, DBSIZE, RANDOMKEY, KEYS', () => {
       '-ERR KEYS matches more than 200 keys (proxy_keys_max), use SCAN to iterate them\r\n',
     );
     assert.equal(await other.call('KEYS', '{x}nothing*'), '*0\r\n');
+    // A pattern without glob characters is one key: only its slot is read.
+    assert.equal(await other.call('KEYS', 'few:7'), `*1\r\n$5\r\nfew:7\r\n`);
+    assert.equal(await other.call('SCAN', '0', 'MATCH', 'key:42'), '*2\r\n$1\r\n0\r\n*1\r\n$6\r\nkey:42\r\n');
     assert.equal(await other.call('KEYS'), "-ERR wrong number of arguments for 'keys' command\r\n");
     assert.equal(await other.call('DEL', ...Array.from({ length: 50 }, (_, i) => `few:${i}`)), ':50\r\n');
     other.close();
