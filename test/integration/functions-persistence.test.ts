@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '../helpers/free-port.ts';
 import { RawConnection } from '../helpers/raw-connection.ts';
 import { type RunningServer, type ServerKind, startServer } from '../helpers/redis-servers.ts';
 
@@ -220,4 +221,29 @@ test('replication: full sync and the stream carry libraries to our replica and t
       'flushed',
       async () => (await replica.call('FCALL', 'hello', '0')) === '-ERR Function not found\r\n',
     );
+});
+
+test('a replica cut off from its master with replica-serve-stale-data no runs only allow-stale scripts', async () => {
+  const deadMaster = await freePort();
+  for (const kind of ['codis-server', 'redis-server'] as const) {
+    const c = await connect(await start(kind));
+    assert.equal(
+      await c.call(
+        'FUNCTION',
+        'LOAD',
+        "#!lua name=stale\nredis.register_function{function_name='fresh', callback=function() return 1 end, flags={'no-writes'}}\nredis.register_function{function_name='old', callback=function() return 2 end, flags={'no-writes', 'allow-stale'}}",
+      ),
+      bulk('stale'),
+    );
+    assert.equal(await c.call('CONFIG', 'SET', 'replica-serve-stale-data', 'no'), '+OK\r\n');
+    assert.equal(await c.call('REPLICAOF', '127.0.0.1', String(deadMaster)), '+OK\r\n');
+    const masterDown =
+      "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.\r\n";
+    assert.equal(await c.call('FCALL', 'fresh', '0'), masterDown, kind);
+    assert.equal(await c.call('FCALL_RO', 'fresh', '0'), masterDown, kind);
+    assert.equal(await c.call('FCALL', 'old', '0'), ':2\r\n', kind);
+    assert.equal(await c.call('EVAL', '#!lua flags=no-writes\nreturn 1', '0'), masterDown, kind);
+    assert.equal(await c.call('EVAL', '#!lua flags=no-writes,allow-stale\nreturn 3', '0'), ':3\r\n', kind);
+    assert.equal(await c.call('GET', 'x'), masterDown, kind);
+  }
 });

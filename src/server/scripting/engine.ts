@@ -79,8 +79,10 @@ interface RunningScript {
 
 /** What the replication feature tells: whether this server replicates, and from whom. */
 interface ReplicaState {
-  readonly link?: { isMasterClient(client: Client): boolean };
+  readonly link?: { readonly state: string; isMasterClient(client: Client): boolean };
 }
+
+const MASTERDOWN = "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
 
 /** What the replication feature exposes for closing a script's MULTI in the stream. */
 interface CommandObserver {
@@ -534,6 +536,13 @@ export class ScriptEngine {
         caller.replyError(READONLY);
         return false;
       }
+    }
+    // Only a script flagged allow-stale runs on a replica serving no stale data (scriptFlagsToCmdFlags).
+    if (flags.shebang && !flags.allowStale && this.staleReplicaFor(caller)) {
+      caller.replyError(MASTERDOWN);
+      return false;
+    }
+    if (flags.shebang && !flags.noWrites) {
       if (readOnlyCommand) {
         caller.replyError('ERR Can not execute a script with write flag using *_ro command.');
         return false;
@@ -550,6 +559,13 @@ export class ScriptEngine {
   mustObey(client: Client): boolean {
     const link = (this.server.features.get('replication') as ReplicaState | undefined)?.link;
     return client.socket === undefined || link?.isMasterClient(client) === true;
+  }
+
+  /** A replica whose link is down while replica-serve-stale-data is no, and not its master. */
+  private staleReplicaFor(caller: Client): boolean {
+    const link = (this.server.features.get('replication') as ReplicaState | undefined)?.link;
+    if (link === undefined || link.state === 'connected' || link.isMasterClient(caller)) return false;
+    return this.server.config.get('replica-serve-stale-data') === 'no';
   }
 
   /** Whether writes from this client are refused: a read-only replica, and not its master. */
