@@ -200,8 +200,9 @@ proxy_pubsub_output_limit = "32mb"
 #     slots migrate), DBSIZE summed over the groups' masters, RANDOMKEY from a random master.
 #   proxy_keys_max: KEYS as a complete scan of every slot, refused with an error once more than
 #     this many keys match. 0 (the default) refuses KEYS as Codis does.
-#   proxy_scripting_enabled: SCRIPT LOAD/EXISTS/FLUSH/KILL sent to every master, EVALSHA retried
-#     with the body after NOSCRIPT for scripts loaded through this proxy.
+#   proxy_scripting_enabled: SCRIPT LOAD/EXISTS/FLUSH/KILL and FUNCTION LOAD/DELETE/FLUSH/RESTORE/KILL
+#     sent to every master, EVALSHA retried with the body after NOSCRIPT for scripts loaded
+#     through this proxy.
 proxy_scan_enabled = true
 proxy_keys_max = 0
 proxy_scripting_enabled = true

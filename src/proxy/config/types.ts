@@ -71,7 +71,7 @@ export interface ProxyConfig {
   proxy_scan_enabled: boolean;
   /** KEYS answers at most this many keys over the product (0: refused as Codis does). */
   proxy_keys_max: number;
-  /** SCRIPT broadcast and the EVALSHA fallback (false: SCRIPT refused as Codis does). */
+  /** SCRIPT and FUNCTION on every master, the EVALSHA fallback (false: refused as Codis does). */
   proxy_scripting_enabled: boolean;
   /** MULTI/EXEC/DISCARD/WATCH/UNWATCH on one slot (false: refused as Codis does). */
   proxy_transactions_enabled: boolean;
