@@ -24,10 +24,12 @@ const TIMED_OUT = Buffer.from('*-1\r\n');
 class Unblocker implements DedicatedOwner {
   private readonly pool: DedicatedPool;
   private readonly timeout: number;
+  private readonly command: BlockingCommand;
 
-  constructor(pool: DedicatedPool, timeout: number) {
+  constructor(pool: DedicatedPool, timeout: number, command: BlockingCommand) {
     this.pool = pool;
     this.timeout = timeout;
+    this.command = command;
   }
 
   send(addr: string, clientId: string): void {
@@ -35,8 +37,10 @@ class Unblocker implements DedicatedOwner {
     connection.send(encodeRequest(['CLIENT', 'UNBLOCK', clientId, 'TIMEOUT']), 1, this.timeout);
   }
 
-  onDedicatedReply(connection: DedicatedConnection): void {
+  onDedicatedReply(connection: DedicatedConnection, raw: Buffer): void {
     this.pool.release(connection, undefined);
+    // :0: the command was not blocked (yet) on the old master.
+    if (raw[0] === 58 && raw[1] === 48) this.command.unblockMissed();
   }
 
   onDedicatedFailure(): void {
@@ -62,7 +66,7 @@ export class BlockingCommand extends ExclusiveStep implements DedicatedOwner {
 
   constructor(host: ExclusiveHost, core: ProxyCore) {
     super(host, core);
-    this.unblocker = new Unblocker(this.pool, core.config.backend_recv_timeout);
+    this.unblocker = new Unblocker(this.pool, core.config.backend_recv_timeout, this);
   }
 
   override begin(request: Request): void {
@@ -126,6 +130,17 @@ export class BlockingCommand extends ExclusiveStep implements DedicatedOwner {
     this.detach();
     connection.close();
     if (!this.retry()) this.finishWith(TIMED_OUT, false);
+  }
+
+  /**
+   * CLIENT UNBLOCK found nothing blocked: the command may still be on its way to the old master
+   * (the cancel overtook it on another socket). Asked again shortly while no reply has come.
+   */
+  unblockMissed(): void {
+    const connection = this.connection;
+    if (connection === null || !this.unblocking) return;
+    this.unblocking = false;
+    setTimeout(() => this.unblock(connection), 5);
   }
 
   onDedicatedReply(connection: DedicatedConnection, raw: Buffer): void {

@@ -266,6 +266,52 @@ describe('codis-proxy blocking commands', () => {
     }
   });
 
+  it('follows a slot that moves while its command is still on the way to the old master', async () => {
+    const tag = tagIn(0, 511);
+    const slot = slotOf(tag);
+    const k = `{${tag}}early`;
+    const c = await RawConnection.open(one.port);
+    try {
+      for (const delay of [0, 1, 2, 3, 5, 8, 0, 1, 2, 4]) {
+        c.send('BLPOP', k, '0');
+        await sleep(delay);
+        fillBoth([{ id: slot, backend_addr: addrB }]);
+        await sleep(20);
+        assert.equal(await pusher.call('RPUSH', k, 'x'), ':1\r\n');
+        assert.equal((await c.reply(2000)).raw, `*2\r\n$${k.length}\r\n${k}\r\n$1\r\nx\r\n`);
+        fillBoth([{ id: slot, backend_addr: addrA }]);
+      }
+    } finally {
+      c.close();
+      fillBoth([{ id: slot, backend_addr: addrA }]);
+    }
+  });
+
+  it('cancels a command that reached the old master only after the cancel did', async () => {
+    const tag = tagIn(0, 511);
+    const slot = slotOf(tag);
+    const k = `{${tag}}late`;
+    const c = await RawConnection.open(one.port);
+    try {
+      // Writes wait on A: the BLPOP arrives there but blocks only once the pause ends, after the
+      // first CLIENT UNBLOCK found nothing to cancel.
+      assert.equal(await direct.a.call('CLIENT', 'PAUSE', '300', 'WRITE'), '+OK\r\n');
+      c.send('BLPOP', k, '0');
+      await sleep(100);
+      fillBoth([{ id: slot, backend_addr: addrB }]);
+      await blockedOn(direct.b, 1);
+      assert.equal(
+        await direct.a.call('INFO', 'clients').then((t) => t.includes('blocked_clients:0\r\n')),
+        true,
+      );
+      assert.equal(await pusher.call('RPUSH', k, 'x'), ':1\r\n');
+      assert.equal((await c.reply()).raw, `*2\r\n$${k.length}\r\n${k}\r\n$1\r\nx\r\n`);
+    } finally {
+      c.close();
+      fillBoth([{ id: slot, backend_addr: addrA }]);
+    }
+  });
+
   it('blocks on the target of a semi-async migration, TRYAGAIN while the list is on the source', async () => {
     const tag = tagIn(0, 511);
     const slot = slotOf(tag);
