@@ -53,6 +53,15 @@ const oursOnRedis = argv.includes('--ours-on-redis');
  * before it under the same machine load.
  */
 const BEFORE_ROOT = option('--before');
+/**
+ * A/B mode: only our proxy and the --before one (both on redis-servers) and nutcracker, so each
+ * repeat is shorter and the two versions run closer together in time.
+ */
+const AB = argv.includes('--ab');
+/** Indexes (from 0) of the workloads to run, e.g. `--workloads 2,3`; all by default. */
+const WORKLOAD_INDEXES = option('--workloads')
+  ?.split(',')
+  .map((index) => Number(index));
 const scale = quick ? 0.1 : 1;
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -287,14 +296,14 @@ async function compare(): Promise<void> {
   const started = new Date();
   const targets: Target[] = [];
   try {
-    targets.push(await startCodisProxy('codis-proxy', 'codis-server'));
-    if (oursOnRedis) targets.push(await startCodisProxy('codis-proxy → redis-server', 'redis-server'));
+    if (!AB) targets.push(await startCodisProxy('codis-proxy', 'codis-server'));
+    if (oursOnRedis || AB) targets.push(await startCodisProxy('codis-proxy → redis-server', 'redis-server'));
     if (BEFORE_ROOT !== undefined) {
       const entry = join(resolve(BEFORE_ROOT), 'src', 'cli', 'codis-proxy.ts');
       targets.push(await startCodisProxy('codis-proxy before → redis-server', 'redis-server', [], entry));
     }
     targets.push(await startNutcracker());
-    targets.push(await startDirect());
+    if (!AB) targets.push(await startDirect());
   } catch (error) {
     for (const each of targets) await each.stop();
     throw error;
@@ -306,7 +315,8 @@ async function compare(): Promise<void> {
   let rss = '';
   try {
     for (const each of targets) warmUp(each);
-    for (const workload of WORKLOADS) {
+    for (const [index, workload] of WORKLOADS.entries()) {
+      if (WORKLOAD_INDEXES !== undefined && !WORKLOAD_INDEXES.includes(index)) continue;
       const samples = new Map<TargetName, Samples>(
         targets.map((each) => [each.name, { measurements: [], requests: 0, frontCpu: 0, backendCpu: 0 }]),
       );
