@@ -110,6 +110,25 @@ export function retryWithBody(request: Request, raw: Buffer, core: ProxyCore, se
   return true;
 }
 
+/**
+ * After `-NOSCRIPT` from the source of a semi-async migration (SLOTSMGRT-EXEC-WRAPPER ran the
+ * EVALSHA there): loads the body on the connection the next wrapper step will take. False when
+ * the reply stands.
+ */
+export function loadOnSource(request: Request, payload: Buffer, core: ProxyCore, seed: number): boolean {
+  if (request.scriptRetried || !core.config.proxy_scripting_enabled) return false;
+  if (payload.latin1Slice(1, 9) !== 'NOSCRIPT') return false;
+  const body = bodiesOf(core).get(request.argv[1] ?? '');
+  const connection = core.router.slots[request.slotId]?.migrateFrom?.pick(request.db, seed, true);
+  if (body === undefined || connection === undefined) return false;
+  request.scriptRetried = true;
+  const load = new Request();
+  load.owner = IGNORED;
+  load.argv = ['SCRIPT', 'LOAD', body];
+  connection.send(load);
+  return true;
+}
+
 /** SCRIPT <subcommand> (the session checked that scripting is enabled). */
 export function scriptCommand(target: ReplyTarget, request: Request, core: ProxyCore, seed: number): void {
   const argv = request.argv;

@@ -56,7 +56,7 @@ import {
 import { DECODE_EMPTY, DECODE_ERROR, DECODE_INCOMPLETE, RequestDecoder } from './request-decoder.ts';
 import type { Slot, SlotWaiter } from './router.ts';
 import { CROSS_SLOT, hashKeyOf, otherTagKeys, routedByFirstArgument } from './routing-keys.ts';
-import { functionCommand, retryWithBody, scriptCommand } from './scripts.ts';
+import { functionCommand, loadOnSource, retryWithBody, scriptCommand } from './scripts.ts';
 import { Transaction } from './transaction.ts';
 
 const DISPATCHED = 0;
@@ -484,7 +484,15 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
           setTimeout(() => this.resume(), delay);
           return;
         } else if (code[1] === 50) {
-          this.finish(request, payload, false);
+          // The wrapper ran the command on the source: an EVALSHA it lacks the script for is run
+          // again (the resume below) behind a SCRIPT LOAD there.
+          if (
+            payload[0] === 45 &&
+            request.info?.special === SPECIAL_EVALSHA &&
+            loadOnSource(request, payload, this.core, this.seed)
+          )
+            request.migrateStage = 0;
+          else this.finish(request, payload, false);
         } else {
           const text =
             payload[0] === 36

@@ -114,6 +114,17 @@ describe('codis-proxy scripts', () => {
           assert.equal(await directA.call('EXISTS', `${tag}1`, `${tag}2`), ':0\r\n');
           assert.equal(await directB.call('MGET', `${tag}1`, `${tag}2`), `*2\r\n${bulk('x')}${bulk('y')}`);
         }
+        if (method === 1) {
+          // The wrapper runs EVALSHA on the source, which lost the script: loaded there, run again.
+          const sha = sha1(mget);
+          assert.equal(await c.call('SCRIPT', 'LOAD', mget), bulk(sha));
+          assert.equal(await directA.call('SCRIPT', 'FLUSH'), '+OK\r\n');
+          assert.equal(
+            await c.call('EVALSHA', sha, '2', `${tag}1`, `${tag}2`),
+            `*2\r\n${bulk('x')}${bulk('y')}`,
+          );
+          assert.equal(await directA.call('SCRIPT', 'EXISTS', sha), '*1\r\n:1\r\n');
+        }
         // Keys of two tags in one slot cannot be vouched for by the semi-async wrapper (Codis moves
         // only the first key's tag; this port refuses instead).
         let other = '';
