@@ -332,6 +332,18 @@ conformanceSuite('functions', (it) => {
       );
       assert.equal(await other.call('PING'), '+PONG\r\n');
       assert.equal(await other.call('FUNCTION', 'KILL'), '-NOTBUSY No scripts in execution right now.\r\n');
+      // While an EVAL script is busy, FUNCTION STATS and FUNCTION KILL answer BUSY.
+      c.send('EVAL', 'local i = 0 while true do i = i + 1 end', '0');
+      const busyEval =
+        '-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n';
+      for (let attempt = 0; attempt < 100; attempt++) {
+        if ((await other.call('PING')).startsWith('-BUSY')) break;
+        await sleep(50);
+      }
+      assert.equal(await other.call('FUNCTION', 'STATS'), busyEval);
+      assert.equal(await other.call('FUNCTION', 'KILL'), busyEval);
+      assert.equal(await other.call('SCRIPT', 'KILL'), '+OK\r\n');
+      assert.ok((await c.reply()).raw.startsWith('-ERR Script killed by user with SCRIPT KILL...'));
     } finally {
       await other.call('CONFIG', 'SET', 'busy-reply-threshold', '5000');
     }

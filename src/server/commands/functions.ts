@@ -4,7 +4,7 @@
 import type { Client } from '../client.ts';
 import type { CommandDefinition } from '../command-registry.ts';
 import { globMatch } from '../glob.ts';
-import { LOAD_TIMEOUT_MS, type ScriptEngine } from '../scripting/engine.ts';
+import { BUSY_ERROR, LOAD_TIMEOUT_MS, type ScriptEngine } from '../scripting/engine.ts';
 import { type FunctionsManager, parseFunctionPayload } from '../scripting/functions.ts';
 
 function managerOf(client: Client): FunctionsManager {
@@ -150,6 +150,11 @@ function functionList(client: Client, argv: string[]): void {
 function functionStats(client: Client): void {
   const manager = managerOf(client);
   const running = manager.engine.running();
+  if (running?.isEval === true) {
+    // Redis keeps FUNCTION STATS for functions: while an EVAL script is busy it answers BUSY.
+    client.replyError(BUSY_ERROR);
+    return;
+  }
   const out = client.out;
   out.mapHeader(2);
   out.bulk('running_script');

@@ -718,11 +718,12 @@ export class ScriptEngine {
   }
 
   /** The script running now, for FUNCTION STATS. */
-  running(): { name: string; argv: readonly string[]; durationMs: number } | undefined {
+  running(): { isEval: boolean; name: string; argv: readonly string[]; durationMs: number } | undefined {
     const run = this.current;
     if (run === undefined) return undefined;
     return {
-      name: run.isEval ? `f_${run.name}` : run.name,
+      isEval: run.isEval,
+      name: run.name,
       argv: run.argv,
       durationMs: Date.now() - run.startedAt,
     };
