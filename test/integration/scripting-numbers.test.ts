@@ -270,4 +270,58 @@ conformanceSuite('scripting numbers', (it) => {
       ':12\r\n',
     );
   });
+
+  it('the cmsgpack library', async ({ connection: c }) => {
+    // Replies as redis-server 7 gives them (bytes as latin1); errors without their script tail.
+    const cases: Array<[string, string]> = [
+      [
+        'return cmsgpack.pack(1, -1, 127, 128, 255, 256, 65535, 65536, 4294967295, 4294967296, -32, -33, -128, -129, -32768, -32769, -2147483648, -2147483649)',
+        '$62\r\n\u0001\u00ff\u007f\u00cc\u0080\u00cc\u00ff\u00cd\u0001\u0000\u00cd\u00ff\u00ff\u00ce\u0000\u0001\u0000\u0000\u00ce\u00ff\u00ff\u00ff\u00ff\u00cf\u0000\u0000\u0000\u0001\u0000\u0000\u0000\u0000\u00e0\u00d0\u00df\u00d0\u0080\u00d1\u00ff\u007f\u00d1\u0080\u0000\u00d2\u00ff\u00ff\u007f\u00ff\u00d2\u0080\u0000\u0000\u0000\u00d3\u00ff\u00ff\u00ff\u00ff\u007f\u00ff\u00ff\u00ff\r\n',
+      ],
+      [
+        'return cmsgpack.pack(1.5, 0.1, 1/0, 0/0, -0.0, 2^63, -2^63, 1e300)',
+        '$52\r\n\u00ca?\u00c0\u0000\u0000\u00cb?\u00b9\u0099\u0099\u0099\u0099\u0099\u009a\u00ca\u007f\u0080\u0000\u0000\u00cb\u00ff\u00f8\u0000\u0000\u0000\u0000\u0000\u0000\u0000\u00ca_\u0000\u0000\u0000\u00d3\u0080\u0000\u0000\u0000\u0000\u0000\u0000\u0000\u00cb~7\u00e4<\u0088\u0000u\u009c\r\n',
+      ],
+      [
+        "return cmsgpack.pack('', 'abc', string.rep('x', 31), string.rep('y', 32), string.rep('z', 256))",
+        '$330\r\n\u00a0\u00a3abc\u00bfxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\u00d9 yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy\u00da\u0001\u0000zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz\r\n',
+      ],
+      [
+        'return cmsgpack.pack({}, {1,2,3}, {a=1}, {[1]=1,[3]=3}, true, false, nil)',
+        '$17\r\n\u0090\u0093\u0001\u0002\u0003\u0081\u00a1a\u0001\u0082\u0001\u0001\u0003\u0003\u00c3\u00c2\u00c0\r\n',
+      ],
+      ['return cmsgpack.pack({1,{2,{3,{4}}}})', '$8\r\n\u0092\u0001\u0092\u0002\u0092\u0003\u0091\u0004\r\n'],
+      [
+        'return cmsgpack.pack()',
+        "-ERR user_script:1: bad argument #0 to 'pack' (MessagePack pack needs input.)\r\n",
+      ],
+      [
+        "return {cmsgpack.unpack(cmsgpack.pack(1, 'a', {1,2}, -5, 3.5, true))}",
+        '*6\r\n:1\r\n$1\r\na\r\n*2\r\n:1\r\n:2\r\n:-5\r\n:3\r\n:1\r\n',
+      ],
+      ['return cmsgpack.unpack(cmsgpack.pack({a=1})).a', ':1\r\n'],
+      ["return cmsgpack.unpack('\\145')", '-ERR user_script:1: Missing bytes in input.\r\n'],
+      ["return cmsgpack.unpack('\\193')", '-ERR user_script:1: Bad data format in input.\r\n'],
+      ["return cmsgpack.unpack('')", '$-1\r\n'],
+      ['return {cmsgpack.unpack_one(cmsgpack.pack(1, 2, 3))}', '*2\r\n:1\r\n:1\r\n'],
+      ['return {cmsgpack.unpack_one(cmsgpack.pack(1, 2, 3), 1)}', '*2\r\n:2\r\n:2\r\n'],
+      ['return {cmsgpack.unpack_one(cmsgpack.pack(1, 2, 3), 2)}', '*2\r\n:-1\r\n:3\r\n'],
+      ['return {cmsgpack.unpack_limit(cmsgpack.pack(1, 2, 3), 2)}', '*3\r\n:2\r\n:1\r\n:2\r\n'],
+      ['return {cmsgpack.unpack_limit(cmsgpack.pack(1, 2, 3), 2, 1)}', '*3\r\n:-1\r\n:2\r\n:3\r\n'],
+      [
+        "return cmsgpack.unpack_one('abc', 9)",
+        '-ERR user_script:1: Start offset 9 greater than input length 3.\r\n',
+      ],
+      ['return tostring(cmsgpack.unpack(cmsgpack.pack(2^53)))', '$18\r\n9.007199254741e+15\r\n'],
+      ["return cmsgpack.unpack('\\205\\1')", '-ERR user_script:1: Missing bytes in input.\r\n'],
+      ['return cmsgpack._VERSION', '$18\r\nlua-cmsgpack 0.4.0\r\n'],
+    ];
+    for (const [body, expected] of cases) {
+      const reply = (await c.call('EVAL', body, '0')).replace(
+        / script: [0-9a-f]{40}, on @user_script:1\./,
+        '',
+      );
+      assert.equal(reply, expected, body);
+    }
+  });
 });

@@ -24,6 +24,8 @@ declare module 'fengari' {
     readonly LUA_TLIGHTUSERDATA: number;
     lua_typename(L: LuaState, type: number): LuaString;
     lua_isnone(L: LuaState, index: number): boolean;
+    lua_isnoneornil(L: LuaState, index: number): boolean;
+    lua_settable(L: LuaState, index: number): void;
     lua_pushlightuserdata(L: LuaState, value: unknown): void;
     lua_touserdata(L: LuaState, index: number): unknown;
     lua_absindex(L: LuaState, index: number): number;
@@ -81,6 +83,8 @@ declare module 'fengari' {
     luaL_requiref(L: LuaState, name: LuaString, open: JsFunction, global: boolean): void;
     luaL_ref(L: LuaState, t: number): number;
     luaL_argerror(L: LuaState, arg: number, extramsg: LuaString): never;
+    luaL_checkinteger(L: LuaState, arg: number): number;
+    luaL_checklstring(L: LuaState, arg: number): LuaString;
     luaL_checkstack(L: LuaState, space: number, message: LuaString | null): void;
     luaL_unref(L: LuaState, t: number, ref: number): void;
   };

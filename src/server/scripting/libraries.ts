@@ -1,6 +1,7 @@
 // The Lua libraries Redis adds for scripts, on fengari: `bit` (LuaBitOp 1.0: 32-bit operations
-// on numbers) and `cjson` (lua-cjson 2.1: JSON encode/decode with its error messages and
-// cjson.null). Numbers follow lua-numbers.ts (doubles, "%.14g").
+// on numbers), `cjson` (lua-cjson 2.1: JSON encode/decode with its error messages and
+// cjson.null) and `cmsgpack` (lua-cmsgpack 0.4: MessagePack). Numbers follow lua-numbers.ts
+// (doubles, "%.14g").
 import fengari, { type LuaState, type LuaString } from 'fengari';
 import { latin1, luaBytes } from './conversions.ts';
 import { luaNumberString } from './lua-numbers.ts';
@@ -479,5 +480,348 @@ class JsonDecoder {
   private hex4(at: number): number {
     const digits = this.text.slice(at, at + 4);
     return /^[0-9a-fA-F]{4}$/.test(digits) ? Number.parseInt(digits, 16) : -1;
+  }
+}
+
+/** Tables nested deeper than this pack as nil (lua-cmsgpack's LUACMSGPACK_MAX_NESTING). */
+const MSGPACK_MAX_NESTING = 16;
+
+/** A growing byte buffer for cmsgpack.pack. */
+class PackBuffer {
+  bytes = Buffer.allocUnsafe(256);
+  length = 0;
+
+  ensure(extra: number): void {
+    if (this.length + extra <= this.bytes.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.length + extra));
+    this.bytes.copy(grown, 0, 0, this.length);
+    this.bytes = grown;
+  }
+
+  byte(value: number): void {
+    this.ensure(1);
+    this.bytes[this.length++] = value;
+  }
+}
+
+/** lua-cmsgpack 0.4 (Redis's): MessagePack pack/unpack of Lua values. */
+export function openCmsgpack(L: LuaState): void {
+  registerTable(L, 'cmsgpack', {
+    pack: (T) => {
+      const count = lua.lua_gettop(T);
+      if (count === 0) return lauxlib.luaL_argerror(T, 0, text('MessagePack pack needs input.'));
+      const buffer = new PackBuffer();
+      for (let i = 1; i <= count; i++) packValue(T, i, buffer, 0);
+      lua.lua_pushstring(T, buffer.bytes.subarray(0, buffer.length));
+      return 1;
+    },
+    unpack: (T) => unpackFull(T, 0, 0),
+    unpack_one: (T) => {
+      const offset = lua.lua_isnoneornil(T, 2) ? 0 : lauxlib.luaL_checkinteger(T, 2);
+      lua.lua_settop(T, 1);
+      return unpackFull(T, 1, offset);
+    },
+    unpack_limit: (T) => {
+      const limit = lauxlib.luaL_checkinteger(T, 2);
+      const offset = lua.lua_isnoneornil(T, 3) ? 0 : lauxlib.luaL_checkinteger(T, 3);
+      lua.lua_settop(T, 1);
+      return unpackFull(T, limit, offset);
+    },
+  });
+  lua.lua_getglobal(L, text('cmsgpack'));
+  for (const [field, value] of [
+    ['_NAME', 'cmsgpack'],
+    ['_VERSION', 'lua-cmsgpack 0.4.0'],
+    ['_COPYRIGHT', 'Copyright (C) 2012, Salvatore Sanfilippo'],
+    ['_DESCRIPTION', 'MessagePack C implementation for Lua'],
+  ] as const) {
+    lua.lua_pushstring(L, text(value));
+    lua.lua_setfield(L, -2, text(field));
+  }
+  lua.lua_pop(L, 1);
+}
+
+function packValue(T: LuaState, index: number, buffer: PackBuffer, level: number): void {
+  const at = lua.lua_absindex(T, index);
+  let type = lua.lua_type(T, at);
+  if (type === lua.LUA_TTABLE && level === MSGPACK_MAX_NESTING) type = lua.LUA_TNIL;
+  switch (type) {
+    case lua.LUA_TSTRING:
+      packString(lua.lua_tolstring(T, at) as LuaString, buffer);
+      return;
+    case lua.LUA_TBOOLEAN:
+      buffer.byte(lua.lua_toboolean(T, at) ? 0xc3 : 0xc2);
+      return;
+    case lua.LUA_TNUMBER:
+      packNumber(lua.lua_tonumber(T, at), buffer);
+      return;
+    case lua.LUA_TTABLE:
+      packTable(T, at, buffer, level);
+      return;
+    default:
+      buffer.byte(0xc0);
+  }
+}
+
+function packString(bytes: LuaString, buffer: PackBuffer): void {
+  const length = bytes.length;
+  buffer.ensure(length + 5);
+  const out = buffer.bytes;
+  if (length < 32) out[buffer.length++] = 0xa0 | length;
+  else if (length <= 0xff) {
+    out[buffer.length++] = 0xd9;
+    out[buffer.length++] = length;
+  } else if (length <= 0xffff) {
+    out[buffer.length++] = 0xda;
+    out.writeUInt16BE(length, buffer.length);
+    buffer.length += 2;
+  } else {
+    out[buffer.length++] = 0xdb;
+    out.writeUInt32BE(length, buffer.length);
+    buffer.length += 4;
+  }
+  out.set(bytes, buffer.length);
+  buffer.length += length;
+}
+
+/** An integral number as the smallest MessagePack integer; any other as float32 when exact, else float64. */
+function packNumber(value: number, buffer: PackBuffer): void {
+  buffer.ensure(9);
+  const out = buffer.bytes;
+  if (Number.isInteger(value) && value >= -(2 ** 63) && value < 2 ** 63) {
+    if (value >= 0) {
+      if (value <= 127) out[buffer.length++] = value;
+      else if (value <= 0xff) {
+        out[buffer.length++] = 0xcc;
+        out[buffer.length++] = value;
+      } else if (value <= 0xffff) {
+        out[buffer.length++] = 0xcd;
+        out.writeUInt16BE(value, buffer.length);
+        buffer.length += 2;
+      } else if (value <= 0xffffffff) {
+        out[buffer.length++] = 0xce;
+        out.writeUInt32BE(value, buffer.length);
+        buffer.length += 4;
+      } else {
+        out[buffer.length++] = 0xcf;
+        out.writeBigUInt64BE(BigInt(value), buffer.length);
+        buffer.length += 8;
+      }
+    } else if (value >= -32) out[buffer.length++] = value & 0xff;
+    else if (value >= -128) {
+      out[buffer.length++] = 0xd0;
+      out.writeInt8(value, buffer.length++);
+    } else if (value >= -32768) {
+      out[buffer.length++] = 0xd1;
+      out.writeInt16BE(value, buffer.length);
+      buffer.length += 2;
+    } else if (value >= -2147483648) {
+      out[buffer.length++] = 0xd2;
+      out.writeInt32BE(value, buffer.length);
+      buffer.length += 4;
+    } else {
+      out[buffer.length++] = 0xd3;
+      out.writeBigInt64BE(BigInt(value), buffer.length);
+      buffer.length += 8;
+    }
+    return;
+  }
+  if (Math.fround(value) === value) {
+    out[buffer.length++] = 0xca;
+    out.writeFloatBE(value, buffer.length);
+    buffer.length += 4;
+  } else {
+    out[buffer.length++] = 0xcb;
+    out.writeDoubleBE(value, buffer.length);
+    buffer.length += 8;
+  }
+}
+
+function packHeader(buffer: PackBuffer, count: number, fix: number, code16: number): void {
+  buffer.ensure(5);
+  const out = buffer.bytes;
+  if (count <= 15) out[buffer.length++] = fix | count;
+  else if (count <= 0xffff) {
+    out[buffer.length++] = code16;
+    out.writeUInt16BE(count, buffer.length);
+    buffer.length += 2;
+  } else {
+    out[buffer.length++] = code16 + 1;
+    out.writeUInt32BE(count, buffer.length);
+    buffer.length += 4;
+  }
+}
+
+function packTable(T: LuaState, at: number, buffer: PackBuffer, level: number): void {
+  lauxlib.luaL_checkstack(T, 4, text('in function mp_check'));
+  // An array when its keys are exactly 1..n (the empty table included).
+  let count = 0;
+  let max = 0;
+  let array = true;
+  lua.lua_pushnil(T);
+  while (lua.lua_next(T, at) !== 0) {
+    lua.lua_pop(T, 1);
+    count++;
+    const key = lua.lua_type(T, -1) === lua.LUA_TNUMBER ? lua.lua_tonumber(T, -1) : 0;
+    if (array && (key <= 0 || !Number.isInteger(key) || key > 2147483647)) array = false;
+    else if (key > max) max = key;
+  }
+  if (array && max === count) {
+    packHeader(buffer, count, 0x90, 0xdc);
+    for (let i = 1; i <= count; i++) {
+      lua.lua_rawgeti(T, at, i);
+      packValue(T, -1, buffer, level + 1);
+      lua.lua_pop(T, 1);
+    }
+    return;
+  }
+  packHeader(buffer, count, 0x80, 0xde);
+  lua.lua_pushnil(T);
+  while (lua.lua_next(T, at) !== 0) {
+    packValue(T, -2, buffer, level + 1);
+    packValue(T, -1, buffer, level + 1);
+    lua.lua_pop(T, 1);
+  }
+}
+
+class UnpackError extends Error {}
+
+/** mp_unpack_full: up to `limit` values from `offset` (0 and 0: all, without the next offset). */
+function unpackFull(T: LuaState, limit: number, offset: number): number {
+  const input = lauxlib.luaL_checklstring(T, 1);
+  const length = input.length;
+  const all = limit === 0 && offset === 0;
+  if (offset < 0 || limit < 0)
+    return lauxlib.luaL_error(
+      T,
+      luaBytes(`Invalid request to unpack with offset of ${offset} and limit of ${length}.`),
+    );
+  if (offset > length)
+    return lauxlib.luaL_error(T, luaBytes(`Start offset ${offset} greater than input length ${length}.`));
+  const bytes = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  const cursor = { position: offset };
+  let count = 0;
+  const max = all ? Number.POSITIVE_INFINITY : limit;
+  try {
+    for (; cursor.position < length && count < max; count++) {
+      lauxlib.luaL_checkstack(T, 1, text('too many values to unpack'));
+      unpackValue(T, bytes, cursor);
+    }
+  } catch (error) {
+    if (!(error instanceof UnpackError)) throw error;
+    return lauxlib.luaL_error(T, luaBytes(error.message));
+  }
+  if (!all) {
+    lua.lua_pushnumber(T, cursor.position >= length ? -1 : cursor.position);
+    lua.lua_insert(T, 2);
+    count++;
+  }
+  return count;
+}
+
+function need(bytes: Buffer, cursor: { position: number }, count: number): number {
+  if (cursor.position + count > bytes.length) throw new UnpackError('Missing bytes in input.');
+  const at = cursor.position;
+  cursor.position += count;
+  return at;
+}
+
+function unpackValue(T: LuaState, bytes: Buffer, cursor: { position: number }): void {
+  lauxlib.luaL_checkstack(T, 3, text('in function mp_decode_to_lua_type'));
+  const code = bytes[need(bytes, cursor, 1)] as number;
+  switch (code) {
+    case 0xcc:
+      lua.lua_pushnumber(T, bytes.readUInt8(need(bytes, cursor, 1)));
+      return;
+    case 0xd0:
+      lua.lua_pushnumber(T, bytes.readInt8(need(bytes, cursor, 1)));
+      return;
+    case 0xcd:
+      lua.lua_pushnumber(T, bytes.readUInt16BE(need(bytes, cursor, 2)));
+      return;
+    case 0xd1:
+      lua.lua_pushnumber(T, bytes.readInt16BE(need(bytes, cursor, 2)));
+      return;
+    case 0xce:
+      lua.lua_pushnumber(T, bytes.readUInt32BE(need(bytes, cursor, 4)));
+      return;
+    case 0xd2:
+      lua.lua_pushnumber(T, bytes.readInt32BE(need(bytes, cursor, 4)));
+      return;
+    case 0xcf:
+      lua.lua_pushnumber(T, Number(bytes.readBigUInt64BE(need(bytes, cursor, 8))));
+      return;
+    case 0xd3:
+      lua.lua_pushnumber(T, Number(bytes.readBigInt64BE(need(bytes, cursor, 8))));
+      return;
+    case 0xc0:
+      lua.lua_pushnil(T);
+      return;
+    case 0xc2:
+    case 0xc3:
+      lua.lua_pushboolean(T, code === 0xc3);
+      return;
+    case 0xca:
+      lua.lua_pushnumber(T, bytes.readFloatBE(need(bytes, cursor, 4)));
+      return;
+    case 0xcb:
+      lua.lua_pushnumber(T, bytes.readDoubleBE(need(bytes, cursor, 8)));
+      return;
+    case 0xc4:
+    case 0xd9:
+      unpackString(T, bytes, cursor, bytes.readUInt8(need(bytes, cursor, 1)));
+      return;
+    case 0xc5:
+    case 0xda:
+      unpackString(T, bytes, cursor, bytes.readUInt16BE(need(bytes, cursor, 2)));
+      return;
+    case 0xc6:
+    case 0xdb:
+      unpackString(T, bytes, cursor, bytes.readUInt32BE(need(bytes, cursor, 4)));
+      return;
+    case 0xdc:
+      unpackArray(T, bytes, cursor, bytes.readUInt16BE(need(bytes, cursor, 2)));
+      return;
+    case 0xdd:
+      unpackArray(T, bytes, cursor, bytes.readUInt32BE(need(bytes, cursor, 4)));
+      return;
+    case 0xde:
+      unpackMap(T, bytes, cursor, bytes.readUInt16BE(need(bytes, cursor, 2)));
+      return;
+    case 0xdf:
+      unpackMap(T, bytes, cursor, bytes.readUInt32BE(need(bytes, cursor, 4)));
+      return;
+  }
+  if ((code & 0x80) === 0) lua.lua_pushnumber(T, code);
+  else if ((code & 0xe0) === 0xe0) lua.lua_pushnumber(T, code - 256);
+  else if ((code & 0xe0) === 0xa0) unpackString(T, bytes, cursor, code & 0x1f);
+  else if ((code & 0xf0) === 0x90) unpackArray(T, bytes, cursor, code & 0x0f);
+  else if ((code & 0xf0) === 0x80) unpackMap(T, bytes, cursor, code & 0x0f);
+  else throw new UnpackError('Bad data format in input.');
+}
+
+function unpackString(T: LuaState, bytes: Buffer, cursor: { position: number }, length: number): void {
+  const at = need(bytes, cursor, length);
+  lua.lua_pushstring(T, bytes.subarray(at, at + length));
+}
+
+function unpackArray(T: LuaState, bytes: Buffer, cursor: { position: number }, count: number): void {
+  lua.lua_newtable(T);
+  for (let i = 1; i <= count; i++) {
+    unpackValue(T, bytes, cursor);
+    lua.lua_rawseti(T, -2, i);
+  }
+}
+
+function unpackMap(T: LuaState, bytes: Buffer, cursor: { position: number }, count: number): void {
+  lua.lua_newtable(T);
+  for (let i = 0; i < count; i++) {
+    unpackValue(T, bytes, cursor);
+    unpackValue(T, bytes, cursor);
+    if (lua.lua_type(T, -2) === lua.LUA_TNIL) {
+      lua.lua_pop(T, 2);
+      continue;
+    }
+    lua.lua_settable(T, -3);
   }
 }
