@@ -48,14 +48,19 @@ class MessageWriter {
     this.buffer = grown;
   }
 
-  /** The queued bytes, copied out when small so the buffer is reused; the writer starts over. */
-  take(): Buffer {
-    const length = this.length;
+  /**
+   * The queued bytes as a view of the writer's own buffer; the writer starts over. The caller calls
+   * release() when the view may still be in use (a socket write left pending).
+   */
+  view(): Buffer {
+    const view = this.buffer.subarray(0, this.length);
     this.length = 0;
-    if (length <= INITIAL_OUTPUT) return Buffer.from(this.buffer.subarray(0, length));
-    const out = this.buffer.subarray(0, length);
+    return view;
+  }
+
+  /** Gives the buffer away (to a pending write) and continues in a new one. */
+  release(): void {
     this.buffer = Buffer.allocUnsafe(INITIAL_OUTPUT);
-    return out;
   }
 
   bytes(bytes: Uint8Array): void {
@@ -235,7 +240,12 @@ export class TargetConnection {
   flush(): void {
     this.flushScheduled = false;
     if (this.closed || this.out.length === 0) return;
-    this.socket.write(this.out.take());
+    // Usually the kernel takes every byte at once and the buffer is reused for the next turn (no
+    // 64 KB allocation per turn while big keys move); if some are still queued, the queue holds a
+    // view of it and the writer moves to fresh memory.
+    const socket = this.socket;
+    socket.write(this.out.view());
+    if (socket.writableLength > 0) this.out.release();
   }
 
   private onData(chunk: Buffer): void {
