@@ -257,15 +257,17 @@ const ONE = Buffer.from(':1\r\n');
 function killReply(outcomes: readonly Outcome[]): Buffer {
   let error: Buffer | undefined;
   for (const outcome of outcomes) {
-    if (typeof outcome === 'string') {
-      error ??= errorReply(`ERR handle response, ${outcome}`);
-      continue;
-    }
-    if (outcome[0] === 43) return OK_REPLY;
-    // UNKILLABLE (a script that wrote) says more than NOTBUSY from the other masters.
-    if (error === undefined || outcome.latin1Slice(1, 12) === 'UNKILLABLE ') error = outcome;
+    if (typeof outcome !== 'string' && outcome[0] === 43) return OK_REPLY;
+    const reply = typeof outcome === 'string' ? errorReply(`ERR handle response, ${outcome}`) : outcome;
+    // NOTBUSY from most masters says least: UNKILLABLE (a script that wrote), BUSY (the other kind
+    // of script runs) or an unreachable master is the answer.
+    if (error === undefined || (isNotBusy(error) && !isNotBusy(reply))) error = reply;
   }
   return error ?? OK_REPLY;
+}
+
+function isNotBusy(reply: Buffer): boolean {
+  return reply.latin1Slice(1, 8) === 'NOTBUSY';
 }
 
 class KillCall implements ReplySink {

@@ -235,6 +235,8 @@ describe('codis-proxy scripts', () => {
       for (let i = 0; i < 20; i++) assert.equal(await other.call('SET', kb, String(i)), '+OK\r\n');
       assert.equal(await d.call('GET', kb), bulk('19'));
       other.close();
+      // FUNCTION KILL cannot stop an EVAL script: that master's BUSY, not the other's NOTBUSY.
+      assert.match(await d.call('FUNCTION', 'KILL'), /^-BUSY /);
       // The kill goes out on a connection of its own, not behind the running script.
       assert.equal(await d.call('SCRIPT', 'KILL'), '+OK\r\n');
       assert.match((await looping.reply()).raw, /^-ERR Script killed by user with SCRIPT KILL/);
