@@ -5,8 +5,10 @@
 // Sync method: SLOTSMGRTTAGONE of each key on the source (idempotent). Semi-async method: the
 // source is asked `SLOTSMGRT-EXEC-WRAPPER key EXISTS key` per key; code 0 (not on the source)
 // lets the step go to the target, code 1 (key in the batch in flight) retries shortly, code 2
-// (still on the source) refuses the step with TRYAGAIN: a transaction or blocking pop cannot be
-// wrapped, and moving keys under the asynchronous migrator's feet is not safe.
+// (still on the source) waits for the asynchronous migrator to move it, asking again every 10 ms:
+// a transaction or blocking pop cannot be wrapped, and moving keys under the migrator's feet is
+// not safe. After slotWaitTimeout of waiting (a stalled migration) the step answers TRYAGAIN
+// without applying anything.
 import type { SharedBackend } from './backend.ts';
 import { type CommandInfo, SPECIAL_BLOCKING, SPECIAL_TRANSACTION } from './command-table.ts';
 import type { ProxyConfig } from './config/types.ts';
@@ -15,6 +17,9 @@ import { arrayElements, lineText, typeName } from './merge.ts';
 import type { ProxyCore } from './proxy-core.ts';
 import { errorReply, KIND_MIGRATE, Request, type RequestOwner } from './request.ts';
 import type { Slot, SlotWaiter } from './router.ts';
+
+/** How often a key still on the semi-async source is asked about again. */
+const SOURCE_RETRY_DELAY = 10;
 
 export const TRYAGAIN_MIGRATING = errorReply(
   'TRYAGAIN Keys of the request are being migrated (semi-async method), try again later',
@@ -42,6 +47,8 @@ export abstract class ExclusiveStep implements RequestOwner, SlotWaiter {
   private retryTimer: NodeJS.Timeout | undefined;
   private waiting = false;
   private attempts = 0;
+  /** performance.now() when a key was first found still on the semi-async source (0: not yet). */
+  private sourceWaitStart = 0;
   /** Bumped when the step is abandoned: replies of older migration steps are ignored. */
   private generation = 0;
 
@@ -57,6 +64,7 @@ export abstract class ExclusiveStep implements RequestOwner, SlotWaiter {
     this.stepKeys = keys;
     this.keyIndex = 0;
     this.attempts = 0;
+    this.sourceWaitStart = 0;
     // On the next turn: the session must not be answered from inside its own dispatch.
     setImmediate(advanceStep, this, this.generation);
   }
@@ -170,8 +178,16 @@ export abstract class ExclusiveStep implements RequestOwner, SlotWaiter {
         },
         attempt < 5 ? 0 : Math.min(attempt, 20),
       );
-    } else if (code[1] === 50) this.finishWith(TRYAGAIN_MIGRATING, false);
-    else this.fail(`ERR handle request, bad slotsmgrt-exec-wrapper resp: ${lineText(items[1] as Buffer)}`);
+    } else if (code[1] === 50) {
+      const now = performance.now();
+      if (this.sourceWaitStart === 0) this.sourceWaitStart = now;
+      if (now - this.sourceWaitStart >= this.core.slotWaitTimeout) this.finishWith(TRYAGAIN_MIGRATING, false);
+      else
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = undefined;
+          this.advance();
+        }, SOURCE_RETRY_DELAY);
+    } else this.fail(`ERR handle request, bad slotsmgrt-exec-wrapper resp: ${lineText(items[1] as Buffer)}`);
   }
 
   onBackendFailure(step: Request, message: string): void {

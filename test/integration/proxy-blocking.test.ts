@@ -38,7 +38,9 @@ describe('codis-proxy blocking commands', () => {
     ]);
     addrA = `127.0.0.1:${a.port}`;
     addrB = `127.0.0.1:${b.port}`;
-    [one, two] = await Promise.all([startProxy(), startProxy()]);
+    // Short lock and semi-async waits: the tests that reach them stay quick.
+    const options = { slotWaitTimeout: 1000 };
+    [one, two] = await Promise.all([startProxy({}, options), startProxy({}, options)]);
     for (const fixture of [one, two]) {
       fixture.proxy.fillSlots([...slotRange(0, 511, addrA), ...slotRange(512, 1023, addrB)]);
       fixture.proxy.start();
@@ -312,7 +314,7 @@ describe('codis-proxy blocking commands', () => {
     }
   });
 
-  it('blocks on the target of a semi-async migration, TRYAGAIN while the list is on the source', async () => {
+  it('blocks on the target of a semi-async migration, waits while the list is on the source', async () => {
     const tag = tagIn(0, 511);
     const slot = slotOf(tag);
     const k = `{${tag}}async`;
@@ -323,13 +325,42 @@ describe('codis-proxy blocking commands', () => {
       await blockedOn(direct.b, 1);
       assert.equal(await pusher.call('RPUSH', k, 'x'), ':1\r\n');
       assert.equal((await c.reply()).raw, `*2\r\n$${k.length}\r\n${k}\r\n$1\r\nx\r\n`);
-      // The list still on the source cannot be popped on the target: the client retries later.
+      // The list still on the source: nothing moves it (slotWaitTimeout is 1 s here), TRYAGAIN.
       assert.equal(await direct.a.call('RPUSH', k, 'old'), ':1\r\n');
       assert.match(await c.call('BLPOP', k, '0'), /^-TRYAGAIN /);
       assert.equal(await direct.a.call('LLEN', k), ':1\r\n');
+      // The migrator moves it while BLPOP waits: popped on the target.
+      c.send('BLPOP', k, '0');
+      await sleep(100);
+      const mover = await RawConnection.open(a.port);
+      for (;;) {
+        const moved = await mover.call(
+          'SLOTSMGRTTAGSLOT-ASYNC',
+          '127.0.0.1',
+          String(b.port),
+          '3000',
+          '200',
+          '1048576',
+          String(slot),
+          '10',
+        );
+        if (moved.endsWith(':0\r\n')) break;
+      }
+      mover.close();
+      assert.equal((await c.reply()).raw, `*2\r\n$${k.length}\r\n${k}\r\n$3\r\nold\r\n`);
+      assert.equal(await direct.a.call('EXISTS', k), ':0\r\n');
+      assert.equal(await direct.b.call('EXISTS', k), ':0\r\n');
     } finally {
       c.close();
       await direct.a.call('DEL', k);
+      // Whatever the move took to B goes back to A for the other tests.
+      const back = await RawConnection.open(b.port);
+      while (
+        !(await back.call('SLOTSMGRTTAGSLOT', '127.0.0.1', String(a.port), '3000', String(slot))).endsWith(
+          ':0\r\n',
+        )
+      );
+      back.close();
       fillBoth([{ id: slot, backend_addr: addrA }]);
     }
   });

@@ -38,7 +38,9 @@ describe('codis-proxy transactions', () => {
     ]);
     addrA = `127.0.0.1:${a.port}`;
     addrB = `127.0.0.1:${b.port}`;
-    [one, two] = await Promise.all([startProxy(), startProxy()]);
+    // Short lock and semi-async waits: the tests that reach them stay quick.
+    const options = { slotWaitTimeout: 1000 };
+    [one, two] = await Promise.all([startProxy({}, options), startProxy({}, options)]);
     for (const fixture of [one, two]) {
       fixture.proxy.fillSlots([...slotRange(0, 511, addrA), ...slotRange(512, 1023, addrB)]);
       fixture.proxy.start();
@@ -481,7 +483,7 @@ describe('codis-proxy transactions', () => {
     });
   }
 
-  it('refuses with TRYAGAIN a transaction whose key is still on the source (semi-async method)', async () => {
+  it('waits for the semi-async migrator to move its keys, TRYAGAIN when it stalls', async () => {
     const tag = tagIn(0, 511);
     const slot = slotOf(tag);
     const k = `{${tag}}async`;
@@ -492,9 +494,35 @@ describe('codis-proxy transactions', () => {
     try {
       assert.equal(await c.call('MULTI'), '+OK\r\n');
       assert.equal(await c.call('INCR', k), '+QUEUED\r\n');
+      // Nothing moves the key (slotWaitTimeout is 1 s here): refused, nothing applied.
       assert.match(await c.call('EXEC'), /^-TRYAGAIN /);
       assert.equal(await direct.a.call('GET', k), '$1\r\n1\r\n');
       assert.equal(await direct.b.call('EXISTS', k), ':0\r\n');
+      // The migrator moves it while EXEC waits: EXEC then runs on the target.
+      assert.equal(await c.call('MULTI'), '+OK\r\n');
+      assert.equal(await c.call('INCR', k), '+QUEUED\r\n');
+      c.send('EXEC');
+      await sleep(100);
+      // The whole slot is moved (earlier tests left other keys in it), a few keys per call.
+      const mover = await RawConnection.open(a.port);
+      for (;;) {
+        const moved = await mover.call(
+          'SLOTSMGRTTAGSLOT-ASYNC',
+          '127.0.0.1',
+          String(b.port),
+          '3000',
+          '200',
+          '1048576',
+          String(slot),
+          '10',
+        );
+        assert.match(moved, /^\*2\r\n:\d+\r\n:\d+\r\n$/);
+        if (moved.endsWith(':0\r\n')) break;
+      }
+      mover.close();
+      assert.equal((await c.reply()).raw, '*1\r\n:2\r\n');
+      assert.equal(await direct.b.call('GET', k), '$1\r\n2\r\n');
+      assert.equal(await direct.a.call('EXISTS', k), ':0\r\n');
       // A key the source does not hold runs on the target.
       assert.equal(await c.call('MULTI'), '+OK\r\n');
       assert.equal(await c.call('SET', fresh, 'new'), '+QUEUED\r\n');
@@ -503,8 +531,16 @@ describe('codis-proxy transactions', () => {
       assert.equal(await direct.a.call('EXISTS', fresh), ':0\r\n');
     } finally {
       c.close();
-      await direct.b.call('DEL', fresh);
+      await direct.b.call('DEL', fresh, k);
       await direct.a.call('DEL', k);
+      // Everything back to A for the other tests.
+      const back = await RawConnection.open(b.port);
+      while (
+        !(await back.call('SLOTSMGRTTAGSLOT', '127.0.0.1', String(a.port), '3000', String(slot))).endsWith(
+          ':0\r\n',
+        )
+      );
+      back.close();
       one.proxy.fillSlots([{ id: slot, backend_addr: addrA }]);
     }
   });
