@@ -10,7 +10,13 @@
 //
 // Migration: before WATCH and EXEC every key involved is made to live on the target
 // (exclusive.ts). A fill that changes the slot's master while a WATCH is held makes EXEC fail as a
-// WATCH conflict does (null reply): the watch was on the old master and guarantees nothing now.
+// WATCH conflict does (null reply): the watch was on the old master and guarantees nothing now;
+// so does EXEC after the WATCH connection was lost.
+//
+// Departures from Redis inside MULTI: commands the proxy answers itself or spreads over the
+// product (SELECT, AUTH, HELLO, SLOTS*, KEYS, SCAN, SUBSCRIBE…) are refused with a queue-time error;
+// PUBLISH's channel counts as a key (its subscribers are held on the channel's slot master); the
+// queued commands are bounded to 64 MB.
 import { commandSpec } from '../commands/index.ts';
 import { slotOf } from '../slots/index.ts';
 import {
