@@ -324,4 +324,73 @@ conformanceSuite('scripting numbers', (it) => {
       assert.equal(reply, expected, body);
     }
   });
+
+  it('the struct library', async ({ connection: c }) => {
+    // Replies as redis-server 7 gives them (bytes as latin1); errors without their script tail.
+    const cases: Array<[string, string]> = [
+      [
+        "return struct.pack('>I2<i4bBhHlL', 258, -2, -1, 255, -300, 65535, -5, 2^40)",
+        '$28\r\n\u0001\u0002\u00fe\u00ff\u00ff\u00ff\u00ff\u00ff\u00d4\u00fe\u00ff\u00ff\u00fb\u00ff\u00ff\u00ff\u00ff\u00ff\u00ff\u00ff\u0000\u0000\u0000\u0000\u0000\u0001\u0000\u0000\r\n',
+      ],
+      [
+        "return struct.pack('!4 b i d', 1, 2, 1.5)",
+        '$16\r\n\u0001\u0000\u0000\u0000\u0002\u0000\u0000\u0000\u0000\u0000\u0000\u0000\u0000\u0000\u00f8?\r\n',
+      ],
+      [
+        "return struct.pack('>f d', 1.5, -0.1)",
+        '$12\r\n?\u00c0\u0000\u0000\u00bf\u00b9\u0099\u0099\u0099\u0099\u0099\u009a\r\n',
+      ],
+      ["return struct.pack('c3 s c0', 'abcdef', 'zz', 'xyz')", '$9\r\nabczz\u0000xyz\r\n'],
+      ["return struct.pack('i33', 1)", '-ERR user_script:1: integral size 33 is larger than limit of 32\r\n'],
+      [
+        "return struct.pack('y', 1)",
+        "-ERR user_script:1: bad argument #1 to 'pack' (invalid format option 'y')\r\n",
+      ],
+      ["return struct.pack('!3', 1)", '-ERR user_script:1: alignment 3 is not a power of 2\r\n'],
+      [
+        "return struct.pack('c5', 'ab')",
+        "-ERR user_script:1: bad argument #3 to 'pack' (string too short)\r\n",
+      ],
+      ["return {struct.unpack('>I2<i4', struct.pack('>I2<i4', 258, -2))}", '*3\r\n:258\r\n:-2\r\n:7\r\n'],
+      [
+        "return {struct.unpack('bBhH', struct.pack('bBhH', -1, 255, -300, 65535))}",
+        '*5\r\n:-1\r\n:255\r\n:-300\r\n:65535\r\n:7\r\n',
+      ],
+      ["return {struct.unpack('>d f', struct.pack('>d f', 1.5, 2.25))}", '*3\r\n:1\r\n:2\r\n:13\r\n'],
+      [
+        "return {struct.unpack('s c2', struct.pack('s c2', 'hi', 'yo'))}",
+        '*3\r\n$2\r\nhi\r\n$2\r\nyo\r\n:6\r\n',
+      ],
+      ["return {struct.unpack('b c0', struct.pack('b c0', 3, 'abc'))}", '*2\r\n$3\r\nabc\r\n:5\r\n'],
+      [
+        "return {struct.unpack('i', 'ab')}",
+        "-ERR user_script:1: bad argument #2 to 'unpack' (data string too short)\r\n",
+      ],
+      ["return {struct.unpack('s', 'abc')}", '-ERR user_script:1: unfinished string in data\r\n'],
+      ["return {struct.unpack('b', 'abc', 2)}", '*2\r\n:98\r\n:3\r\n'],
+      [
+        "return {struct.unpack('b', 'abc', 0)}",
+        "-ERR user_script:1: bad argument #3 to 'unpack' (offset must be 1 or greater)\r\n",
+      ],
+      ["return {struct.unpack('c0', 'abc')}", "-ERR user_script:1: format 'c0' needs a previous size\r\n"],
+      ["return struct.size('!8 b d i3 c5')", ':26\r\n'],
+      [
+        "return struct.size('s')",
+        "-ERR user_script:1: bad argument #1 to 'size' (option 's' has no fixed size)\r\n",
+      ],
+      [
+        "return struct.size('c0')",
+        "-ERR user_script:1: bad argument #1 to 'size' (option 'c0' has no fixed size)\r\n",
+      ],
+      ["return {struct.unpack('>l', struct.pack('>l', -2^53))}", '*2\r\n:-9007199254740992\r\n:9\r\n'],
+      ["return {struct.unpack('<L', struct.pack('<L', 2^63))}", '*2\r\n:-9223372036854775808\r\n:9\r\n'],
+    ];
+    for (const [body, expected] of cases) {
+      const reply = (await c.call('EVAL', body, '0')).replace(
+        / script: [0-9a-f]{40}, on @user_script:1\./,
+        '',
+      );
+      assert.equal(reply, expected, body);
+    }
+  });
 });

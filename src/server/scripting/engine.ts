@@ -4,9 +4,8 @@
 // between slices, and SCRIPT KILL can stop it. The engine is fengari (Lua 5.3 in JavaScript,
 // synchronous like the command pipeline), given Lua 5.1's numbers by lua-numbers.ts (doubles
 // everywhere, "%.14g" strings). What scripts can still see differ from Redis's Lua 5.1: `//`,
-// bitwise operators and goto parse, tables iterate in another order (the key order of
-// cjson.encode and cmsgpack.pack maps), and the struct library is not provided (bit, cjson and
-// cmsgpack are: libraries.ts).
+// bitwise operators and goto parse, and tables iterate in another order (the key order of
+// cjson.encode and cmsgpack.pack maps). Redis's bit, cjson, cmsgpack and struct: libraries.ts.
 import fengari, { type LuaState, type LuaString } from 'fengari';
 import type { Client } from '../client.ts';
 import type { ServerCommand } from '../command-registry.ts';
@@ -14,7 +13,7 @@ import { OOM, READONLY } from '../errors.ts';
 import type { CodisServer } from '../server.ts';
 import { REDIS_COMPATIBLE_VERSION } from '../version.ts';
 import { latin1, luaBytes, pushErrorTable, ReplyToLua, singleLine, writeLuaValue } from './conversions.ts';
-import { openBit, openCjson, openCmsgpack } from './libraries.ts';
+import { openBit, openCjson, openCmsgpack, openStruct } from './libraries.ts';
 import { formatG, installLua51Numbers, installStringFormat } from './lua-numbers.ts';
 import { type CachedScript, parseShebang, type ScriptFlags, sha1hex } from './script-cache.ts';
 
@@ -181,6 +180,7 @@ export class ScriptEngine {
     openBit(L);
     openCjson(L);
     openCmsgpack(L);
+    openStruct(L);
     this.registerRedisLibrary(L);
     if (lauxlib.luaL_dostring(L, text(PRELUDE)) !== lua.LUA_OK)
       throw new Error(`scripting prelude failed: ${latin1(lua.lua_tolstring(L, -1) ?? new Uint8Array())}`);

@@ -84,6 +84,7 @@ declare module 'fengari' {
     luaL_ref(L: LuaState, t: number): number;
     luaL_argerror(L: LuaState, arg: number, extramsg: LuaString): never;
     luaL_checkinteger(L: LuaState, arg: number): number;
+    luaL_checknumber(L: LuaState, arg: number): number;
     luaL_checklstring(L: LuaState, arg: number): LuaString;
     luaL_checkstack(L: LuaState, space: number, message: LuaString | null): void;
     luaL_unref(L: LuaState, t: number, ref: number): void;

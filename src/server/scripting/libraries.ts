@@ -1,7 +1,7 @@
 // The Lua libraries Redis adds for scripts, on fengari: `bit` (LuaBitOp 1.0: 32-bit operations
 // on numbers), `cjson` (lua-cjson 2.1: JSON encode/decode with its error messages and
-// cjson.null) and `cmsgpack` (lua-cmsgpack 0.4: MessagePack). Numbers follow lua-numbers.ts
-// (doubles, "%.14g").
+// cjson.null), `cmsgpack` (lua-cmsgpack 0.4: MessagePack) and `struct` (struct 0.2: binary
+// pack/unpack). Numbers follow lua-numbers.ts (doubles, "%.14g").
 import fengari, { type LuaState, type LuaString } from 'fengari';
 import { latin1, luaBytes } from './conversions.ts';
 import { luaNumberString } from './lua-numbers.ts';
@@ -824,4 +824,228 @@ function unpackMap(T: LuaState, bytes: Buffer, cursor: { position: number }, cou
     }
     lua.lua_settable(T, -3);
   }
+}
+
+/** Options of lua_struct (Roberto Ierusalimschy's struct 0.2, as Redis has it). */
+interface StructHeader {
+  little: boolean;
+  align: number;
+}
+
+const STRUCT_MAX_INT_SIZE = 32;
+const STRUCT_MAX_ALIGN = 8;
+
+/** A format walker: the option at `at` and its size (optsize), advancing past its digits. */
+class StructFormat {
+  readonly text: string;
+  at = 0;
+  private readonly T: LuaState;
+
+  constructor(T: LuaState, text: string) {
+    this.T = T;
+    this.text = text;
+  }
+
+  private number(fallback: number): number {
+    if (!/[0-9]/.test(this.text[this.at] ?? '')) return fallback;
+    let value = 0;
+    while (/[0-9]/.test(this.text[this.at] ?? '')) {
+      value = value * 10 + (this.text.charCodeAt(this.at++) - 48);
+      if (value > 2147483647) lauxlib.luaL_error(this.T, text('integral size overflow'));
+    }
+    return value;
+  }
+
+  size(option: string): number {
+    switch (option) {
+      case 'B':
+      case 'b':
+      case 'x':
+        return 1;
+      case 'H':
+      case 'h':
+        return 2;
+      case 'L':
+      case 'l':
+      case 'T':
+      case 'd':
+        return 8;
+      case 'f':
+        return 4;
+      case 'c':
+        return this.number(1);
+      case 'i':
+      case 'I': {
+        const size = this.number(4);
+        if (size > STRUCT_MAX_INT_SIZE)
+          lauxlib.luaL_error(
+            this.T,
+            luaBytes(`integral size ${size} is larger than limit of ${STRUCT_MAX_INT_SIZE}`),
+          );
+        return size;
+      }
+      default:
+        return 0;
+    }
+  }
+
+  /** Endianness, alignment and spaces; anything else is an invalid option. */
+  control(option: string, header: StructHeader): void {
+    switch (option) {
+      case ' ':
+        return;
+      case '>':
+        header.little = false;
+        return;
+      case '<':
+        header.little = true;
+        return;
+      case '!': {
+        const align = this.number(STRUCT_MAX_ALIGN);
+        if ((align & (align - 1)) !== 0)
+          lauxlib.luaL_error(this.T, luaBytes(`alignment ${align} is not a power of 2`));
+        header.align = align;
+        return;
+      }
+      default:
+        lauxlib.luaL_argerror(this.T, 1, luaBytes(`invalid format option '${option}'`));
+    }
+  }
+}
+
+function structAlign(length: number, header: StructHeader, option: string, size: number): number {
+  if (size === 0 || option === 'c') return 0;
+  const align = Math.min(size, header.align);
+  return (align - (length & (align - 1))) & (align - 1);
+}
+
+const INTEGER_OPTIONS = 'bBhHlLTiI';
+
+export function openStruct(L: LuaState): void {
+  registerTable(L, 'struct', {
+    pack: (T) => {
+      const format = new StructFormat(T, latin1(lauxlib.luaL_checklstring(T, 1)));
+      const header: StructHeader = { little: true, align: 1 };
+      const out = new PackBuffer();
+      let argument = 2;
+      while (format.at < format.text.length) {
+        const option = format.text[format.at++] as string;
+        let size = format.size(option);
+        const padding = structAlign(out.length, header, option, size);
+        for (let i = 0; i < padding; i++) out.byte(0);
+        if (INTEGER_OPTIONS.includes(option)) {
+          const value = lauxlib.luaL_checknumber(T, argument++);
+          const bits =
+            Number.isFinite(value) && Math.abs(value) < 2 ** 64
+              ? BigInt.asUintN(64, BigInt(Math.trunc(value)))
+              : 0n;
+          out.ensure(size);
+          for (let i = 0; i < size; i++) {
+            const shift = BigInt(8 * (header.little ? i : size - 1 - i));
+            out.bytes[out.length + i] = shift < 64n ? Number((bits >> shift) & 0xffn) : 0;
+          }
+          out.length += size;
+        } else if (option === 'x') out.byte(0);
+        else if (option === 'f' || option === 'd') {
+          const value = lauxlib.luaL_checknumber(T, argument++);
+          out.ensure(size);
+          if (option === 'f') {
+            if (header.little) out.bytes.writeFloatLE(value, out.length);
+            else out.bytes.writeFloatBE(value, out.length);
+          } else if (header.little) out.bytes.writeDoubleLE(value, out.length);
+          else out.bytes.writeDoubleBE(value, out.length);
+          out.length += size;
+        } else if (option === 'c' || option === 's') {
+          const bytes = lauxlib.luaL_checklstring(T, argument++);
+          if (size === 0) size = bytes.length;
+          if (bytes.length < size) lauxlib.luaL_argerror(T, argument, text('string too short'));
+          out.ensure(size + 1);
+          out.bytes.set(bytes.subarray(0, size), out.length);
+          out.length += size;
+          if (option === 's') out.byte(0);
+        } else format.control(option, header);
+      }
+      lua.lua_pushstring(T, out.bytes.subarray(0, out.length));
+      return 1;
+    },
+    unpack: (T) => {
+      const format = new StructFormat(T, latin1(lauxlib.luaL_checklstring(T, 1)));
+      const input = lauxlib.luaL_checklstring(T, 2);
+      const data = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+      const length = data.length;
+      const start = lua.lua_isnoneornil(T, 3) ? 1 : lauxlib.luaL_checkinteger(T, 3);
+      if (start <= 0) lauxlib.luaL_argerror(T, 3, text('offset must be 1 or greater'));
+      let position = start - 1;
+      const header: StructHeader = { little: true, align: 1 };
+      let results = 0;
+      while (format.at < format.text.length) {
+        const option = format.text[format.at++] as string;
+        let size = format.size(option);
+        position += structAlign(position, header, option, size);
+        if (size > length || position > length - size)
+          lauxlib.luaL_argerror(T, 2, text('data string too short'));
+        lauxlib.luaL_checkstack(T, 2, text('too many results'));
+        if (INTEGER_OPTIONS.includes(option)) {
+          let bits = 0n;
+          for (let i = 0; i < size; i++) {
+            const byte = data[position + (header.little ? size - 1 - i : i)] as number;
+            bits = BigInt.asUintN(64, (bits << 8n) | BigInt(byte));
+          }
+          const signed = option === option.toLowerCase();
+          const width = Math.min(size * 8, 64);
+          lua.lua_pushnumber(T, Number(signed && width > 0 ? BigInt.asIntN(width, bits) : bits));
+          results++;
+        } else if (option === 'f' || option === 'd') {
+          const value =
+            option === 'f'
+              ? header.little
+                ? data.readFloatLE(position)
+                : data.readFloatBE(position)
+              : header.little
+                ? data.readDoubleLE(position)
+                : data.readDoubleBE(position);
+          lua.lua_pushnumber(T, value);
+          results++;
+        } else if (option === 'c') {
+          if (size === 0) {
+            if (results === 0 || !lua.lua_isnumber(T, -1))
+              lauxlib.luaL_error(T, text("format 'c0' needs a previous size"));
+            size = lua.lua_tonumber(T, -1);
+            lua.lua_pop(T, 1);
+            results--;
+            if (size > length || position > length - size)
+              lauxlib.luaL_argerror(T, 2, text('data string too short'));
+          }
+          lua.lua_pushstring(T, data.subarray(position, position + size));
+          results++;
+        } else if (option === 's') {
+          const end = data.indexOf(0, position);
+          if (end < 0) lauxlib.luaL_error(T, text('unfinished string in data'));
+          size = end - position + 1;
+          lua.lua_pushstring(T, data.subarray(position, end));
+          results++;
+        } else if (option !== 'x') format.control(option, header);
+        position += size;
+      }
+      lua.lua_pushnumber(T, position + 1);
+      return results + 1;
+    },
+    size: (T) => {
+      const format = new StructFormat(T, latin1(lauxlib.luaL_checklstring(T, 1)));
+      const header: StructHeader = { little: true, align: 1 };
+      let position = 0;
+      while (format.at < format.text.length) {
+        const option = format.text[format.at++] as string;
+        const size = format.size(option);
+        position += structAlign(position, header, option, size);
+        if (option === 's') lauxlib.luaL_argerror(T, 1, text("option 's' has no fixed size"));
+        else if (option === 'c' && size === 0)
+          lauxlib.luaL_argerror(T, 1, text("option 'c0' has no fixed size"));
+        if (!/[A-Za-z0-9]/.test(option)) format.control(option, header);
+        position += size;
+      }
+      lua.lua_pushnumber(T, position);
+      return 1;
+    },
+  });
 }
