@@ -13,10 +13,11 @@
 // WATCH conflict does (null reply): the watch was on the old master and guarantees nothing now;
 // so does EXEC after the WATCH connection was lost.
 //
-// Departures from Redis inside MULTI: commands the proxy answers itself or spreads over the
-// product (SELECT, AUTH, HELLO, SLOTS*, KEYS, SCAN, SUBSCRIBE…) are refused with a queue-time error;
-// PUBLISH's channel counts as a key (its subscribers are held on the channel's slot master); the
-// queued commands are bounded to 64 MB.
+// Departures from Redis inside MULTI (which queues everything): commands the proxy answers itself
+// or spreads over the product (SELECT, HELLO, SLOTS*, KEYS, SCAN, SUBSCRIBE…) are refused with a
+// queue-time error; AUTH and QUIT act at once, as outside MULTI; PUBLISH's channel counts as a key
+// (its subscribers are held on the channel's slot master); the queued commands are bounded to
+// 64 MB.
 import { commandSpec } from '../commands/index.ts';
 import { slotOf } from '../slots/index.ts';
 import {
@@ -51,7 +52,7 @@ const EXECABORT = errorReply('EXECABORT Transaction discarded because of previou
 /** Commands Redis runs at once inside MULTI instead of queueing them. */
 const NOT_QUEUED = new Set(['MULTI', 'EXEC', 'DISCARD', 'WATCH']);
 /** Proxy-local commands whose meaning inside a backend transaction the proxy cannot keep. */
-const LOCAL_ONLY = new Set(['SELECT', 'AUTH', 'HELLO', 'SLOTSINFO', 'SLOTSSCAN', 'SLOTSMAPPING']);
+const LOCAL_ONLY = new Set(['SELECT', 'HELLO', 'SLOTSINFO', 'SLOTSSCAN', 'SLOTSMAPPING']);
 
 /** The queued commands of one transaction are held by the proxy until EXEC: bounded. */
 export const MAX_QUEUED_BYTES = 64 * 1024 * 1024;
