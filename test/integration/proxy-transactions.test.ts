@@ -259,7 +259,8 @@ describe('codis-proxy transactions', () => {
         assert.equal(await c.call('MULTI'), '+OK\r\n');
         assert.equal(await c.call('DISCARD'), '+OK\r\n');
       }
-      assert.equal(await count(), before);
+      // Not more (a connection other tests left may close meanwhile, so not exactly equal).
+      assert.ok((await count()) <= before);
     } finally {
       c.close();
       await direct.b.call('DEL', k);
