@@ -62,6 +62,8 @@ async function plainRate(port: number, n: number) {
   c.disconnect();
   return Math.round(n / (ms / 1000));
 }
+// The proxy's shared connections (one per DB) connect in the background: counted once up.
+await new Promise((resolve) => setTimeout(resolve, 300));
 const before = await clients();
 for (let round = 0; round < 2; round++) {
   console.log('multi/exec tx/s direct', await txRate(a.port, 3000), 'proxy', await txRate(p.port, 3000));
@@ -84,6 +86,8 @@ for (let round = 0; round < 2; round++) {
     await pingPong(p.port, 2000),
   );
 }
+// The direct clients above close asynchronously: let the server see them go.
+await new Promise((resolve) => setTimeout(resolve, 300));
 console.log('backend clients before', before, 'after', await clients());
 admin.disconnect();
 await p.close();
