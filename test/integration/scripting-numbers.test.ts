@@ -393,4 +393,36 @@ conformanceSuite('scripting numbers', (it) => {
       assert.equal(reply, expected, body);
     }
   });
+
+  it("Lua 5.1's library as Redis has it: names in each table, the 5.1 functions 5.3 dropped", async ({
+    connection: c,
+  }) => {
+    const surface =
+      "local out = {}\nfor _, lib in ipairs({'_G', 'string', 'table', 'math', 'coroutine', 'debug', 'os', 'bit', 'struct', 'cmsgpack'}) do\n  local ok, t = pcall(function() return (lib == '_G') and _G or _G[lib] end)\n  if ok and type(t) == 'table' then\n    local names = {}\n    for k in pairs(t) do if type(k) == 'string' then names[#names + 1] = k end end\n    table.sort(names)\n    out[#out + 1] = lib .. ': ' .. table.concat(names, ' ')\n  else\n    out[#out + 1] = lib .. ': missing'\n  end\nend\nreturn out\n";
+    assert.equal(
+      await c.call('EVAL', surface, '0'),
+      '*10\r\n$275\r\n_G: ARGV KEYS _G _VERSION __redis__err__handler assert bit cjson cmsgpack collectgarbage coroutine error gcinfo getmetatable ipairs load loadstring math next pairs pcall rawequal rawget rawset redis select setmetatable string struct table tonumber tostring type unpack xpcall\r\n$90\r\nstring: byte char dump find format gfind gmatch gsub len lower match rep reverse sub upper\r\n$64\r\ntable: concat foreach foreachi getn insert maxn remove setn sort\r\n$159\r\nmath: abs acos asin atan atan2 ceil cos cosh deg exp floor fmod frexp huge ldexp log log10 max min mod modf pi pow rad random randomseed sin sinh sqrt tan tanh\r\n$50\r\ncoroutine: create resume running status wrap yield\r\n$14\r\ndebug: missing\r\n$11\r\nos: missing\r\n$71\r\nbit: arshift band bnot bor bswap bxor lshift rol ror rshift tobit tohex\r\n$24\r\nstruct: pack size unpack\r\n$84\r\ncmsgpack: _COPYRIGHT _DESCRIPTION _NAME _VERSION pack unpack unpack_limit unpack_one\r\n',
+    );
+    assert.equal(
+      await c.call(
+        'EVAL',
+        "local m, e = math.frexp(8) local m2, e2 = math.frexp(-0.3) return {tostring(m), e, tostring(m2), e2, tostring(math.ldexp(0.5, 4)), tostring(math.log10(1000)), tostring(math.atan2(1, 1)), tostring(math.cosh(1)), tostring(math.sinh(1)), tostring(math.tanh(0.5)), table.getn({1,2,3}), table.maxn({[5]=1, [2]=3}), table.foreach({a=1}, function(k, v) return k end), table.foreachi({7}, function(i, v) return v end), tostring(math.mod(7, 3)), string.gfind('a1b2', '%d')()}",
+        '0',
+      ),
+      '*16\r\n$3\r\n0.5\r\n:4\r\n$4\r\n-0.6\r\n:-1\r\n$1\r\n8\r\n$1\r\n3\r\n$16\r\n0.78539816339745\r\n$15\r\n1.5430806348152\r\n$15\r\n1.1752011936438\r\n$16\r\n0.46211715726001\r\n:3\r\n:5\r\n$1\r\na\r\n:7\r\n$1\r\n1\r\n$1\r\n1\r\n',
+    );
+    const errors: Array<[string, string]> = [
+      ['return table.getn(nil)', "bad argument #1 to 'getn' (table expected, got nil)"],
+      ['table.setn({}, 1)', "'setn' is obsolete"],
+      ["return collectgarbage('bogus')", "bad argument #1 to 'collectgarbage' (invalid option 'bogus')"],
+    ];
+    for (const [body, message] of errors) {
+      const reply = await c.call('EVAL', body, '0');
+      assert.ok(reply.startsWith(`-ERR user_script:1: ${message} script: `), `${body}: ${reply}`);
+    }
+    assert.equal(
+      await c.call('EVAL', "return {collectgarbage(), collectgarbage('count') > 0, gcinfo() > 0}", '0'),
+      '*3\r\n:0\r\n:1\r\n:1\r\n',
+    );
+  });
 });

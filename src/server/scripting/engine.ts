@@ -13,7 +13,7 @@ import { OOM, READONLY } from '../errors.ts';
 import type { CodisServer } from '../server.ts';
 import { REDIS_COMPATIBLE_VERSION } from '../version.ts';
 import { latin1, luaBytes, pushErrorTable, ReplyToLua, singleLine, writeLuaValue } from './conversions.ts';
-import { openBit, openCjson, openCmsgpack, openStruct } from './libraries.ts';
+import { openBit, openCjson, openCmsgpack, openLua51, openStruct } from './libraries.ts';
 import { formatG, installLua51Numbers, installStringFormat } from './lua-numbers.ts';
 import { type CachedScript, parseShebang, type ScriptFlags, sha1hex } from './script-cache.ts';
 
@@ -101,11 +101,13 @@ loadfile = nil
 dofile = nil
 local dbg = debug
 __redis__err__handler = function (err)
-  local i = dbg.getinfo(2, 'nSl')
-  -- An error raised by a library function (fengari's JS functions, Redis's C functions) is
-  -- reported where the script called it.
-  if i and i.what ~= 'Lua' and i.what ~= 'main' then
-    i = dbg.getinfo(3, 'nSl')
+  -- An error raised by a library function (fengari's JS functions, Redis's C functions, the Lua
+  -- of this prelude, named '=[C]') is reported where the script called it.
+  local level = 2
+  local i = dbg.getinfo(level, 'nSl')
+  while i and i.what ~= 'main' and (i.what ~= 'Lua' or i.source == '=[C]') do
+    level = level + 1
+    i = dbg.getinfo(level, 'nSl')
   end
   if type(err) ~= 'table' then
     err = {err = 'ERR ' .. tostring(err)}
@@ -120,6 +122,40 @@ local handler = __redis__err__handler
 __redis__runner = function (f, ...)
   return xpcall(f, handler, ...)
 end
+-- Lua 5.1's library as Redis has it: the 5.1 functions 5.3 dropped, without 5.3's additions.
+string.gfind = string.gmatch
+string.pack, string.packsize, string.unpack = nil, nil, nil
+table.foreach = function (t, f)
+  for k, v in pairs(t) do local r = f(k, v) if r ~= nil then return r end end
+end
+table.foreachi = function (t, f)
+  for i = 1, #t do local r = f(i, t[i]) if r ~= nil then return r end end
+end
+table.move, table.pack, table.unpack = nil, nil, nil
+local exp, log, abs, floor, atan = math.exp, math.log, math.abs, math.floor, math.atan
+math.atan2 = function (y, x) return atan(y, x) end
+math.cosh = function (x) return (exp(x) + exp(-x)) / 2 end
+math.sinh = function (x) return (exp(x) - exp(-x)) / 2 end
+math.tanh = function (x)
+  if x > 20 then return 1 elseif x < -20 then return -1 end
+  local a, b = exp(x), exp(-x)
+  return (a - b) / (a + b)
+end
+math.log10 = function (x) return log(x, 10) end
+math.ldexp = function (m, e) return m * 2.0 ^ e end
+math.frexp = function (x)
+  if x == 0 or x ~= x or x == 1/0 or x == -1/0 then return x, 0 end
+  local e = floor(log(abs(x), 2)) + 1
+  local m = x / 2.0 ^ e
+  if abs(m) >= 1 then m, e = m / 2, e + 1 elseif abs(m) < 0.5 then m, e = m * 2, e - 1 end
+  return m, e
+end
+math.mod = math.fmod
+math.maxinteger, math.mininteger = nil, nil
+coroutine.isyieldable = nil
+gcinfo = function () return floor(collectgarbage('count')) end
+rawlen = nil
+debug = nil
 `;
 
 export class ScriptEngine {
@@ -182,7 +218,12 @@ export class ScriptEngine {
     openCmsgpack(L);
     openStruct(L);
     this.registerRedisLibrary(L);
-    if (lauxlib.luaL_dostring(L, text(PRELUDE)) !== lua.LUA_OK)
+    openLua51(L);
+    const prelude = text(PRELUDE);
+    if (
+      lauxlib.luaL_loadbuffer(L, prelude, prelude.length, text('=[C]')) !== lua.LUA_OK ||
+      lua.lua_pcall(L, 0, 0, 0) !== lua.LUA_OK
+    )
       throw new Error(`scripting prelude failed: ${latin1(lua.lua_tolstring(L, -1) ?? new Uint8Array())}`);
     lua.lua_getglobal(L, text('__redis__runner'));
     lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, text('__redis__runner'));
@@ -213,6 +254,9 @@ export class ScriptEngine {
     lua.lua_setfield(L, -2, text('__index'));
     lua.lua_pushjsfunction(L, readonlyTable);
     lua.lua_setfield(L, -2, text('__newindex'));
+    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS);
+    lua.lua_pushcclosure(L, pairsOfLibrary, 1);
+    lua.lua_setfield(L, -2, text('__pairs'));
     lua.lua_pushboolean(L, false);
     lua.lua_setfield(L, -2, text('__metatable'));
     lua.lua_setmetatable(L, -2);

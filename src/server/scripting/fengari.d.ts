@@ -26,6 +26,7 @@ declare module 'fengari' {
     lua_isnone(L: LuaState, index: number): boolean;
     lua_isnoneornil(L: LuaState, index: number): boolean;
     lua_settable(L: LuaState, index: number): void;
+    lua_rawlen(L: LuaState, index: number): number;
     lua_pushlightuserdata(L: LuaState, value: unknown): void;
     lua_touserdata(L: LuaState, index: number): unknown;
     lua_absindex(L: LuaState, index: number): number;
@@ -85,6 +86,7 @@ declare module 'fengari' {
     luaL_argerror(L: LuaState, arg: number, extramsg: LuaString): never;
     luaL_checkinteger(L: LuaState, arg: number): number;
     luaL_checknumber(L: LuaState, arg: number): number;
+    luaL_checktype(L: LuaState, arg: number, type: number): void;
     luaL_checklstring(L: LuaState, arg: number): LuaString;
     luaL_checkstack(L: LuaState, space: number, message: LuaString | null): void;
     luaL_unref(L: LuaState, t: number, ref: number): void;

@@ -103,6 +103,52 @@ function registerTable(L: LuaState, name: string, functions: Record<string, (T: 
   lua.lua_setglobal(L, text(name));
 }
 
+const GC_OPTIONS = ['stop', 'restart', 'collect', 'count', 'step', 'setpause', 'setstepmul'];
+
+/**
+ * Lua 5.1's table.getn, table.maxn and table.setn, which 5.3 dropped, and a collectgarbage that
+ * answers (fengari has no Lua collector: the JavaScript heap holds Lua's objects, so `count` is
+ * its size in KB and the collector runs on its own).
+ */
+export function openLua51(L: LuaState): void {
+  lua.lua_pushjsfunction(L, (T) => {
+    const option = lua.lua_isnoneornil(T, 1) ? 'collect' : latin1(lauxlib.luaL_checklstring(T, 1));
+    if (!GC_OPTIONS.includes(option))
+      return lauxlib.luaL_argerror(T, 1, luaBytes(`invalid option '${option}'`));
+    if (option === 'count') lua.lua_pushnumber(T, process.memoryUsage().heapUsed / 1024);
+    else if (option === 'step') lua.lua_pushboolean(T, false);
+    else if (option === 'setpause' || option === 'setstepmul') lua.lua_pushnumber(T, 200);
+    else lua.lua_pushnumber(T, 0);
+    return 1;
+  });
+  lua.lua_setglobal(L, text('collectgarbage'));
+  lua.lua_getglobal(L, text('table'));
+  const functions: Record<string, (T: LuaState) => number> = {
+    getn: (T) => {
+      lauxlib.luaL_checktype(T, 1, lua.LUA_TTABLE);
+      lua.lua_pushnumber(T, lua.lua_rawlen(T, 1));
+      return 1;
+    },
+    maxn: (T) => {
+      lauxlib.luaL_checktype(T, 1, lua.LUA_TTABLE);
+      let max = 0;
+      lua.lua_pushnil(T);
+      while (lua.lua_next(T, 1) !== 0) {
+        lua.lua_pop(T, 1);
+        if (lua.lua_type(T, -1) === lua.LUA_TNUMBER) max = Math.max(max, lua.lua_tonumber(T, -1));
+      }
+      lua.lua_pushnumber(T, max);
+      return 1;
+    },
+    setn: (T) => lauxlib.luaL_error(T, text("'setn' is obsolete")),
+  };
+  for (const [name, fn] of Object.entries(functions)) {
+    lua.lua_pushjsfunction(L, fn);
+    lua.lua_setfield(L, -2, text(name));
+  }
+  lua.lua_pop(L, 1);
+}
+
 /** cjson.null: a light userdata every decode of `null` returns. */
 const JSON_NULL = { cjsonNull: true };
 const MAX_DEPTH = 1000;
