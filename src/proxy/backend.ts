@@ -37,6 +37,8 @@ const INFO = encodeRequest(['INFO']);
 export class BackendConnection implements ReplySink, Flushable {
   readonly addr: string;
   readonly db: number;
+  /** Spoke HELLO 3: carries RESP3 sessions' requests, its replies relayed to them as they are. */
+  readonly resp3: boolean;
   state = STATE_DISCONNECTED;
   flushQueued = false;
   private readonly config: ProxyConfig;
@@ -68,9 +70,10 @@ export class BackendConnection implements ReplySink, Flushable {
 
   private readonly logger: ProxyLogger;
 
-  constructor(addr: string, db: number, config: ProxyConfig, logger: ProxyLogger) {
+  constructor(addr: string, db: number, config: ProxyConfig, logger: ProxyLogger, resp3 = false) {
     this.addr = addr;
     this.db = db;
+    this.resp3 = resp3;
     this.config = config;
     this.logger = logger;
     this.connect();
@@ -174,7 +177,11 @@ export class BackendConnection implements ReplySink, Flushable {
         socket.setKeepAlive(true, this.config.backend_keepalive_period);
       }
       const handshake: string[][] = [];
-      if (this.config.product_auth !== '') handshake.push(['AUTH', this.config.product_auth]);
+      if (this.resp3) {
+        const hello = ['HELLO', '3'];
+        if (this.config.product_auth !== '') hello.push('AUTH', 'default', this.config.product_auth);
+        handshake.push(hello);
+      } else if (this.config.product_auth !== '') handshake.push(['AUTH', this.config.product_auth]);
       if (this.db !== 0) handshake.push(['SELECT', String(this.db)]);
       this.handshakeLeft = handshake.length;
       if (handshake.length === 0) this.connected();
@@ -247,7 +254,8 @@ export class BackendConnection implements ReplySink, Flushable {
   onReply(raw: Buffer): void {
     if (this.handshakeLeft > 0) {
       this.handshakeLeft--;
-      if (raw[0] !== 43) {
+      // HELLO 3 answers a map.
+      if (raw[0] !== 43 && raw[0] !== 37) {
         const text =
           raw[0] === 45 ? raw.latin1Slice(1, raw.length - 2) : `should be string, but got ${typeName(raw)}`;
         this.fail(`backend conn failure, error resp: ${text}`, true);
@@ -256,6 +264,9 @@ export class BackendConnection implements ReplySink, Flushable {
       if (this.handshakeLeft === 0) this.connected();
       return;
     }
+    // An out-of-band RESP3 push answers no request (the commands that cause them, such as CLIENT
+    // TRACKING, are refused on shared connections, so none is expected).
+    if (raw[0] === 62) return;
     const request = this.fifo[this.fifoHead];
     if (request === undefined) return;
     this.replies++;
@@ -271,7 +282,7 @@ export class BackendConnection implements ReplySink, Flushable {
     if (this.waiting.length > 0) this.writeWaiting();
     if (raw[0] === 45) this.checkStale(raw);
     if (request.kind === KIND_KEEPALIVE) {
-      if (this.state === STATE_DATA_STALE && raw[0] === 36) this.checkInfo(raw);
+      if (this.state === STATE_DATA_STALE && (raw[0] === 36 || raw[0] === 61)) this.checkInfo(raw);
       return;
     }
     const tracker = request.tracker;
@@ -352,9 +363,17 @@ export class SharedBackend {
   refs = 0;
   /** connections[db][index] */
   readonly connections: BackendConnection[][];
+  /** The same for RESP3 sessions (HELLO 3 connections), made when the first one needs them. */
+  connections3: BackendConnection[][] | null = null;
+  private readonly parallel: number;
+  private readonly config: ProxyConfig;
+  private readonly logger: ProxyLogger;
 
   constructor(addr: string, parallel: number, config: ProxyConfig, logger: ProxyLogger) {
     this.addr = addr;
+    this.parallel = parallel;
+    this.config = config;
+    this.logger = logger;
     this.connections = [];
     for (let db = 0; db < config.backend_number_databases; db++) {
       const list: BackendConnection[] = [];
@@ -365,7 +384,35 @@ export class SharedBackend {
 
   /** §7.6: a Connected connection for the DB, or with `must` the first one regardless. */
   pick(db: number, seed: number, must: boolean): BackendConnection | undefined {
-    const list = this.connections[db];
+    return this.pickFrom(this.connections, db, seed, must);
+  }
+
+  /** pick() among the RESP3 connections, for a session that spoke HELLO 3. */
+  pick3(db: number, seed: number, must: boolean): BackendConnection | undefined {
+    let connections = this.connections3;
+    if (connections === null) {
+      connections = [];
+      for (let index = 0; index < this.config.backend_number_databases; index++) {
+        const list: BackendConnection[] = [];
+        for (let i = 0; i < this.parallel; i++)
+          list.push(new BackendConnection(this.addr, index, this.config, this.logger, true));
+        connections.push(list);
+      }
+      this.connections3 = connections;
+      // Just made and still connecting: the request waits for the handshake.
+      const list = connections[db];
+      return list === undefined ? undefined : list[seed % list.length];
+    }
+    return this.pickFrom(connections, db, seed, must);
+  }
+
+  private pickFrom(
+    connections: BackendConnection[][],
+    db: number,
+    seed: number,
+    must: boolean,
+  ): BackendConnection | undefined {
+    const list = connections[db];
     if (list === undefined) return undefined;
     const n = list.length;
     if (n === 1) {
@@ -381,6 +428,8 @@ export class SharedBackend {
 
   close(): void {
     for (const list of this.connections) for (const connection of list) connection.close();
+    if (this.connections3 !== null)
+      for (const list of this.connections3) for (const connection of list) connection.close();
   }
 }
 

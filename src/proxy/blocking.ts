@@ -12,7 +12,7 @@
 import type { DedicatedConnection, DedicatedOwner, DedicatedPool } from './dedicated.ts';
 import { type ExclusiveHost, ExclusiveStep } from './exclusive.ts';
 import type { ProxyCore } from './proxy-core.ts';
-import type { Request } from './request.ts';
+import { NULL_REPLY, type Request } from './request.ts';
 import { encodeRequest } from './request-decoder.ts';
 import type { Slot } from './router.ts';
 import { requestKeys } from './routing-keys.ts';
@@ -88,7 +88,7 @@ export class BlockingCommand extends ExclusiveStep implements DedicatedOwner {
   protected ready(slot: Slot): void {
     const request = this.request as Request;
     const addr = (slot.backend as NonNullable<Slot['backend']>).addr;
-    const connection = this.pool.acquire(addr, request.db, this);
+    const connection = this.pool.acquire(addr, request.db, this, request.resp3);
     this.connection = connection;
     this.addr = addr;
     this.unblocking = false;
@@ -129,7 +129,7 @@ export class BlockingCommand extends ExclusiveStep implements DedicatedOwner {
     // way to cancel, as a Redis client does on a timeout.
     this.detach();
     connection.close();
-    if (!this.retry()) this.finishWith(TIMED_OUT, false);
+    if (!this.retry()) this.finishWith((this.request as Request).resp3 ? NULL_REPLY : TIMED_OUT, false);
   }
 
   /**
@@ -158,7 +158,7 @@ export class BlockingCommand extends ExclusiveStep implements DedicatedOwner {
     this.detach();
     // Cancelled on a master that then went away: nothing was delivered there, go on elsewhere.
     if (this.unblocking) {
-      if (!this.retry()) this.finishWith(TIMED_OUT, false);
+      if (!this.retry()) this.finishWith((this.request as Request).resp3 ? NULL_REPLY : TIMED_OUT, false);
       return;
     }
     this.fail(`ERR handle response, ${message}`);

@@ -26,6 +26,8 @@ export interface DedicatedOwner {
 export class DedicatedConnection implements ReplySink {
   readonly addr: string;
   readonly db: number;
+  /** Spoke HELLO 3, for a RESP3 session: EXEC's and blocking commands' replies relayed as they are. */
+  readonly resp3: boolean;
   owner: DedicatedOwner | null = null;
   /** The backend's id for this connection (CLIENT UNBLOCK); '' when unknown. */
   clientId = '';
@@ -47,9 +49,10 @@ export class DedicatedConnection implements ReplySink {
   /** ms without a reply after which a pending request fails (0: none, for blocking commands). */
   private readTimeout = 0;
 
-  constructor(addr: string, db: number, config: ProxyConfig, pool: DedicatedPool) {
+  constructor(addr: string, db: number, config: ProxyConfig, pool: DedicatedPool, resp3: boolean) {
     this.addr = addr;
     this.db = db;
+    this.resp3 = resp3;
     this.pool = pool;
     const { host, port } = splitAddress(addr);
     const socket = connect({ host, port, noDelay: true });
@@ -74,7 +77,11 @@ export class DedicatedConnection implements ReplySink {
     socket.on('close', () => this.fail('backend conn failure, EOF'));
     // Written before the connection is up: Node queues them, and the replies come first.
     const handshake: Buffer[] = [];
-    if (config.product_auth !== '') handshake.push(encodeRequest(['AUTH', config.product_auth]));
+    if (resp3) {
+      const hello = ['HELLO', '3'];
+      if (config.product_auth !== '') hello.push('AUTH', 'default', config.product_auth);
+      handshake.push(encodeRequest(hello));
+    } else if (config.product_auth !== '') handshake.push(encodeRequest(['AUTH', config.product_auth]));
     if (db !== 0) handshake.push(encodeRequest(['SELECT', String(db)]));
     handshake.push(CLIENT_ID);
     this.internal = handshake.length;
@@ -122,7 +129,9 @@ export class DedicatedConnection implements ReplySink {
   private handshakeReply(raw: Buffer): void {
     this.handshake--;
     if (this.handshake > 0) {
-      if (raw[0] !== 43) this.fail(`backend conn failure, error resp: ${raw.latin1Slice(1, raw.length - 2)}`);
+      // HELLO 3 answers a map.
+      if (raw[0] !== 43 && raw[0] !== 37)
+        this.fail(`backend conn failure, error resp: ${raw.latin1Slice(1, raw.length - 2)}`);
       return;
     }
     // A backend older than Redis 5 knows no CLIENT ID: the connection still serves, without it.
@@ -171,9 +180,9 @@ export class DedicatedPool {
     this.core = core;
   }
 
-  acquire(addr: string, db: number, owner: DedicatedOwner): DedicatedConnection {
+  acquire(addr: string, db: number, owner: DedicatedOwner, resp3 = false): DedicatedConnection {
     if (this.core.router.closed) this.closeAll();
-    const list = this.idle.get(`${db}/${addr}`);
+    const list = this.idle.get(`${resp3 ? '3/' : ''}${db}/${addr}`);
     let connection: DedicatedConnection | undefined;
     while (list !== undefined && list.length > 0) {
       const candidate = list.pop() as DedicatedConnection;
@@ -182,7 +191,7 @@ export class DedicatedPool {
         break;
       }
     }
-    connection ??= new DedicatedConnection(addr, db, this.core.config, this);
+    connection ??= new DedicatedConnection(addr, db, this.core.config, this, resp3);
     connection.owner = owner;
     connection.referenced = true;
     return connection;
@@ -195,7 +204,7 @@ export class DedicatedPool {
   release(connection: DedicatedConnection, reset: Buffer | undefined): void {
     connection.owner = null;
     if (connection.failed) return;
-    const key = `${connection.db}/${connection.addr}`;
+    const key = `${connection.resp3 ? '3/' : ''}${connection.db}/${connection.addr}`;
     let list = this.idle.get(key);
     if (list === undefined) {
       list = [];
@@ -211,7 +220,7 @@ export class DedicatedPool {
   }
 
   forget(connection: DedicatedConnection): void {
-    const list = this.idle.get(`${connection.db}/${connection.addr}`);
+    const list = this.idle.get(`${connection.resp3 ? '3/' : ''}${connection.db}/${connection.addr}`);
     const index = list === undefined ? -1 : list.indexOf(connection);
     if (index >= 0) list?.splice(index, 1);
   }

@@ -47,7 +47,7 @@ import {
 import type { ProxyConfig } from './config/types.ts';
 import { arrayElements, bulkText, integerReply, lineText } from './merge.ts';
 import type { ProxyCore } from './proxy-core.ts';
-import { errorReply, Request, type RequestOwner } from './request.ts';
+import { errorReply, NULL_REPLY, Request, type RequestOwner } from './request.ts';
 import type { Slot, SlotWaiter } from './router.ts';
 import type { ProxySlot } from './slot.ts';
 
@@ -151,7 +151,7 @@ export function keyspaceCommand(target: ReplyTarget, request: Request, core: Pro
   }
   const tryNext = (index: number): void => {
     if (index === masters.length) {
-      target.answer(request, NIL, false);
+      target.answer(request, request.resp3 ? NULL_REPLY : NIL, false);
       return;
     }
     broadcast(

@@ -222,6 +222,9 @@ export class CodisProxy implements ProxyCore, AdminContract {
         for (const list of backend.connections) {
           for (const connection of list) connection.keepalive(KEEPALIVE_OWNER, newRequest);
         }
+        if (backend.connections3 !== null)
+          for (const list of backend.connections3)
+            for (const connection of list) connection.keepalive(KEEPALIVE_OWNER, newRequest);
       }
     }
   }

@@ -15,6 +15,18 @@ const REPLIES = [
   // Lines longer than the framer's short-line scan.
   `-ERR ${'e'.repeat(80)}\r\n`,
   `*2\r\n+${'s'.repeat(33)}\r\n:${'9'.repeat(31)}\r\n`,
+  // RESP3 (backend connections that spoke HELLO 3).
+  '_\r\n',
+  '#t\r\n',
+  ',3.5\r\n',
+  '(12345678901234567890\r\n',
+  '!9\r\nERR wrong\r\n',
+  '=8\r\ntxt:abcd\r\n',
+  '%2\r\n$1\r\nk\r\n_\r\n+x\r\n~2\r\n:1\r\n,inf\r\n',
+  '%0\r\n',
+  '~0\r\n',
+  '>3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$1\r\nm\r\n',
+  '|1\r\n+key\r\n+value\r\n*2\r\n:1\r\n#f\r\n',
 ];
 
 function frame(chunks: Buffer[]): string[] | string {

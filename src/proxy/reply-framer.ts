@@ -1,4 +1,4 @@
-// Splits a backend's byte stream into whole RESP2 replies without decoding them: each reply is
+// Splits a backend's byte stream into whole RESP2 or RESP3 replies without decoding them: each reply is
 // handed on as its raw bytes (a view of the socket's chunk when it arrived in one, else the parts
 // joined once), so the proxy relays replies byte for byte. The scan is resumable across chunks,
 // so a large reply costs linear time. Codis's decoder limits apply (§2.3).
@@ -93,7 +93,7 @@ export class ReplyFramer {
       let done: boolean;
       if (type === 43 || type === 45 || type === 58) {
         done = this.elementDone();
-      } else if (type === 36) {
+      } else if (type === 36 || type === 33 || type === 61) {
         const n = parseCodisInteger(header, from + 1, end - 1);
         if (Number.isNaN(n) || n < -1) return this.fail('bad bulk bytes len');
         if (n > MAX_BULK_LENGTH) return this.fail('bad bulk bytes len, too long');
@@ -110,6 +110,22 @@ export class ReplyFramer {
         if (n <= 0) done = this.elementDone();
         else {
           this.stack.push(n);
+          done = false;
+        }
+      } else if (type === 95 || type === 35 || type === 44 || type === 40) {
+        // RESP3 one-line types (from backend connections that spoke HELLO 3): null, boolean,
+        // double, big number.
+        done = this.elementDone();
+      } else if (type === 37 || type === 126 || type === 62 || type === 124) {
+        // RESP3 aggregates: a map or an attribute counts its keys and values; an attribute is
+        // followed by the value it describes, framed with it as one reply.
+        const n = parseCodisInteger(header, from + 1, end - 1);
+        if (Number.isNaN(n) || n < 0) return this.fail('bad array len');
+        const count = type === 37 ? 2 * n : type === 124 ? 2 * n + 1 : n;
+        if (count > MAX_ARRAY_LENGTH) return this.fail('bad array len, too long');
+        if (count === 0) done = this.elementDone();
+        else {
+          this.stack.push(count);
           done = false;
         }
       } else {

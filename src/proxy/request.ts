@@ -37,6 +37,8 @@ export class Request {
   info: CommandInfo | undefined;
   stats: CommandStats | undefined;
   db = 0;
+  /** The client session spoke HELLO 3: backends it needs beyond the shared ones must too. */
+  resp3 = false;
   /** performance.now() when decoded. */
   start = 0;
   /** The slot the request is routed through (-1 before routing). */
@@ -132,8 +134,12 @@ export class Request {
     this.migrateIndex = 0;
     this.target = null;
     this.scriptRetried = false;
+    this.resp3 = false;
   }
 }
+
+/** RESP3's null, which replaces RESP2's nil bulk string and nil array. */
+export const NULL_REPLY = Buffer.from('_\r\n');
 
 const replyCache = new Map<string, Buffer>();
 

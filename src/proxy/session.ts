@@ -4,6 +4,7 @@
 // migration step) holds back the requests behind it, as in Codis, but a locked slot is waited for
 // at most `slotWaitTimeout` ms (Codis waits forever).
 import type { Socket } from 'node:net';
+import { REDIS_COMPATIBLE_VERSION } from '../server/version.ts';
 import { slotOf } from '../slots/index.ts';
 import type { BackendConnection, SharedBackend } from './backend.ts';
 import { BlockingCommand } from './blocking.ts';
@@ -71,6 +72,12 @@ const OUTPUT_HIGH_WATER = 16 * 1024 * 1024;
 const POOL_SIZE = 1024;
 /** Bytes read ahead from a client whose session waits for a blocking command. */
 const EXCLUSIVE_READ_LIMIT = 1024 * 1024;
+const WRONGPASS = errorReply('WRONGPASS invalid username-password pair or user is disabled.');
+const HELLO_NOAUTH = errorReply(
+  'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
+);
+/** HELLO's `id`: sessions numbered from 1 in the order they connect, as Redis numbers clients. */
+let lastSessionId = 0;
 
 function wrongArguments(name: string): Buffer {
   return errorReply(`ERR wrong number of arguments for '${name}' command`);
@@ -80,6 +87,12 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
   broken = false;
   subscriber: Subscriber | null = null;
   flushQueued = false;
+  /**
+   * Spoke HELLO 3: its requests go through backend connections that spoke HELLO 3 too, so their
+   * replies are relayed as they are, and the replies the proxy makes itself follow RESP3.
+   */
+  resp3 = false;
+  private readonly id = ++lastSessionId;
   private readonly socket: Socket;
   private readonly core: ProxyCore;
   private readonly decoder = new RequestDecoder();
@@ -201,6 +214,7 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
     request.owner = this;
     request.setArguments(decoder.raw, decoder.offsets, decoder.strings);
     request.db = this.db;
+    request.resp3 = this.resp3;
     request.start = performance.now();
     this.queue.push(request);
     const info = lookupCommand(request.arg(0));
@@ -242,6 +256,11 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
     }
     if (special === SPECIAL_AUTH) {
       this.auth(request);
+      return;
+    }
+    // Inside MULTI the transaction refuses it (it would switch the protocol of its connection).
+    if (special === SPECIAL_HELLO && this.transaction?.inMulti !== true) {
+      this.hello(request);
       return;
     }
     if (!this.authorized) {
@@ -287,9 +306,6 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
         return;
       case SPECIAL_SLOTSMAPPING:
         this.slotsMapping(request);
-        return;
-      case SPECIAL_HELLO:
-        this.hello(request);
         return;
       case SPECIAL_SCAN:
       case SPECIAL_KEYS:
@@ -343,11 +359,12 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
     }
     request.migrateStage = 0;
     const seed = this.seed;
+    const resp3 = this.resp3;
     let connection =
       source === null && slot.replicaGroups.length > 0 && !isMasterOnly((request.info as CommandInfo).flags)
-        ? pickReplica(slot.replicaGroups, request.db, seed)
+        ? pickReplica(slot.replicaGroups, request.db, seed, resp3)
         : undefined;
-    connection ??= backend.pick(request.db, seed, true);
+    connection ??= resp3 ? backend.pick3(request.db, seed, true) : backend.pick(request.db, seed, true);
     if (connection === undefined) {
       this.fail(request, 'ERR handle request, slot is not ready, may be offline');
       return DISPATCHED;
@@ -433,9 +450,10 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
           ]
         : ['SLOTSMGRT-EXEC-WRAPPER', request.hashKey, ...request.argv];
     request.migrateStage = 1;
-    const connection = source.pick(request.db, this.seed, true) as NonNullable<
-      ReturnType<SharedBackend['pick']>
-    >;
+    // The wrapper's reply carries the command's own reply, in the session's protocol.
+    const connection = (
+      this.resp3 ? source.pick3(request.db, this.seed, true) : source.pick(request.db, this.seed, true)
+    ) as NonNullable<ReturnType<SharedBackend['pick']>>;
     slot.inflight++;
     step.tracker = slot;
     // Sent on the next turn: a backend that fails at once must not answer the step before the
@@ -549,9 +567,9 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
       if (slot.migrateFrom === null && !slot.locked && slot.backend !== null) {
         let connection =
           slot.replicaGroups.length > 0 && !masterOnly
-            ? pickReplica(slot.replicaGroups, db, seed)
+            ? pickReplica(slot.replicaGroups, db, seed, this.resp3)
             : undefined;
-        connection ??= slot.backend.pick(db, seed, true);
+        connection ??= this.resp3 ? slot.backend.pick3(db, seed, true) : slot.backend.pick(db, seed, true);
         if (connection !== undefined) {
           let group = byConnection.get(connection);
           if (group === undefined) {
@@ -721,24 +739,84 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
     this.finish(request, OK_REPLY, false);
   }
 
+  /**
+   * HELLO as Redis 7 answers it (protocol switch, AUTH with the `default` user and the proxy's
+   * session_auth, SETNAME checked). The proxy reports itself as one standalone Redis master, the
+   * version being the Redis whose replies codis-server reproduces. The client name is checked but
+   * kept nowhere: the proxy has no CLIENT LIST/GETNAME of its own.
+   */
   private hello(request: Request): void {
-    const version = request.argv[1];
-    // Codis 3.2 (Redis 3.2 backends) knows no HELLO; RESP3 cannot be spoken over shared backend
-    // connections, so say so plainly.
-    if (version === undefined || version === '2')
-      this.finish(request, errorReply("ERR unknown command 'HELLO'"), false);
-    else
+    const argv = request.argv;
+    let protocol = this.resp3 ? 3 : 2;
+    let index = 1;
+    if (argv.length >= 2) {
+      const text = argv[1] as string;
+      if (!/^-?\d{1,18}$/.test(text)) {
+        this.finish(request, errorReply('ERR Protocol version is not an integer or out of range'), false);
+        return;
+      }
+      const version = Number(text);
+      if (version < 2 || version > 3) {
+        this.finish(request, errorReply('NOPROTO unsupported protocol version'), false);
+        return;
+      }
+      protocol = version;
+      index = 2;
+    }
+    let user: string | undefined;
+    let password = '';
+    let name: string | undefined;
+    for (; index < argv.length; index++) {
+      const option = argv[index] as string;
+      const remaining = argv.length - index - 1;
+      const lower = option.toLowerCase();
+      if (lower === 'auth' && remaining >= 2) {
+        user = argv[index + 1] as string;
+        password = argv[index + 2] as string;
+        index += 2;
+      } else if (lower === 'setname' && remaining >= 1) {
+        name = argv[index + 1] as string;
+        index += 1;
+      } else {
+        this.finish(request, errorReply(`ERR Syntax error in HELLO option '${option}'`), false);
+        return;
+      }
+    }
+    if (user !== undefined) {
+      const required = this.core.config.session_auth;
+      if (user !== 'default' || (required !== '' && password !== required)) {
+        this.finish(request, WRONGPASS, false);
+        return;
+      }
+      this.authorized = true;
+    }
+    if (!this.authorized) {
+      this.finish(request, HELLO_NOAUTH, false);
+      return;
+    }
+    if (name !== undefined && /[^\x21-\x7e]/.test(name)) {
       this.finish(
         request,
-        errorReply('NOPROTO unsupported protocol version, this proxy speaks RESP2 only'),
+        errorReply('ERR Client names cannot contain spaces, newlines or special characters.'),
         false,
       );
+      return;
+    }
+    this.resp3 = protocol === 3;
+    const fields =
+      `$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$${REDIS_COMPATIBLE_VERSION.length}\r\n${REDIS_COMPATIBLE_VERSION}\r\n` +
+      `$5\r\nproto\r\n:${protocol}\r\n$2\r\nid\r\n:${this.id}\r\n$4\r\nmode\r\n$10\r\nstandalone\r\n` +
+      '$4\r\nrole\r\n$6\r\nmaster\r\n$7\r\nmodules\r\n*0\r\n';
+    this.finish(request, Buffer.from(`${protocol === 3 ? '%7' : '*14'}\r\n${fields}`, 'latin1'), false);
   }
 
   /** PING/INFO/SLOTSINFO with a backend address as first argument (§4.4). */
   private byAddress(request: Request, addr: string, argv: string[]): void {
     const backend = this.core.router.backendByAddress(addr);
-    const connection = backend?.pick(request.db, (Math.random() * 65536) | 0, false);
+    const seed = (Math.random() * 65536) | 0;
+    const connection = this.resp3
+      ? backend?.pick3(request.db, seed, false)
+      : backend?.pick(request.db, seed, false);
     if (connection === undefined) {
       this.finish(request, errorReply(`ERR backend server '${addr}' not found`), false);
       return;
@@ -1135,11 +1213,12 @@ class SlotsTracker implements InflightTracker {
   }
 }
 
-function pickReplica(groups: SharedBackend[][], db: number, seed: number) {
+function pickReplica(groups: SharedBackend[][], db: number, seed: number, resp3: boolean) {
   for (const group of groups) {
     const n = group.length;
     for (let i = 0; i < n; i++) {
-      const connection = (group[(seed + i) % n] as SharedBackend).pick(db, seed, false);
+      const backend = group[(seed + i) % n] as SharedBackend;
+      const connection = resp3 ? backend.pick3(db, seed, false) : backend.pick(db, seed, false);
       if (connection !== undefined) return connection;
     }
   }

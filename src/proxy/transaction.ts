@@ -29,7 +29,7 @@ import {
 import type { DedicatedConnection, DedicatedOwner } from './dedicated.ts';
 import { type ExclusiveHost, ExclusiveStep } from './exclusive.ts';
 import type { ProxyCore } from './proxy-core.ts';
-import { errorReply, OK_REPLY, type Request } from './request.ts';
+import { errorReply, NULL_REPLY, OK_REPLY, type Request } from './request.ts';
 import { encodeRequest } from './request-decoder.ts';
 import type { Slot } from './router.ts';
 import { CROSS_SLOT, hashKeyOf, keyedHashKey, requestKeys } from './routing-keys.ts';
@@ -272,7 +272,7 @@ export class Transaction extends ExclusiveStep implements DedicatedOwner {
         return;
       }
       if (this.watching === null && !this.watchLost) {
-        this.watching = this.pool.acquire(addr, request.db, this);
+        this.watching = this.pool.acquire(addr, request.db, this, request.resp3);
         this.watchedAddr = addr;
       }
       if (this.watching === null) {
@@ -285,10 +285,10 @@ export class Transaction extends ExclusiveStep implements DedicatedOwner {
     }
     if (this.watchLost || (this.watching !== null && this.watchedAddr !== addr)) {
       // Like a WATCH conflict: nothing ran, the client retries its optimistic transaction.
-      this.finishWith(NULL_ARRAY, false);
+      this.finishWith(request.resp3 ? NULL_REPLY : NULL_ARRAY, false);
       return;
     }
-    const connection = this.watching ?? this.pool.acquire(addr, request.db, this);
+    const connection = this.watching ?? this.pool.acquire(addr, request.db, this, request.resp3);
     this.connection = connection;
     const parts = [MULTI];
     for (const argv of this.queued) parts.push(encodeRequest(argv));

@@ -75,10 +75,8 @@ describe('codis-proxy commands', () => {
     assert.equal(all.length, 1024);
     assert.equal(all[511]?.[1]?.text, addrA);
     assert.equal(all[512]?.[1]?.text, addrB);
-    assert.equal(
-      await c.call('HELLO', '3'),
-      '-NOPROTO unsupported protocol version, this proxy speaks RESP2 only\r\n',
-    );
+    // HELLO as Redis 7 (RESP3 sessions: proxy-resp3.test.ts).
+    assert.equal(await c.call('HELLO', '4'), '-NOPROTO unsupported protocol version\r\n');
   });
 
   it('rejects the commands Codis rejects, and the connection stays open (§3.4, §14.3)', async () => {

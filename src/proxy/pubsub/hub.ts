@@ -55,7 +55,8 @@ export class PubSubHub {
    * handles it as usual (QUIT; PING outside subscribe mode).
    */
   handle(client: PubSubClient, request: Request, info: CommandInfo): boolean {
-    const subscribed = client.subscriber !== null;
+    // Redis 7 restricts only RESP2 clients in subscribe mode.
+    const subscribed = client.subscriber !== null && !client.resp3;
     // Single arguments are read in place: a PUBLISH's payload never becomes a string.
     const argc = request.argc;
     switch (info.name) {

@@ -11,14 +11,19 @@ export const KIND_SHARD = 2;
 export const SUBSCRIBE_WORDS = ['subscribe', 'psubscribe', 'ssubscribe'] as const;
 export const UNSUBSCRIBE_WORDS = ['unsubscribe', 'punsubscribe', 'sunsubscribe'] as const;
 
-/** `*3 <word> <name> :<count>` as a latin1 string, appended to a reply being built. */
-export function confirmation(word: string, name: string, count: number): string {
-  return `*3\r\n$${word.length}\r\n${word}\r\n$${name.length}\r\n${name}\r\n:${count}\r\n`;
+/**
+ * `*3 <word> <name> :<count>` as a latin1 string, appended to a reply being built; a push
+ * (`>3 ...`) for a RESP3 client.
+ */
+export function confirmation(word: string, name: string, count: number, resp3 = false): string {
+  return `${resp3 ? '>' : '*'}3\r\n$${word.length}\r\n${word}\r\n$${name.length}\r\n${name}\r\n:${count}\r\n`;
 }
 
 /** The confirmation of an unsubscribe without arguments when nothing was subscribed. */
-export function emptyConfirmation(word: string, count: number): string {
-  return `*3\r\n$${word.length}\r\n${word}\r\n$-1\r\n:${count}\r\n`;
+export function emptyConfirmation(word: string, count: number, resp3 = false): string {
+  return resp3
+    ? `>3\r\n$${word.length}\r\n${word}\r\n_\r\n:${count}\r\n`
+    : `*3\r\n$${word.length}\r\n${word}\r\n$-1\r\n:${count}\r\n`;
 }
 
 /** PING in RESP2 subscribe mode: `*2 pong <argument or "">`. */

@@ -22,6 +22,11 @@ import {
 export interface PubSubClient {
   /** The session's pub/sub state while it has subscriptions (set by this layer). */
   subscriber: Subscriber | null;
+  /**
+   * The client spoke HELLO 3: confirmations and messages are pushes (`>`), and it may run any
+   * command while subscribed.
+   */
+  readonly resp3: boolean;
   /** Queues a push (bytes the session may keep) after the replies already due. */
   pushMessage(bytes: Buffer): void;
   /** Answers a request this layer kept waiting. */
@@ -78,6 +83,7 @@ export class Subscriber implements LinkListener {
     const argv = request.argv;
     const set = this.names[kind] as Set<string>;
     const touched: SubscriberLink[] = [];
+    const resp3 = this.client.resp3;
     let text = '';
     if (subscribing) {
       const word = SUBSCRIBE_WORDS[kind] as string;
@@ -91,22 +97,22 @@ export class Subscriber implements LinkListener {
           set.add(name);
           this.place(kind, name, touched);
         }
-        text += confirmation(word, name, this.count(kind));
+        text += confirmation(word, name, this.count(kind), resp3);
       }
     } else {
       const word = UNSUBSCRIBE_WORDS[kind] as string;
       if (argv.length === 1) {
-        if (set.size === 0) text = emptyConfirmation(word, this.count(kind));
+        if (set.size === 0) text = emptyConfirmation(word, this.count(kind), resp3);
         for (const name of [...set]) {
           set.delete(name);
           this.unplace(kind, name, touched);
-          text += confirmation(word, name, this.count(kind));
+          text += confirmation(word, name, this.count(kind), resp3);
         }
       } else {
         for (let i = 1; i < argv.length; i++) {
           const name = argv[i] as string;
           if (set.delete(name)) this.unplace(kind, name, touched);
-          text += confirmation(word, name, this.count(kind));
+          text += confirmation(word, name, this.count(kind), resp3);
         }
       }
     }
@@ -176,6 +182,8 @@ export class Subscriber implements LinkListener {
     if (subject === undefined || !(this.names[kind] as Set<string>).has(subject)) return;
     const copy = Buffer.allocUnsafe(raw.length);
     raw.copy(copy);
+    // The links speak RESP2: a message's array becomes a RESP3 push, its elements unchanged.
+    if (this.client.resp3) copy[0] = 62;
     this.client.pushMessage(copy);
   }
 

@@ -1,0 +1,242 @@
+// RESP3 clients through codis-proxy (issues #7 and #9): a session that spoke HELLO 3, in front of
+// two codis-servers (slots 0..511 on A, 512..1023 on B), gets byte for byte what a redis-server 7
+// answers the same commands in RESP3: nulls, maps, sets, doubles, merged MGET, transactions,
+// blocking pops, pub/sub pushes while running other commands, HELLO's own reply and errors; HELLO 2
+// switches back, and RESP2 sessions are unaffected. node-redis with RESP 3 works through it.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createClient } from 'redis';
+import { slotOf } from '../../src/slots/index.ts';
+import { type ProxyFixture, slotRange, startProxy } from '../helpers/proxy-fixture.ts';
+import { RawConnection } from '../helpers/raw-connection.ts';
+import { type RunningServer, startServer } from '../helpers/redis-servers.ts';
+
+/** A key with the prefix whose slot is on group A (slot < 512) or B. */
+function keyOn(group: 'A' | 'B', prefix: string): string {
+  for (let i = 0; ; i++) {
+    const key = `${prefix}${i}`;
+    if (slotOf(key) < 512 === (group === 'A')) return key;
+  }
+}
+
+/** HELLO's reply without the values that differ between servers (version, connection id). */
+function helloShape(raw: string): string {
+  return raw
+    .replace(/\$7\r\nversion\r\n\$\d+\r\n[^\r]*\r\n/, '$7\r\nversion\r\n<version>')
+    .replace(/\$2\r\nid\r\n:\d+\r\n/, '$2\r\nid\r\n<id>');
+}
+
+describe('codis-proxy RESP3 sessions', () => {
+  let a: RunningServer;
+  let b: RunningServer;
+  let redis: RunningServer;
+  let fixture: ProxyFixture;
+  /** Through the proxy, and straight to redis-server 7. */
+  let p: RawConnection;
+  let r: RawConnection;
+
+  /** Sends a command to both and asserts the same reply bytes; returns them. */
+  async function same(...args: string[]): Promise<string> {
+    const [viaProxy, viaRedis] = await Promise.all([p.call(...args), r.call(...args)]);
+    assert.equal(viaProxy, viaRedis, `${args.join(' ')}`);
+    return viaProxy;
+  }
+
+  before(async () => {
+    [a, b, redis] = await Promise.all([
+      startServer('codis-server'),
+      startServer('codis-server'),
+      startServer('redis-server'),
+    ]);
+    fixture = await startProxy({ backend_number_databases: 16 });
+    fixture.proxy.fillSlots([
+      ...slotRange(0, 511, `127.0.0.1:${a.port}`),
+      ...slotRange(512, 1023, `127.0.0.1:${b.port}`),
+    ]);
+    fixture.proxy.start();
+    [p, r] = await Promise.all([RawConnection.open(fixture.port), RawConnection.open(redis.port)]);
+  });
+  after(async () => {
+    p.close();
+    r.close();
+    await fixture.close();
+    await Promise.all([a.stop(), b.stop(), redis.stop()]);
+  });
+
+  it('answers HELLO as redis-server 7 does, errors included', async () => {
+    for (const args of [
+      ['HELLO', '4'],
+      ['HELLO', 'x'],
+      ['HELLO', '3', 'FOO'],
+      ['HELLO', '3', 'AUTH', 'default'],
+      ['HELLO', '3', 'AUTH', 'bob', 'pw'],
+      ['HELLO', '3', 'SETNAME', 'a b'],
+    ])
+      await same(...args);
+    const [viaProxy, viaRedis] = await Promise.all([p.call('HELLO'), r.call('HELLO')]);
+    assert.match(viaProxy, /^\*14\r\n\$6\r\nserver\r\n/);
+    assert.equal(helloShape(viaProxy), helloShape(viaRedis));
+    const [proxy3, redis3] = await Promise.all([
+      p.call('HELLO', '3', 'SETNAME', 'resp3-test'),
+      r.call('HELLO', '3', 'SETNAME', 'resp3-test'),
+    ]);
+    assert.match(proxy3, /^%7\r\n/);
+    assert.match(proxy3, /\$5\r\nproto\r\n:3\r\n/);
+    assert.equal(helloShape(proxy3), helloShape(redis3));
+  });
+
+  it('relays RESP3 replies of every type from the backends byte for byte', async () => {
+    const onA = keyOn('A', 'r3:');
+    const onB = keyOn('B', 'r3:');
+    const hash = keyOn('B', 'r3h:');
+    const set = keyOn('A', 'r3s:');
+    const zset = keyOn('B', 'r3z:');
+    const list = keyOn('A', 'r3l:');
+    await same('DEL', onA, onB, hash, set, zset, list);
+    await same('GET', onA);
+    await same('SET', onA, 'va');
+    await same('SET', onB, 'vb');
+    assert.equal(
+      await same('MGET', onA, keyOn('A', 'r3missing:'), onB, keyOn('B', 'r3missing:')),
+      '*4\r\n$2\r\nva\r\n_\r\n$2\r\nvb\r\n_\r\n',
+    );
+    await same('EXISTS', onA, onB, 'r3-nothing');
+    await same('HSET', hash, 'f1', 'v1', 'f2', 'v2');
+    assert.match(await same('HGETALL', hash), /^%2\r\n/);
+    await same('HGET', hash, 'nope');
+    await same('SADD', set, '3', '1', '2');
+    assert.match(await same('SMEMBERS', set), /^~3\r\n/);
+    await same('SISMEMBER', set, '2');
+    await same('ZADD', zset, '1.5', 'm1', '2', 'm2', '3.25', 'm3');
+    assert.equal(await same('ZSCORE', zset, 'm1'), ',1.5\r\n');
+    await same('ZSCORE', zset, 'none');
+    await same('ZRANGE', zset, '0', '-1', 'WITHSCORES');
+    await same('ZINCRBY', zset, '1', 'm2');
+    await same('LPOP', list);
+    await same('INCR', hash);
+    await same('OBJECT', 'ENCODING', 'r3-nothing');
+    assert.equal(await same('DEL', onA, onB, hash, set, zset, 'r3-nothing'), ':5\r\n');
+    await same('TTL', onA);
+    await same('GETDEL', onA);
+  });
+
+  it('runs MULTI/EXEC and blocking pops in RESP3', async () => {
+    const key = keyOn('A', 'r3tx:');
+    const list = keyOn('A', 'r3tx:list:');
+    await same('DEL', key, list);
+    await same('MULTI');
+    await same('HSET', key, 'f', '1');
+    await same('HGETALL', key);
+    await same('HGET', key, 'missing');
+    await same('EXEC');
+    await same('WATCH', key);
+    await same('MULTI');
+    await same('GET', key);
+    await same('EXEC');
+    assert.equal(await same('BLPOP', list, '0.05'), '_\r\n');
+    await same('RPUSH', list, 'x');
+    await same('BLPOP', list, '1');
+    await same('DEL', key);
+  });
+
+  it('answers the commands the proxy composes in RESP3 (SCAN, RANDOMKEY, DBSIZE)', async () => {
+    await same('SELECT', '7');
+    await same('RANDOMKEY');
+    await same('DBSIZE');
+    const keys = [keyOn('A', 'r3scan:'), keyOn('B', 'r3scan:')];
+    for (const key of keys) await same('SET', key, '1');
+    const found: string[] = [];
+    let cursor = '0';
+    do {
+      const value = (await p.value('SCAN', cursor, 'COUNT', '100')) as [string, string[]];
+      cursor = value[0];
+      found.push(...value[1]);
+    } while (cursor !== '0');
+    assert.deepEqual(found.sort(), keys.slice().sort());
+    await same('DEL', ...keys);
+    await same('SELECT', '0');
+  });
+
+  it('delivers pub/sub confirmations and messages as pushes, and serves other commands while subscribed', async () => {
+    const channel = 'r3:news';
+    const publisher = await RawConnection.open(fixture.port);
+    const direct = await RawConnection.open(redis.port);
+    try {
+      assert.match(await same('SUBSCRIBE', channel), /^>3\r\n\$9\r\nsubscribe\r\n/);
+      await same('PSUBSCRIBE', 'r3:*');
+      await same('GET', 'r3-nothing');
+      await same('PING');
+      await same('ECHO', 'hello');
+      // One publish on each side: each subscriber gets a message and a pmessage push.
+      const [toProxy, toRedis] = await Promise.all([
+        publisher.call('PUBLISH', channel, 'hi'),
+        direct.call('PUBLISH', channel, 'hi'),
+      ]);
+      assert.equal(toProxy, ':2\r\n');
+      assert.equal(toRedis, toProxy);
+      for (let i = 0; i < 2; i++) {
+        const [viaProxy, viaRedis] = await Promise.all([p.reply(), r.reply()]);
+        assert.equal(viaProxy.raw, viaRedis.raw);
+        assert.equal(viaProxy.raw[0], '>');
+      }
+      await same('UNSUBSCRIBE');
+      await same('PUNSUBSCRIBE');
+      await same('UNSUBSCRIBE');
+      await same('PING');
+    } finally {
+      publisher.close();
+      direct.close();
+    }
+  });
+
+  it('switches back with HELLO 2, and RESP2 sessions stay RESP2', async () => {
+    const [viaProxy, viaRedis] = await Promise.all([p.call('HELLO', '2'), r.call('HELLO', '2')]);
+    assert.equal(helloShape(viaProxy), helloShape(viaRedis));
+    assert.equal(await same('GET', 'r3-nothing'), '$-1\r\n');
+    await same('HSET', 'r3-hash2', 'f', 'v');
+    assert.equal(await same('HGETALL', 'r3-hash2'), '*2\r\n$1\r\nf\r\n$1\r\nv\r\n');
+    await same('DEL', 'r3-hash2');
+    const plain = await RawConnection.open(fixture.port);
+    try {
+      assert.equal(await plain.call('GET', 'r3-nothing'), '$-1\r\n');
+      assert.equal(await plain.call('BLPOP', 'r3-nothing', '0.05'), '*-1\r\n');
+      assert.equal(await plain.call('ZADD', 'r3-plain', '1.5', 'm'), ':1\r\n');
+      assert.equal(await plain.call('ZSCORE', 'r3-plain', 'm'), '$3\r\n1.5\r\n');
+      assert.equal(await plain.call('DEL', 'r3-plain'), ':1\r\n');
+    } finally {
+      plain.close();
+    }
+  });
+
+  it('serves node-redis with RESP 3: get, set, hGetAll, subscribe', async () => {
+    const client = createClient({ url: `redis://127.0.0.1:${fixture.port}`, RESP: 3 });
+    const subscriber = createClient({ url: `redis://127.0.0.1:${fixture.port}`, RESP: 3 });
+    try {
+      await Promise.all([client.connect(), subscriber.connect()]);
+      const key = keyOn('B', 'r3node:');
+      assert.equal(await client.set(key, 'value'), 'OK');
+      assert.equal(await client.get(key), 'value');
+      assert.equal(await client.get('r3node-missing'), null);
+      await client.hSet(`${key}:h`, { a: '1', b: '2' });
+      assert.deepEqual({ ...(await client.hGetAll(`${key}:h`)) }, { a: '1', b: '2' });
+      const got: string[] = [];
+      const arrived = new Promise<void>((resolve) => {
+        void subscriber.subscribe('r3node:chan', (message, channel) => {
+          got.push(`${channel}=${message}`);
+          resolve();
+        });
+      });
+      // The subscribe is confirmed once the proxy holds the channel on its master.
+      for (let i = 0; i < 100 && (await client.publish('r3node:chan', 'hello')) === 0; i++)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      await arrived;
+      assert.equal(got[0], 'r3node:chan=hello');
+      // A RESP3 subscriber runs ordinary commands on the same connection.
+      assert.equal(await subscriber.get(key), 'value');
+      await client.del([key, `${key}:h`]);
+    } finally {
+      client.destroy();
+      subscriber.destroy();
+    }
+  });
+});
