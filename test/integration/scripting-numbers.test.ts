@@ -425,4 +425,35 @@ conformanceSuite('scripting numbers', (it) => {
       '*3\r\n:0\r\n:1\r\n:1\r\n',
     );
   });
+
+  it('redis.acl_check_cmd and the names of the redis table', async ({ connection: c }) => {
+    const tail = / script: [0-9a-f]{40}, on @user_script:1\./;
+    const cases: Array<[string, string]> = [
+      ["return redis.acl_check_cmd('get', 'x')", ':1\r\n'],
+      ["return redis.acl_check_cmd('config', 'get', 'x')", ':1\r\n'],
+      ["return redis.acl_check_cmd('nosuch')", '-ERR Invalid command passed to redis.acl_check_cmd()\r\n'],
+      [
+        "return redis.acl_check_cmd('config', 'nosuch')",
+        '-ERR Invalid command passed to redis.acl_check_cmd()\r\n',
+      ],
+      [
+        'return redis.acl_check_cmd()',
+        '-ERR Please specify at least one argument for this redis lib call\r\n',
+      ],
+      [
+        "return redis.acl_check_cmd('set', {})",
+        '-ERR Lua redis lib command arguments must be strings or integers\r\n',
+      ],
+    ];
+    for (const [body, expected] of cases)
+      assert.equal((await c.call('EVAL', body, '0')).replace(tail, ''), expected, body);
+    const names =
+      "local names = {} for k in pairs(redis) do names[#names + 1] = k end table.sort(names) return table.concat(names, ' ')";
+    assert.equal(
+      await c.call('EVAL', names, '0'),
+      bulk(
+        'LOG_DEBUG LOG_NOTICE LOG_VERBOSE LOG_WARNING REDIS_VERSION REDIS_VERSION_NUM REPL_ALL REPL_AOF REPL_NONE REPL_REPLICA REPL_SLAVE acl_check_cmd breakpoint call debug error_reply log pcall replicate_commands set_repl setresp sha1hex status_reply',
+      ),
+    );
+  });
 });

@@ -477,6 +477,26 @@ export class ScriptEngine {
         return raise(T, 'Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.');
       return 0;
     });
+    // The only user is `default`, allowed every command: the check is whether the command exists.
+    set('acl_check_cmd', (T) => {
+      const argc = lua.lua_gettop(T);
+      if (argc === 0) return raise(T, 'Please specify at least one argument for this redis lib call');
+      const argv: string[] = [];
+      for (let i = 1; i <= argc; i++) {
+        const type = lua.lua_type(T, i);
+        if (type !== lua.LUA_TSTRING && type !== lua.LUA_TNUMBER)
+          return raise(T, 'Lua redis lib command arguments must be strings or integers');
+        lua.lua_pushvalue(T, i);
+        argv.push(latin1(lua.lua_tolstring(T, -1) as LuaString));
+        lua.lua_pop(T, 1);
+      }
+      let command = this.server.registry.lookup(argv[0] as string);
+      if (command !== undefined && command.subcommands.size > 0 && argv.length > 1)
+        command = command.subcommands.get((argv[1] as string).toLowerCase());
+      if (command === undefined) return raise(T, 'Invalid command passed to redis.acl_check_cmd()');
+      lua.lua_pushboolean(T, true);
+      return 1;
+    });
     set('replicate_commands', (T) => {
       lua.lua_pushboolean(T, true);
       return 1;
