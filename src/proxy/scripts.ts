@@ -97,7 +97,11 @@ export function retryWithBody(request: Request, raw: Buffer, core: ProxyCore, se
   if (body === undefined) return false;
   const slot = core.router.slots[request.slotId] as Slot | undefined;
   // Called before the first attempt's in-flight count is released: the slot cannot have switched.
-  const connection = slot?.backend?.pick(request.db, seed, true);
+  // The retried EVALSHA's reply goes to the client as it is: on a connection of its protocol.
+  const backend = slot?.backend;
+  const connection = request.resp3
+    ? backend?.pick3(request.db, seed, true)
+    : backend?.pick(request.db, seed, true);
   if (slot === undefined || connection === undefined) return false;
   request.scriptRetried = true;
   const load = new Request();
@@ -119,7 +123,11 @@ export function loadOnSource(request: Request, payload: Buffer, core: ProxyCore,
   if (request.scriptRetried || !core.config.proxy_scripting_enabled) return false;
   if (payload.latin1Slice(1, 9) !== 'NOSCRIPT') return false;
   const body = bodiesOf(core).get(request.argv[1] ?? '');
-  const connection = core.router.slots[request.slotId]?.migrateFrom?.pick(request.db, seed, true);
+  const source = core.router.slots[request.slotId]?.migrateFrom;
+  // The connection the session's next wrapper step takes (the session's protocol).
+  const connection = request.resp3
+    ? source?.pick3(request.db, seed, true)
+    : source?.pick(request.db, seed, true);
   if (body === undefined || connection === undefined) return false;
   request.scriptRetried = true;
   const load = new Request();

@@ -73,8 +73,9 @@ const POOL_SIZE = 1024;
 /** Bytes read ahead from a client whose session waits for a blocking command. */
 const EXCLUSIVE_READ_LIMIT = 1024 * 1024;
 const WRONGPASS = errorReply('WRONGPASS invalid username-password pair or user is disabled.');
+/** Redis 7.0's text, `<proto>` missing from the syntax it gives. */
 const HELLO_NOAUTH = errorReply(
-  'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
+  'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
 );
 /** HELLO's `id`: sessions numbered from 1 in the order they connect, as Redis numbers clients. */
 let lastSessionId = 0;

@@ -189,6 +189,36 @@ describe('codis-proxy RESP3 sessions', () => {
     }
   });
 
+  it('runs scripts in RESP3, the EVALSHA retry after NOSCRIPT included', async () => {
+    const key = keyOn('A', 'r3lua:');
+    const script = "redis.setresp(3); return redis.call('HGETALL', KEYS[1])";
+    await same('HSET', key, 'f', 'v');
+    assert.equal(await same('EVAL', script, '1', key), '%1\r\n$1\r\nf\r\n$1\r\nv\r\n');
+    await same('EVAL', 'return {1, 2.5, false, {err = "ERR x"}}', '0');
+    await same('EVAL', "redis.setresp(3); return redis.call('ZSCORE', KEYS[1], 'm')", '1', key);
+    // The proxy knows the body (SCRIPT LOAD through it); the master forgets it: the proxy loads it
+    // again and retries, on a connection of the session's protocol.
+    const sha = (await p.value('SCRIPT', 'LOAD', script)) as string;
+    const master = await RawConnection.open(a.port);
+    try {
+      assert.equal(await master.call('SCRIPT', 'FLUSH'), '+OK\r\n');
+    } finally {
+      master.close();
+    }
+    assert.equal(await p.call('EVALSHA', sha, '1', key), '%1\r\n$1\r\nf\r\n$1\r\nv\r\n');
+    await same('DEL', key);
+  });
+
+  it('relays INFO and PUBSUB introspection in RESP3', async () => {
+    // INFO's argument is a backend address in Codis: the whole INFO of one backend here.
+    const [viaProxy, viaRedis] = await Promise.all([p.call('INFO'), r.call('INFO')]);
+    assert.match(viaProxy, /^=\d+\r\ntxt:# Server\r\n/);
+    assert.match(viaRedis, /^=\d+\r\ntxt:# Server\r\n/);
+    await same('PUBSUB', 'NUMSUB', 'r3:none', 'r3:other');
+    await same('PUBSUB', 'NUMPAT');
+    await same('PUBSUB', 'CHANNELS', 'r3:none*');
+  });
+
   it('switches back with HELLO 2, and RESP2 sessions stay RESP2', async () => {
     const [viaProxy, viaRedis] = await Promise.all([p.call('HELLO', '2'), r.call('HELLO', '2')]);
     assert.equal(helloShape(viaProxy), helloShape(viaRedis));
@@ -237,6 +267,59 @@ describe('codis-proxy RESP3 sessions', () => {
     } finally {
       client.destroy();
       subscriber.destroy();
+    }
+  });
+});
+
+describe('codis-proxy RESP3 sessions with passwords', () => {
+  let backend: RunningServer;
+  let redis: RunningServer;
+  let fixture: ProxyFixture;
+
+  before(async () => {
+    // The backend wants product_auth: the proxy's RESP3 connections authenticate within HELLO 3.
+    [backend, redis] = await Promise.all([
+      startServer('codis-server', { args: ['--requirepass', 'product'] }),
+      startServer('redis-server', { args: ['--requirepass', 'secret'] }),
+    ]);
+    fixture = await startProxy({ session_auth: 'secret', product_auth: 'product' });
+    fixture.proxy.fillSlots(slotRange(0, 1023, `127.0.0.1:${backend.port}`));
+    fixture.proxy.start();
+  });
+  after(async () => {
+    await fixture.close();
+    await Promise.all([backend.stop(), redis.stop()]);
+  });
+
+  it('authenticates with HELLO 3 AUTH as redis-server 7 does', async () => {
+    const [p, r] = await Promise.all([RawConnection.open(fixture.port), RawConnection.open(redis.port)]);
+    try {
+      for (const args of [
+        ['HELLO', '3'],
+        ['HELLO', '3', 'AUTH', 'default', 'wrong'],
+        ['HELLO', '3', 'AUTH', 'someone', 'secret'],
+        ['HELLO'],
+      ]) {
+        const [viaProxy, viaRedis] = await Promise.all([p.call(...args), r.call(...args)]);
+        assert.equal(viaProxy, viaRedis, args.join(' '));
+      }
+      const [viaProxy, viaRedis] = await Promise.all([
+        p.call('HELLO', '3', 'AUTH', 'default', 'secret'),
+        r.call('HELLO', '3', 'AUTH', 'default', 'secret'),
+      ]);
+      assert.equal(helloShape(viaProxy), helloShape(viaRedis));
+      for (const args of [
+        ['GET', 'r3auth'],
+        ['SET', 'r3auth', '1'],
+        ['HGETALL', 'r3auth'],
+        ['DEL', 'r3auth'],
+      ]) {
+        const [fromProxy, fromRedis] = await Promise.all([p.call(...args), r.call(...args)]);
+        assert.equal(fromProxy, fromRedis, args.join(' '));
+      }
+    } finally {
+      p.close();
+      r.close();
     }
   });
 });
