@@ -456,4 +456,45 @@ conformanceSuite('scripting numbers', (it) => {
       ),
     );
   });
+
+  it('cjson.decode reads numbers as strtod does (decode_invalid_numbers): hex, inf, nan, +1', async ({
+    connection: c,
+  }) => {
+    // Each input decoded: numbers printed by tostring, anything else encoded back; errors without their tail.
+    const script =
+      "local v = cjson.decode(ARGV[1]) return type(v) == 'number' and tostring(v) or cjson.encode(v)";
+    const cases: Array<[string, string]> = [
+      ['0x10', '16'],
+      ['nan', 'nan'],
+      ['inf', 'inf'],
+      ['-inf', '-inf'],
+      ['+1', '1'],
+      ['01', '1'],
+      ['1.', '1'],
+      ['.5', 'ERR user_script:1: Expected value but found invalid token at character 1'],
+      ['1e5', '100000'],
+      ['-0', '-0'],
+      ['NaN', 'nan'],
+      ['Infinity', 'inf'],
+      ['[1,]', 'ERR user_script:1: Expected value but found T_ARR_END at character 4'],
+      ['1E+2', '100'],
+      ['  5  ', '5'],
+      ['"\\u0000"', '"\\u0000"'],
+      ['true false', 'ERR user_script:1: Expected the end but found T_BOOLEAN at character 6'],
+      ['0x1.8p3', '12'],
+      ['-nan', '-nan'],
+      ['[+5, 0x1F]', '[5,31]'],
+      ['1e', 'ERR user_script:1: Expected the end but found invalid token at character 2'],
+      ['-', 'ERR user_script:1: Expected value but found invalid number at character 1'],
+      ['nul', 'ERR user_script:1: Expected value but found invalid token at character 1'],
+      ['+x', 'ERR user_script:1: Expected value but found invalid number at character 1'],
+    ];
+    for (const [input, expected] of cases) {
+      const reply = await c.call('EVAL', script, '0', input);
+      const text = reply.startsWith('-')
+        ? reply.slice(1, -2).replace(/ script: .*$/, '')
+        : reply.slice(reply.indexOf('\r\n') + 2, -2);
+      assert.equal(text, expected, input);
+    }
+  });
 });

@@ -303,6 +303,32 @@ function encodeTable(T: LuaState, at: number, parts: string[], depth: number): v
   parts.push('}');
 }
 
+/** C's strtod at `at`: decimal, hexadecimal (with p exponents), inf/infinity, nan; undefined when nothing parses. */
+export function strtod(text: string, at: number): { value: number; end: number } | undefined {
+  const rest = text.slice(at, at + 400);
+  const special = /^([+-]?)(inf(?:inity)?|nan(?:\([0-9A-Za-z_]*\))?)/i.exec(rest);
+  if (special !== null) {
+    const negative = special[1] === '-';
+    const value = (special[2] as string).toLowerCase().startsWith('inf')
+      ? Number.POSITIVE_INFINITY
+      : Number.NaN;
+    return { value: negative ? -value : value, end: at + special[0].length };
+  }
+  const hex = /^([+-]?)0[xX]((?:[0-9a-fA-F]+(?:\.[0-9a-fA-F]*)?|\.[0-9a-fA-F]+))(?:[pP]([+-]?\d+))?/.exec(
+    rest,
+  );
+  if (hex !== null) {
+    const [whole, fraction = ''] = (hex[2] as string).split('.');
+    let value = 0;
+    for (const digit of `${whole}${fraction}`) value = value * 16 + Number.parseInt(digit, 16);
+    value *= 2 ** (Number(hex[3] ?? '0') - 4 * fraction.length);
+    return { value: hex[1] === '-' ? -value : value, end: at + hex[0].length };
+  }
+  const decimal = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?/.exec(rest);
+  if (decimal === null) return undefined;
+  return { value: Number(decimal[0]), end: at + decimal[0].length };
+}
+
 /** lua-cjson's decoder: a JSON text to Lua values, with its error messages. */
 class JsonDecoder {
   private readonly T: LuaState;
@@ -358,7 +384,8 @@ class JsonDecoder {
       case '"':
         return 'T_STRING';
     }
-    if (/[-0-9]/.test(c)) return 'T_NUMBER';
+    if (/[-0-9]/.test(c) || /^(?:\+|inf|nan)/i.test(this.text.slice(this.position, this.position + 3)))
+      return strtod(this.text, this.position) === undefined ? 'invalid number' : 'T_NUMBER';
     if (this.text.startsWith('true', this.position) || this.text.startsWith('false', this.position))
       return 'T_BOOLEAN';
     if (this.text.startsWith('null', this.position)) return 'T_NULL';
@@ -389,10 +416,7 @@ class JsonDecoder {
       return;
     }
     if (c !== undefined && /[-0-9]/.test(c)) {
-      const match = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?/.exec(text.slice(start, start + 400));
-      if (match === null) this.fail(expected, 'invalid number', start);
-      this.position += match[0].length;
-      lua.lua_pushnumber(T, Number(match[0]));
+      this.number(expected, start);
       return;
     }
     if (text.startsWith('true', start)) {
@@ -410,7 +434,20 @@ class JsonDecoder {
       lua.lua_pushlightuserdata(T, JSON_NULL);
       return;
     }
+    // decode_invalid_numbers (on by default): +1, hex, inf and nan are numbers too.
+    if (/^(?:\+|inf|nan)/i.test(text.slice(start, start + 3))) {
+      this.number(expected, start);
+      return;
+    }
     this.fail(expected, this.describeToken(), start);
+  }
+
+  /** A number token read as C's strtod reads it (lua-cjson's json_next_number_token). */
+  private number(expected: string, start: number): void {
+    const parsed = strtod(this.text, start);
+    if (parsed === undefined) this.fail(expected, 'invalid number', start);
+    this.position = parsed.end;
+    lua.lua_pushnumber(this.T, parsed.value);
   }
 
   private object(): void {

@@ -25,8 +25,15 @@ const CASES: Array<[number, string, string]> = [
   [-0, '-0', '-0'],
   [Number.POSITIVE_INFINITY, 'inf', 'inf'],
   [Number.NEGATIVE_INFINITY, '-inf', '-inf'],
-  [Number.NaN, '-nan', '-nan'],
+  [Number.NaN, 'nan', 'nan'],
 ];
+
+test('formatG prints the sign of a NaN as glibc does', () => {
+  const negative = new Float64Array([Number.NaN]);
+  new Uint8Array(negative.buffer)[7] = 0xff;
+  assert.equal(formatG(negative[0] as number, 14), '-nan');
+  assert.equal(formatG(Number.NaN, 14), 'nan');
+});
 
 test('formatG prints as printf %.14g and %.17g, ties to even included', () => {
   for (const [value, g14, g17] of CASES) {

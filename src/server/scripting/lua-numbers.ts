@@ -26,7 +26,8 @@ const INT32_MAX = 2147483647;
 
 /** C's printf("%.<precision>g"): Lua 5.1 uses 14 digits for tostring, Redis 17 for command arguments. */
 export function formatG(value: number, precision: number): string {
-  if (Number.isNaN(value)) return '-nan'; // x86's default NaN has its sign bit set
+  // glibc prints a NaN's sign: x86's default NaN (0/0) has it set, strtod's "nan" has not.
+  if (Number.isNaN(value)) return nanIsNegative(value) ? '-nan' : 'nan';
   if (value === Infinity) return 'inf';
   if (value === -Infinity) return '-inf';
   if (value === 0) return Object.is(value, -0) ? '-0' : '0';
@@ -64,6 +65,15 @@ function exponentialHalfEven(value: number, precision: number): string {
   const kept = digits.slice(0, precision);
   const mantissa = precision > 1 ? `${kept[0]}.${kept.slice(1)}` : kept;
   return `${value < 0 ? '-' : ''}${mantissa}${exact.slice(e)}`;
+}
+
+const nanView = new Float64Array(1);
+const nanBytes = new Uint8Array(nanView.buffer);
+const SIGN_BYTE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 7 : 0;
+
+function nanIsNegative(value: number): boolean {
+  nanView[0] = value;
+  return ((nanBytes[SIGN_BYTE] as number) & 0x80) !== 0;
 }
 
 function stripZeros(text: string): string {
