@@ -219,6 +219,37 @@ describe('codis-proxy RESP3 sessions', () => {
     await same('PUBSUB', 'CHANNELS', 'r3:none*');
   });
 
+  for (const method of [0, 1]) {
+    it(`serves a slot being migrated in RESP3 (forward method ${method})`, async () => {
+      // The key sits on A; its slot moves to B: the proxy moves the key first (SLOTSMGRTTAGONE)
+      // or has A run the command (SLOTSMGRT-EXEC-WRAPPER), whose payload is relayed as it is.
+      const key = keyOn('A', `r3mig${method}:`);
+      const slot = slotOf(key);
+      const source = await RawConnection.open(a.port);
+      try {
+        assert.equal(await source.call('HSET', key, 'f', 'v'), ':1\r\n');
+        fixture.proxy.fillSlots([
+          {
+            id: slot,
+            backend_addr: `127.0.0.1:${b.port}`,
+            migrate_from: `127.0.0.1:${a.port}`,
+            forward_method: method,
+          },
+        ]);
+        assert.equal(await p.call('HGETALL', key), '%1\r\n$1\r\nf\r\n$1\r\nv\r\n');
+        assert.equal(await p.call('HGET', key, 'none'), '_\r\n');
+        // The sync method moved the key before forwarding; the wrapper ran HGETALL on A.
+        assert.equal(await source.call('EXISTS', key), method === 0 ? ':0\r\n' : ':1\r\n');
+        // Per key while the slot migrates: the nil of each sub-reply is RESP3's.
+        assert.equal(await p.call('MGET', `{${key}}:none`, keyOn('B', 'r3mig:none')), '*2\r\n_\r\n_\r\n');
+        assert.equal(await p.call('DEL', key), ':1\r\n');
+      } finally {
+        fixture.proxy.fillSlots([{ id: slot, backend_addr: `127.0.0.1:${a.port}` }]);
+        source.close();
+      }
+    });
+  }
+
   it('switches back with HELLO 2, and RESP2 sessions stay RESP2', async () => {
     const [viaProxy, viaRedis] = await Promise.all([p.call('HELLO', '2'), r.call('HELLO', '2')]);
     assert.equal(helloShape(viaProxy), helloShape(viaRedis));
