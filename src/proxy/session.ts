@@ -844,10 +844,11 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
       this.finish(request, wrongArguments('SLOTSMAPPING'), false);
     } else if (argv.length === 2) {
       const id = this.parseSlot(request, argv[1] as string);
-      if (id >= 0) this.finish(request, Buffer.from(mappingOf(slots[id] as Slot), 'latin1'), false);
+      if (id >= 0)
+        this.finish(request, Buffer.from(mappingOf(slots[id] as Slot, this.resp3), 'latin1'), false);
     } else {
       let text = `*${slots.length}\r\n`;
-      for (const slot of slots) text += mappingOf(slot);
+      for (const slot of slots) text += mappingOf(slot, this.resp3);
       this.finish(request, Buffer.from(text, 'latin1'), false);
     }
   }
@@ -1226,11 +1227,12 @@ function pickReplica(groups: SharedBackend[][], db: number, seed: number, resp3:
   return undefined;
 }
 
-function mappingOf(slot: Slot): string {
+/** A slot's SLOTSMAPPING entry; no replica groups is a nil array (RESP3's null for `resp3`). */
+function mappingOf(slot: Slot, resp3: boolean): string {
   const record = slot.record;
   let text = `*4\r\n+${slot.id}\r\n+${record.backend_addr ?? ''}\r\n+${record.migrate_from ?? ''}\r\n`;
   const groups = record.replica_groups ?? [];
-  if (groups.length === 0) return `${text}*-1\r\n`;
+  if (groups.length === 0) return `${text}${resp3 ? '_' : '*-1'}\r\n`;
   text += `*${groups.length}\r\n`;
   for (const group of groups) {
     text += `*${group.length}\r\n`;

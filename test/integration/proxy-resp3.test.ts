@@ -143,6 +143,8 @@ describe('codis-proxy RESP3 sessions', () => {
     await same('SELECT', '7');
     await same('RANDOMKEY');
     await same('DBSIZE');
+    // Codis's own SLOTSMAPPING: a slot without replicas has a null where RESP2 has a nil array.
+    assert.equal(await p.call('SLOTSMAPPING', '0'), `*4\r\n+0\r\n+127.0.0.1:${a.port}\r\n+\r\n_\r\n`);
     const keys = [keyOn('A', 'r3scan:'), keyOn('B', 'r3scan:')];
     for (const key of keys) await same('SET', key, '1');
     const found: string[] = [];
@@ -249,6 +251,24 @@ describe('codis-proxy RESP3 sessions', () => {
       }
     });
   }
+
+  it('reads from replicas over RESP3 connections', async () => {
+    const key = keyOn('A', 'r3replica:');
+    const slot = slotOf(key);
+    // Only the "replica" (B) holds the key: the reply shows which server answered, and how.
+    const replica = await RawConnection.open(b.port);
+    try {
+      assert.equal(await replica.call('HSET', key, 'f', 'v'), ':1\r\n');
+      fixture.proxy.fillSlots([
+        { id: slot, backend_addr: `127.0.0.1:${a.port}`, replica_groups: [[`127.0.0.1:${b.port}`]] },
+      ]);
+      for (let i = 0; i < 3; i++) assert.equal(await p.call('HGETALL', key), '%1\r\n$1\r\nf\r\n$1\r\nv\r\n');
+      assert.equal(await replica.call('DEL', key), ':1\r\n');
+    } finally {
+      fixture.proxy.fillSlots([{ id: slot, backend_addr: `127.0.0.1:${a.port}` }]);
+      replica.close();
+    }
+  });
 
   it('switches back with HELLO 2, and RESP2 sessions stay RESP2', async () => {
     const [viaProxy, viaRedis] = await Promise.all([p.call('HELLO', '2'), r.call('HELLO', '2')]);
