@@ -497,4 +497,92 @@ conformanceSuite('scripting numbers', (it) => {
       assert.equal(text, expected, input);
     }
   });
+
+  it("cjson's settings: cjson.new() and its encode_* and decode_* functions", async ({ connection: c }) => {
+    const cases: Array<[string, string]> = [
+      [
+        'local c = cjson.new() return {c.encode_max_depth(), c.decode_max_depth(), c.encode_number_precision(), tostring(c.encode_keep_buffer()), tostring(c.encode_invalid_numbers()), tostring(c.decode_invalid_numbers())}',
+        '*6\r\n:1000\r\n:1000\r\n:14\r\n$4\r\ntrue\r\n$5\r\nfalse\r\n$4\r\ntrue\r\n',
+      ],
+      ['local c = cjson.new() return {c.encode_sparse_array()}', '*3\r\n$-1\r\n:2\r\n:10\r\n'],
+      [
+        'local c = cjson.new() c.encode_sparse_array(true) return c.encode({[1]=1, [20]=2})',
+        '$14\r\n{"1":1,"20":2}\r\n',
+      ],
+      [
+        'local c = cjson.new() c.encode_sparse_array(false, 0) return c.encode({[1]=1, [20]=2})',
+        '$95\r\n[1,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,2]\r\n',
+      ],
+      [
+        'local c = cjson.new() c.encode_number_precision(3) return c.encode({1/3, 12345})',
+        '$16\r\n[0.333,1.23e+04]\r\n',
+      ],
+      [
+        'local c = cjson.new() return c.encode_number_precision(15)',
+        "-ERR user_script:1: bad argument #1 to 'encode_number_precision' (expected integer between 1 and 14)\r\n",
+      ],
+      [
+        'local c = cjson.new() return c.encode_number_precision(0)',
+        "-ERR user_script:1: bad argument #1 to 'encode_number_precision' (expected integer between 1 and 14)\r\n",
+      ],
+      [
+        'local c = cjson.new() c.encode_invalid_numbers(true) return c.encode({0/0, 1/0, -1/0})',
+        '$14\r\n[nan,inf,-inf]\r\n',
+      ],
+      [
+        "local c = cjson.new() c.encode_invalid_numbers('null') return c.encode({0/0, 1/0})",
+        '$11\r\n[null,null]\r\n',
+      ],
+      ["local c = cjson.new() return c.encode_invalid_numbers('null')", '$4\r\nnull\r\n'],
+      [
+        "local c = cjson.new() return c.encode_invalid_numbers('bogus')",
+        "-ERR user_script:1: bad argument #1 to 'encode_invalid_numbers' (invalid option 'bogus')\r\n",
+      ],
+      [
+        "local c = cjson.new() c.decode_invalid_numbers(false) return c.decode('0x10')",
+        '-ERR user_script:1: Expected value but found invalid number at character 1\r\n',
+      ],
+      [
+        "local c = cjson.new() c.decode_invalid_numbers(false) return c.decode('nan')",
+        '-ERR user_script:1: Expected value but found invalid token at character 1\r\n',
+      ],
+      [
+        "local c = cjson.new() c.decode_invalid_numbers(false) return c.decode('-inf')",
+        '-ERR user_script:1: Expected value but found invalid number at character 1\r\n',
+      ],
+      [
+        "local c = cjson.new() c.decode_invalid_numbers(false) return c.decode('[01]')",
+        '-ERR user_script:1: Expected value but found invalid number at character 2\r\n',
+      ],
+      [
+        "local c = cjson.new() c.decode_max_depth(2) return c.decode('[[[1]]]')",
+        '-ERR user_script:1: Found too many nested data structures (3) at character 3\r\n',
+      ],
+      [
+        'local c = cjson.new() c.encode_max_depth(2) return c.encode({{{1}}})',
+        '-ERR user_script:1: Cannot serialise, excessive nesting (3)\r\n',
+      ],
+      [
+        'local c = cjson.new() return c.encode_max_depth(1, 2)',
+        "-ERR user_script:1: bad argument #2 to 'encode_max_depth' (found too many arguments)\r\n",
+      ],
+      ["local c = cjson.new() return c.encode_keep_buffer('on')", ':1\r\n'],
+      ['return cjson.encode({1/3})', '$18\r\n[0.33333333333333]\r\n'],
+    ];
+    for (const [body, expected] of cases) {
+      const reply = (await c.call('EVAL', body, '0')).replace(
+        / script: [0-9a-f]{40}, on @user_script:1\./,
+        '',
+      );
+      assert.equal(reply, expected, body);
+    }
+    const names =
+      "local names = {} for k in pairs(cjson) do names[#names + 1] = k end table.sort(names) return table.concat(names, ' ')";
+    assert.equal(
+      await c.call('EVAL', names, '0'),
+      bulk(
+        '_NAME _VERSION decode decode_invalid_numbers decode_max_depth encode encode_invalid_numbers encode_keep_buffer encode_max_depth encode_number_precision encode_sparse_array new null',
+      ),
+    );
+  });
 });

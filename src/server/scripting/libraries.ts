@@ -4,7 +4,7 @@
 // pack/unpack). Numbers follow lua-numbers.ts (doubles, "%.14g").
 import fengari, { type LuaState, type LuaString } from 'fengari';
 import { latin1, luaBytes } from './conversions.ts';
-import { luaNumberString } from './lua-numbers.ts';
+import { formatG } from './lua-numbers.ts';
 
 const { lua, lauxlib, to_luastring: text } = fengari;
 
@@ -151,12 +151,75 @@ export function openLua51(L: LuaState): void {
 
 /** cjson.null: a light userdata every decode of `null` returns. */
 const JSON_NULL = { cjsonNull: true };
-const MAX_DEPTH = 1000;
 
-export function openCjson(L: LuaState): void {
-  registerTable(L, 'cjson', {
+/** A cjson module's settings (lua-cjson's json_config_t), changed by its encode_* and decode_* functions. */
+interface CjsonConfig {
+  sparseConvert: boolean;
+  sparseRatio: number;
+  sparseSafe: number;
+  encodeMaxDepth: number;
+  decodeMaxDepth: number;
+  precision: number;
+  keepBuffer: boolean;
+  /** 0: refuse NaN and Inf, 1: write them (nan, inf), 2: write null. */
+  encodeInvalid: number;
+  decodeInvalid: boolean;
+}
+
+function defaultCjsonConfig(): CjsonConfig {
+  return {
+    sparseConvert: false,
+    sparseRatio: 2,
+    sparseSafe: 10,
+    encodeMaxDepth: 1000,
+    decodeMaxDepth: 1000,
+    precision: 14,
+    keepBuffer: true,
+    encodeInvalid: 0,
+    decodeInvalid: true,
+  };
+}
+
+/** The settings of the cjson call running now (calls are synchronous and call no Lua). */
+let cjson: CjsonConfig = defaultCjsonConfig();
+
+function checkArgumentCount(T: LuaState, count: number): void {
+  if (lua.lua_gettop(T) > count) lauxlib.luaL_argerror(T, count + 1, text('found too many arguments'));
+}
+
+/** json_integer_option: sets from argument `index` unless nil, returns the setting. */
+function integerOption(T: LuaState, index: number, current: number, min: number, max: number): number {
+  if (lua.lua_isnoneornil(T, index)) return current;
+  const value = lauxlib.luaL_checkinteger(T, index);
+  if (value < min || value > max)
+    lauxlib.luaL_argerror(T, 1, luaBytes(`expected integer between ${min} and ${max}`));
+  return value;
+}
+
+/** json_enum_option: a boolean, or one of `options` by name; returns its index. */
+function enumOption(T: LuaState, index: number, current: number, options: readonly string[]): number {
+  if (lua.lua_isnoneornil(T, index)) return current;
+  if (lua.lua_type(T, index) === lua.LUA_TBOOLEAN) return lua.lua_toboolean(T, index) ? 1 : 0;
+  const name = latin1(lauxlib.luaL_checklstring(T, index));
+  const found = options.indexOf(name);
+  if (found < 0) lauxlib.luaL_argerror(T, index, luaBytes(`invalid option '${name}'`));
+  return found;
+}
+
+function pushEnum(T: LuaState, value: number, options: readonly string[]): void {
+  if (value === 0 || value === 1) lua.lua_pushboolean(T, value === 1);
+  else lua.lua_pushstring(T, luaBytes(options[value] as string));
+}
+
+const ON_OFF = ['off', 'on'];
+const ON_OFF_NULL = ['off', 'on', 'null'];
+
+/** The functions of a cjson module with its own settings (cjson, and each cjson.new()). */
+function cjsonFunctions(config: CjsonConfig): Record<string, (T: LuaState) => number> {
+  return {
     encode: (T) => {
       if (lua.lua_gettop(T) !== 1) return lauxlib.luaL_argerror(T, 1, text('expected 1 argument'));
+      cjson = config;
       const parts: string[] = [];
       encodeValue(T, 1, parts, 0);
       lua.lua_pushstring(T, luaBytes(parts.join('')));
@@ -166,18 +229,80 @@ export function openCjson(L: LuaState): void {
       if (lua.lua_gettop(T) !== 1) return lauxlib.luaL_argerror(T, 1, text('expected 1 argument'));
       const bytes = lua.lua_tolstring(T, 1);
       if (bytes === null) return lauxlib.luaL_argerror(T, 1, text('expected string'));
+      cjson = config;
       new JsonDecoder(T, latin1(bytes)).decodeDocument();
       return 1;
     },
-  });
-  lua.lua_getglobal(L, text('cjson'));
+    encode_sparse_array: (T) => {
+      checkArgumentCount(T, 3);
+      config.sparseConvert = enumOption(T, 1, config.sparseConvert ? 1 : 0, ON_OFF) === 1;
+      config.sparseRatio = integerOption(T, 2, config.sparseRatio, 0, 2147483647);
+      config.sparseSafe = integerOption(T, 3, config.sparseSafe, 0, 2147483647);
+      lua.lua_pushboolean(T, config.sparseConvert);
+      lua.lua_pushnumber(T, config.sparseRatio);
+      lua.lua_pushnumber(T, config.sparseSafe);
+      return 3;
+    },
+    encode_max_depth: (T) => {
+      checkArgumentCount(T, 1);
+      config.encodeMaxDepth = integerOption(T, 1, config.encodeMaxDepth, 1, 2147483647);
+      lua.lua_pushnumber(T, config.encodeMaxDepth);
+      return 1;
+    },
+    decode_max_depth: (T) => {
+      checkArgumentCount(T, 1);
+      config.decodeMaxDepth = integerOption(T, 1, config.decodeMaxDepth, 1, 2147483647);
+      lua.lua_pushnumber(T, config.decodeMaxDepth);
+      return 1;
+    },
+    encode_number_precision: (T) => {
+      checkArgumentCount(T, 1);
+      config.precision = integerOption(T, 1, config.precision, 1, 14);
+      lua.lua_pushnumber(T, config.precision);
+      return 1;
+    },
+    encode_keep_buffer: (T) => {
+      checkArgumentCount(T, 1);
+      config.keepBuffer = enumOption(T, 1, config.keepBuffer ? 1 : 0, ON_OFF) === 1;
+      lua.lua_pushboolean(T, config.keepBuffer);
+      return 1;
+    },
+    encode_invalid_numbers: (T) => {
+      checkArgumentCount(T, 1);
+      config.encodeInvalid = enumOption(T, 1, config.encodeInvalid, ON_OFF_NULL);
+      pushEnum(T, config.encodeInvalid, ON_OFF_NULL);
+      return 1;
+    },
+    decode_invalid_numbers: (T) => {
+      checkArgumentCount(T, 1);
+      config.decodeInvalid = enumOption(T, 1, config.decodeInvalid ? 1 : 0, ON_OFF) === 1;
+      lua.lua_pushboolean(T, config.decodeInvalid);
+      return 1;
+    },
+    new: (T) => {
+      pushCjsonModule(T, defaultCjsonConfig());
+      return 1;
+    },
+  };
+}
+
+function pushCjsonModule(L: LuaState, config: CjsonConfig): void {
+  lua.lua_newtable(L);
+  for (const [field, fn] of Object.entries(cjsonFunctions(config))) {
+    lua.lua_pushjsfunction(L, fn);
+    lua.lua_setfield(L, -2, text(field));
+  }
   lua.lua_pushlightuserdata(L, JSON_NULL);
   lua.lua_setfield(L, -2, text('null'));
   lua.lua_pushstring(L, text('2.1.0'));
   lua.lua_setfield(L, -2, text('_VERSION'));
   lua.lua_pushstring(L, text('cjson'));
   lua.lua_setfield(L, -2, text('_NAME'));
-  lua.lua_pop(L, 1);
+}
+
+export function openCjson(L: LuaState): void {
+  pushCjsonModule(L, defaultCjsonConfig());
+  lua.lua_setglobal(L, text('cjson'));
 }
 
 function encodeError(T: LuaState, index: number, reason: string): never {
@@ -212,8 +337,18 @@ function encodeString(value: string, parts: string[]): void {
 
 function encodeNumber(T: LuaState, index: number, parts: string[]): void {
   const value = lua.lua_tonumber(T, index);
-  if (!Number.isFinite(value)) encodeError(T, index, 'must not be NaN or Inf');
-  parts.push(luaNumberString(value));
+  if (!Number.isFinite(value)) {
+    if (cjson.encodeInvalid === 0) encodeError(T, index, 'must not be NaN or Inf');
+    if (cjson.encodeInvalid === 2) {
+      parts.push('null');
+      return;
+    }
+    if (Number.isNaN(value)) {
+      parts.push('nan');
+      return;
+    }
+  }
+  parts.push(formatG(value, cjson.precision));
 }
 
 function encodeValue(T: LuaState, index: number, parts: string[], depth: number): void {
@@ -262,13 +397,15 @@ function arrayLength(T: LuaState, at: number): number {
     lua.lua_pop(T, 2);
     return -1;
   }
-  // encode_sparse_array's defaults: refuse arrays mostly of holes (ratio 2, safe 10).
-  if (max > items * 2 && max > 10) return -2;
+  // encode_sparse_array: an array mostly of holes is refused, or written as an object.
+  if (cjson.sparseRatio > 0 && max > items * cjson.sparseRatio && max > cjson.sparseSafe)
+    return cjson.sparseConvert ? -1 : -2;
   return max;
 }
 
 function encodeTable(T: LuaState, at: number, parts: string[], depth: number): void {
-  if (depth > MAX_DEPTH) lauxlib.luaL_error(T, luaBytes(`Cannot serialise, excessive nesting (${depth})`));
+  if (depth > cjson.encodeMaxDepth)
+    lauxlib.luaL_error(T, luaBytes(`Cannot serialise, excessive nesting (${depth})`));
   lauxlib.luaL_checkstack(T, 6, text('nesting'));
   const length = arrayLength(T, at);
   if (length === -2) encodeError(T, at, 'excessively sparse array');
@@ -384,7 +521,10 @@ class JsonDecoder {
       case '"':
         return 'T_STRING';
     }
-    if (/[-0-9]/.test(c) || /^(?:\+|inf|nan)/i.test(this.text.slice(this.position, this.position + 3)))
+    if (
+      /[-0-9]/.test(c) ||
+      (cjson.decodeInvalid && /^(?:\+|inf|nan)/i.test(this.text.slice(this.position, this.position + 3)))
+    )
       return strtod(this.text, this.position) === undefined ? 'invalid number' : 'T_NUMBER';
     if (this.text.startsWith('true', this.position) || this.text.startsWith('false', this.position))
       return 'T_BOOLEAN';
@@ -399,7 +539,7 @@ class JsonDecoder {
     const start = this.position;
     const c = text[start];
     if (c === '{' || c === '[') {
-      if (++this.depth > MAX_DEPTH)
+      if (++this.depth > cjson.decodeMaxDepth)
         lauxlib.luaL_error(
           T,
           luaBytes(`Found too many nested data structures (${this.depth}) at character ${start + 1}`),
@@ -435,7 +575,7 @@ class JsonDecoder {
       return;
     }
     // decode_invalid_numbers (on by default): +1, hex, inf and nan are numbers too.
-    if (/^(?:\+|inf|nan)/i.test(text.slice(start, start + 3))) {
+    if (cjson.decodeInvalid && /^(?:\+|inf|nan)/i.test(text.slice(start, start + 3))) {
       this.number(expected, start);
       return;
     }
@@ -444,6 +584,8 @@ class JsonDecoder {
 
   /** A number token read as C's strtod reads it (lua-cjson's json_next_number_token). */
   private number(expected: string, start: number): void {
+    if (!cjson.decodeInvalid && /^-?(?:0[0-9xX]|inf|nan)/i.test(this.text.slice(start, start + 4)))
+      this.fail(expected, 'invalid number', start);
     const parsed = strtod(this.text, start);
     if (parsed === undefined) this.fail(expected, 'invalid number', start);
     this.position = parsed.end;
