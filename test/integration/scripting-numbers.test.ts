@@ -1,5 +1,7 @@
-// Lua numbers in scripts as Redis's Lua 5.1 has them (every number a double, "%.14g" strings,
-// string.format's integer items cast to 64 bits), compared with Debian's redis-server 7.
+// The Lua environment of scripts as Redis 7 has it, compared with Debian's redis-server 7: Lua
+// 5.1's numbers (every number a double, "%.14g" strings, string.format's integer items cast to 64
+// bits), 5.1's error wording and library, read-only libraries, and Redis's bit, cjson, cmsgpack
+// and struct libraries.
 import assert from 'node:assert/strict';
 import { conformanceSuite } from '../helpers/conformance.ts';
 import type { RawConnection } from '../helpers/raw-connection.ts';
