@@ -458,6 +458,7 @@ export class Topom {
       const p = { ...model, id: this.nextProxyId() };
       await this.writeProxy(p);
       await this.reinitProxy(p);
+      await this.pollProxy(p);
     });
   }
 
@@ -468,6 +469,7 @@ export class Topom {
       const p = { ...model, id: old !== undefined ? old.id : this.nextProxyId() };
       await this.writeProxy(p);
       await this.reinitProxy(p);
+      await this.pollProxy(p);
     });
   }
 
@@ -944,10 +946,21 @@ export class Topom {
       }
     }
     const byIndex = (a: SlotMapping, b: SlotMapping): number => a.action.index - b.action.index;
-    const picked = [...advanced.sort(byIndex), ...pending.sort(byIndex)].slice(
-      0,
-      Math.max(1, this.config.migration_parallel_slots),
-    );
+    const limit = Math.max(1, this.config.migration_parallel_slots);
+    // A throttled migration (`interval` set) keeps Codis's rule, one slot per group at a time: it
+    // is how an operator slows a migration down to spare the servers.
+    const throttled = this.progress.interval > 0;
+    const used = new Set<number>();
+    const picked: SlotMapping[] = [];
+    for (const m of [...advanced.sort(byIndex), ...pending.sort(byIndex)]) {
+      if (picked.length >= limit) break;
+      if (throttled) {
+        if ((m.groupId !== 0 && used.has(m.groupId)) || used.has(m.action.targetId)) continue;
+        if (m.groupId !== 0) used.add(m.groupId);
+        used.add(m.action.targetId);
+      }
+      picked.push(m);
+    }
     if (picked.length === 0) return [];
     if (this.run.started === 0) {
       this.run.started = Date.now();
@@ -1466,7 +1479,20 @@ export class Topom {
         }
       }),
     );
+    // A proxy registered while this poll ran keeps the entry its registration read.
+    for (const [token, entry] of this.proxyStats)
+      if (!next.has(token) && this.proxies.has(token)) next.set(token, entry);
     this.proxyStats = next;
+  }
+
+  /** One proxy's stats, read at once: a proxy just registered shows in the stats right away. */
+  private async pollProxy(p: ProxyModel): Promise<void> {
+    const r = await probe(this.timings.stats, () => this.proxyClient(p).stats(this.timings.stats));
+    if (this.proxies.has(p.token))
+      this.proxyStats.set(
+        p.token,
+        this.statsEntry(r as { value: JsonValue } | { error: unknown } | 'timeout'),
+      );
   }
 
   private async pollSentinels(): Promise<void> {
