@@ -399,9 +399,10 @@ export class SharedBackend {
         connections.push(list);
       }
       this.connections3 = connections;
-      // Just made and still connecting: the request waits for the handshake.
+      // Just made and still connecting: with `must` the request waits for the handshake; else
+      // (a replica read) it goes elsewhere, as with a RESP2 connection not connected yet.
       const list = connections[db];
-      return list === undefined ? undefined : list[seed % list.length];
+      return list === undefined || !must ? undefined : list[seed % list.length];
     }
     return this.pickFrom(connections, db, seed, must);
   }

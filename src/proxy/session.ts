@@ -815,8 +815,9 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
   private byAddress(request: Request, addr: string, argv: string[]): void {
     const backend = this.core.router.backendByAddress(addr);
     const seed = (Math.random() * 65536) | 0;
+    // A RESP3 session's first request to a backend waits for the RESP3 connections it makes.
     const connection = this.resp3
-      ? backend?.pick3(request.db, seed, false)
+      ? backend?.pick3(request.db, seed, true)
       : backend?.pick(request.db, seed, false);
     if (connection === undefined) {
       this.finish(request, errorReply(`ERR backend server '${addr}' not found`), false);

@@ -216,6 +216,9 @@ describe('codis-proxy RESP3 sessions', () => {
     const [viaProxy, viaRedis] = await Promise.all([p.call('INFO'), r.call('INFO')]);
     assert.match(viaProxy, /^=\d+\r\ntxt:# Server\r\n/);
     assert.match(viaRedis, /^=\d+\r\ntxt:# Server\r\n/);
+    // Codis's INFO/PING <backend address> on that backend's RESP3 connection.
+    assert.match(await p.call('INFO', `127.0.0.1:${b.port}`, 'keyspace'), /^=\d+\r\ntxt:# Keyspace\r\n/);
+    assert.equal(await p.call('PING', `127.0.0.1:${a.port}`, 'x'), '$1\r\nx\r\n');
     await same('PUBSUB', 'NUMSUB', 'r3:none', 'r3:other');
     await same('PUBSUB', 'NUMPAT');
     await same('PUBSUB', 'CHANNELS', 'r3:none*');
@@ -262,7 +265,17 @@ describe('codis-proxy RESP3 sessions', () => {
       fixture.proxy.fillSlots([
         { id: slot, backend_addr: `127.0.0.1:${a.port}`, replica_groups: [[`127.0.0.1:${b.port}`]] },
       ]);
-      for (let i = 0; i < 3; i++) assert.equal(await p.call('HGETALL', key), '%1\r\n$1\r\nf\r\n$1\r\nv\r\n');
+      // Reads go to the master (empty) until the replica's RESP3 connection is up.
+      const fromReplica = '%1\r\n$1\r\nf\r\n$1\r\nv\r\n';
+      let reply = '';
+      for (let i = 0; i < 200 && reply !== fromReplica; i++) {
+        reply = await p.call('HGETALL', key);
+        if (reply !== fromReplica) {
+          assert.equal(reply, '%0\r\n');
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      }
+      for (let i = 0; i < 3; i++) assert.equal(await p.call('HGETALL', key), fromReplica);
       assert.equal(await replica.call('DEL', key), ':1\r\n');
     } finally {
       fixture.proxy.fillSlots([{ id: slot, backend_addr: `127.0.0.1:${a.port}` }]);
