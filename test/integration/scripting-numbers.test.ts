@@ -36,6 +36,10 @@ conformanceSuite('scripting numbers', (it) => {
       ['return 2^63', ':-9223372036854775808\r\n'],
       ['return math.huge', ':-9223372036854775808\r\n'],
       ['return math.type', '$-1\r\n'],
+      // Library results are doubles too: two of them multiplied do not wrap.
+      ['return math.floor(100000.5) * math.floor(100000.5)', ':10000000000\r\n'],
+      ["return string.len(string.rep('a', 70000)) * ('x'):rep(70000):len()", ':4900000000\r\n'],
+      ['return tostring(math.ceil(-0.5)) .. tostring(math.floor(-0.5))', '$4\r\n-0-1\r\n'],
     ]);
   });
 

@@ -103,6 +103,13 @@ function registerTable(L: LuaState, name: string, functions: Record<string, (T: 
   lua.lua_setglobal(L, text(name));
 }
 
+function setFunction(L: LuaState, table: string, name: string, fn: (T: LuaState) => number): void {
+  lua.lua_getglobal(L, text(table));
+  lua.lua_pushjsfunction(L, fn);
+  lua.lua_setfield(L, -2, text(name));
+  lua.lua_pop(L, 1);
+}
+
 const GC_OPTIONS = ['stop', 'restart', 'collect', 'count', 'step', 'setpause', 'setstepmul'];
 
 /**
@@ -122,6 +129,20 @@ export function openLua51(L: LuaState): void {
     return 1;
   });
   lua.lua_setglobal(L, text('collectgarbage'));
+  // fengari's versions push 32-bit integers, and arithmetic on two of them wraps past 2^31
+  // (math.floor(a) * math.floor(b)); Lua 5.1's give doubles.
+  setFunction(L, 'math', 'floor', (T) => {
+    lua.lua_pushnumber(T, Math.floor(lauxlib.luaL_checknumber(T, 1)));
+    return 1;
+  });
+  setFunction(L, 'math', 'ceil', (T) => {
+    lua.lua_pushnumber(T, Math.ceil(lauxlib.luaL_checknumber(T, 1)));
+    return 1;
+  });
+  setFunction(L, 'string', 'len', (T) => {
+    lua.lua_pushnumber(T, lauxlib.luaL_checklstring(T, 1).length);
+    return 1;
+  });
   lua.lua_getglobal(L, text('table'));
   const functions: Record<string, (T: LuaState) => number> = {
     getn: (T) => {
