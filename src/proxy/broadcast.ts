@@ -24,15 +24,19 @@ export function mastersOf(router: Router): SharedBackend[] {
   return [...masters];
 }
 
-/** The connection of each master for `db` (the first one when none is connected yet). */
+/**
+ * The connection of each master for `db` (the first one when none is connected yet); a RESP3 one
+ * with `resp3`, for a reply relayed to a RESP3 session as it is.
+ */
 export function connectionsOf(
   masters: readonly SharedBackend[],
   db: number,
   seed: number,
+  resp3 = false,
 ): BackendConnection[] {
   const connections: BackendConnection[] = [];
   for (const master of masters) {
-    const connection = master.pick(db, seed, true);
+    const connection = resp3 ? master.pick3(db, seed, true) : master.pick(db, seed, true);
     if (connection !== undefined) connections.push(connection);
   }
   return connections;

@@ -165,7 +165,12 @@ export function scriptCommand(target: ReplyTarget, request: Request, core: Proxy
   }
   // HELP and unknown subcommands: one master's answer is every master's.
   const everywhere = sub === 'LOAD' || sub === 'EXISTS' || sub === 'FLUSH';
-  const connections = connectionsOf(everywhere ? masters : masters.slice(0, 1), request.db, seed);
+  const connections = connectionsOf(
+    everywhere ? masters : masters.slice(0, 1),
+    request.db,
+    seed,
+    request.resp3,
+  );
   broadcast(connections, argv, (outcomes) => {
     const failure = firstFailure(outcomes);
     if (failure !== undefined) {
@@ -220,7 +225,12 @@ export function functionCommand(target: ReplyTarget, request: Request, core: Pro
     return;
   }
   const everywhere = sub === 'LOAD' || sub === 'DELETE' || sub === 'FLUSH' || sub === 'RESTORE';
-  const connections = connectionsOf(everywhere ? masters : masters.slice(0, 1), request.db, seed);
+  const connections = connectionsOf(
+    everywhere ? masters : masters.slice(0, 1),
+    request.db,
+    seed,
+    request.resp3,
+  );
   broadcast(connections, argv, (outcomes) => {
     const failure = firstFailure(outcomes);
     if (failure !== undefined) {

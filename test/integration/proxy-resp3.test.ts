@@ -211,6 +211,16 @@ describe('codis-proxy RESP3 sessions', () => {
     await same('DEL', key);
   });
 
+  it('relays FUNCTION replies in RESP3', async () => {
+    const library =
+      "#!lua name=r3lib\nredis.register_function('r3echo', function(keys, args) return args[1] end)";
+    await same('FUNCTION', 'FLUSH');
+    await same('FUNCTION', 'LOAD', library);
+    assert.match(await same('FUNCTION', 'LIST'), /^\*1\r\n%3\r\n/);
+    await same('FCALL', 'r3echo', '0', 'hi');
+    await same('FUNCTION', 'FLUSH');
+  });
+
   it('relays INFO and PUBSUB introspection in RESP3', async () => {
     // INFO's argument is a backend address in Codis: the whole INFO of one backend here.
     const [viaProxy, viaRedis] = await Promise.all([p.call('INFO'), r.call('INFO')]);
