@@ -136,6 +136,17 @@ describe('codis-proxy RESP3 sessions', () => {
     assert.equal(await same('BLPOP', list, '0.05'), '_\r\n');
     await same('RPUSH', list, 'x');
     await same('BLPOP', list, '1');
+    // HELLO inside MULTI is refused by the proxy (it would switch its connection's protocol).
+    await same('MULTI');
+    assert.match(await p.call('HELLO', '2'), /^-/);
+    await r.call('HELLO', '3');
+    await same('DISCARD');
+    assert.equal(await same('HGET', key, 'missing'), '_\r\n');
+    // Out-of-band pushes could not be matched to requests on a shared connection: refused.
+    assert.equal(
+      await p.call('CLIENT', 'TRACKING', 'on'),
+      "-ERR handle request, command 'CLIENT' is not allowed\r\n",
+    );
     await same('DEL', key);
   });
 
