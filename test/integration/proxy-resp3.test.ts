@@ -195,6 +195,18 @@ describe('codis-proxy RESP3 sessions', () => {
       await same('UNSUBSCRIBE');
       await same('PUNSUBSCRIBE');
       await same('UNSUBSCRIBE');
+      // Shard channels: confirmations and smessage pushes too.
+      await same('SSUBSCRIBE', channel);
+      const [sharded, shardedDirect] = await Promise.all([
+        publisher.call('SPUBLISH', channel, 'there'),
+        direct.call('SPUBLISH', channel, 'there'),
+      ]);
+      assert.equal(sharded, shardedDirect);
+      const [viaProxy, viaRedis] = await Promise.all([p.reply(), r.reply()]);
+      assert.equal(viaProxy.raw, viaRedis.raw);
+      assert.match(viaProxy.raw, /^>3\r\n\$8\r\nsmessage\r\n/);
+      await same('SUNSUBSCRIBE');
+      await same('SUNSUBSCRIBE');
       await same('PING');
     } finally {
       publisher.close();
