@@ -1,7 +1,8 @@
 // Backend connections (spec/proxy.md §7): one socket per (address, DB, parallel index), pipelining
 // requests and matching replies FIFO. Requests are written as the client sent them; replies are
 // handed back as raw bytes. A failed connection fails its requests with Codis's texts and
-// reconnects with backoff; while it waits, new requests fail at once instead of queueing.
+// reconnects with backoff; while it waits, new requests fail at once instead of queueing. RESP3
+// sessions have a second set of connections, made on first use, that spoke HELLO 3.
 import { connect, type Socket } from 'node:net';
 import { isReadOnly } from './command-table.ts';
 import type { ProxyConfig } from './config/types.ts';

@@ -2,7 +2,9 @@
 // routes the others through their slot, and writes replies strictly in request order, batched
 // once per event-loop turn. Dispatch is in order too: a request that must wait (locked slot,
 // migration step) holds back the requests behind it, as in Codis, but a locked slot is waited for
-// at most `slotWaitTimeout` ms (Codis waits forever).
+// at most `slotWaitTimeout` ms (Codis waits forever). A session that spoke HELLO 3 sends its
+// requests through backend connections that spoke HELLO 3 too, so every forwarded reply is
+// relayed unchanged in RESP3 and only the replies the proxy composes need a RESP3 form.
 import type { Socket } from 'node:net';
 import { REDIS_COMPATIBLE_VERSION } from '../server/version.ts';
 import { slotOf } from '../slots/index.ts';
