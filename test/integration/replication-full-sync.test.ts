@@ -97,6 +97,7 @@ describe('full resync of a large dataset', { timeout: 180000 }, () => {
     }, 2000);
     const idleLongest = await pingWhile(pinger, () => idle);
     let synced = false;
+    const syncStarted = performance.now();
     const pinging = pingWhile(pinger, () => synced);
     assert.equal(await replica.c.call('REPLICAOF', '127.0.0.1', String(master.server.port)), '+OK\r\n');
     // Writes while the snapshot is produced reach the replica through the stream.
@@ -109,14 +110,20 @@ describe('full resync of a large dataset', { timeout: 180000 }, () => {
     );
     synced = true;
     const longest = await pinging;
+    const window = performance.now() - syncStarted;
     await waitFor(
       'the replica link',
       async () => (await infoField(replica.c, 'replication', 'master_link_status')) === 'up',
     );
     console.log(
-      `full sync of ${KEYS} keys: longest PING delay on the master ${longest.toFixed(1)} ms (idle: ${idleLongest.toFixed(1)} ms)`,
+      `full sync of ${KEYS} keys in ${window.toFixed(0)} ms: longest PING delay on the master ${longest.toFixed(1)} ms (idle: ${idleLongest.toFixed(1)} ms)`,
     );
-    assert.ok(longest < 200 + idleLongest, `the master stalled ${longest.toFixed(1)} ms`);
+    // A snapshot made in one go blocks the master for most of the sync. The absolute bound alone
+    // failed on a machine so loaded that a GC pause took longer; the share of the sync does not.
+    assert.ok(
+      longest < 200 + idleLongest || longest < window / 3,
+      `the master stalled ${longest.toFixed(1)} ms of a ${window.toFixed(0)} ms sync`,
+    );
     await waitFor(
       'the replica to hold every key',
       async () => Number(await slowValue(replica.c, 'DBSIZE')) === KEYS + 50,
