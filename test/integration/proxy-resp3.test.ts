@@ -358,6 +358,10 @@ describe('codis-proxy RESP3 sessions', () => {
         await new Promise((resolve) => setTimeout(resolve, 20));
       await arrived;
       assert.equal(got[0], 'r3node:chan=hello');
+      const results = await client.multi().set(`${key}:tx`, '1').incr(`${key}:tx`).get(`${key}:tx`).exec();
+      assert.deepEqual([...results], ['OK', 2, '2']);
+      assert.equal(await client.blPop(`${key}:list`, 0.05), null);
+      await client.del(`${key}:tx`);
       // A RESP3 subscriber runs ordinary commands on the same connection.
       assert.equal(await subscriber.get(key), 'value');
       await client.del([key, `${key}:h`]);
