@@ -51,9 +51,13 @@ export function fetchRunId(
 }
 
 /** Fetches every address's run id concurrently; the map holds only the ones that answered. */
-export async function fetchRunIds(addrs: Iterable<string>, auth: string): Promise<Map<string, string>> {
+export async function fetchRunIds(
+  addrs: Iterable<string>,
+  auth: string,
+  timeoutMs = RUN_ID_TIMEOUT,
+): Promise<Map<string, string>> {
   const unique = [...new Set(addrs)];
-  const ids = await Promise.all(unique.map((addr) => fetchRunId(addr, auth)));
+  const ids = await Promise.all(unique.map((addr) => fetchRunId(addr, auth, timeoutMs)));
   const known = new Map<string, string>();
   unique.forEach((addr, index) => {
     const id = ids[index];
