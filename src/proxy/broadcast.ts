@@ -102,3 +102,18 @@ export function firstFailure(outcomes: readonly Outcome[]): Buffer | undefined {
   }
   return undefined;
 }
+
+/**
+ * Answers `request` with the first failure among `outcomes` (failed: a connection could not
+ * answer); true when it did, so the caller composes a reply only from normal ones.
+ */
+export function answerFailure(target: ReplyTarget, request: Request, outcomes: readonly Outcome[]): boolean {
+  const failure = firstFailure(outcomes);
+  if (failure === undefined) return false;
+  target.answer(
+    request,
+    failure,
+    outcomes.some((outcome) => typeof outcome === 'string'),
+  );
+  return true;
+}

@@ -28,6 +28,7 @@ import { globMatch } from '../server/glob.ts';
 import { slotOf } from '../slots/index.ts';
 import type { SharedBackend } from './backend.ts';
 import {
+  answerFailure,
   broadcast,
   connectionsOf,
   firstFailure,
@@ -127,15 +128,7 @@ export function keyspaceCommand(target: ReplyTarget, request: Request, core: Pro
   if (special === SPECIAL_DBSIZE) {
     // During a migration a key is on one side or the other (both only for the instant of its move).
     broadcast(connectionsOf(masters, request.db, seed), ['DBSIZE'], (outcomes) => {
-      const failure = firstFailure(outcomes);
-      if (failure !== undefined) {
-        target.answer(
-          request,
-          failure,
-          outcomes.some((outcome) => typeof outcome === 'string'),
-        );
-        return;
-      }
+      if (answerFailure(target, request, outcomes)) return;
       let total = 0;
       for (const outcome of outcomes) total += Number(lineText(outcome as Buffer));
       target.answer(request, integerReply(total), false);

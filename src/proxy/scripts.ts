@@ -22,9 +22,9 @@
 import { connect } from 'node:net';
 import { splitAddress } from './backend.ts';
 import {
+  answerFailure,
   broadcast,
   connectionsOf,
-  firstFailure,
   mastersOf,
   type Outcome,
   type ReplyTarget,
@@ -149,39 +149,9 @@ export function scriptCommand(target: ReplyTarget, request: Request, core: Proxy
     target.answer(request, DEBUG_REFUSED, false);
     return;
   }
-  const masters = mastersOf(core.router);
-  if (masters.length === 0) {
-    target.answer(request, NO_BACKEND, false);
-    return;
-  }
-  if (sub === 'KILL') {
-    killEverywhere(
-      masters.map((master) => master.addr),
-      core.config.product_auth,
-      argv,
-      (outcomes) => target.answer(request, killReply(outcomes), false),
-    );
-    return;
-  }
   // HELP and unknown subcommands: one master's answer is every master's.
   const everywhere = sub === 'LOAD' || sub === 'EXISTS' || sub === 'FLUSH';
-  const connections = connectionsOf(
-    everywhere ? masters : masters.slice(0, 1),
-    request.db,
-    seed,
-    request.resp3,
-  );
-  broadcast(connections, argv, (outcomes) => {
-    const failure = firstFailure(outcomes);
-    if (failure !== undefined) {
-      target.answer(
-        request,
-        failure,
-        outcomes.some((outcome) => typeof outcome === 'string'),
-      );
-      return;
-    }
-    const first = outcomes[0] as Buffer;
+  toMasters(target, request, core, seed, sub, everywhere, (first, outcomes) => {
     if (sub === 'LOAD') {
       const sha = bulkText(first);
       for (const outcome of outcomes) {
@@ -202,14 +172,20 @@ export function scriptCommand(target: ReplyTarget, request: Request, core: Proxy
   });
 }
 
-/** FUNCTION <subcommand> (the session checked that scripting is enabled). */
-export function functionCommand(target: ReplyTarget, request: Request, core: ProxyCore, seed: number): void {
-  const argv = request.argv;
-  if (argv.length < 2) {
-    target.answer(request, errorReply("ERR wrong number of arguments for 'function' command"), false);
-    return;
-  }
-  const sub = (argv[1] as string).toUpperCase();
+/**
+ * Sends SCRIPT or FUNCTION `sub` to every master (`everywhere`) or to one, KILL on short-lived
+ * connections of their own (the shared ones wait behind the busy script); `onReplies` gets the
+ * normal replies, the first apart, once no master failed.
+ */
+function toMasters(
+  target: ReplyTarget,
+  request: Request,
+  core: ProxyCore,
+  seed: number,
+  sub: string,
+  everywhere: boolean,
+  onReplies: (first: Buffer, outcomes: readonly Outcome[]) => void,
+): void {
   const masters = mastersOf(core.router);
   if (masters.length === 0) {
     target.answer(request, NO_BACKEND, false);
@@ -219,29 +195,33 @@ export function functionCommand(target: ReplyTarget, request: Request, core: Pro
     killEverywhere(
       masters.map((master) => master.addr),
       core.config.product_auth,
-      argv,
+      request.argv,
       (outcomes) => target.answer(request, killReply(outcomes), false),
     );
     return;
   }
-  const everywhere = sub === 'LOAD' || sub === 'DELETE' || sub === 'FLUSH' || sub === 'RESTORE';
   const connections = connectionsOf(
     everywhere ? masters : masters.slice(0, 1),
     request.db,
     seed,
     request.resp3,
   );
-  broadcast(connections, argv, (outcomes) => {
-    const failure = firstFailure(outcomes);
-    if (failure !== undefined) {
-      target.answer(
-        request,
-        failure,
-        outcomes.some((outcome) => typeof outcome === 'string'),
-      );
-      return;
-    }
-    const first = outcomes[0] as Buffer;
+  broadcast(connections, request.argv, (outcomes) => {
+    if (answerFailure(target, request, outcomes)) return;
+    onReplies(outcomes[0] as Buffer, outcomes);
+  });
+}
+
+/** FUNCTION <subcommand> (the session checked that scripting is enabled). */
+export function functionCommand(target: ReplyTarget, request: Request, core: ProxyCore, seed: number): void {
+  const argv = request.argv;
+  if (argv.length < 2) {
+    target.answer(request, errorReply("ERR wrong number of arguments for 'function' command"), false);
+    return;
+  }
+  const sub = (argv[1] as string).toUpperCase();
+  const everywhere = sub === 'LOAD' || sub === 'DELETE' || sub === 'FLUSH' || sub === 'RESTORE';
+  toMasters(target, request, core, seed, sub, everywhere, (first, outcomes) => {
     for (const outcome of outcomes) {
       if (!(outcome as Buffer).equals(first)) {
         target.answer(request, FUNCTION_DISAGREE, false);
