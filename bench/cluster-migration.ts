@@ -8,7 +8,7 @@
 //    GET in a loop through the proxy;
 // 3. hash: one hash of F fields moved alone (its slot only), with the same stall probe running.
 //   node bench/cluster-migration.ts [--quick] [--keys N] [--hash-fields F] [--method sync|semi-async]
-//                                   [--phases empty,keys,hash] [--markdown FILE]
+//                                   [--phases empty,keys,hash] [--markdown FILE] [--trace FILE]
 // --quick: 100,000 keys and a 100,000-field hash (defaults: 1,000,000 and 1,000,000).
 import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -39,6 +39,8 @@ interface ClientReport {
   /** The longest single request, ms. */
   max: number;
   errors: number;
+  /** The slowest requests: duration (ms) and wall-clock end (ms since the epoch), for --trace. */
+  slowest: { ms: number; at: number }[];
 }
 
 // ---- The client workers (own threads, so the main thread's work does not skew their timing) ----
@@ -48,6 +50,8 @@ async function runClients(job: ClientJob): Promise<ClientReport> {
   const latencies: number[] = [];
   let errors = 0;
   let max = 0;
+  const slowest: { ms: number; at: number }[] = [];
+  let slowFloor = 0;
   const started = performance.now();
   const one = (): Promise<void> =>
     new Promise((resolve, reject) => {
@@ -77,6 +81,13 @@ async function runClients(job: ClientJob): Promise<ClientReport> {
           const took = performance.now() - sentAt;
           latencies.push(took);
           if (took > max) max = took;
+          if (took > slowFloor) {
+            slowest.push({ ms: took, at: Date.now() });
+            if (slowest.length > 40) {
+              slowest.sort((a, b) => b.ms - a.ms).length = 20;
+              slowFloor = slowest[19]?.ms ?? 0;
+            }
+          }
           if (reply.raw[0] === 0x2d) errors++;
           next();
         }
@@ -89,7 +100,8 @@ async function runClients(job: ClientJob): Promise<ClientReport> {
     latencies.length === 0
       ? 0
       : (latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] as number);
-  return { requests: latencies.length, seconds, p50: at(0.5), p99: at(0.99), max, errors };
+  slowest.sort((a, b) => b.ms - a.ms).length = Math.min(slowest.length, 20);
+  return { requests: latencies.length, seconds, p50: at(0.5), p99: at(0.99), max, errors, slowest };
 }
 
 if (!isMainThread) {
@@ -123,6 +135,8 @@ interface Options {
   methods: string[];
   phases: Set<string>;
   markdown: string | undefined;
+  /** Where to write the slowest requests and the daemons' logs, to line stalls up with phases. */
+  trace: string | undefined;
   /** Where the filesystem coordinator's directory is made (its disk's fsync cost shows). */
   coordinatorDir: string;
 }
@@ -141,6 +155,7 @@ function options(): Options {
     methods: method !== undefined ? [method] : ['semi-async', 'sync'],
     phases: new Set((value('--phases') ?? 'empty,keys,hash').split(',')),
     markdown: value('--markdown'),
+    trace: value('--trace'),
     coordinatorDir: value('--coordinator-dir') ?? tmpdir(),
   };
 }
@@ -206,6 +221,21 @@ async function runMethod(method: string, o: Options, lines: string[]): Promise<v
     console.log(line);
     lines.push(line);
   };
+  const trace = (phase: string, reports: ClientReport[]): void => {
+    if (o.trace === undefined) return;
+    const slow = reports.flatMap((r) => r.slowest).sort((a, b) => a.at - b.at);
+    appendFileSync(
+      o.trace,
+      [
+        `=== ${method} ${phase}: slowest requests (end time, ms)`,
+        ...slow.map((r) => `${new Date(r.at).toISOString()} ${r.ms.toFixed(1)}`),
+        '=== dashboard',
+        cluster.dashboard?.output() ?? '',
+        ...cluster.proxies.map((p) => `=== ${p.name}\n${p.daemon.output()}`),
+        '',
+      ].join('\n'),
+    );
+  };
   try {
     await cluster.startServers(2);
     await cluster.startDashboard([`migration_method = "${method}"`]);
@@ -247,6 +277,7 @@ async function runMethod(method: string, o: Options, lines: string[]): Promise<v
       const ms = await moveAll(1_800_000);
       const d = await during();
       const p = await probe();
+      trace('keys', [d, p]);
       const moved = await dbsize(to.port);
       const left = await dbsize(from.port);
       if (moved !== o.keys || left !== 0)
@@ -277,6 +308,7 @@ async function runMethod(method: string, o: Options, lines: string[]): Promise<v
       const ms = await waitDone(cluster, start, 600_000);
       await new Promise((resolve) => setTimeout(resolve, 200));
       const p = await probe();
+      trace('hash', [p]);
       out(
         `one ${format(o.hashFields)}-field hash (slot ${sid}): moved in ${format(ms / 1000, 2)} s, longest stall ${format(p.max, 1)} ms`,
       );
