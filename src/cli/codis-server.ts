@@ -1,7 +1,16 @@
 #!/usr/bin/env node
 // codis-server [config-file] [--option value ...]: redis-server's command line.
-import { ConfigError, createCodisServer, ServerConfig } from '../server/index.ts';
-import { AofError, installPersistence, loadDataFiles, RdbFileError } from '../server/persistence/index.ts';
+//
+// Node runs codis-server with V8 flags of its own (bench/RESULTS.md "codis-server's V8 flags"): by
+// default V8 scavenges the young generation with helper threads, and on a small, busy machine the
+// main thread waits for helpers the kernel does not schedule: replies stalled for 0.2-1.3 s while a
+// big key moved. `--single-threaded-gc` does all collection on the main thread. The flags have to
+// be on Node's command line: V8 reads the GC thread settings when the isolate starts (setting them
+// later with v8.setFlagsFromString is ignored for the scavenger, and aborts the process for
+// concurrent marking), so the program replaces itself with a Node started with them
+// (process.execve: same pid, same file descriptors, so signals and exit codes stay the caller's).
+// CODIS_SERVER_V8_FLAGS replaces the list (space separated; empty = Node's defaults).
+const DEFAULT_V8_FLAGS = ['--single-threaded-gc'];
 
 const args = process.argv.slice(2);
 if (args[0] === '--version' || args[0] === '-v') {
@@ -13,6 +22,23 @@ if (args[0] === '--help' || args[0] === '-h') {
   process.stdout.write('Usage: codis-server [/path/to/redis.conf] [--option value ...]\n');
   process.exit(0);
 }
+
+const configured = process.env.CODIS_SERVER_V8_FLAGS;
+const v8Flags =
+  configured === undefined ? DEFAULT_V8_FLAGS : configured.split(/\s+/).filter((flag) => flag !== '');
+if (
+  v8Flags.some((flag) => !process.execArgv.includes(flag)) &&
+  typeof process.execve === 'function' &&
+  process.argv[1] !== undefined
+) {
+  const node = [process.execPath, ...v8Flags, ...process.execArgv, process.argv[1], ...args];
+  process.execve(process.execPath, node);
+}
+
+const { ConfigError, createCodisServer, ServerConfig } = await import('../server/index.ts');
+const { AofError, installPersistence, loadDataFiles, RdbFileError } = await import(
+  '../server/persistence/index.ts'
+);
 
 const config = new ServerConfig();
 try {

@@ -17,8 +17,14 @@ interface Finished {
   output: string;
 }
 
-function run(args: string[]): { child: ChildProcess; done: Promise<Finished> } {
-  const child = spawn(process.execPath, [CODIS_SERVER_ENTRY, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function run(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): { child: ChildProcess; done: Promise<Finished> } {
+  const child = spawn(process.execPath, [CODIS_SERVER_ENTRY, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env,
+  });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
@@ -78,6 +84,48 @@ describe('codis-server program', () => {
     child.kill('SIGTERM');
     const result = await done;
     assert.equal(result.code, 0, result.output);
+  });
+
+  test('Node runs it with --single-threaded-gc in the same process; CODIS_SERVER_V8_FLAGS replaces the flags', async () => {
+    const { CODIS_SERVER_V8_FLAGS: _, ...inherited } = process.env;
+    const cases: [string | undefined, string[], string[]][] = [
+      [undefined, ['--single-threaded-gc'], []],
+      [
+        '--max-semi-space-size=8  --no-parallel-scavenge',
+        ['--max-semi-space-size=8', '--no-parallel-scavenge'],
+        ['--single-threaded-gc'],
+      ],
+      ['', [], ['--single-threaded-gc']],
+    ];
+    for (const [flags, present, absent] of cases) {
+      const port = await freePort();
+      const env = flags === undefined ? inherited : { ...inherited, CODIS_SERVER_V8_FLAGS: flags };
+      const { child, done } = run(['--port', String(port), '--save', '', '--dir', dir], env);
+      const c = await connectWhenReady(port);
+      // The pid the caller started is the one serving (so its signals and exit code are the server's).
+      assert.match(
+        (await c.value('INFO', 'server')) as string,
+        new RegExp(`\\r\\nprocess_id:${child.pid}\\r\\n`),
+      );
+      const node = readFileSync(`/proc/${child.pid}/cmdline`, 'latin1').split('\0');
+      const entry = node.indexOf(CODIS_SERVER_ENTRY);
+      assert.ok(entry > 0, node.join(' '));
+      for (const flag of present)
+        assert.ok(node.slice(0, entry).includes(flag), `${flag} in ${node.join(' ')}`);
+      for (const flag of absent) assert.ok(!node.includes(flag), `${flag} not in ${node.join(' ')}`);
+      assert.deepEqual(node.slice(entry + 1, entry + 3), ['--port', String(port)]);
+      c.close();
+      child.kill('SIGINT');
+      const result = await done;
+      assert.equal(result.code, 0, result.output);
+    }
+    const bad = run(['--port', String(await freePort())], {
+      ...inherited,
+      CODIS_SERVER_V8_FLAGS: '--no-such-v8-flag',
+    });
+    const result = await bad.done;
+    assert.notEqual(result.code, 0);
+    assert.match(result.output, /--no-such-v8-flag/);
   });
 
   test('SHUTDOWN closes the connection without a reply and exits 0', async () => {
