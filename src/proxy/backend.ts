@@ -24,6 +24,8 @@ const CONNECT_TIMEOUT = 5000;
 /** The read timeout is checked this many times per backend_recv_timeout (it fires within 1.25×). */
 const READ_CHECKS = 4;
 const MAX_BACKOFF = 5000;
+/** Every backend socket reads into this buffer; nothing refers to it once a read is framed. */
+const READ_BUFFER = Buffer.allocUnsafeSlow(64 * 1024);
 
 export function splitAddress(addr: string): { host: string; port: number } {
   const colon = addr.lastIndexOf(':');
@@ -44,7 +46,7 @@ export class BackendConnection implements ReplySink, Flushable {
   flushQueued = false;
   private readonly config: ProxyConfig;
   private socket: Socket | undefined;
-  private readonly framer = new ReplyFramer(this);
+  private readonly framer = new ReplyFramer(this, true);
   /** Requests written (or to be written this turn), awaiting replies in order. */
   private fifo: Request[] = [];
   private fifoHead = 0;
@@ -163,7 +165,17 @@ export class BackendConnection implements ReplySink, Flushable {
     const { host, port } = splitAddress(this.addr);
     let socket: Socket;
     try {
-      socket = connect({ host, port, noDelay: true });
+      socket = connect({
+        host,
+        port,
+        noDelay: true,
+        // Read into one shared buffer (the framer copies out what it keeps): no buffer allocated
+        // per read and no Readable stream between the socket and the framer.
+        onread: {
+          buffer: READ_BUFFER,
+          callback: (bytes: number, buffer: Uint8Array) => this.onRead(socket, bytes, buffer),
+        },
+      });
     } catch (error) {
       // A malformed address (bad port): fails like an unreachable backend, with backoff.
       this.fail(`backend conn failure, ${(error as Error).message}`, true);
@@ -188,15 +200,6 @@ export class BackendConnection implements ReplySink, Flushable {
       if (handshake.length === 0) this.connected();
       else socket.write(Buffer.concat(handshake.map(encodeRequest)));
     });
-    socket.on('data', (chunk: Buffer) => {
-      if (this.socket !== socket) return;
-      try {
-        if (!this.framer.feed(chunk)) this.fail(`backend conn failure, ${this.framer.error}`, true);
-      } catch (error) {
-        // A bug must cost this connection's requests, not the process.
-        this.fail(`backend conn failure, ${(error as Error).message}`, true);
-      }
-    });
     socket.on('timeout', () => {
       if (this.socket !== socket) return;
       if (this.state === STATE_CONNECTING) this.fail('backend conn failure, dial timeout', true);
@@ -208,6 +211,19 @@ export class BackendConnection implements ReplySink, Flushable {
     socket.on('close', () => {
       if (this.socket === socket) this.fail('backend conn failure, EOF', true);
     });
+  }
+
+  /** Always true: a backend connection is never paused (its replies are all awaited). */
+  private onRead(socket: Socket, bytes: number, buffer: Uint8Array): boolean {
+    if (this.socket !== socket) return true;
+    try {
+      if (!this.framer.feed((buffer as Buffer).subarray(0, bytes)))
+        this.fail(`backend conn failure, ${this.framer.error}`, true);
+    } catch (error) {
+      // A bug must cost this connection's requests, not the process.
+      this.fail(`backend conn failure, ${(error as Error).message}`, true);
+    }
+    return true;
   }
 
   private connected(): void {
