@@ -13,7 +13,7 @@ import { Request, type RequestOwner } from './request.ts';
 import { Router } from './router.ts';
 import { fetchRunIds } from './run-id.ts';
 import { SentinelWatcher } from './sentinel.ts';
-import { Session } from './session.ts';
+import { IDLE_CHECKS, Session } from './session.ts';
 import type { ProxySlot } from './slot.ts';
 import { ProxyStats, type ProxyStatsSnapshot } from './stats.ts';
 
@@ -46,6 +46,7 @@ export class CodisProxy implements ProxyCore, AdminContract {
   private listening: { host: string; port: number } | undefined;
   private keepaliveTimer: NodeJS.Timeout | undefined;
   private statsTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
   private sentinelServers: string[] = [];
   private sentinelWatcher: SentinelWatcher | undefined;
   private sentinelMasters = new Map<number, string>();
@@ -102,6 +103,7 @@ export class CodisProxy implements ProxyCore, AdminContract {
     this.isOnline = false;
     if (this.keepaliveTimer !== undefined) clearInterval(this.keepaliveTimer);
     if (this.statsTimer !== undefined) clearInterval(this.statsTimer);
+    if (this.idleTimer !== undefined) clearInterval(this.idleTimer);
     this.sentinelWatcher?.stop();
     this.sentinelWatcher = undefined;
     this.router.close();
@@ -198,7 +200,6 @@ export class CodisProxy implements ProxyCore, AdminContract {
     }
     if (this.config.session_keepalive_period > 0)
       socket.setKeepAlive(true, this.config.session_keepalive_period);
-    if (this.config.session_recv_timeout > 0) socket.setTimeout(this.config.session_recv_timeout);
     this.sessions.add(new Session(socket, this));
   }
 
@@ -209,6 +210,17 @@ export class CodisProxy implements ProxyCore, AdminContract {
   private startTimers(): void {
     this.statsTimer = setInterval(() => this.counters.tick(Date.now()), 1000);
     this.statsTimer.unref();
+    // One timer for every session's read timeout (Session.checkIdle).
+    const recvTimeout = this.config.session_recv_timeout;
+    if (recvTimeout > 0) {
+      this.idleTimer = setInterval(
+        () => {
+          for (const session of this.sessions) session.checkIdle();
+        },
+        Math.max(1, recvTimeout / IDLE_CHECKS),
+      );
+      this.idleTimer.unref();
+    }
     const period = this.config.backend_ping_period;
     if (period > 0) {
       this.keepaliveTimer = setInterval(() => this.keepalive(), Math.max(period, 1000));

@@ -60,6 +60,7 @@ import { DECODE_EMPTY, DECODE_ERROR, DECODE_INCOMPLETE, RequestDecoder } from '.
 import type { Slot, SlotWaiter } from './router.ts';
 import { CROSS_SLOT, hashKeyOf, otherTagKeys, routedByFirstArgument } from './routing-keys.ts';
 import { functionCommand, loadOnSource, retryWithBody, scriptCommand } from './scripts.ts';
+import type { CommandStats } from './stats.ts';
 import { Transaction } from './transaction.ts';
 
 const DISPATCHED = 0;
@@ -79,6 +80,8 @@ const WRONGPASS = errorReply('WRONGPASS invalid username-password pair or user i
 const HELLO_NOAUTH = errorReply(
   'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
 );
+/** session_recv_timeout is checked this many times per timeout (it fires within 1.25×). */
+export const IDLE_CHECKS = 4;
 /** HELLO's `id`: sessions numbered from 1 in the order they connect, as Redis numbers clients. */
 let lastSessionId = 0;
 
@@ -129,6 +132,18 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
   private readonly seed = (Math.random() * 65536) | 0;
   /** Armed while the client does not take its replies (session_send_timeout). */
   private sendTimer: NodeJS.Timeout | undefined;
+  /** Socket reads so far, and at the last idle check (checkIdle). */
+  private reads = 0;
+  private readsAtCheck = 0;
+  private idleChecks = 0;
+  /** When the requests being decoded arrived (readLoop). */
+  private readTime = 0;
+  /**
+   * The stats record of the last command seen: a session usually repeats one command, and the
+   * records live as long as the process (ProxyStats zeroes them in place).
+   */
+  private statsInfo: CommandInfo | null = null;
+  private statsRecord: CommandStats | undefined;
 
   constructor(socket: Socket, core: ProxyCore) {
     this.socket = socket;
@@ -152,16 +167,30 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
         if (this.blocked === null && !this.ended) socket.resume();
       }
     });
-    socket.on('timeout', () => {
-      // A subscriber waits for messages, not requests: Redis does not time it out either.
-      if (this.head === this.queue.length && this.blocked === null && this.subscriber === null)
-        this.stopReading();
-    });
+  }
+
+  /**
+   * session_recv_timeout (§5.4), checked by the proxy's coarse interval (IDLE_CHECKS times per
+   * timeout) rather than a socket timeout, which re-arms a timer on every read and write. The
+   * session ends after IDLE_CHECKS + 1 checks without a read while it has nothing in progress.
+   */
+  checkIdle(): void {
+    // A subscriber waits for messages, not requests: Redis does not time it out either.
+    if (
+      this.reads !== this.readsAtCheck ||
+      this.head !== this.queue.length ||
+      this.blocked !== null ||
+      this.subscriber !== null
+    ) {
+      this.idleChecks = 0;
+      this.readsAtCheck = this.reads;
+    } else if (++this.idleChecks > IDLE_CHECKS) this.stopReading();
   }
 
   // ---- reading and dispatch ----
 
   private onData(chunk: Buffer): void {
+    this.reads++;
     if (!this.reading) return;
     try {
       this.decoder.feed(chunk);
@@ -176,6 +205,8 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
 
   private readLoop(): void {
     const decoder = this.decoder;
+    // One clock read per read batch: every request of the batch arrived at the same moment.
+    this.readTime = performance.now();
     while (this.reading && this.blocked === null) {
       const result = decoder.next();
       if (result === DECODE_INCOMPLETE) break;
@@ -218,7 +249,7 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
     request.setArguments(decoder.raw, decoder.offsets, decoder.strings);
     request.db = this.db;
     request.resp3 = this.resp3;
-    request.start = performance.now();
+    request.start = this.readTime;
     this.queue.push(request);
     const info = lookupCommand(request.arg(0));
     if (info === undefined) {
@@ -227,7 +258,11 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
       return;
     }
     request.info = info;
-    request.stats = stats.command(info.name);
+    if (info !== this.statsInfo) {
+      this.statsInfo = info;
+      this.statsRecord = stats.command(info.name);
+    }
+    request.stats = this.statsRecord;
     // Inside MULTI the transaction refuses pub/sub commands (they cannot run on its connection).
     if (
       ((info.flags & FLAG_PUBSUB) !== 0 || this.subscriber !== null) &&
@@ -563,8 +598,9 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
     const db = request.db;
     const seed = this.seed;
     const masterOnly = isMasterOnly(info.flags);
-    const byConnection = new Map<BackendConnection, KeyGroup>();
-    const others = new Map<string, number[]>();
+    // A list, not a Map: a command spans a handful of connections at most.
+    const groups: KeyGroup[] = [];
+    let others: Map<string, number[]> | null = null;
     for (let i = 1; i < argc; i += width) {
       const slot = router.slots[slotIds[i] as number] as Slot;
       if (slot.migrateFrom === null && !slot.locked && slot.backend !== null) {
@@ -574,10 +610,15 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
             : undefined;
         connection ??= this.resp3 ? slot.backend.pick3(db, seed, true) : slot.backend.pick(db, seed, true);
         if (connection !== undefined) {
-          let group = byConnection.get(connection);
+          let group: KeyGroup | undefined;
+          for (let g = 0; g < groups.length; g++)
+            if ((groups[g] as KeyGroup).connection === connection) {
+              group = groups[g];
+              break;
+            }
           if (group === undefined) {
             group = { connection, indexes: [], slots: [] };
-            byConnection.set(connection, group);
+            groups.push(group);
           }
           group.indexes.push(i);
           if (!group.slots.includes(slot)) group.slots.push(slot);
@@ -585,6 +626,7 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
         }
       }
       const id = slot.migrateFrom !== null ? `k${i}` : `s${slot.id}`;
+      others ??= new Map();
       let indexes = others.get(id);
       if (indexes === undefined) {
         indexes = [];
@@ -595,13 +637,13 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
     // The grouped sub-requests come first and are sent at once (their connection is chosen now);
     // the others are dispatched in order through forward(), which may block.
     const subs: Request[] = [];
-    for (const group of byConnection.values())
-      subs.push(this.subRequest(request, info, width, group.indexes, keys));
-    for (const indexes of others.values()) subs.push(this.subRequest(request, info, width, indexes, keys));
+    for (const group of groups) subs.push(this.subRequest(request, info, width, group.indexes, keys));
+    if (others !== null)
+      for (const indexes of others.values()) subs.push(this.subRequest(request, info, width, indexes, keys));
     request.subs = subs;
     request.pendingSubs = subs.length;
     let n = 0;
-    for (const group of byConnection.values()) {
+    for (const group of groups) {
       const sub = subs[n++] as Request;
       const slots = group.slots;
       for (const slot of slots) slot.inflight++;
