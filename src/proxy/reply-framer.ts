@@ -34,15 +34,9 @@ export class ReplyFramer {
   private skip = 0;
   private completeAfterSkip = false;
   private readonly sink: ReplySink;
-  /**
-   * The chunks fed are reused by the caller once feed() returns (a socket read with `onread` into
-   * a shared buffer): every reply and every kept part is copied out of them.
-   */
-  private readonly transient: boolean;
 
-  constructor(sink: ReplySink, transient = false) {
+  constructor(sink: ReplySink) {
     this.sink = sink;
-    this.transient = transient;
   }
 
   reset(): void {
@@ -75,12 +69,7 @@ export class ReplyFramer {
       const newline = lineEnd(chunk, position, length);
       if (newline < 0) {
         const rest = chunk.subarray(position);
-        this.line =
-          this.line !== undefined
-            ? Buffer.concat([this.line, rest])
-            : this.transient
-              ? Buffer.from(rest)
-              : rest;
+        this.line = this.line === undefined ? rest : Buffer.concat([this.line, rest]);
         if (this.line.length > 64 * 1024) return this.fail('bad line, too long');
         position = length;
         break;
@@ -148,9 +137,7 @@ export class ReplyFramer {
       }
     }
     if (start < length) {
-      this.parts.push(
-        this.transient ? Buffer.from(chunk.subarray(start)) : start === 0 ? chunk : chunk.subarray(start),
-      );
+      this.parts.push(start === 0 ? chunk : chunk.subarray(start));
       this.partsBytes += length - start;
     }
     return true;
@@ -179,14 +166,8 @@ export class ReplyFramer {
 
   private emit(chunk: Buffer, start: number, end: number): void {
     let raw: Buffer;
-    if (this.partsBytes === 0) {
-      if (!this.transient) raw = chunk.subarray(start, end);
-      else {
-        // A pooled copy for short replies (Buffer.allocUnsafe slices Node's 8 KB pool).
-        raw = Buffer.allocUnsafe(end - start);
-        chunk.copy(raw, 0, start, end);
-      }
-    } else {
+    if (this.partsBytes === 0) raw = chunk.subarray(start, end);
+    else {
       this.parts.push(chunk.subarray(start, end));
       raw = Buffer.concat(this.parts, this.partsBytes + end - start);
       this.parts = [];

@@ -12,7 +12,7 @@ export const KIND_KEEPALIVE = 3;
 
 /** Whoever gets the request back when its reply (or failure) is in. */
 export interface RequestOwner {
-  /** The backend answered `raw` (bytes of its own: the framer copied them out of the read buffer). */
+  /** The backend answered `raw` (a view of the backend's input: copy it to keep it past this turn). */
   onBackendReply(request: Request, raw: Buffer): void;
   /** The backend could not answer: `message` is e.g. `backend conn reset`. */
   onBackendFailure(request: Request, message: string): void;
