@@ -4,10 +4,18 @@
 // its client is gone; BZPOPMIN/BZPOPMAX, BLMOVE and BLMPOP within one slot; CROSSSLOT otherwise.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { ProxySlot } from '../../src/proxy/index.ts';
 import { slotOf } from '../../src/slots/index.ts';
-import { type ProxyFixture, sleep, slotRange, startProxy } from '../helpers/proxy-fixture.ts';
+import {
+  type ProxyFixture,
+  sleep,
+  slotRange,
+  startProxy,
+  startTwoGroups,
+  type TwoGroups,
+} from '../helpers/proxy-fixture.ts';
 import { RawConnection } from '../helpers/raw-connection.ts';
-import { type RunningServer, startServer } from '../helpers/redis-servers.ts';
+import type { RunningServer } from '../helpers/redis-servers.ts';
 
 let counter = 0;
 /** A fresh hash tag whose slot is in [from, to]. */
@@ -20,6 +28,7 @@ function tagIn(from: number, to: number): string {
 }
 
 describe('codis-proxy blocking commands', () => {
+  let cluster: TwoGroups;
   let a: RunningServer;
   let b: RunningServer;
   let reference: RunningServer;
@@ -31,20 +40,11 @@ describe('codis-proxy blocking commands', () => {
   let pusher: RawConnection;
 
   before(async () => {
-    [a, b, reference] = await Promise.all([
-      startServer('codis-server'),
-      startServer('codis-server'),
-      startServer('redis-server'),
-    ]);
-    addrA = `127.0.0.1:${a.port}`;
-    addrB = `127.0.0.1:${b.port}`;
     // Short lock and semi-async waits: the tests that reach them stay quick.
-    const options = { slotWaitTimeout: 1000 };
-    [one, two] = await Promise.all([startProxy({}, options), startProxy({}, options)]);
-    for (const fixture of [one, two]) {
-      fixture.proxy.fillSlots([...slotRange(0, 511, addrA), ...slotRange(512, 1023, addrB)]);
-      fixture.proxy.start();
-    }
+    cluster = await startTwoGroups({ reference: true, proxyOptions: { slotWaitTimeout: 1000 } });
+    ({ a, b, addrA, addrB } = cluster);
+    [one, two] = cluster.proxies as [ProxyFixture, ProxyFixture];
+    reference = cluster.reference as RunningServer;
     direct = { a: await RawConnection.open(a.port), b: await RawConnection.open(b.port) };
     pusher = await RawConnection.open(two.port);
   });
@@ -52,8 +52,7 @@ describe('codis-proxy blocking commands', () => {
     direct.a.close();
     direct.b.close();
     pusher.close();
-    await Promise.all([one.close(), two.close()]);
-    await Promise.all([a.stop(), b.stop(), reference.stop()]);
+    await cluster.close();
   });
 
   /** Waits until `server` has `count` clients blocked. */
@@ -66,9 +65,8 @@ describe('codis-proxy blocking commands', () => {
     throw new Error(`never saw ${count} blocked clients`);
   }
 
-  function fillBoth(records: Parameters<ProxyFixture['proxy']['fillSlots']>[0]): void {
-    one.proxy.fillSlots(records);
-    two.proxy.fillSlots(records);
+  function fillBoth(records: ProxySlot[]): void {
+    cluster.fillAll(records);
   }
 
   it('wakes a BLPOP with a push through the other proxy', async () => {

@@ -11,7 +11,14 @@ import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { slotOf } from '../../src/slots/index.ts';
-import { type ProxyFixture, sleep, slotRange, startProxy } from '../helpers/proxy-fixture.ts';
+import {
+  type ProxyFixture,
+  sleep,
+  slotRange,
+  startProxy,
+  startTwoGroups,
+  type TwoGroups,
+} from '../helpers/proxy-fixture.ts';
 import { RawConnection } from '../helpers/raw-connection.ts';
 import { type RunningServer, startServer } from '../helpers/redis-servers.ts';
 
@@ -47,6 +54,7 @@ async function nothingWithin(connection: RawConnection, ms: number): Promise<voi
 }
 
 describe('codis-proxy pub/sub', () => {
+  let cluster: TwoGroups;
   let a: RunningServer;
   let b: RunningServer;
   let redis: RunningServer;
@@ -62,23 +70,14 @@ describe('codis-proxy pub/sub', () => {
   };
 
   before(async () => {
-    [a, b, redis] = await Promise.all([
-      startServer('codis-server'),
-      startServer('codis-server'),
-      startServer('redis-server'),
-    ]);
-    addrA = `127.0.0.1:${a.port}`;
-    addrB = `127.0.0.1:${b.port}`;
-    [p1, p2] = await Promise.all([startProxy(), startProxy()]);
-    for (const fixture of [p1, p2]) {
-      fixture.proxy.fillSlots([...slotRange(0, 511, addrA), ...slotRange(512, 1023, addrB)]);
-      fixture.proxy.start();
-    }
+    cluster = await startTwoGroups({ reference: true });
+    ({ a, b, addrA, addrB } = cluster);
+    [p1, p2] = cluster.proxies as [ProxyFixture, ProxyFixture];
+    redis = cluster.reference as RunningServer;
   });
   after(async () => {
     for (const connection of open) connection.close();
-    await Promise.all([p1.close(), p2.close()]);
-    await Promise.all([a.stop(), b.stop(), redis.stop()]);
+    await cluster.close();
   });
 
   it('confirms, pings and refuses byte for byte as a single redis-server 7', async () => {
@@ -450,6 +449,7 @@ describe('codis-proxy pub/sub', () => {
     const port = b.port;
     await b.stop();
     b = await startServer('codis-server', { port });
+    cluster.b = b;
     const publisher = await connect(p2.port);
     // The shared connections and the subscriber's own reconnect on their own.
     let last = '';

@@ -7,9 +7,15 @@ import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { slotOf } from '../../src/slots/index.ts';
-import { type ProxyFixture, slotRange, startProxy } from '../helpers/proxy-fixture.ts';
+import {
+  type ProxyFixture,
+  slotRange,
+  startProxy,
+  startTwoGroups,
+  type TwoGroups,
+} from '../helpers/proxy-fixture.ts';
 import { RawConnection } from '../helpers/raw-connection.ts';
-import { type RunningServer, startServer } from '../helpers/redis-servers.ts';
+import type { RunningServer } from '../helpers/redis-servers.ts';
 
 const KEYS = 5000;
 
@@ -42,6 +48,7 @@ function assertExactlyOnce(found: readonly string[], expected: readonly string[]
 }
 
 describe('codis-proxy SCAN, DBSIZE, RANDOMKEY, KEYS', () => {
+  let cluster: TwoGroups;
   let a: RunningServer;
   let b: RunningServer;
   let addrA: string;
@@ -52,15 +59,9 @@ describe('codis-proxy SCAN, DBSIZE, RANDOMKEY, KEYS', () => {
   const keys: string[] = [];
 
   before(async () => {
-    [a, b] = await Promise.all([startServer('codis-server'), startServer('codis-server')]);
-    addrA = `127.0.0.1:${a.port}`;
-    addrB = `127.0.0.1:${b.port}`;
-    one = await startProxy();
-    two = await startProxy({ proxy_keys_max: 200 });
-    for (const fixture of [one, two]) {
-      fixture.proxy.fillSlots([...slotRange(0, 511, addrA), ...slotRange(512, 1023, addrB)]);
-      fixture.proxy.start();
-    }
+    cluster = await startTwoGroups({ proxies: [{}, { proxy_keys_max: 200 }] });
+    ({ a, b, addrA, addrB } = cluster);
+    [one, two] = cluster.proxies as [ProxyFixture, ProxyFixture];
     c = await RawConnection.open(one.port);
     for (let i = 0; i < KEYS; i++) keys.push(`key:${i}`);
     for (let i = 0; i < KEYS; i += 500) {
@@ -70,9 +71,7 @@ describe('codis-proxy SCAN, DBSIZE, RANDOMKEY, KEYS', () => {
   });
   after(async () => {
     c.close();
-    await one.close();
-    await two.close();
-    await Promise.all([a.stop(), b.stop()]);
+    await cluster.close();
   });
 
   it('SCAN returns every key of both groups exactly once, through either proxy', async () => {

@@ -9,7 +9,14 @@ import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { createClient, defineScript, type RedisArgument } from 'redis';
 import { slotOf } from '../../src/slots/index.ts';
-import { type ProxyFixture, sleep, slotRange, startProxy } from '../helpers/proxy-fixture.ts';
+import {
+  type ProxyFixture,
+  sleep,
+  slotRange,
+  startProxy,
+  startTwoGroups,
+  type TwoGroups,
+} from '../helpers/proxy-fixture.ts';
 import { RawConnection } from '../helpers/raw-connection.ts';
 import { type RunningServer, startServer } from '../helpers/redis-servers.ts';
 
@@ -35,6 +42,7 @@ function keyOn(group: 'A' | 'B', prefix: string): string {
 }
 
 describe('codis-proxy scripts', () => {
+  let cluster: TwoGroups;
   let a: RunningServer;
   let b: RunningServer;
   let addrA: string;
@@ -45,22 +53,16 @@ describe('codis-proxy scripts', () => {
   let d: RawConnection;
 
   before(async () => {
-    [a, b] = await Promise.all([startServer('codis-server'), startServer('codis-server')]);
-    addrA = `127.0.0.1:${a.port}`;
-    addrB = `127.0.0.1:${b.port}`;
-    [one, two] = await Promise.all([startProxy(), startProxy()]);
-    for (const fixture of [one, two]) {
-      fixture.proxy.fillSlots([...slotRange(0, 511, addrA), ...slotRange(512, 1023, addrB)]);
-      fixture.proxy.start();
-    }
+    cluster = await startTwoGroups();
+    ({ a, b, addrA, addrB } = cluster);
+    [one, two] = cluster.proxies as [ProxyFixture, ProxyFixture];
     c = await RawConnection.open(one.port);
     d = await RawConnection.open(two.port);
   });
   after(async () => {
     c.close();
     d.close();
-    await Promise.all([one.close(), two.close()]);
-    await Promise.all([a.stop(), b.stop()]);
+    await cluster.close();
   });
 
   it('EVAL runs where its keys are; keys of several slots get CROSSSLOT', async () => {

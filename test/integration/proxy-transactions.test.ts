@@ -8,9 +8,16 @@ import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { slotOf } from '../../src/slots/index.ts';
-import { type ProxyFixture, sleep, slotRange, startProxy } from '../helpers/proxy-fixture.ts';
+import {
+  type ProxyFixture,
+  sleep,
+  slotRange,
+  startProxy,
+  startTwoGroups,
+  type TwoGroups,
+} from '../helpers/proxy-fixture.ts';
 import { RawConnection } from '../helpers/raw-connection.ts';
-import { type RunningServer, startServer } from '../helpers/redis-servers.ts';
+import type { RunningServer } from '../helpers/redis-servers.ts';
 
 /** A hash tag whose slot is in [from, to] and not in `avoid`. */
 function tagIn(from: number, to: number, avoid: number[] = []): string {
@@ -21,6 +28,7 @@ function tagIn(from: number, to: number, avoid: number[] = []): string {
 }
 
 describe('codis-proxy transactions', () => {
+  let cluster: TwoGroups;
   let a: RunningServer;
   let b: RunningServer;
   let reference: RunningServer;
@@ -31,27 +39,17 @@ describe('codis-proxy transactions', () => {
   let direct: { a: RawConnection; b: RawConnection };
 
   before(async () => {
-    [a, b, reference] = await Promise.all([
-      startServer('codis-server'),
-      startServer('codis-server'),
-      startServer('redis-server'),
-    ]);
-    addrA = `127.0.0.1:${a.port}`;
-    addrB = `127.0.0.1:${b.port}`;
     // Short lock and semi-async waits: the tests that reach them stay quick.
-    const options = { slotWaitTimeout: 1000 };
-    [one, two] = await Promise.all([startProxy({}, options), startProxy({}, options)]);
-    for (const fixture of [one, two]) {
-      fixture.proxy.fillSlots([...slotRange(0, 511, addrA), ...slotRange(512, 1023, addrB)]);
-      fixture.proxy.start();
-    }
+    cluster = await startTwoGroups({ reference: true, proxyOptions: { slotWaitTimeout: 1000 } });
+    ({ a, b, addrA, addrB } = cluster);
+    [one, two] = cluster.proxies as [ProxyFixture, ProxyFixture];
+    reference = cluster.reference as RunningServer;
     direct = { a: await RawConnection.open(a.port), b: await RawConnection.open(b.port) };
   });
   after(async () => {
     direct.a.close();
     direct.b.close();
-    await Promise.all([one.close(), two.close()]);
-    await Promise.all([a.stop(), b.stop(), reference.stop()]);
+    await cluster.close();
   });
 
   async function run(connection: RawConnection, script: string[][]): Promise<string[]> {
@@ -334,8 +332,7 @@ describe('codis-proxy transactions', () => {
     assert.equal(await direct.a.call('SET', k, '41'), '+OK\r\n');
     assert.equal(await direct.a.call('SET', other, 'x'), '+OK\r\n');
     const migrating = { id: slot, backend_addr: addrB, migrate_from: addrA, forward_method: 0 };
-    one.proxy.fillSlots([migrating]);
-    two.proxy.fillSlots([migrating]);
+    cluster.fillAll([migrating]);
     const c = await RawConnection.open(one.port);
     try {
       assert.equal(await c.call('WATCH', k), '+OK\r\n');
