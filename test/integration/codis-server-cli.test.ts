@@ -86,10 +86,10 @@ describe('codis-server program', () => {
     assert.equal(result.code, 0, result.output);
   });
 
-  test('Node runs it with --single-threaded-gc in the same process; CODIS_SERVER_V8_FLAGS replaces the flags', async () => {
+  test('Node runs it with its GC flags in the same process; CODIS_SERVER_V8_FLAGS replaces the flags', async () => {
     const { CODIS_SERVER_V8_FLAGS: _, ...inherited } = process.env;
     const cases: [string | undefined, string[], string[]][] = [
-      [undefined, ['--single-threaded-gc'], []],
+      [undefined, ['--single-threaded-gc', '--max-semi-space-size=8'], []],
       [
         '--max-semi-space-size=8  --no-parallel-scavenge',
         ['--max-semi-space-size=8', '--no-parallel-scavenge'],
