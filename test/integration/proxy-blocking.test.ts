@@ -16,6 +16,7 @@ import {
 } from '../helpers/proxy-fixture.ts';
 import { RawConnection } from '../helpers/raw-connection.ts';
 import type { RunningServer } from '../helpers/redis-servers.ts';
+import { moveSlot } from '../helpers/slot-mover.ts';
 
 let counter = 0;
 /** A fresh hash tag whose slot is in [from, to]. */
@@ -330,21 +331,7 @@ describe('codis-proxy blocking commands', () => {
       // The migrator moves it while BLPOP waits: popped on the target.
       c.send('BLPOP', k, '0');
       await sleep(100);
-      const mover = await RawConnection.open(a.port);
-      for (;;) {
-        const moved = await mover.call(
-          'SLOTSMGRTTAGSLOT-ASYNC',
-          '127.0.0.1',
-          String(b.port),
-          '3000',
-          '200',
-          '1048576',
-          String(slot),
-          '10',
-        );
-        if (moved.endsWith(':0\r\n')) break;
-      }
-      mover.close();
+      await moveSlot(a.port, b.port, slot, { method: 1, numkeys: 10 });
       assert.equal((await c.reply()).raw, `*2\r\n$${k.length}\r\n${k}\r\n$3\r\nold\r\n`);
       assert.equal(await direct.a.call('EXISTS', k), ':0\r\n');
       assert.equal(await direct.b.call('EXISTS', k), ':0\r\n');

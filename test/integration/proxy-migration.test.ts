@@ -10,6 +10,7 @@ import { freePort } from '../helpers/free-port.ts';
 import { type ProxyFixture, sleep, slotRange, startProxy } from '../helpers/proxy-fixture.ts';
 import { RawConnection } from '../helpers/raw-connection.ts';
 import { type RunningServer, startServer } from '../helpers/redis-servers.ts';
+import { moveSlot } from '../helpers/slot-mover.ts';
 
 const MOVING = 8;
 
@@ -85,25 +86,8 @@ describe('codis-proxy migration', () => {
       proxy.fillSlots(moving.map((slot) => ({ ...slot, locked: true })));
       await sleep(20);
       proxy.fillSlots(moving);
-      const mover = await RawConnection.open(source.port);
       for (let slot = 0; slot < MOVING; slot++) {
-        for (;;) {
-          const reply =
-            method === 0
-              ? await mover.call('SLOTSMGRTTAGSLOT', '127.0.0.1', String(target.port), '3000', String(slot))
-              : await mover.call(
-                  'SLOTSMGRTTAGSLOT-ASYNC',
-                  '127.0.0.1',
-                  String(target.port),
-                  '3000',
-                  '200',
-                  '1048576',
-                  String(slot),
-                  '50',
-                );
-          assert.match(reply, /^\*2\r\n:\d+\r\n:\d+\r\n$/);
-          if (reply.endsWith(':0\r\n')) break;
-        }
+        await moveSlot(source.port, target.port, slot, { method, numkeys: 50 });
       }
       proxy.fillSlots(slotRange(0, MOVING - 1, targetAddr, { forward_method: method }));
       await sleep(100);
@@ -127,7 +111,7 @@ describe('codis-proxy migration', () => {
           '*2\r\n$1\r\n0\r\n*0\r\n',
         );
       }
-      for (const c of [setup, mover, check, onTarget, onSource]) c.close();
+      for (const c of [setup, check, onTarget, onSource]) c.close();
     });
   }
 

@@ -18,6 +18,7 @@ import {
 } from '../helpers/proxy-fixture.ts';
 import { RawConnection } from '../helpers/raw-connection.ts';
 import type { RunningServer } from '../helpers/redis-servers.ts';
+import { moveSlot } from '../helpers/slot-mover.ts';
 
 /** A hash tag whose slot is in [from, to] and not in `avoid`. */
 function tagIn(from: number, to: number, avoid: number[] = []): string {
@@ -432,26 +433,7 @@ describe('codis-proxy transactions', () => {
       for (const fixture of [one, two]) fixture.proxy.fillSlots([{ ...moving, locked: true }]);
       await sleep(20);
       for (const fixture of [one, two]) fixture.proxy.fillSlots([moving]);
-      const mover = await RawConnection.open(a.port);
-      for (;;) {
-        const reply =
-          method === 0
-            ? await mover.call('SLOTSMGRTTAGSLOT', '127.0.0.1', String(b.port), '3000', String(slot))
-            : await mover.call(
-                'SLOTSMGRTTAGSLOT-ASYNC',
-                '127.0.0.1',
-                String(b.port),
-                '3000',
-                '200',
-                '1048576',
-                String(slot),
-                '2',
-              );
-        assert.match(reply, /^\*2\r\n:\d+\r\n:\d+\r\n$/);
-        if (reply.endsWith(':0\r\n')) break;
-        await sleep(5);
-      }
-      mover.close();
+      await moveSlot(a.port, b.port, slot, { method, numkeys: 2, pauseMs: 5 });
       for (const fixture of [one, two]) fixture.proxy.fillSlots([{ id: slot, backend_addr: addrB }]);
       await sleep(100);
       running = false;
@@ -503,22 +485,7 @@ describe('codis-proxy transactions', () => {
       c.send('EXEC');
       await sleep(100);
       // The whole slot is moved (earlier tests left other keys in it), a few keys per call.
-      const mover = await RawConnection.open(a.port);
-      for (;;) {
-        const moved = await mover.call(
-          'SLOTSMGRTTAGSLOT-ASYNC',
-          '127.0.0.1',
-          String(b.port),
-          '3000',
-          '200',
-          '1048576',
-          String(slot),
-          '10',
-        );
-        assert.match(moved, /^\*2\r\n:\d+\r\n:\d+\r\n$/);
-        if (moved.endsWith(':0\r\n')) break;
-      }
-      mover.close();
+      await moveSlot(a.port, b.port, slot, { method: 1, numkeys: 10 });
       assert.equal((await c.reply()).raw, '*1\r\n:2\r\n');
       assert.equal(await direct.b.call('GET', k), '$1\r\n2\r\n');
       assert.equal(await direct.a.call('EXISTS', k), ':0\r\n');
