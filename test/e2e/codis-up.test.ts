@@ -5,35 +5,17 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, test } from 'node:test';
 import { runAdmin } from '../../src/admin/index.ts';
+import { freeRange, portFree } from '../helpers/free-port.ts';
 import { RawConnection } from '../helpers/raw-connection.ts';
 
 const CODIS = join(import.meta.dirname, '..', '..', 'src', 'cli', 'codis.ts');
 const dir = mkdtempSync(join(tmpdir(), 'codis-up-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.once('error', () => resolve(false));
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-  });
-}
-
-/** `count` consecutive free ports. */
-async function freeRange(count: number): Promise<number> {
-  for (;;) {
-    const base = 20000 + Math.floor(Math.random() * 40000);
-    let ok = true;
-    for (let p = base; p < base + count && ok; p++) ok = await portFree(p);
-    if (ok) return base;
-  }
-}
 
 interface Up {
   child: ChildProcess;
