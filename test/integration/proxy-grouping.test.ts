@@ -4,11 +4,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { slotOf } from '../../src/slots/index.ts';
-import { type ProxyFixture, slotRange, startProxy } from '../helpers/proxy-fixture.ts';
+import { type ProxyFixture, startTwoGroups, type TwoGroups } from '../helpers/proxy-fixture.ts';
 import { RawConnection } from '../helpers/raw-connection.ts';
-import { type RunningServer, startServer } from '../helpers/redis-servers.ts';
+import type { RunningServer } from '../helpers/redis-servers.ts';
 
 describe('codis-proxy split commands grouped by backend', () => {
+  let cluster: TwoGroups;
   let a: RunningServer;
   let b: RunningServer;
   let fixture: ProxyFixture;
@@ -17,21 +18,16 @@ describe('codis-proxy split commands grouped by backend', () => {
   let directB: RawConnection;
 
   before(async () => {
-    [a, b] = await Promise.all([startServer('codis-server'), startServer('codis-server')]);
-    fixture = await startProxy({});
-    fixture.proxy.fillSlots([
-      ...slotRange(0, 511, `127.0.0.1:${a.port}`),
-      ...slotRange(512, 1023, `127.0.0.1:${b.port}`),
-    ]);
-    fixture.proxy.start();
+    cluster = await startTwoGroups({ proxies: [{}] });
+    ({ a, b } = cluster);
+    fixture = cluster.proxies[0] as ProxyFixture;
     c = await RawConnection.open(fixture.port);
     directA = await RawConnection.open(a.port);
     directB = await RawConnection.open(b.port);
   });
   after(async () => {
     for (const conn of [c, directA, directB]) conn.close();
-    await fixture.close();
-    await Promise.all([a.stop(), b.stop()]);
+    await cluster.close();
   });
 
   /** `cmdstat_<name>` calls of one backend. */
