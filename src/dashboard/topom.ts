@@ -919,26 +919,63 @@ export class Topom {
    * where it stopped and no proxy routes a slot to its target before all of them hold it.
    */
   private async processSlotActions(): Promise<void> {
-    while (!this.stopping.signal.aborted) {
-      const batch = await this.exclusive(() => this.prepareBatch());
-      if (batch.length === 0) {
-        this.run.started = 0;
-        return;
+    // Batches overlap by one stage: the next batch is picked, stored and pushed while the current
+    // one is copied, and the current one is completed while the next is copied, so a source goes
+    // from one batch's copy to the next without waiting for the coordinator's writes and the
+    // proxies' pushes in between. Copies still run one batch after the other (a source serves one
+    // migration per database at a time), and every slot keeps the order of §8.4.
+    const inFlight = new Set<number>();
+    let copied: Promise<unknown> = Promise.resolve();
+    let completed: Promise<unknown> = Promise.resolve();
+    let failure: { error: unknown } | undefined;
+    try {
+      while (!this.stopping.signal.aborted && failure === undefined) {
+        const batch = await this.exclusive(() => this.prepareBatch(inFlight));
+        if (batch.length === 0) {
+          if (inFlight.size === 0) break;
+          // Nothing new to start: once the batches in flight are done, look again (a failed copy
+          // leaves its slots to be picked up by the next pass).
+          await completed;
+          continue;
+        }
+        for (const sid of batch) inFlight.add(sid);
+        const previousCopy = copied;
+        const previousCompletion = completed;
+        // After a failure the batches already prepared stay `migrating` for the next pass.
+        const copy = previousCopy
+          .then(() => (failure === undefined ? this.copyBatch(batch) : { done: [], error: undefined }))
+          .catch((error: unknown) => ({ done: [], error }));
+        copied = copy;
+        completed = copy.then(async (result) => {
+          await previousCompletion;
+          try {
+            if (failure === undefined) await this.exclusive(() => this.completeBatch(result.done));
+            if (result.error !== undefined) failure ??= { error: result.error };
+          } catch (error) {
+            failure ??= { error };
+          } finally {
+            for (const sid of batch) inFlight.delete(sid);
+          }
+        });
+        // At most one batch waits for its copy: the next one is prepared once this one starts.
+        await previousCopy;
       }
-      const copied = await this.copyBatch(batch);
-      await this.exclusive(() => this.completeBatch(copied.done));
-      if (copied.error !== undefined) throw copied.error;
+    } finally {
+      await completed;
     }
+    if (failure !== undefined) throw failure.error;
+    this.run.started = 0;
   }
 
   /**
    * Picks the batch (§8.6: lowest index first, slots past `pending` before pending ones, pending
    * ones only while the scheduler is enabled) and advances it to `migrating` (§8.4 steps 1–3).
    */
-  private async prepareBatch(): Promise<number[]> {
+  private async prepareBatch(inFlight: ReadonlySet<number>): Promise<number[]> {
     const advanced: SlotMapping[] = [];
     const pending: SlotMapping[] = [];
     for (const m of this.slots) {
+      if (inFlight.has(m.id)) continue;
       if (m.action.state === 'pending') {
         if (!this.progress.disabled) pending.push(m);
       } else if (m.action.state !== '') {
@@ -988,18 +1025,13 @@ export class Topom {
         await this.resyncSlots(preparing).catch(() => undefined);
         throw error;
       }
-      // Phase two goes out while `prepared` is being written: the proxies queue the slots'
-      // requests while they are locked, and a coordinator write takes far longer than a push.
-      // Safe in any order: once every proxy holds the lock, all of them route to the target, and a
-      // dashboard stopped before `prepared` is stored resumes at `preparing`, locking again first.
+      // Phase two follows at once, and only `migrating` is stored, after both pushes: `prepared`
+      // would add a write per slot (an fdatasync each) that no resume needs. A dashboard stopped
+      // before `migrating` is stored finds `preparing` and locks the slots again before routing
+      // them to the target; until `migrating` is stored no key of these slots is copied.
       const migrating = prepared.map((m) => withState(m, 'migrating'));
       this.log.warn(`slots-[${describeIds(preparing)}] resync to migrating`);
-      const [written, pushed] = await Promise.allSettled([
-        this.writeSlots(prepared),
-        this.resyncSlots(migrating),
-      ]);
-      if (written.status === 'rejected') throw written.reason;
-      if (pushed.status === 'rejected') throw pushed.reason;
+      await this.resyncSlots(migrating);
       await this.writeSlots(migrating);
     }
     const prepared = inState('prepared');
@@ -1012,25 +1044,27 @@ export class Topom {
     return sids;
   }
 
-  /** §8.4 step 5 for the slots whose data is all on the target (and `finished` ones resumed). */
+  /**
+   * §8.4 step 5 for the slots whose data is all on the target (and `finished` ones resumed). The
+   * proxies get the slots as `finished` (target only), then the action is cleared; `finished` is
+   * not stored in between: a dashboard stopped after the push finds `migrating`, whose rendering
+   * (target, migrating from an emptied source) is as correct, and its copy finds nothing to move.
+   */
   private async completeBatch(sids: number[]): Promise<void> {
-    const migrating = sids.map((sid) => this.slot(sid)).filter((m) => m.action.state === 'migrating');
-    if (migrating.length > 0) {
-      this.log.warn(`slots-[${describeIds(migrating)}] action complete`);
-      await this.writeSlots(migrating.map((m) => withState(m, 'finished')));
-    }
-    const finished = sids.map((sid) => this.slot(sid)).filter((m) => m.action.state === 'finished');
-    if (finished.length === 0) return;
-    this.log.warn(`slots-[${describeIds(finished)}] resync to finished`);
-    await this.resyncSlots(finished);
+    const finishing = sids
+      .map((sid) => this.slot(sid))
+      .filter((m) => m.action.state === 'migrating' || m.action.state === 'finished');
+    if (finishing.length === 0) return;
+    this.log.warn(`slots-[${describeIds(finishing)}] action complete, resync to finished`);
+    await this.resyncSlots(finishing.map((m) => withState(m, 'finished')));
     await this.writeSlots(
-      finished.map((m) => ({
+      finishing.map((m) => ({
         id: m.id,
         groupId: m.action.targetId,
         action: { index: 0, state: '', targetId: 0 },
       })),
     );
-    this.run.slotsDone += finished.length;
+    this.run.slotsDone += finishing.length;
   }
 
   /** Writes mappings concurrently; waits for every write, then fails with the first error. */
