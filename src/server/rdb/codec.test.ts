@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { formatDouble } from '../../resp/double.ts';
 import type { CollectionValue, StoredValue } from '../keyspace/value.ts';
+import { HashValue } from '../types/hash.ts';
+import { ZSetValue } from '../types/zset.ts';
 import { intsetEncode, intsetMembers, listpackItems, ziplistEncode, ziplistItems } from './containers.ts';
 import { RdbFormatError } from './errors.ts';
 import { createDumpPayload, decodeDumpPayload, verifyDumpPayload } from './payload.ts';
 import { RdbReader } from './reader.ts';
-import { RdbWriter } from './writer.ts';
+import { RdbWriter, shortExactDecimal } from './writer.ts';
 
 function written(write: (writer: RdbWriter) => void): string {
   const writer = new RdbWriter();
@@ -97,6 +100,33 @@ test('doubles as text, with the nan/inf markers', () => {
   assert.equal(
     written((w) => w.writeDouble(Number.POSITIVE_INFINITY)),
     'fe',
+  );
+});
+
+test("short binary fractions skip %.17g's slow path and print exactly what it prints", () => {
+  const samples = [0.5, -999.5, 1234.25, 0.0001220703125, 1e-4, 99999999999999.5, -0.75, 3.0517578125e-5];
+  for (const value of samples) {
+    const fast = shortExactDecimal(value);
+    if (fast !== undefined) assert.equal(fast, formatDouble(value), String(value));
+  }
+  assert.equal(shortExactDecimal(-999.5), '-999.5');
+  assert.equal(shortExactDecimal(0.1), undefined);
+  fc.assert(
+    fc.property(
+      fc.integer({ min: -(2 ** 40), max: 2 ** 40 }),
+      fc.integer({ min: 0, max: 24 }),
+      (mantissa, shift) => {
+        const value = mantissa / 2 ** shift;
+        const fast = shortExactDecimal(value);
+        if (fast !== undefined) assert.equal(fast, formatDouble(value));
+      },
+    ),
+  );
+  fc.assert(
+    fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (value) => {
+      const fast = shortExactDecimal(value);
+      if (fast !== undefined) assert.equal(fast, formatDouble(value));
+    }),
   );
 });
 
@@ -193,9 +223,29 @@ test('DUMP payloads are byte-identical to Codis 3.2 for its test vectors', () =>
     assert.equal(payload.toString('hex'), expected);
     assert.ok(verifyDumpPayload(payload));
   }
-  assert.deepEqual(decodeDumpPayload(createDumpPayload(fakeCollection('zset', 'skiplist', [['m', 2]]))), {
+  const zset = ZSetValue.fromPairs([
+    ['m', 2],
+    ['n', -999.5],
+  ]);
+  zset.convertToSkiplist();
+  assert.deepEqual(decodeDumpPayload(createDumpPayload(zset)), {
     type: 'zset',
-    pairs: [['m', 2]],
+    pairs: [
+      ['n', -999.5],
+      ['m', 2],
+    ],
+  });
+  const hash = HashValue.fromEntries([
+    ['f', 'v'],
+    ['g', '12'],
+  ]);
+  hash.convertToHashtable();
+  assert.deepEqual(decodeDumpPayload(createDumpPayload(hash)), {
+    type: 'hash',
+    entries: [
+      ['f', 'v'],
+      ['g', '12'],
+    ],
   });
 });
 

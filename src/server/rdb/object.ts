@@ -3,6 +3,7 @@
 // the collection types' iteration contracts.
 import { formatDouble } from '../../resp/double.ts';
 import type { StoredValue } from '../keyspace/value.ts';
+import type { ZSetNode } from '../types/zset.ts';
 import {
   QUICKLIST_NODE_PACKED,
   QUICKLIST_NODE_PLAIN,
@@ -166,6 +167,7 @@ interface ListLike {
 }
 interface HashLike {
   entries(): Iterable<[string, string]>;
+  forEachEntry(visit: (field: string, value: string) => void): void;
   readonly size: number;
 }
 interface SetLike {
@@ -175,6 +177,7 @@ interface SetLike {
 }
 interface ZSetLike {
   entries(): Iterable<[string, number]>;
+  first(): ZSetNode | null;
   readonly size: number;
 }
 
@@ -220,10 +223,10 @@ export function writeObject(writer: RdbWriter, value: StoredValue): void {
       }
       writer.byte(RDB_TYPE_HASH);
       writer.writeLength(hash.size);
-      for (const [field, fieldValue] of hash.entries()) {
+      hash.forEachEntry((field, fieldValue) => {
         writer.writeString(field);
         writer.writeString(fieldValue);
-      }
+      });
       return;
     }
     case 'zset': {
@@ -237,9 +240,10 @@ export function writeObject(writer: RdbWriter, value: StoredValue): void {
       }
       writer.byte(RDB_TYPE_ZSET);
       writer.writeLength(zset.size);
-      for (const [member, score] of zset.entries()) {
-        writer.writeString(member);
-        writer.writeDouble(score);
+      // The skiplist's own nodes, not entries(): no pair per member.
+      for (let node = zset.first(); node !== null; node = node.forward[0] ?? null) {
+        writer.writeString(node.member);
+        writer.writeDouble(node.score);
       }
       return;
     }

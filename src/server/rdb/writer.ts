@@ -18,6 +18,36 @@ const COMPRESS_MIN_LENGTH = 20;
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
 
+/**
+ * %.17g of a finite non-integer whose exact decimal expansion is short (a binary fraction such as
+ * 0.5 or -999.25, the common scores): toFixed with as many decimals as the value has fraction bits
+ * is then exact, and with at most 17 significant digits in fixed notation it is what %.17g prints.
+ * Undefined for anything else (formatDouble's slower path). Scores of big sorted sets go through
+ * here once per member on DUMP and BGSAVE.
+ */
+export function shortExactDecimal(value: number): string | undefined {
+  const magnitude = value < 0 ? -value : value;
+  // %.17g uses fixed notation for exponents -4..16.
+  if (!(magnitude >= 1e-4 && magnitude < 1e15)) return undefined;
+  let scaled = magnitude;
+  let decimals = 0;
+  while (!Number.isInteger(scaled)) {
+    if (++decimals > 17) return undefined;
+    scaled *= 2;
+  }
+  const text = value.toFixed(decimals);
+  let significant = 0;
+  let leading = true;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 48 || code > 57) continue;
+    if (leading && code === 48) continue;
+    leading = false;
+    significant++;
+  }
+  return significant <= 17 ? text : undefined;
+}
+
 export class RdbWriter {
   buffer: Buffer;
   length = 0;
@@ -156,7 +186,7 @@ export class RdbWriter {
     const text =
       value > -4503599627370495 && value < 4503599627370496 && Number.isInteger(value)
         ? String(value === 0 ? 0 : value)
-        : formatDouble(value);
+        : (shortExactDecimal(value) ?? formatDouble(value));
     this.byte(text.length);
     this.latin1(text);
   }
