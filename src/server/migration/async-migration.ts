@@ -26,10 +26,16 @@ const PRODUCE_SLICE_MS = 0.5;
  */
 const FIRST_SLICE_MS = 0.1;
 /**
- * The most bytes built in one turn: the connection then writes them once, and the target restores
- * them while the next turn's messages are built here (the two servers work in parallel).
+ * The most bytes built in one turn: the loop then yields to the other clients and the ACKs, and the
+ * target restores while the next turn's messages are built here (the two servers work in parallel).
  */
 const TURN_BYTES = 64 * 1024;
+/**
+ * Within a turn the messages go to the socket every this many bytes, so the target restores the
+ * first ones while the rest are built: with one write per turn it mostly received a whole batch at
+ * once, and the two servers worked one after the other.
+ */
+const WRITE_BYTES = 16 * 1024;
 const RESTORE = 'SLOTSRESTORE-ASYNC';
 /** Messages built between two looks at the clock. */
 const CLOCK_EVERY = 16;
@@ -109,6 +115,9 @@ export class AsyncMigrator {
       onSuccessAck: (buffer, start, end) => {
         if (state !== undefined) this.onSuccessAck(state, buffer, start, end);
       },
+      onSuccessAcksRead: () => {
+        if (state !== undefined) state.lastUse = Date.now();
+      },
       onClose: (error) => {
         if (state === undefined) return;
         const reason = isResolutionError(error)
@@ -181,6 +190,7 @@ export class AsyncMigrator {
     const now = Date.now();
     let produced = 0;
     let sinceClock = 0;
+    let written = 0;
     while ((produced === 0 && state.sendingMsgs === 0) || connection.pendingBytes < maxbytes) {
       if (batch.nextString(state, now, connection)) {
         state.expected.push(undefined, '1');
@@ -197,7 +207,11 @@ export class AsyncMigrator {
         sinceClock = 0;
         if (performance.now() - start > budgetMs) break;
       }
-      if (connection.queuedBytes >= TURN_BYTES) break;
+      if (connection.queuedBytes >= WRITE_BYTES) {
+        written += connection.queuedBytes;
+        connection.write();
+        if (written >= TURN_BYTES) break;
+      }
     }
     state.sendingMsgs += produced;
   }
@@ -291,7 +305,6 @@ export class AsyncMigrator {
       state.subcommands.splice(0, head);
       state.head = 0;
     }
-    state.lastUse = Date.now();
     state.sendingMsgs--;
     if (state.sendingMsgs === 0 && state.batch?.exhausted === true) this.scheduleProduce(state);
     else if (!state.produceScheduled && this.windowOpen(state)) this.scheduleProduce(state);
@@ -323,6 +336,7 @@ export class AsyncMigrator {
       this.close(state, 'ERR interrupted: unexpected ACK from target');
       return;
     }
+    state.lastUse = Date.now();
     const answer = value[2];
     const expect = state.expected[state.head];
     const matches = expect === undefined ? answer === '0' || answer === '1' : answer === expect;

@@ -110,7 +110,13 @@ export interface ConnectionContext {
 export class Batch {
   readonly database: Database;
   readonly options: BatchOptions;
-  readonly iterators: KeyIterator[] = [];
+  /** The keys in sending order. */
+  private readonly order: string[] = [];
+  /**
+   * The progress of the key at `index` once its first message came from next(); a string key sent
+   * whole by nextString never needs one (no object per key for the common small keys).
+   */
+  private iterator: KeyIterator | undefined;
   readonly keys = new Set<string>();
   readonly tagCrcs = new Set<number>();
   /** Keys whose messages are all generated (the success count). */
@@ -148,7 +154,7 @@ export class Batch {
   add(key: string, tagGroup: boolean, now: number, estimate = -1): void {
     if (this.keys.has(key)) return;
     this.keys.add(key);
-    this.iterators.push(new KeyIterator(key));
+    this.order.push(key);
     this.estimateMsgs += estimate >= 0 ? estimate : this.estimate(key, now);
     const crc = tagCrcOf(key);
     if (crc === undefined || this.tagCrcs.has(crc)) return;
@@ -158,16 +164,18 @@ export class Batch {
   }
 
   get exhausted(): boolean {
-    return this.queue.length === 0 && this.index >= this.iterators.length;
+    return this.queue.length === 0 && this.index >= this.order.length;
   }
 
-  /** The iterator whose key is being sent, if any. */
+  /** The iterator whose key is being sent, if any (a fresh one when that key is not started). */
   get current(): KeyIterator | undefined {
-    return this.iterators[this.index];
+    if (this.iterator !== undefined) return this.iterator;
+    const key = this.order[this.index];
+    return key === undefined ? undefined : new KeyIterator(key);
   }
 
   get remainingIterators(): number {
-    return this.iterators.length - this.index;
+    return this.order.length - this.index;
   }
 
   /** The next message, or undefined when the batch has nothing more to send. */
@@ -175,10 +183,15 @@ export class Batch {
     for (;;) {
       const queued = this.queue.shift();
       if (queued !== undefined) return queued;
-      const iterator = this.iterators[this.index];
-      if (iterator === undefined) return undefined;
+      const key = this.order[this.index];
+      if (key === undefined) return undefined;
+      this.iterator ??= new KeyIterator(key);
+      const iterator = this.iterator;
       const message = this.step(iterator, context, now);
-      if (iterator.stage === STAGE_DONE) this.index++;
+      if (iterator.stage === STAGE_DONE) {
+        this.index++;
+        this.iterator = undefined;
+      }
       if (message !== undefined) return message;
     }
   }
@@ -189,19 +202,16 @@ export class Batch {
    * False when the next step is anything else, which next() then produces.
    */
   nextString(context: ConnectionContext, now: number, connection: MessageSink): boolean {
-    if (this.queue.length > 0 || !context.used) return false;
-    const iterator = this.iterators[this.index];
-    if (iterator === undefined || iterator.stage !== STAGE_PREPARE) return false;
-    const key = iterator.key;
+    if (this.queue.length > 0 || !context.used || this.iterator !== undefined) return false;
+    const key = this.order[this.index];
+    if (key === undefined) return false;
     const entry = this.database.lookup(key, now);
     if (entry === undefined || typeof entry.value === 'object') return false;
     const value = entry.value;
-    iterator.value = value;
-    iterator.expireAt = entry.expireAt === 0 ? -1 : entry.expireAt;
-    iterator.stage = STAGE_DONE;
     this.index++;
     this.removedKeys.push(key);
-    connection.sendString(key, this.ttlOf(iterator, now), typeof value === 'string' ? value : String(value));
+    const ttl = entry.expireAt === 0 ? '0' : String(Math.max(1, entry.expireAt - now));
+    connection.sendString(key, ttl, typeof value === 'string' ? value : String(value));
     return true;
   }
 
@@ -213,7 +223,7 @@ export class Batch {
    */
   nextChunk(context: ConnectionContext, connection: MessageSink): string | undefined {
     if (this.queue.length > 0) return undefined;
-    const iterator = this.iterators[this.index];
+    const iterator = this.iterator;
     if (iterator === undefined || iterator.stage !== STAGE_CHUNKED) return undefined;
     const value = iterator.value as CollectionValue;
     const maxbulks = this.options.maxbulks;

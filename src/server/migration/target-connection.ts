@@ -116,6 +116,8 @@ export interface TargetConnectionEvents {
    * `buffer[start, end)`, without building a reply value; anything else still goes to onReply.
    */
   onSuccessAck?(buffer: Buffer, start: number, end: number): void;
+  /** After the success ACKs of one read were handed over (one clock read per read, not per ACK). */
+  onSuccessAcksRead?(): void;
   /** The TCP connection is established. */
   onConnect?(): void;
   /** The connection is gone (EOF, socket error, protocol error); `error` is the cause if any. */
@@ -239,6 +241,11 @@ export class TargetConnection {
 
   flush(): void {
     this.flushScheduled = false;
+    this.write();
+  }
+
+  /** Hands the queued bytes to the socket now (the flush already scheduled for the turn stays). */
+  write(): void {
     if (this.closed || this.out.length === 0) return;
     // Usually the kernel takes every byte at once and the buffer is reused for the next turn (no
     // 64 KB allocation per turn while big keys move); if some are still queued, the queue holds a
@@ -263,6 +270,7 @@ export class TargetConnection {
         const end = successAckEnd(buffer, at);
         if (end === INCOMPLETE_ACK) {
           this.tail = buffer.subarray(at);
+          if (at > 0) this.events.onSuccessAcksRead?.();
           return;
         }
         if (end < 0) break;
@@ -270,6 +278,7 @@ export class TargetConnection {
         onSuccessAck(buffer, messageStart, end - 2);
         at = end;
       }
+      if (at > 0) this.events.onSuccessAcksRead?.();
       if (at >= length) return;
       chunk = buffer.subarray(at);
     }
