@@ -10,7 +10,7 @@
 //   node bench/cluster-migration.ts [--quick] [--keys N] [--hash-fields F] [--method sync|semi-async]
 //                                   [--phases empty,keys,hash] [--markdown FILE] [--trace FILE]
 // --quick: 100,000 keys and a 100,000-field hash (defaults: 1,000,000 and 1,000,000).
-import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -160,15 +160,50 @@ function options(): Options {
   };
 }
 
+/** A process's CPU time in seconds, user and system, from /proc; zeros once it is gone. */
+function cpuSeconds(pid: number | undefined): [number, number] {
+  if (pid === undefined) return [0, 0];
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command (which may hold spaces), from its closing parenthesis: utime and
+    // stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return [Number(fields[11]) / 100, Number(fields[12]) / 100];
+  } catch {
+    return [0, 0];
+  }
+}
+
+/** The CPU seconds each daemon used between two calls: where the two cores went during a move. */
+function cpuMeter(cluster: Cluster): () => string {
+  const daemons: [string, number | undefined][] = [
+    ['dashboard', cluster.dashboard?.process.pid],
+    ...cluster.proxies.map((p): [string, number | undefined] => [p.name, p.daemon.process.pid]),
+    ...cluster.servers.map((s, i): [string, number | undefined] => [`server ${i + 1}`, s.process.pid]),
+  ];
+  const before = daemons.map(([, pid]) => cpuSeconds(pid));
+  return () =>
+    daemons
+      .map(([name, pid], i) => {
+        const [user, system] = cpuSeconds(pid);
+        const [user0, system0] = before[i] ?? [0, 0];
+        return `${name} ${format(user - user0 + system - system0, 2)} s (system ${format(system - system0, 2)})`;
+      })
+      .join(', ');
+}
+
 /** Polls the dashboard until no slot has an action; the elapsed ms since `start`. */
 async function waitDone(cluster: Cluster, start: number, timeoutMs: number): Promise<number> {
   const deadline = start + timeoutMs;
   for (;;) {
-    const response = await fetch(`http://${cluster.dashboardAddr}/topom/stats`);
+    // Uncompressed: the dashboard gzips on request, and that CPU would be taken from the servers.
+    const response = await fetch(`http://${cluster.dashboardAddr}/topom/stats`, {
+      headers: { 'Accept-Encoding': 'identity' },
+    });
     const body = (await response.json()) as { slots: { action?: { state?: string } }[] };
     if (body.slots.every((s) => (s.action?.state ?? '') === '')) return performance.now() - start;
     if (performance.now() > deadline) throw new Error(`migration not done after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
@@ -232,6 +267,8 @@ async function runMethod(method: string, o: Options, lines: string[]): Promise<v
         '=== dashboard',
         cluster.dashboard?.output() ?? '',
         ...cluster.proxies.map((p) => `=== ${p.name}\n${p.daemon.output()}`),
+        // With CODIS_SERVER_V8_FLAGS='... --trace-gc' the servers' GC pauses line up with the stalls.
+        ...cluster.servers.map((s, i) => `=== server ${i + 1} (pid ${s.process.pid})\n${s.output()}`),
         '',
       ].join('\n'),
     );
@@ -252,17 +289,21 @@ async function runMethod(method: string, o: Options, lines: string[]): Promise<v
 
     // Slots now in group 1; the empty move takes them to group 2.
     let owner = 1;
+    let cpu = '';
     const moveAll = async (timeoutMs: number): Promise<number> => {
       const to = owner === 1 ? 2 : 1;
+      const meter = cpuMeter(cluster);
       const start = performance.now();
       await cluster.ok('--slot-action', '--create-range', '--beg=0', '--end=1023', `--gid=${to}`);
       const ms = await waitDone(cluster, start, timeoutMs);
+      cpu = meter();
       owner = to;
       return ms;
     };
     if (o.phases.has('empty')) {
       const ms = await moveAll(600_000);
       out(`1024 empty slots: ${format(ms / 1000, 2)} s (${format((1024 * 1000) / ms)} slots/s)`);
+      out(`  CPU during the move: ${cpu}`);
     }
 
     if (o.phases.has('keys')) {
@@ -294,6 +335,7 @@ async function runMethod(method: string, o: Options, lines: string[]): Promise<v
         `  during: ${format(d.requests / d.seconds)} req/s, p50 ${format(d.p50, 3)} ms, p99 ${format(d.p99, 3)} ms, errors ${d.errors}`,
       );
       out(`  longest stall (1 probe connection, GET/SET in a loop): ${format(Math.max(p.max, d.max), 1)} ms`);
+      out(`  CPU during the move: ${cpu}`);
     }
 
     if (o.phases.has('hash')) {
