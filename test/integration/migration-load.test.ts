@@ -3,9 +3,10 @@
 // milliseconds; and a slot moves while clients keep writing to it through SLOTSMGRT-EXEC-WRAPPER,
 // after which the target holds exactly the effect of every acknowledged write.
 //
-// The big collections have 200,000 fields/members in the default suite; MIGRATION_BIG_FIELDS=1000000
-// or 5000000 runs the issue's sizes (there V8's garbage collection of the multi-hundred-MB heap,
-// not the migration, dominates the worst reply delay).
+// The big hash has MIGRATION_BIG_FIELDS fields and the sorted set MIGRATION_BIG_MEMBERS members
+// (defaults below; the issue's sizes are 5,000,000 and 1,000,000). Their worst reply delay is
+// printed: on this shared 2-vCPU machine it is set by V8's garbage collection of the
+// multi-hundred-MB heaps and by CPU scheduling, not by the migration, which yields every 0.5 ms.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { connect } from 'node:net';
@@ -14,7 +15,8 @@ import { slotOf } from '../../src/slots/index.ts';
 import { RawConnection } from '../helpers/raw-connection.ts';
 import { type RunningServer, startServer } from '../helpers/redis-servers.ts';
 
-const BIG_FIELDS = Number(process.env.MIGRATION_BIG_FIELDS ?? 200_000);
+const BIG_FIELDS = Number(process.env.MIGRATION_BIG_FIELDS ?? 5_000_000);
+const BIG_MEMBERS = Number(process.env.MIGRATION_BIG_MEMBERS ?? 1_000_000);
 /** Target of the issue: no reply on the source delayed more than this while a big key moves. */
 const MAX_DELAY_MS = 25;
 const percentile = (values: number[], p: number): number =>
@@ -77,25 +79,30 @@ describe('async migration under load', { timeout: 600_000 }, () => {
     await Promise.all([a.stop(), b.stop()]);
   });
 
-  it(`a ${BIG_FIELDS}-field hash and sorted set move while PING/GET stay under ${MAX_DELAY_MS} ms`, async () => {
+  it(`a ${BIG_FIELDS}-field hash and a ${BIG_MEMBERS}-member sorted set move while PING/GET keep being answered`, async () => {
     const step = 10_000;
-    for (let start = 0; start < BIG_FIELDS; start += step) {
+    for (let start = 0; start < Math.max(BIG_FIELDS, BIG_MEMBERS); start += step) {
       const fields: string[] = [];
       const pairs: string[] = [];
-      for (let i = start; i < Math.min(start + step, BIG_FIELDS); i++) {
-        fields.push(`field:${i}`, `value:${i}`);
-        pairs.push(String(i * 0.5 - 1000), `member:${i}`);
+      for (let i = start; i < start + step; i++) {
+        if (i < BIG_FIELDS) fields.push(`field:${i}`, `value:${i}`);
+        if (i < BIG_MEMBERS) pairs.push(String(i * 0.5 - 1000), `member:${i}`);
       }
-      ca.send('hset', '{big}hash', ...fields);
-      ca.send('zadd', '{big}zset', ...pairs);
-      await ca.reply(60_000);
-      await ca.reply(60_000);
+      if (fields.length > 0) {
+        ca.send('hset', '{big}hash', ...fields);
+        await ca.reply(60_000);
+      }
+      if (pairs.length > 0) {
+        ca.send('zadd', '{big}zset', ...pairs);
+        await ca.reply(60_000);
+      }
     }
     await ca.call('set', 'probe', 'here');
     assert.equal(await ca.call('hlen', '{big}hash'), `:${BIG_FIELDS}\r\n`);
     const expectedHash = await dumpDigest(a.port, '{big}hash');
     const expectedZset = await dumpDigest(a.port, '{big}zset');
     const samples = [0, 1, Math.floor(BIG_FIELDS / 2), BIG_FIELDS - 1];
+    const memberSamples = [0, 1, Math.floor(BIG_MEMBERS / 2), BIG_MEMBERS - 1];
 
     const prober = await RawConnection.open(a.port);
     let maxDelay = 0;
@@ -127,32 +134,33 @@ describe('async migration under load', { timeout: 600_000 }, () => {
     await probing;
     prober.close();
     console.log(
-      `# migrated 2 x ${BIG_FIELDS} elements in ${took.toFixed(0)} ms; ${probes} PING/GET on the source, ` +
+      `# migrated ${BIG_FIELDS} + ${BIG_MEMBERS} elements in ${took.toFixed(0)} ms; ${probes} PING/GET on the source, ` +
         `max reply delay ${maxDelay.toFixed(1)} ms, p99 ${percentile(delays, 0.99).toFixed(1)} ms`,
     );
     assert.equal(moved, ':2\r\n');
-    // MIGRATION_STRICT_LATENCY=1 (a quiet machine) asserts the issue's target on the maximum. By
-    // default the suite runs beside other tests on shared cores, where one scheduling hiccup exceeds
-    // 25 ms even against an idle server; the loose bounds still fail a migration that blocks the
-    // event loop (moving these keys in one go stalls the source for seconds).
+    // MIGRATION_STRICT_LATENCY=1 asserts the issue's target on the maximum. By default the bound is
+    // loose: on 2 shared vCPUs the worst delay measured was 350 ms at load 4-5 and 1,030 ms at load
+    // 5-9, set by mark-compact pauses of the source's ~1 GB heap and by CPU scheduling
+    // (bench/RESULTS.md); the loose bounds still fail a migration that blocks the event loop (moving
+    // these keys in one go stalls the source for well over 10 s).
     const p99 = percentile(delays, 0.99);
     if (process.env.MIGRATION_STRICT_LATENCY === '1') {
       assert.ok(maxDelay <= MAX_DELAY_MS, `max reply delay ${maxDelay.toFixed(1)} ms`);
     } else {
       assert.ok(p99 <= 2 * MAX_DELAY_MS, `p99 reply delay ${p99.toFixed(1)} ms`);
-      assert.ok(maxDelay <= 20 * MAX_DELAY_MS, `max reply delay ${maxDelay.toFixed(1)} ms`);
+      assert.ok(maxDelay <= 160 * MAX_DELAY_MS, `max reply delay ${maxDelay.toFixed(1)} ms`);
     }
     assert.ok(probes > 10);
     assert.equal(await ca.call('exists', '{big}hash', '{big}zset'), ':0\r\n');
     assert.equal(await cb.call('hlen', '{big}hash'), `:${BIG_FIELDS}\r\n`);
-    assert.equal(await cb.call('zcard', '{big}zset'), `:${BIG_FIELDS}\r\n`);
-    for (const i of samples) {
+    assert.equal(await cb.call('zcard', '{big}zset'), `:${BIG_MEMBERS}\r\n`);
+    for (const i of samples)
       assert.equal(
         await cb.call('hget', '{big}hash', `field:${i}`),
         `$${`value:${i}`.length}\r\nvalue:${i}\r\n`,
       );
+    for (const i of memberSamples)
       assert.equal(await cb.call('zrank', '{big}zset', `member:${i}`), `:${i}\r\n`);
-    }
     assert.equal(await dumpDigest(b.port, '{big}hash'), expectedHash);
     assert.equal(await dumpDigest(b.port, '{big}zset'), expectedZset);
     assert.equal(await cb.call('pttl', '{big}hash'), ':-1\r\n');
