@@ -267,7 +267,7 @@ async function runMethod(method: string, o: Options, lines: string[]): Promise<v
         '=== dashboard',
         cluster.dashboard?.output() ?? '',
         ...cluster.proxies.map((p) => `=== ${p.name}\n${p.daemon.output()}`),
-        // With CODIS_SERVER_V8_FLAGS='... --trace-gc' the servers' GC pauses line up with the stalls.
+        // With CODIS_SERVER_GC_LOG=10 the servers' GC pauses (wall-clock) line up with the stalls.
         ...cluster.servers.map((s, i) => `=== server ${i + 1} (pid ${s.process.pid})\n${s.output()}`),
         '',
       ].join('\n'),

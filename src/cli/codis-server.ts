@@ -37,6 +37,28 @@ if (
   process.execve(process.execPath, node);
 }
 
+// CODIS_SERVER_GC_LOG=MS writes every GC pause of MS ms or more to stderr with its wall-clock start,
+// so client stalls (bench/cluster-migration.ts --trace) can be matched to a server's collections;
+// --trace-gc only gives milliseconds since the isolate started.
+const gcLogMs = Number(process.env.CODIS_SERVER_GC_LOG);
+if (process.env.CODIS_SERVER_GC_LOG !== undefined && Number.isFinite(gcLogMs)) {
+  const { PerformanceObserver, constants } = await import('node:perf_hooks');
+  const kinds: Record<number, string> = {
+    [constants.NODE_PERFORMANCE_GC_MINOR]: 'scavenge',
+    [constants.NODE_PERFORMANCE_GC_MAJOR]: 'mark-compact',
+    [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+    [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak-callbacks',
+  };
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      if (entry.duration < gcLogMs) continue;
+      const kind = (entry as { detail?: { kind?: number } }).detail?.kind ?? 0;
+      const at = new Date(performance.timeOrigin + entry.startTime).toISOString();
+      process.stderr.write(`gc ${at} ${kinds[kind] ?? kind} ${entry.duration.toFixed(1)} ms\n`);
+    }
+  }).observe({ entryTypes: ['gc'] });
+}
+
 const { ConfigError, createCodisServer, ServerConfig } = await import('../server/index.ts');
 const { AofError, installPersistence, loadDataFiles, RdbFileError } = await import(
   '../server/persistence/index.ts'

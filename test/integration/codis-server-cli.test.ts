@@ -128,6 +128,32 @@ describe('codis-server program', () => {
     assert.match(result.output, /--no-such-v8-flag/);
   });
 
+  test('CODIS_SERVER_GC_LOG=MS writes GC pauses of MS ms or more with their wall-clock start', async () => {
+    const port = await freePort();
+    const started = Date.now();
+    const { child, done } = run(['--port', String(port), '--save', '', '--dir', dir], {
+      ...process.env,
+      CODIS_SERVER_GC_LOG: '0',
+    });
+    const c = await connectWhenReady(port);
+    // Enough garbage for a few scavenges of the 8 MB semi-space.
+    for (let i = 0; i < 20; i++) await c.call('SET', `gc:${i}`, 'x'.repeat(1_000_000), 'GET');
+    c.close();
+    child.kill('SIGTERM');
+    const result = await done;
+    assert.equal(result.code, 0, result.output);
+    const pauses = [
+      ...result.output.matchAll(
+        /^gc (\S+) (scavenge|mark-compact|incremental|weak-callbacks) ([\d.]+) ms$/gm,
+      ),
+    ];
+    assert.ok(pauses.length > 0, result.output);
+    for (const [, at] of pauses) {
+      const time = Date.parse(at as string);
+      assert.ok(time >= started - 1000 && time <= Date.now(), at);
+    }
+  });
+
   test('SHUTDOWN closes the connection without a reply and exits 0', async () => {
     const port = await freePort();
     const { done } = run(['--port', String(port), '--save', '', '--dir', dir]);
