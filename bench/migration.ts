@@ -57,9 +57,14 @@ async function load(port: number, keys: string[], running: () => boolean): Promi
 
 /** User + system CPU seconds a process used so far (Linux /proc; 0 elsewhere). */
 function cpuSeconds(pid: number | undefined): number {
+  return systemSeconds(pid, 11) + systemSeconds(pid, 12);
+}
+
+/** Field 11 (user) or 12 (system) of /proc/PID/stat after the command name, in seconds. */
+function systemSeconds(pid: number | undefined, field: number): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]?.split(' ') ?? [];
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    return Number(fields[field]) / 100;
   } catch {
     return 0;
   }
@@ -121,6 +126,7 @@ async function main(): Promise<void> {
     const start = performance.now();
     const cpuBefore = [cpuSeconds(a.process.pid), cpuSeconds(b.process.pid)];
     const ioBefore = [syscalls(a.process.pid), syscalls(b.process.pid)];
+    const kernelBefore = [systemSeconds(a.process.pid, 12), systemSeconds(b.process.pid, 12)];
     let calls = 0;
     for (let slot = 0; slot < SLOTS; slot++) {
       for (;;) {
@@ -143,6 +149,8 @@ async function main(): Promise<void> {
     const sourceCpu = cpuSeconds(a.process.pid) - (cpuBefore[0] as number);
     const targetCpu = cpuSeconds(b.process.pid) - (cpuBefore[1] as number);
     const [sourceIo, targetIo] = [syscalls(a.process.pid), syscalls(b.process.pid)];
+    const sourceKernel = systemSeconds(a.process.pid, 12) - (kernelBefore[0] as number);
+    const targetKernel = systemSeconds(b.process.pid, 12) - (kernelBefore[1] as number);
     const perKey = (now: number, then: number | undefined): string =>
       ((now - (then ?? 0)) / loaded).toFixed(3);
     phase = 'done';
@@ -155,7 +163,7 @@ async function main(): Promise<void> {
     const lines = [
       `migration: ${loaded} keys over ${SLOTS} slots in ${seconds.toFixed(2)} s (${calls} SLOTSMGRTTAGSLOT-ASYNC calls)`,
       `  ${(loaded / seconds).toFixed(0)} keys/s, ${(bytes / seconds / 1e6).toFixed(2)} MB/s of keys and values`,
-      `  CPU time during the move: source ${sourceCpu.toFixed(2)} s (${((1e6 * sourceCpu) / loaded).toFixed(1)} µs/key), target ${targetCpu.toFixed(2)} s (${((1e6 * targetCpu) / loaded).toFixed(1)} µs/key)`,
+      `  CPU time during the move: source ${sourceCpu.toFixed(2)} s (${((1e6 * sourceCpu) / loaded).toFixed(1)} µs/key, ${((1e6 * sourceKernel) / loaded).toFixed(1)} of it in the kernel), target ${targetCpu.toFixed(2)} s (${((1e6 * targetCpu) / loaded).toFixed(1)} µs/key, ${((1e6 * targetKernel) / loaded).toFixed(1)} in the kernel)`,
       `  system calls per key: source ${perKey(sourceIo.writes, ioBefore[0]?.writes)} writes, ${perKey(sourceIo.reads, ioBefore[0]?.reads)} reads; target ${perKey(targetIo.writes, ioBefore[1]?.writes)} writes, ${perKey(targetIo.reads, ioBefore[1]?.reads)} reads`,
     ];
     if (!NO_LOAD) {

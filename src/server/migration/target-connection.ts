@@ -74,7 +74,12 @@ class MessageWriter {
     const buffer = this.buffer;
     buffer[this.length++] = prefix;
     if (n < 10) buffer[this.length++] = 48 + n;
-    else this.length += buffer.latin1Write(String(n), this.length);
+    else if (n < 100) {
+      // Keys and small values: two digits without a string and a native write per bulk.
+      const tens = (n / 10) | 0;
+      buffer[this.length++] = 48 + tens;
+      buffer[this.length++] = 48 + n - 10 * tens;
+    } else this.length += buffer.latin1Write(String(n), this.length);
     buffer[this.length++] = 13;
     buffer[this.length++] = 10;
   }
