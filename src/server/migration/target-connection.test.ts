@@ -89,3 +89,58 @@ describe('TargetConnection: success ACKs read from the bytes', () => {
     }
   });
 });
+
+describe('TargetConnection: output buffers lent to pending writes', () => {
+  it('delivers every byte in order while the target reads slowly (a lent buffer is reused only once written)', async () => {
+    const received: Buffer[] = [];
+    let total = 0;
+    let wantedBytes = Number.POSITIVE_INFINITY;
+    let allReceived: () => void = () => {};
+    const everything = new Promise<void>((resolve) => {
+      allReceived = resolve;
+    });
+    const server = createServer((socket) => {
+      socket.on('error', () => {});
+      // Reads in bursts with pauses, so the sender's writes stay pending and its buffers are lent.
+      socket.on('data', (chunk: Buffer) => {
+        received.push(chunk);
+        total += chunk.length;
+        if (total >= wantedBytes) allReceived();
+        socket.pause();
+        setTimeout(() => socket.resume(), 5);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const connection = new TargetConnection('127.0.0.1', port, { onReply: () => {}, onClose: () => {} });
+    const expected: Buffer[] = [];
+    try {
+      let sent = 0;
+      // ~24 MB in ~48 KB turns: far more than the socket buffers hold, so most writes pend.
+      for (let turn = 0; turn < 500; turn++) {
+        for (let i = 0; i < 200; i++) {
+          const key = `k${sent++}`;
+          const value = `t${turn}m${i}:${'v'.repeat(200)}`;
+          connection.send(['SLOTSRESTORE-ASYNC', 'string', key, '0', value]);
+          expected.push(
+            Buffer.from(
+              `*5\r\n$18\r\nSLOTSRESTORE-ASYNC\r\n$6\r\nstring\r\n$${key.length}\r\n${key}\r\n$1\r\n0\r\n$${value.length}\r\n${value}\r\n`,
+              'latin1',
+            ),
+          );
+        }
+        connection.write();
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      const wanted = Buffer.concat(expected);
+      wantedBytes = wanted.length;
+      if (total < wantedBytes) await everything;
+      const got = Buffer.concat(received);
+      assert.equal(got.length, wanted.length);
+      assert.ok(got.equals(wanted), 'the bytes differ');
+    } finally {
+      connection.close();
+      server.close();
+    }
+  });
+});

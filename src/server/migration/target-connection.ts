@@ -26,6 +26,9 @@ const ENCODED_BULKS = new Map<string, Buffer>(
 );
 
 const INITIAL_OUTPUT = 64 * 1024;
+/** Output buffers kept for reuse after pending writes complete (bigger ones are let go). */
+const MAX_SPARES = 8;
+const MAX_SPARE_BYTES = 4 * 1024 * 1024;
 /** `*3 SLOTSRESTORE-ASYNC delete` and `*5 SLOTSRESTORE-ASYNC string`, up to the key. */
 const DELETE_HEAD = Buffer.from('*3\r\n$18\r\nSLOTSRESTORE-ASYNC\r\n$6\r\ndelete\r\n', 'latin1');
 const STRING_HEAD = Buffer.from('*5\r\n$18\r\nSLOTSRESTORE-ASYNC\r\n$6\r\nstring\r\n', 'latin1');
@@ -37,6 +40,7 @@ const STRING_HEAD = Buffer.from('*5\r\n$18\r\nSLOTSRESTORE-ASYNC\r\n$6\r\nstring
 class MessageWriter {
   buffer: Buffer = Buffer.allocUnsafe(INITIAL_OUTPUT);
   length = 0;
+  private readonly spares: Buffer[] = [];
 
   reserve(extra: number): void {
     const needed = this.length + extra;
@@ -58,9 +62,19 @@ class MessageWriter {
     return view;
   }
 
-  /** Gives the buffer away (to a pending write) and continues in a new one. */
+  /**
+   * Gives the buffer away (to a pending write) and continues in a spare one. Spares come back from
+   * completed writes: a fresh 64 KB per pending write is external memory, which V8 answers with
+   * full marks of the heap (every ~64 MB of it), and on the source of a big key the writes pend
+   * most of the time.
+   */
   release(): void {
-    this.buffer = Buffer.allocUnsafe(INITIAL_OUTPUT);
+    this.buffer = this.spares.pop() ?? Buffer.allocUnsafe(INITIAL_OUTPUT);
+  }
+
+  /** A buffer release() gave to a write that has completed. */
+  giveBack(buffer: Buffer): void {
+    if (this.spares.length < MAX_SPARES && buffer.length <= MAX_SPARE_BYTES) this.spares.push(buffer);
   }
 
   bytes(bytes: Uint8Array): void {
@@ -254,11 +268,24 @@ export class TargetConnection {
     if (this.closed || this.out.length === 0) return;
     // Usually the kernel takes every byte at once and the buffer is reused for the next turn (no
     // 64 KB allocation per turn while big keys move); if some are still queued, the queue holds a
-    // view of it and the writer moves to fresh memory.
+    // view of it and the writer moves to a spare buffer (one a completed write gave back) or fresh memory.
     const socket = this.socket;
-    socket.write(this.out.view());
-    if (socket.writableLength > 0) this.out.release();
+    const buffer = this.out.buffer;
+    socket.write(this.out.view(), this.writtenBound);
+    if (socket.writableLength > 0) {
+      this.out.release();
+      this.lent.push(buffer);
+    } else this.lent.push(undefined);
   }
+
+  /** Per write in flight, in write order: the buffer it holds when it was left pending. */
+  private readonly lent: Array<Buffer | undefined> = [];
+
+  /** Write callbacks run in write order: the oldest write's buffer (if lent) is free again. */
+  private readonly writtenBound = (): void => {
+    const buffer = this.lent.shift();
+    if (buffer !== undefined) this.out.giveBack(buffer);
+  };
 
   private onData(chunk: Buffer): void {
     const onSuccessAck = this.events.onSuccessAck;
