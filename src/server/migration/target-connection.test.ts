@@ -144,3 +144,75 @@ describe('TargetConnection: output buffers lent to pending writes', () => {
     }
   });
 });
+
+/** The RESP array of bulk strings a generic client would send. */
+function encoded(args: readonly string[]): string {
+  return `*${args.length}\r\n${args.map((arg) => `$${arg.length}\r\n${arg}\r\n`).join('')}`;
+}
+
+describe('TargetConnection: messages written straight into the output', () => {
+  it('encodes every length (one, two, three and more digits) exactly as RESP, in order', async () => {
+    let received = '';
+    let done: () => void = () => {};
+    const all = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    const expected: string[] = [];
+    const server = createServer((socket) => {
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk.latin1Slice();
+        if (received.length >= expected.join('').length) done();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const connection = new TargetConnection('127.0.0.1', port, { onReply: () => {}, onClose: () => {} });
+    try {
+      for (const size of [0, 1, 9, 10, 11, 42, 99, 100, 101, 999, 1000, 70000]) {
+        const key = 'k'.repeat(Math.min(size, 300));
+        const value = String.fromCharCode(...Array.from({ length: size }, (_, i) => (i * 7) % 256));
+        connection.sendString(key, String(size), value);
+        expected.push(encoded(['SLOTSRESTORE-ASYNC', 'delete', key]));
+        expected.push(encoded(['SLOTSRESTORE-ASYNC', 'string', key, String(size), value]));
+        connection.send(['SLOTSRESTORE-ASYNC', 'expire', key, value]);
+        expected.push(encoded(['SLOTSRESTORE-ASYNC', 'expire', key, value]));
+        const members = Array.from({ length: size % 13 }, (_, i) => `m${i}`.repeat(i));
+        connection.beginMessage(3 + members.length);
+        connection.messageBulk('SLOTSRESTORE-ASYNC');
+        connection.messageBulk('dict');
+        connection.messageBytes(Buffer.from(key, 'latin1'));
+        for (const member of members) connection.messageBulk(member);
+        expected.push(encoded(['SLOTSRESTORE-ASYNC', 'dict', key, ...members]));
+        // Some messages go out mid-turn, as the migration's producer writes every 16 KB.
+        if (size % 2 === 1) connection.write();
+      }
+      await all;
+      assert.equal(received, expected.join(''));
+    } finally {
+      connection.close();
+      server.close();
+    }
+  });
+
+  it('tells once per read that success ACKs were handed over', () => {
+    const events: string[] = [];
+    const connection = new TargetConnection('127.0.0.1', 1, {
+      onReply: () => events.push('reply'),
+      onSuccessAck: () => events.push('ack'),
+      onSuccessAcksRead: () => events.push('read'),
+      onClose: () => {},
+    });
+    const feed = (chunk: string): void =>
+      (connection as unknown as { onData(b: Buffer): void }).onData(Buffer.from(chunk, 'latin1'));
+    try {
+      feed(ack('0', '1') + ack('0', '0'));
+      const cut = ack('0', '1');
+      feed(cut.slice(0, 10));
+      feed(cut.slice(10) + ack('0', '1').slice(0, 5));
+      feed(`${ack('0', '1').slice(5)}-ERR x\r\n`);
+      assert.deepEqual(events, ['ack', 'ack', 'read', 'ack', 'read', 'ack', 'read', 'reply']);
+    } finally {
+      connection.close();
+    }
+  });
+});
