@@ -958,7 +958,8 @@ export class Topom {
           }
         });
         // At most one batch waits for its copy: the next one is prepared once this one starts.
-        await previousCopy;
+        // A throttled migration (`interval` set) keeps Codis's pace: one batch after the other.
+        await (this.progress.interval > 0 ? completed : previousCopy);
       }
     } finally {
       await completed;
