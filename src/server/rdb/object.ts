@@ -181,6 +181,32 @@ interface ZSetLike {
   readonly size: number;
 }
 
+/**
+ * An upper bound of writeObject's bytes for the big encodings (a Map or skiplist walk, no
+ * allocation), so DUMP of a multi-million-element value fills one buffer of about its size instead
+ * of doubling its way there (the doublings were external memory, which V8 answers with full marks
+ * of the heap). Small and compact values get 0: the writer's default.
+ */
+export function objectSizeHint(value: StoredValue): number {
+  if (typeof value !== 'object' || value.encoding() === 'listpack' || value.encoding() === 'ziplist')
+    return 0;
+  // A length prefix is at most 5 bytes below 2^32; a score as text at most 1 + 24 bytes.
+  let bytes = 16;
+  switch (value.type) {
+    case 'hash':
+      (value as unknown as HashLike).forEachEntry((field, fieldValue) => {
+        bytes += field.length + fieldValue.length + 10;
+      });
+      return bytes;
+    case 'zset':
+      for (let node = (value as unknown as ZSetLike).first(); node !== null; node = node.forward[0] ?? null)
+        bytes += node.member.length + 30;
+      return bytes;
+    default:
+      return 0;
+  }
+}
+
 /** Redis 3.2's list-max-ziplist-size -2: quicklist nodes of up to 8 KB. */
 const QUICKLIST_NODE_BYTES = 8192;
 

@@ -5,7 +5,7 @@ import type { StoredValue } from '../keyspace/value.ts';
 import { RDB_READ_VERSION, RDB_WRITE_VERSION } from './constants.ts';
 import { crc64Halves } from './crc64.ts';
 import { RdbFormatError } from './errors.ts';
-import { type RdbValue, readObject, writeObject } from './object.ts';
+import { objectSizeHint, type RdbValue, readObject, writeObject } from './object.ts';
 import { RdbReader } from './reader.ts';
 import { RdbWriter } from './writer.ts';
 
@@ -13,7 +13,8 @@ const FOOTER_SIZE = 10;
 
 /** Serializes a value as DUMP does. */
 export function createDumpPayload(value: StoredValue, compress = true): Buffer {
-  const writer = new RdbWriter(compress);
+  const hint = objectSizeHint(value);
+  const writer = hint > 0 ? new RdbWriter(compress, hint + FOOTER_SIZE) : new RdbWriter(compress);
   writeObject(writer, value);
   writer.ensure(FOOTER_SIZE);
   writer.buffer.writeUInt16LE(RDB_WRITE_VERSION, writer.length);
