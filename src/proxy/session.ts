@@ -7,7 +7,7 @@
 // relayed unchanged in RESP3 and only the replies the proxy composes need a RESP3 form.
 import type { Socket } from 'node:net';
 import { REDIS_COMPATIBLE_VERSION } from '../server/version.ts';
-import { slotOf } from '../slots/index.ts';
+import { slotOf, slotOfBytes } from '../slots/index.ts';
 import type { BackendConnection, SharedBackend } from './backend.ts';
 import { BlockingCommand } from './blocking.ts';
 import {
@@ -575,20 +575,23 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
   private split(request: Request, info: CommandInfo, width: number): void {
     const argc = request.argc;
     const router = this.core.router;
-    // keys[i] and slotIds[i] for argument i (keys only; values are never converted).
-    const keys = new Array<string>(argc);
+    // slotIds[i] for key argument i, hashed from the client's bytes when they are at hand: a key
+    // becomes a string only when it heads a sub-request (its hashKey).
     const slotIds = new Array<number>(argc);
+    const offsets = request.offsets;
+    const raw = request.raw as Buffer;
     let same = true;
     for (let i = 1; i < argc; i += width) {
-      const key = request.arg(i);
-      keys[i] = key;
-      slotIds[i] = slotOf(key);
+      slotIds[i] =
+        offsets !== null
+          ? slotOfBytes(raw, offsets[2 * i] as number, offsets[2 * i + 1] as number)
+          : slotOf(request.arg(i));
       if (slotIds[i] !== slotIds[1]) same = false;
     }
     const first = slotIds[1] as number;
     // Forwarded whole when one slot holds every key, unless that slot migrates: then per key.
     if (same && (router.slots[first] as Slot).migrateFrom === null) {
-      this.route(request, keys[1] as string, router.slots[first] as Slot);
+      this.route(request, request.arg(1), router.slots[first] as Slot);
       return;
     }
     // One sub-request per backend connection for the keys of slots that are neither locked nor
@@ -637,9 +640,9 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
     // The grouped sub-requests come first and are sent at once (their connection is chosen now);
     // the others are dispatched in order through forward(), which may block.
     const subs: Request[] = [];
-    for (const group of groups) subs.push(this.subRequest(request, info, width, group.indexes, keys));
+    for (const group of groups) subs.push(this.subRequest(request, info, width, group.indexes));
     if (others !== null)
-      for (const indexes of others.values()) subs.push(this.subRequest(request, info, width, indexes, keys));
+      for (const indexes of others.values()) subs.push(this.subRequest(request, info, width, indexes));
     request.subs = subs;
     request.pendingSubs = subs.length;
     let n = 0;
@@ -655,13 +658,7 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
     this.dispatchSubs(request);
   }
 
-  private subRequest(
-    request: Request,
-    info: CommandInfo,
-    width: number,
-    indexes: number[],
-    keys: string[],
-  ): Request {
+  private subRequest(request: Request, info: CommandInfo, width: number, indexes: number[]): Request {
     const sub = new Request();
     sub.kind = KIND_SUB;
     sub.owner = this;
@@ -678,7 +675,7 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
       }
       sub.argv = subArgv;
     }
-    sub.hashKey = keys[indexes[0] as number] as string;
+    sub.hashKey = request.arg(indexes[0] as number);
     sub.keyIndexes = indexes;
     return sub;
   }

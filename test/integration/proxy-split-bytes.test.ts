@@ -16,6 +16,8 @@ function multibulk(args: Buffer[]): Buffer {
   return Buffer.concat([Buffer.from(`*${args.length}\r\n`), ...args.map(bulk)]);
 }
 
+const bulkOf = (text: string): string => `$${text.length}\r\n${text}\r\n`;
+
 describe('codis-proxy split commands from raw bytes', () => {
   let cluster: TwoGroups;
   let a: RunningServer;
@@ -74,6 +76,26 @@ describe('codis-proxy split commands from raw bytes', () => {
       }
       c.close();
     }
+  });
+
+  it('routes each key by its bytes: bytes above 0x7f, hash tags, empty tags', async () => {
+    // Slots are hashed from the client's bytes; a key's latin1 string hashes the same way.
+    const keys = [
+      ...Array.from({ length: 8 }, (_, i) => `\xff\x80k\xe9${i}`),
+      ...Array.from({ length: 4 }, (_, i) => `{t\xe9g${i}}:x`),
+      '{}\xfe',
+      'a{b',
+    ];
+    assert.ok(keys.some((key) => slotOf(key) < 512) && keys.some((key) => slotOf(key) >= 512));
+    const c = await RawConnection.open(fixture.port);
+    assert.equal(await c.call('MSET', ...keys.flatMap((key, i) => [key, `v\xf0${i}`])), '+OK\r\n');
+    for (let i = 0; i < keys.length; i++) {
+      assert.equal(await backendValue(keys[i] as string), bulkOf(`v\xf0${i}`), `key ${i}`);
+    }
+    const values = keys.map((_, i) => bulkOf(`v\xf0${i}`)).join('');
+    assert.equal(await c.call('MGET', ...keys), `*${keys.length}\r\n${values}`);
+    assert.equal(await c.call('DEL', ...keys), `:${keys.length}\r\n`);
+    c.close();
   });
 
   it('builds sub-requests from strings for a nil element and an inline request', async () => {
