@@ -58,11 +58,15 @@ const BEFORE_ROOT = option('--before');
  * repeat is shorter and the two versions run closer together in time.
  */
 const AB = argv.includes('--ab');
+/** Node options for the current proxy only (not --before's), e.g. `--proxy-node-args '--max-semi-space-size=2'`. */
+const PROXY_NODE_ARGS = (option('--proxy-node-args') ?? '').split(' ').filter((arg) => arg !== '');
 /** Indexes (from 0) of the workloads to run, e.g. `--workloads 2,3`; all by default. */
 const WORKLOAD_INDEXES = option('--workloads')
   ?.split(',')
   .map((index) => Number(index));
 const scale = quick ? 0.1 : 1;
+/** Profile mode with --workloads: each workload's requests multiplied by this. */
+const PROFILE_SCALE = Number(option('--profile-scale') ?? 1);
 
 const ROOT = resolve(import.meta.dirname, '..');
 const PROXY_ENTRY = join(ROOT, 'src', 'cli', 'codis-proxy.ts');
@@ -272,12 +276,32 @@ interface Samples {
   requests: number;
   frontCpu: number;
   backendCpu: number;
+  /** read(2)-like and write(2)-like system calls of the front process (/proc/<pid>/io). */
+  frontReads: number;
+  frontWrites: number;
+  /** The front process's system (kernel) CPU seconds, part of frontCpu. */
+  frontSystem: number;
+}
+
+/** stime of a process in seconds (its share of CPU time spent in the kernel). */
+function systemSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[12]) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100;
+
+/** syscr and syscw of a process: its read- and write-like system calls so far. */
+function syscalls(pid: number): [reads: number, writes: number] {
+  const io = readFileSync(`/proc/${pid}/io`, 'latin1');
+  return [Number(/^syscr: (\d+)/m.exec(io)?.[1]), Number(/^syscw: (\d+)/m.exec(io)?.[1])];
 }
 
 function measure(target: Target, workload: Workload, samples: Samples): void {
   const requests = requestsOf(workload);
   const frontBefore = cpuSeconds(target.front);
   const backendsBefore = target.backends.map(cpuSeconds);
+  const [readsBefore, writesBefore] = syscalls(target.front);
+  const systemBefore = systemSeconds(target.front);
   samples.measurements.push(runBenchmark(target.port, workload, requests));
   samples.frontCpu += cpuSeconds(target.front) - frontBefore;
   samples.backendCpu += target.backends.reduce(
@@ -285,6 +309,10 @@ function measure(target: Target, workload: Workload, samples: Samples): void {
     0,
   );
   samples.requests += requests;
+  const [reads, writes] = syscalls(target.front);
+  samples.frontReads += reads - readsBefore;
+  samples.frontWrites += writes - writesBefore;
+  samples.frontSystem += systemSeconds(target.front) - systemBefore;
 }
 
 /** Warms each target up (JIT, connections to the backends) and fills the key space once. */
@@ -296,8 +324,9 @@ async function compare(): Promise<void> {
   const started = new Date();
   const targets: Target[] = [];
   try {
-    if (!AB) targets.push(await startCodisProxy('codis-proxy', 'codis-server'));
-    if (oursOnRedis || AB) targets.push(await startCodisProxy('codis-proxy → redis-server', 'redis-server'));
+    if (!AB) targets.push(await startCodisProxy('codis-proxy', 'codis-server', PROXY_NODE_ARGS));
+    if (oursOnRedis || AB)
+      targets.push(await startCodisProxy('codis-proxy → redis-server', 'redis-server', PROXY_NODE_ARGS));
     if (BEFORE_ROOT !== undefined) {
       const entry = join(resolve(BEFORE_ROOT), 'src', 'cli', 'codis-proxy.ts');
       targets.push(await startCodisProxy('codis-proxy before → redis-server', 'redis-server', [], entry));
@@ -318,7 +347,18 @@ async function compare(): Promise<void> {
     for (const [index, workload] of WORKLOADS.entries()) {
       if (WORKLOAD_INDEXES !== undefined && !WORKLOAD_INDEXES.includes(index)) continue;
       const samples = new Map<TargetName, Samples>(
-        targets.map((each) => [each.name, { measurements: [], requests: 0, frontCpu: 0, backendCpu: 0 }]),
+        targets.map((each) => [
+          each.name,
+          {
+            measurements: [],
+            requests: 0,
+            frontCpu: 0,
+            backendCpu: 0,
+            frontReads: 0,
+            frontWrites: 0,
+            frontSystem: 0,
+          },
+        ]),
       );
       for (let repeat = 0; repeat < REPEATS; repeat++) {
         // Interleaved: each repeat measures every target back to back, rotating who goes first.
@@ -358,7 +398,15 @@ async function compare(): Promise<void> {
         ),
       ];
       cpuRows.push(cpuRow);
-      console.log(`${row.join(' | ')}  ||  CPU µs/request ${cpuRow.slice(1).join(' | ')}`);
+      const calls = all
+        .map(
+          (m) =>
+            `${format(m.frontReads / m.requests, 2)} / ${format(m.frontWrites / m.requests, 2)} (kernel ${format((m.frontSystem * 1e6) / m.requests, 1)} µs)`,
+        )
+        .join(' | ');
+      console.log(
+        `${row.join(' | ')}  ||  CPU µs/request ${cpuRow.slice(1).join(' | ')}  ||  reads / writes per request ${calls}`,
+      );
     }
     rss = `RSS after the run: ${proxies.map((each) => `${each.name} ${format(rssMegabytes(each.front), 1)} MB`).join(', ')}.`;
     console.log(rss);
@@ -430,18 +478,31 @@ function hotSpots(file: string, top = 25): string {
 
 /** Runs our proxy alone under --cpu-prof, one profile per workload group. */
 async function profile(dir: string): Promise<void> {
-  const groups: Array<{ name: string; workloads: Workload[] }> = [
-    { name: 'set-get', workloads: [WORKLOADS[0] as Workload, WORKLOADS[1] as Workload] },
-    { name: 'pipelined', workloads: [WORKLOADS[2] as Workload, WORKLOADS[3] as Workload] },
-    { name: 'mset-mget', workloads: [WORKLOADS[4] as Workload, WORKLOADS[5] as Workload] },
-  ];
+  // With --workloads, one profile per chosen workload, its requests times --profile-scale so the
+  // warm-up's SETs do not dominate the profile.
+  const groups: Array<{ name: string; workloads: Workload[] }> =
+    WORKLOAD_INDEXES !== undefined
+      ? WORKLOAD_INDEXES.map((index) => {
+          const workload = WORKLOADS[index] as Workload;
+          const name = workload.name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+          return { name, workloads: [{ ...workload, requests: workload.requests * PROFILE_SCALE }] };
+        })
+      : [
+          { name: 'set-get', workloads: [WORKLOADS[0] as Workload, WORKLOADS[1] as Workload] },
+          { name: 'pipelined', workloads: [WORKLOADS[2] as Workload, WORKLOADS[3] as Workload] },
+          { name: 'mset-mget', workloads: [WORKLOADS[4] as Workload, WORKLOADS[5] as Workload] },
+        ];
   for (const group of groups) {
     const out = resolve(dir, group.name);
     rmSync(out, { recursive: true, force: true });
     mkdirSync(out, { recursive: true });
     const ours = await startCodisProxy('codis-proxy', 'codis-server', ['--cpu-prof', '--cpu-prof-dir', out]);
     try {
-      warmUp(ours);
+      // A profile of chosen workloads warms up with them alone, so no other command shows in it.
+      if (WORKLOAD_INDEXES === undefined) warmUp(ours);
+      else
+        for (const workload of group.workloads)
+          runBenchmark(ours.port, workload, requestsOf(workload) / PROFILE_SCALE);
       for (const workload of group.workloads) {
         const m = runBenchmark(ours.port, workload);
         console.log(`${group.name}: ${workload.name} ${format(m.rps)} req/s, p99 ${format(m.p99, 3)} ms`);
