@@ -45,6 +45,27 @@ const SLAB_SIZE = 1024 * 1024;
 let slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
 let slabUsed = 0;
 
+/** Pieces up to this size are cut from the slab; larger ones get their own buffer. */
+const SLAB_PIECE_LIMIT = 64 * 1024;
+
+/**
+ * A buffer of `size` bytes for request bytes bound for a backend (split sub-requests), which live
+ * until the backend answers. Node's own pool serves only up to 4 KB: beyond that each
+ * Buffer.allocUnsafe is a new backing store for the garbage collector to track and free, per
+ * request. A slice is never handed out twice (see the slab above). Not for client replies: one
+ * stuck in a slow client's socket would pin a whole slab.
+ */
+export function slabBuffer(size: number): Buffer {
+  if (size > SLAB_PIECE_LIMIT) return Buffer.allocUnsafe(size);
+  if (slabUsed + size > SLAB_SIZE) {
+    slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+    slabUsed = 0;
+  }
+  const from = slabUsed;
+  slabUsed = (from + size + 7) & ~7;
+  return slab.subarray(from, from + size);
+}
+
 /** Writes an output batch in one system call: small parts joined, large batches via writev. */
 export function writeBatch(socket: Socket, parts: Buffer[], bytes: number): void {
   const count = parts.length;

@@ -40,7 +40,7 @@ import {
   SPECIAL_TRANSACTION,
 } from './command-table.ts';
 import { dedicatedCommandEnabled, type ExclusiveStep } from './exclusive.ts';
-import { type Flushable, scheduleFlush, writeBatch } from './flush.ts';
+import { type Flushable, scheduleFlush, slabBuffer, writeBatch } from './flush.ts';
 import { extensionEnabled, keyspaceCommand } from './keyspace.ts';
 import { arrayElements, integerReply, lineText, typeName, valueLength } from './merge.ts';
 import type { ProxyCore } from './proxy-core.ts';
@@ -1188,7 +1188,7 @@ function subArguments(sub: Request, raw: Buffer, offsets: number[], width: numbe
   for (const index of indexes) {
     size += (offsets[2 * (index + width - 1) + 1] as number) - (offsets[2 * index - 1] as number);
   }
-  const out = Buffer.allocUnsafe(size);
+  const out = slabBuffer(size);
   const subOffsets: number[] = [];
   let at = out.latin1Write(head, 0);
   const shift = at - nameFrom;
