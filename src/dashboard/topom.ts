@@ -941,16 +941,24 @@ export class Topom {
         for (const sid of batch) inFlight.add(sid);
         const previousCopy = copied;
         const previousCompletion = completed;
-        // After a failure the batches already prepared stay `migrating` for the next pass.
+        // After a failure the batches not yet copied stay `migrating` for the next pass; the
+        // slots already copied are still completed.
         const copy = previousCopy
-          .then(() => (failure === undefined ? this.copyBatch(batch) : { done: [], error: undefined }))
-          .catch((error: unknown) => ({ done: [], error }));
+          .then(async () => {
+            if (failure !== undefined) return [];
+            const result = await this.copyBatch(batch);
+            if (result.error !== undefined) failure ??= { error: result.error };
+            return result.done;
+          })
+          .catch((error: unknown) => {
+            failure ??= { error };
+            return [];
+          });
         copied = copy;
-        completed = copy.then(async (result) => {
+        completed = copy.then(async (done) => {
           await previousCompletion;
           try {
-            if (failure === undefined) await this.exclusive(() => this.completeBatch(result.done));
-            if (result.error !== undefined) failure ??= { error: result.error };
+            await this.exclusive(() => this.completeBatch(done));
           } catch (error) {
             failure ??= { error };
           } finally {
