@@ -6,7 +6,7 @@
 // The big hash has MIGRATION_BIG_FIELDS fields and the sorted set MIGRATION_BIG_MEMBERS members
 // (defaults below; the issue's sizes are 5,000,000 and 1,000,000). Their worst reply delay is
 // printed: on this shared 2-vCPU machine it is set by V8's garbage collection of the
-// multi-hundred-MB heaps and by CPU scheduling, not by the migration, which yields every 0.5 ms.
+// multi-hundred-MB heaps and by CPU scheduling, not by the migration, which yields every 0.2 ms.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { connect } from 'node:net';
