@@ -3,7 +3,7 @@
 // on every write. These tests check that reuse never mixes records up.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import nodePath from 'node:path';
 import { test } from 'node:test';
@@ -84,6 +84,26 @@ test('closing the store removes the files it kept', async () => {
     assert.ok(readdirSync(nodePath.join(root, 'temp')).length > 0);
     await store.close();
     assert.deepEqual(readdirSync(nodePath.join(root, 'temp')), []);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('opening a store removes temp files a killed process left, and only old ones', async () => {
+  const root = mkdtempSync(nodePath.join(tmpdir(), 'fs-spares-'));
+  try {
+    const first = await FilesystemStore.open({ root, spareAge: 0 });
+    await first.close();
+    const temp = nodePath.join(root, 'temp');
+    const old = nodePath.join(temp, '1700000000.1');
+    const fresh = nodePath.join(temp, `${Math.floor(Date.now() / 1000)}.2`);
+    writeFileSync(old, 'left by a killed dashboard');
+    writeFileSync(fresh, 'being written by a live process');
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(old, hourAgo, hourAgo);
+    const second = await FilesystemStore.open({ root, spareAge: 0 });
+    await second.close();
+    assert.deepEqual(readdirSync(temp), [nodePath.basename(fresh)]);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

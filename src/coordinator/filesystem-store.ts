@@ -77,6 +77,8 @@ const SPARE_AGE_MS = 200;
 const MAX_SPARES = 512;
 /** A spare unused this long is freed: it only helps while records are written often. */
 const SPARE_IDLE_MS = 60_000;
+/** Temp files untouched this long when a store opens are left over from a killed process. */
+const STALE_TEMP_MS = 10 * 60_000;
 /** Attempts of a read that finds its record replaced while it read it. */
 const READ_ATTEMPTS = 10;
 
@@ -145,6 +147,7 @@ export class FilesystemStore implements Store {
       // Codis keeps data.lck (empty when nobody holds its flock); create it but never truncate it.
       const lck = await fs.open(nodePath.join(store.root, 'data.lck'), 'a', FILE_MODE);
       await lck.close();
+      await store.#removeStaleTemps();
     } catch (error) {
       const code = errnoOf(error);
       const ctx = store.#context('open', '/', error);
@@ -153,6 +156,20 @@ export class FilesystemStore implements Store {
         : new CoordinatorUnavailableError(ctx);
     }
     return store;
+  }
+
+  /**
+   * Removes temp files left by a process killed mid-write or holding spares: a write's temp file
+   * lives milliseconds, so one untouched for STALE_TEMP_MS is nobody's. Another store's spare
+   * removed here is harmless: it finds the file gone and writes a new one.
+   */
+  async #removeStaleTemps(): Promise<void> {
+    const now = Date.now();
+    for (const name of await fs.readdir(this.#tempDir)) {
+      const file = nodePath.join(this.#tempDir, name);
+      const stat = await fs.lstat(file).catch(() => undefined);
+      if (stat?.isFile() && now - stat.mtimeMs > STALE_TEMP_MS) await fs.rm(file, { force: true });
+    }
   }
 
   #file(path: string): string {
