@@ -28,9 +28,11 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+// --test-force-exit: a file whose tests are done ends even if something it started is still
+// running (test/helpers/child-reaper.ts then kills those processes) instead of hanging the suite.
 const result = spawnSync(
   process.execPath,
-  ['--test', '--test-concurrency=2', '--test-timeout=300000', ...files],
+  ['--test', '--test-concurrency=2', '--test-timeout=300000', '--test-force-exit', ...files],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);

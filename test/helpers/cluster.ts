@@ -93,10 +93,13 @@ export class Cluster {
   }
 
   async startServers(count: number, args: string[] = []): Promise<void> {
-    const started = await Promise.all(
+    const started = await Promise.allSettled(
       Array.from({ length: count }, () => startServer('codis-server', { args })),
     );
-    this.servers.push(...started);
+    // The ones that started are kept, so stopping the cluster stops them when another failed.
+    for (const result of started) if (result.status === 'fulfilled') this.servers.push(result.value);
+    const failed = started.find((result) => result.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
   }
 
   /** Writes dashboard.toml (extra lines override nothing: they are keys not set here). */

@@ -4,6 +4,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { killOnExit } from './child-reaper.ts';
 
 export interface DaemonSpec {
   readonly command: string;
@@ -43,6 +44,7 @@ export async function startDaemon(spec: DaemonSpec): Promise<Daemon> {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: spec.env ?? process.env,
   });
+  killOnExit(child);
   let text = '';
   const keep = (chunk: Buffer): void => {
     text += chunk.toString('utf8');

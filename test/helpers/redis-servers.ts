@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { killOnExit } from './child-reaper.ts';
 import { freePort } from './free-port.ts';
 
 export type ServerKind = 'codis-server' | 'redis-server';
@@ -22,6 +23,8 @@ export interface RunningServer {
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 export const CODIS_SERVER_ENTRY = join(ROOT, 'src', 'cli', 'codis-server.ts');
+/** A server starts in about a second; far longer only on a machine loaded with other suites. */
+const START_TIMEOUT_MS = 30_000;
 
 export interface StartOptions {
   /** Extra `--name value` options, e.g. ['--requirepass', 'pw']. */
@@ -75,6 +78,7 @@ export async function startServer(kind: ServerKind, options: StartOptions = {}):
       : ['redis-server', ...args, '--enable-debug-command', 'yes'];
   if (options.cpus !== undefined) command.unshift('taskset', '-c', options.cpus);
   const child = spawn(command[0] as string, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+  killOnExit(child);
   let printed = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     printed += chunk.toString();
@@ -84,7 +88,7 @@ export async function startServer(kind: ServerKind, options: StartOptions = {}):
   });
   const output = (): string => printed;
   try {
-    await waitForPort(port, child, output, 15000);
+    await waitForPort(port, child, output, START_TIMEOUT_MS);
   } catch (error) {
     child.kill('SIGKILL');
     throw error;

@@ -1,0 +1,20 @@
+// Processes a test started are killed when the test process exits, whatever path it took: a
+// failed start in a Promise.all leaves its siblings running, and the runner (--test-force-exit)
+// ends the file's process once its tests are done; without this they would outlive the suite,
+// holding ports and memory.
+
+import type { ChildProcess } from 'node:child_process';
+
+const running = new Set<ChildProcess>();
+let installed = false;
+
+export function killOnExit(child: ChildProcess): void {
+  if (!installed) {
+    installed = true;
+    process.on('exit', () => {
+      for (const leftover of running) leftover.kill('SIGKILL');
+    });
+  }
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+}
