@@ -62,6 +62,55 @@ test('big arguments spanning many chunks are reassembled exactly', () => {
   assert.equal(outcome.commands[0]?.[2], big.latin1Slice());
 });
 
+/**
+ * Feeds every chunk through one reused read buffer, as codis-server's sockets do: after each chunk
+ * the parser detaches what it keeps, then the buffer is overwritten before the next read.
+ */
+function parseThroughSharedBuffer(chunks: Buffer[]): Outcome {
+  const parser = new RequestParser({ ...LIMITS });
+  const shared = Buffer.allocUnsafeSlow(64 * 1024);
+  const commands: string[][] = [];
+  for (const chunk of chunks) {
+    for (let at = 0; at < chunk.length; at += shared.length) {
+      const length = chunk.copy(shared, 0, at, at + shared.length);
+      parser.feed(shared.subarray(0, length));
+      for (;;) {
+        const result = parser.next();
+        if (result === PARSE_INCOMPLETE) break;
+        if (result === PARSE_ERROR) return { commands, error: parser.error };
+        commands.push(parser.argv.slice());
+      }
+      parser.detach(shared);
+      shared.fill(0x21);
+    }
+  }
+  return { commands, error: undefined };
+}
+
+test('requests cut between reads of a reused buffer survive the buffer being overwritten', () => {
+  fc.assert(
+    fc.property(fc.array(command, { minLength: 1, maxLength: 4 }), fc.nat(), (commands, seed) => {
+      const bytes = Buffer.concat(commands.map(encode));
+      const expected = commands.map((args) => args.map((arg) => arg.latin1Slice()));
+      const cut = seed % (bytes.length + 1);
+      const outcome = parseThroughSharedBuffer([bytes.subarray(0, cut), bytes.subarray(cut)]);
+      assert.equal(outcome.error, undefined);
+      assert.deepEqual(outcome.commands, expected);
+      const byteByByte = parseThroughSharedBuffer([...bytes].map((byte) => Buffer.from([byte])));
+      assert.deepEqual(byteByByte.commands, expected);
+    }),
+    { numRuns: 300 },
+  );
+  // A big argument gathered as parts across many reads (each part a view of the reused buffer).
+  const big = Buffer.alloc(300_000);
+  for (let i = 0; i < big.length; i++) big[i] = (i * 13) & 0xff;
+  const bytes = encode([Buffer.from('SET'), Buffer.from('k'), big]);
+  const chunks: Buffer[] = [];
+  for (let at = 0; at < bytes.length; at += 40_000) chunks.push(bytes.subarray(at, at + 40_000));
+  const outcome = parseThroughSharedBuffer(chunks);
+  assert.deepEqual(outcome.commands, [['SET', 'k', big.latin1Slice()]]);
+});
+
 test('inline commands: quotes, escapes, empty lines, bare LF and CRLF', () => {
   const outcome = parseChunks([Buffer.from('PING\r\n\r\nSET "a b" \'c\\\'d\'\nGET "\\x41\\n"\r\n')]);
   assert.deepEqual(outcome.commands, [['PING'], ['SET', 'a b', "c'd"], ['GET', 'A\n']]);

@@ -16,6 +16,7 @@ const CR = 13;
 const LF = 10;
 const DOLLAR = 36;
 const STAR = 42;
+const EMPTY = Buffer.alloc(0);
 
 export const PARSE_INCOMPLETE = 0;
 export const PARSE_COMMAND = 1;
@@ -75,6 +76,24 @@ export class RequestParser {
       this.buffer = joined;
     }
     this.position = 0;
+  }
+
+  /**
+   * Copies out the pending bytes that are still views of `shared`, a read buffer the socket refills
+   * on its next read (a request cut between reads, or the requests of a client that must wait).
+   */
+  detach(shared: Buffer): void {
+    const memory = shared.buffer;
+    if (this.buffer.buffer === memory) {
+      this.buffer =
+        this.position < this.buffer.length ? Buffer.from(this.buffer.subarray(this.position)) : EMPTY;
+      this.position = 0;
+    }
+    const parts = this.bigParts;
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i] as Buffer;
+      if (part.buffer === memory) parts[i] = Buffer.from(part);
+    }
   }
 
   /** Parses the next request out of the bytes fed so far. */

@@ -113,6 +113,15 @@ export class Client {
     return this.database.index;
   }
 
+  /**
+   * Input read into `shared`, the server's one read buffer for every client (see CodisServer.accept):
+   * the requests run at once, and what must wait is copied out before the next read reuses it.
+   */
+  onSharedRead(shared: Buffer, length: number): void {
+    this.onData(shared.subarray(0, length));
+    this.parser.detach(shared);
+  }
+
   private onData(chunk: Buffer): void {
     this.bytesIn += chunk.length;
     this.server.stats.netInputBytes += chunk.length;

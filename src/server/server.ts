@@ -1,7 +1,7 @@
 // codis-server: the process-wide state (databases, clients, configuration, statistics) and the
 // request pipeline every command goes through, in Redis's order: lookup, arity, authentication,
 // feature gates (transactions, pub/sub, replicas), memory, then the handler.
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Server, Socket, type SocketConstructorOpts } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { BlockingRegistry } from './blocking.ts';
 import { Client } from './client.ts';
@@ -13,6 +13,8 @@ import { ScanCursors } from './scan-cursors.ts';
 
 export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning';
 
+/** The read buffer of every client connection (one connection reads at a time). */
+const SHARED_READ_BUFFER = Buffer.allocUnsafeSlow(64 * 1024);
 const LOG_LEVELS: Record<string, number> = { debug: 0, verbose: 1, notice: 2, warning: 3, nothing: 4 };
 
 export interface ServerStats {
@@ -114,7 +116,8 @@ export class CodisServer implements KeyspaceHooks {
   listen(): Promise<void> {
     const port = this.config.getNumber('port');
     const host = (this.config.get('bind').split(' ')[0] ?? '127.0.0.1').replace(/^-/, '');
-    this.listener = createServer({ noDelay: true }, (socket) => this.accept(socket));
+    // Accepted sockets start paused: accept() reads them into the shared buffer instead.
+    this.listener = createServer({ noDelay: true, pauseOnConnect: true }, (socket) => this.accept(socket));
     this.startCron();
     return new Promise((resolve, reject) => {
       const listener = this.listener as Server;
@@ -138,10 +141,34 @@ export class CodisServer implements KeyspaceHooks {
       socket.end('-ERR max number of clients reached\r\n');
       return;
     }
+    // Every client reads into one buffer (Node's `onread`) rather than a fresh 64 KB allocation per
+    // read, freed by the GC later: the reads land in memory that stays hot, and each request's bytes
+    // are not an ArrayBuffer for the GC to track. Requests are parsed before the callback returns and
+    // their arguments are copies (latin1 strings), so only bytes left pending are copied out.
+    // Node takes `onread` only when it builds a socket, so the accepted connection's handle moves to
+    // a socket of ours (net.Socket's `handle` option, as net.Server builds the ones it accepts), and
+    // the emptied one is destroyed so the listener does not count it as open forever.
+    let client: Client | undefined;
+    const onread = {
+      buffer: SHARED_READ_BUFFER,
+      callback: (length: number): boolean => {
+        client?.onSharedRead(SHARED_READ_BUFFER, length);
+        return true;
+      },
+    };
+    const accepted = socket as unknown as { _handle: SocketConstructorOpts['handle'] | null };
+    if (!accepted._handle) {
+      socket.destroy();
+      return;
+    }
+    const reader = new Socket({ handle: accepted._handle, onread });
+    accepted._handle = null;
+    socket.destroy();
     const keepalive = this.config.getNumber('tcp-keepalive');
-    if (keepalive > 0) socket.setKeepAlive(true, keepalive * 1000);
-    const client = new Client(this, socket, this.nextClientId++);
+    if (keepalive > 0) reader.setKeepAlive(true, keepalive * 1000);
+    client = new Client(this, reader, this.nextClientId++);
     this.clients.set(client.id, client);
+    reader.resume();
   }
 
   /** A client not bound to a socket (loading an AOF, scripts, replication): replies are discarded. */
