@@ -156,14 +156,14 @@ export class CodisServer implements KeyspaceHooks {
         return true;
       },
     };
-    const accepted = socket as unknown as { _handle: SocketConstructorOpts['handle'] | null };
-    if (!accepted._handle) {
+    // A Node without the private `_handle` keeps the accepted socket and its 'data' events.
+    const accepted = socket as unknown as { _handle?: SocketConstructorOpts['handle'] | null };
+    let reader = socket;
+    if (accepted._handle) {
+      reader = new Socket({ handle: accepted._handle, onread });
+      accepted._handle = null;
       socket.destroy();
-      return;
     }
-    const reader = new Socket({ handle: accepted._handle, onread });
-    accepted._handle = null;
-    socket.destroy();
     const keepalive = this.config.getNumber('tcp-keepalive');
     if (keepalive > 0) reader.setKeepAlive(true, keepalive * 1000);
     client = new Client(this, reader, this.nextClientId++);
