@@ -77,6 +77,8 @@ export class Client {
   private flushScheduled = false;
   private readonly flushBound: () => void;
   private readonly onDrainBound: () => void;
+  /** Resumes reading after a full read was left for the next turn (see onSharedRead). */
+  private readonly resumeReadingBound: () => void;
 
   constructor(server: CodisServer, socket: Socket | undefined, id: number, silent = false) {
     this.server = server;
@@ -92,6 +94,9 @@ export class Client {
     this.address = socket ? `${socket.remoteAddress}:${socket.remotePort}` : '';
     this.localAddress = socket ? `${socket.localAddress}:${socket.localPort}` : '';
     this.flushBound = () => this.flush();
+    this.resumeReadingBound = () => {
+      if (!this.closed && !this.outputBlocked) this.socket?.resume();
+    };
     this.onDrainBound = () => {
       this.outputBlocked = false;
       if (this.closed || this.blocked !== undefined || this.paused) return;
@@ -117,9 +122,16 @@ export class Client {
    * Input read into `shared`, the server's one read buffer for every client (see CodisServer.accept):
    * the requests run at once, and what must wait is copied out before the next read reuses it.
    */
-  onSharedRead(shared: Buffer, length: number): void {
+  onSharedRead(shared: Buffer, length: number): boolean {
     this.onData(shared.subarray(0, length));
     this.parser.detach(shared);
+    if (length < shared.length || this.closed) return true;
+    // A full buffer means more is waiting, and libuv would read it within this turn (up to 32
+    // reads): a client that sends fast (a migration's restore stream, a long pipeline) would hold
+    // the event loop for megabytes of requests while everyone else waits. Like Redis, which reads
+    // one buffer per client per event, the rest is read on the next turn. false pauses the socket.
+    setImmediate(this.resumeReadingBound);
+    return false;
   }
 
   private onData(chunk: Buffer): void {

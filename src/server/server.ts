@@ -151,10 +151,7 @@ export class CodisServer implements KeyspaceHooks {
     let client: Client | undefined;
     const onread = {
       buffer: SHARED_READ_BUFFER,
-      callback: (length: number): boolean => {
-        client?.onSharedRead(SHARED_READ_BUFFER, length);
-        return true;
-      },
+      callback: (length: number): boolean => client?.onSharedRead(SHARED_READ_BUFFER, length) ?? true,
     };
     // A Node without the private `_handle` keeps the accepted socket and its 'data' events.
     const accepted = socket as unknown as { _handle?: SocketConstructorOpts['handle'] | null };
