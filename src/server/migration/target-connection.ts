@@ -26,8 +26,12 @@ const ENCODED_BULKS = new Map<string, Buffer>(
 );
 
 const INITIAL_OUTPUT = 64 * 1024;
-/** Output buffers kept for reuse after pending writes complete (bigger ones are let go). */
-const MAX_SPARES = 8;
+/**
+ * Output buffers kept for reuse after pending writes complete (bigger ones are let go): more than
+ * the writes the async window leaves pending (1 MB of 64 KB buffers), so none is dropped and
+ * allocated again while a big key moves.
+ */
+const MAX_SPARES = 32;
 const MAX_SPARE_BYTES = 4 * 1024 * 1024;
 /** `*3 SLOTSRESTORE-ASYNC delete` and `*5 SLOTSRESTORE-ASYNC string`, up to the key. */
 const DELETE_HEAD = Buffer.from('*3\r\n$18\r\nSLOTSRESTORE-ASYNC\r\n$6\r\ndelete\r\n', 'latin1');
