@@ -46,6 +46,11 @@ const WRITE_BYTES = 16 * 1024;
  * a 5,000,000-field hash moved).
  */
 const QUEUED_BYTES_LIMIT = 1024 * 1024;
+
+/** Bytes the window lets wait for the socket: maxbytes, at most QUEUED_BYTES_LIMIT. */
+function windowBytes(batch: Batch): number {
+  return Math.min(batch.options.maxbytes, QUEUED_BYTES_LIMIT);
+}
 const RESTORE = 'SLOTSRESTORE-ASYNC';
 /** Messages built between two looks at the clock. */
 const CLOCK_EVERY = 16;
@@ -194,7 +199,7 @@ export class AsyncMigrator {
   private produce(state: AsyncConnection, atleast: number, budgetMs: number): void {
     const batch = state.batch;
     if (batch === undefined) return;
-    const maxbytes = Math.min(batch.options.maxbytes, QUEUED_BYTES_LIMIT);
+    const maxbytes = windowBytes(batch);
     const connection = state.connection;
     const start = performance.now();
     const now = Date.now();
@@ -249,11 +254,7 @@ export class AsyncMigrator {
   /** More to send and room in the window (maxbytes). */
   private windowOpen(state: AsyncConnection): boolean {
     const batch = state.batch;
-    return (
-      batch !== undefined &&
-      !batch.exhausted &&
-      state.connection.pendingBytes < Math.min(batch.options.maxbytes, QUEUED_BYTES_LIMIT)
-    );
+    return batch !== undefined && !batch.exhausted && state.connection.pendingBytes < windowBytes(batch);
   }
 
   /**
