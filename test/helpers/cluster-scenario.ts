@@ -63,8 +63,17 @@ export async function scenario(cluster: ClusterType, variant: Variant): Promise<
     ],
   );
   await cluster.ok('--slots-assign', '--beg=0', '--end=1023', '--gid=1', '--confirm');
-  // The proxies were given the slots and started by the dashboard.
-  const status = await cluster.ok('--proxy-status');
+  // The proxies were given the slots and started by the dashboard. The status is the dashboard's
+  // last poll of each proxy, which on a loaded machine can still be one that timed out: poll again.
+  let status = await cluster.ok('--proxy-status');
+  for (
+    let attempt = 0;
+    attempt < 20 && status.split('\n').filter((l) => l.startsWith('[ ]')).length < 2;
+    attempt++
+  ) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    status = await cluster.ok('--proxy-status');
+  }
   assert.equal(status.split('\n').filter((l) => l.startsWith('[ ]')).length, 2, status);
 
   // Data, then clients writing through both proxies from here on.
