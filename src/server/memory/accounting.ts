@@ -4,7 +4,10 @@
 // reading stand in for what the writes added. Two corrections keep garbage out of the figure:
 // the young generation is mostly short-lived request garbage until the next scavenge, so it counts
 // for at most the bytes received since the last collection; and keys the server dropped
-// (eviction) are subtracted until the next full collection reclaims them from the old generation.
+// (eviction) are subtracted until a full collection that started after they were dropped reclaims
+// them. The start time matters: V8 reports a collection to JavaScript only after the event loop
+// comes round, and a busy server evicts in between; forgetting those later drops as well counted
+// them as used memory again and made eviction empty the keyspace under load.
 import { constants, PerformanceObserver, performance } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -66,8 +69,12 @@ export class MemoryAccounting {
   private inputAtSample = 0;
   /** net_input_bytes when the last garbage collection was seen. */
   private inputAtCollection = 0;
-  /** Bytes of keys dropped since the last full garbage collection. */
+  /** Bytes of keys dropped and not yet reclaimed by a full garbage collection. */
   private pendingFreed = 0;
+  /** When keys were dropped (performance.now()) and how many bytes, oldest first from freedHead. */
+  private readonly freedAt: number[] = [];
+  private readonly freedBytes: number[] = [];
+  private freedHead = 0;
   private readonly readInput: () => number;
   private readonly readHeapStats: HeapReader;
   private observer: PerformanceObserver | undefined;
@@ -90,17 +97,39 @@ export class MemoryAccounting {
     this.observer = new PerformanceObserver((list) => {
       for (const entry of list.getEntries()) {
         const kind = (entry as unknown as { detail?: { kind?: number } }).detail?.kind;
-        if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) this.fullCollectionSeen();
+        if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) this.fullCollectionSeen(entry.startTime);
         else this.collectionSeen();
       }
     });
     this.observer.observe({ entryTypes: ['gc'] });
   }
 
-  /** A full collection ran: what was dropped is gone from the heap; read it again. */
-  fullCollectionSeen(): void {
-    this.pendingFreed = 0;
+  /**
+   * A full collection that started at `startedAt` (performance.now() time) ran: what was dropped
+   * before it is gone from the heap; read it again.
+   */
+  fullCollectionSeen(startedAt: number): void {
+    const at = this.freedAt;
+    const bytes = this.freedBytes;
+    let head = this.freedHead;
+    while (head < at.length && (at[head] as number) < startedAt) this.pendingFreed -= bytes[head++] as number;
+    if (head === at.length) {
+      at.length = 0;
+      bytes.length = 0;
+      head = 0;
+      this.pendingFreed = 0;
+    } else if (head > 1024) {
+      at.splice(0, head);
+      bytes.splice(0, head);
+      head = 0;
+    }
+    this.freedHead = head;
     this.collectionSeen();
+  }
+
+  /** Bytes of dropped keys a full collection has not reclaimed yet. */
+  unreclaimed(): number {
+    return this.pendingFreed;
   }
 
   /** Any collection empties the young generation: count young bytes from here. */
@@ -153,17 +182,28 @@ export class MemoryAccounting {
     if (!always && now < (urgent ? this.nextUrgentCollectionAt : this.nextCollectionAt)) return false;
     if (this.collector === null) this.collector = exposeGarbageCollector();
     if (this.collector === undefined) return false;
+    // Anything dropped from here on is still in the heap after this collection.
+    const startedAt = performance.now();
     this.collector();
     const took = performance.now() - now;
     this.nextCollectionAt = now + Math.max(MIN_COLLECTION_INTERVAL_MS, took / MAX_COLLECTION_SHARE);
     this.nextUrgentCollectionAt = now + Math.max(MIN_URGENT_INTERVAL_MS, took / MAX_URGENT_SHARE);
-    this.fullCollectionSeen();
+    this.fullCollectionSeen(startedAt);
     return true;
   }
 
-  /** Keys worth `bytes` were dropped: count them as gone before V8 collects them. */
-  noteFreed(bytes: number): void {
+  /** Keys worth `bytes` were dropped at `at`: count them as gone before V8 collects them. */
+  noteFreed(bytes: number, at: number = performance.now()): void {
+    if (bytes <= 0) return;
     this.pendingFreed += bytes;
+    const last = this.freedAt.length - 1;
+    // Drops within a millisecond share one record: the queue stays short between collections.
+    if (last >= this.freedHead && at - (this.freedAt[last] as number) < 1)
+      this.freedBytes[last] = (this.freedBytes[last] as number) + bytes;
+    else {
+      this.freedAt.push(at);
+      this.freedBytes.push(bytes);
+    }
   }
 
   /** used_memory_rss. */

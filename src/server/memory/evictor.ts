@@ -7,6 +7,8 @@ import type { MemoryAccounting } from './accounting.ts';
 import { entryBytes } from './estimate.ts';
 import { type EvictionPolicy, type Scorer, VictimChooser } from './eviction.ts';
 
+/** An eviction of more than limit / LARGE_EVICTION_SHARE bytes first collects garbage. */
+const LARGE_EVICTION_SHARE = 32;
 /** Upper bound of Redis's LFU counter: an unused key scores highest. */
 const LFU_MAX = 255;
 
@@ -78,10 +80,16 @@ export class Evictor {
     const server = this.server;
     const limit = server.maxMemoryBytes;
     if (limit === 0) return true;
-    let used = this.accounting.used();
+    const accounting = this.accounting;
+    let used = accounting.used();
     if (used <= limit) return true;
-    if (this.accounting.collectGarbage()) {
-      used = this.accounting.used();
+    // Before dropping a large share of the data, make sure it is not garbage that is over the limit
+    // (the urgent collection's tighter rate limit applies).
+    if (
+      accounting.collectGarbage() ||
+      (used - limit > limit / LARGE_EVICTION_SHARE && accounting.collectGarbage(true))
+    ) {
+      used = accounting.used();
       if (used <= limit) return true;
     }
     if (this.policy === 'noeviction') return this.lastResort(limit);
@@ -100,7 +108,7 @@ export class Evictor {
       for (const listener of this.evictionListeners) listener(database.index, key);
       if (notifier !== undefined) notifier('e', 'evicted', key, database.index);
     }
-    this.accounting.noteFreed(freed);
+    accounting.noteFreed(freed);
     return freed >= toFree || this.lastResort(limit);
   }
 
