@@ -145,6 +145,61 @@ describe('TargetConnection: output buffers lent to pending writes', () => {
   });
 });
 
+describe('TargetConnection: writes left pending', () => {
+  it('keeps every byte in order when small and large writes pend, share a buffer and outgrow it', async () => {
+    const received: Buffer[] = [];
+    let total = 0;
+    let wantedBytes = Number.POSITIVE_INFINITY;
+    let allReceived: () => void = () => {};
+    const everything = new Promise<void>((resolve) => {
+      allReceived = resolve;
+    });
+    const server = createServer((socket) => {
+      socket.on('error', () => {});
+      socket.on('data', (chunk: Buffer) => {
+        received.push(chunk);
+        total += chunk.length;
+        if (total >= wantedBytes) allReceived();
+        socket.pause();
+        setTimeout(() => socket.resume(), 3);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const connection = new TargetConnection('127.0.0.1', port, { onReply: () => {}, onClose: () => {} });
+    const expected: string[] = [];
+    try {
+      let sent = 0;
+      for (let turn = 0; turn < 300; turn++) {
+        // Several writes per turn, a few bytes to a few KB each, and now and then a value bigger
+        // than a whole output buffer: views of one buffer pend together, and the writer moves on
+        // (copying what it had not handed over yet) while earlier views are still held.
+        for (let w = 0; w < 4; w++) {
+          const count = 1 + ((turn * 7 + w * 3) % 40);
+          for (let i = 0; i < count; i++) {
+            const key = `k${sent++}`;
+            const size = (turn + w + i) % 97 === 0 ? 70_000 + turn * 100 : (turn * 31 + i * 17) % 300;
+            const value = String.fromCharCode(97 + (sent % 26)).repeat(size);
+            connection.send(['SLOTSRESTORE-ASYNC', 'string', key, '0', value]);
+            expected.push(encoded(['SLOTSRESTORE-ASYNC', 'string', key, '0', value]));
+          }
+          connection.write();
+        }
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      const wanted = Buffer.from(expected.join(''), 'latin1');
+      wantedBytes = wanted.length;
+      if (total < wantedBytes) await everything;
+      const got = Buffer.concat(received);
+      assert.equal(got.length, wanted.length);
+      assert.ok(got.equals(wanted), 'the bytes differ');
+    } finally {
+      connection.close();
+      server.close();
+    }
+  });
+});
+
 /** The RESP array of bulk strings a generic client would send. */
 function encoded(args: readonly string[]): string {
   return `*${args.length}\r\n${args.map((arg) => `$${arg.length}\r\n${arg}\r\n`).join('')}`;

@@ -26,11 +26,7 @@ const ENCODED_BULKS = new Map<string, Buffer>(
 );
 
 const INITIAL_OUTPUT = 64 * 1024;
-/**
- * Output buffers kept for reuse after pending writes complete (bigger ones are let go): more than
- * the writes the async window leaves pending (1 MB of 64 KB buffers), so none is dropped and
- * allocated again while a big key moves.
- */
+/** Output buffers kept for reuse once no pending write holds them (bigger ones are let go). */
 const MAX_SPARES = 32;
 const MAX_SPARE_BYTES = 4 * 1024 * 1024;
 /** `*3 SLOTSRESTORE-ASYNC delete` and `*5 SLOTSRESTORE-ASYNC string`, up to the key. */
@@ -38,46 +34,96 @@ const DELETE_HEAD = Buffer.from('*3\r\n$18\r\nSLOTSRESTORE-ASYNC\r\n$6\r\ndelete
 const STRING_HEAD = Buffer.from('*5\r\n$18\r\nSLOTSRESTORE-ASYNC\r\n$6\r\nstring\r\n', 'latin1');
 
 /**
- * The bytes queued for the target: one growable buffer, encoded into directly (lengths as digits,
- * short strings byte by byte), handed to the socket once per turn.
+ * The bytes queued for the target, encoded straight into a buffer (lengths as digits, short strings
+ * byte by byte) and handed to the socket as views of it. A view the kernel did not take at once
+ * stays referenced by the pending write, so the writer goes on after it in the same buffer and
+ * moves to another buffer only when this one is full; a buffer is reused once every write that
+ * holds a view of it has completed. Giving each pending write a fresh 64 KB buffer instead (a
+ * write every 16 KB, many of them pending while a big key moves) made hundreds of MB of external
+ * memory, and V8 answered one allocation in a thousand with a 200 ms collection.
  */
 class MessageWriter {
   buffer: Buffer = Buffer.allocUnsafe(INITIAL_OUTPUT);
+  /** The bytes not yet handed to the socket are buffer[start, length). */
+  start = 0;
   length = 0;
+  /** Pending writes per buffer holding views of it. */
+  private readonly lent = new Map<Buffer, number>();
   private readonly spares: Buffer[] = [];
+
+  /** Bytes queued and not yet handed to the socket. */
+  get queued(): number {
+    return this.length - this.start;
+  }
 
   reserve(extra: number): void {
     const needed = this.length + extra;
-    if (needed <= this.buffer.length) return;
-    let size = this.buffer.length * 2;
-    while (size < needed) size *= 2;
-    const grown = Buffer.allocUnsafe(size);
-    this.buffer.copy(grown, 0, 0, this.length);
-    this.buffer = grown;
+    const current = this.buffer;
+    if (needed <= current.length) return;
+    const unsent = this.length - this.start;
+    const free = !this.lent.has(current);
+    if (free && unsent + extra <= current.length) {
+      current.copyWithin(0, this.start, this.length);
+      this.start = 0;
+      this.length = unsent;
+      return;
+    }
+    let size = INITIAL_OUTPUT;
+    while (size < unsent + extra) size *= 2;
+    let next = this.spares.pop();
+    if (next !== undefined && next.length < size) {
+      this.spares.push(next);
+      next = undefined;
+    }
+    next ??= Buffer.allocUnsafe(size);
+    current.copy(next, 0, this.start, this.length);
+    if (free) this.giveBack(current);
+    this.buffer = next;
+    this.start = 0;
+    this.length = unsent;
   }
 
-  /**
-   * The queued bytes as a view of the writer's own buffer; the writer starts over. The caller calls
-   * release() when the view may still be in use (a socket write left pending).
-   */
+  /** The queued bytes, as a view of the buffer; they count as handed over from now on. */
   view(): Buffer {
-    const view = this.buffer.subarray(0, this.length);
-    this.length = 0;
+    const view = this.buffer.subarray(this.start, this.length);
+    this.start = this.length;
     return view;
   }
 
-  /**
-   * Gives the buffer away (to a pending write) and continues in a spare one. Spares come back from
-   * completed writes: a fresh 64 KB per pending write is external memory, which V8 answers with
-   * full marks of the heap (every ~64 MB of it), and on the source of a big key the writes pend
-   * most of the time.
-   */
-  release(): void {
-    this.buffer = this.spares.pop() ?? Buffer.allocUnsafe(INITIAL_OUTPUT);
+  /** The view just taken was left pending: its buffer is held until returned() is called. */
+  lend(): Buffer {
+    const buffer = this.buffer;
+    this.lent.set(buffer, (this.lent.get(buffer) ?? 0) + 1);
+    return buffer;
   }
 
-  /** A buffer release() gave to a write that has completed. */
-  giveBack(buffer: Buffer): void {
+  /** The view just taken was written at once: when nothing else holds the buffer, start over. */
+  written(): void {
+    if (this.start === this.length && !this.lent.has(this.buffer)) {
+      this.start = 0;
+      this.length = 0;
+    }
+  }
+
+  /** A pending write holding a view of `buffer` completed. */
+  returned(buffer: Buffer): void {
+    const holders = (this.lent.get(buffer) ?? 1) - 1;
+    if (holders > 0) {
+      this.lent.set(buffer, holders);
+      return;
+    }
+    this.lent.delete(buffer);
+    if (buffer !== this.buffer) this.giveBack(buffer);
+    else this.written();
+  }
+
+  /** Drops everything queued (the connection is closing). */
+  clear(): void {
+    this.start = 0;
+    this.length = 0;
+  }
+
+  private giveBack(buffer: Buffer): void {
     if (this.spares.length < MAX_SPARES && buffer.length <= MAX_SPARE_BYTES) this.spares.push(buffer);
   }
 
@@ -254,12 +300,12 @@ export class TargetConnection {
 
   /** Bytes queued in this event-loop turn (not yet handed to the socket). */
   get queuedBytes(): number {
-    return this.out.length;
+    return this.out.queued;
   }
 
   /** Bytes queued and not yet handed to the kernel. */
   get pendingBytes(): number {
-    return this.out.length + this.socket.writableLength;
+    return this.out.queued + this.socket.writableLength;
   }
 
   flush(): void {
@@ -269,26 +315,25 @@ export class TargetConnection {
 
   /** Hands the queued bytes to the socket now (the flush already scheduled for the turn stays). */
   write(): void {
-    if (this.closed || this.out.length === 0) return;
-    // Usually the kernel takes every byte at once and the buffer is reused for the next turn (no
-    // 64 KB allocation per turn while big keys move); if some are still queued, the queue holds a
-    // view of it and the writer moves to a spare buffer (one a completed write gave back) or fresh memory.
+    if (this.closed || this.out.queued === 0) return;
     const socket = this.socket;
-    const buffer = this.out.buffer;
     socket.write(this.out.view(), this.writtenBound);
-    if (socket.writableLength > 0) {
-      this.out.release();
-      this.lent.push(buffer);
-    } else this.lent.push(undefined);
+    // Usually the kernel takes every byte at once and the buffer is written from its start again;
+    // a write left pending (or queued behind one) holds its view until its callback.
+    if (socket.writableLength > 0) this.lentTo.push(this.out.lend());
+    else {
+      this.lentTo.push(undefined);
+      this.out.written();
+    }
   }
 
-  /** Per write in flight, in write order: the buffer it holds when it was left pending. */
-  private readonly lent: Array<Buffer | undefined> = [];
+  /** Per write in flight, in write order: the buffer its view belongs to if it was left pending. */
+  private readonly lentTo: Array<Buffer | undefined> = [];
 
-  /** Write callbacks run in write order: the oldest write's buffer (if lent) is free again. */
+  /** Write callbacks run in write order. */
   private readonly writtenBound = (): void => {
-    const buffer = this.lent.shift();
-    if (buffer !== undefined) this.out.giveBack(buffer);
+    const buffer = this.lentTo.shift();
+    if (buffer !== undefined) this.out.returned(buffer);
   };
 
   private onData(chunk: Buffer): void {
@@ -340,7 +385,7 @@ export class TargetConnection {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.out.length = 0;
+    this.out.clear();
     this.socket.destroy();
     this.events.onClose(this.error);
   }
