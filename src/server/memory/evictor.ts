@@ -83,8 +83,8 @@ export class Evictor {
     const accounting = this.accounting;
     let used = accounting.used();
     if (used <= limit) return true;
-    // Before dropping a large share of the data, make sure it is not garbage that is over the limit
-    // (the urgent collection's tighter rate limit applies).
+    // Before dropping a large share of the data, collect: what is over the limit may be garbage,
+    // not data (at the urgent collections' rate limit).
     if (
       accounting.collectGarbage() ||
       (used - limit > limit / LARGE_EVICTION_SHARE && accounting.collectGarbage(true))

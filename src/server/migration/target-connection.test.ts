@@ -90,113 +90,104 @@ describe('TargetConnection: success ACKs read from the bytes', () => {
   });
 });
 
-describe('TargetConnection: output buffers lent to pending writes', () => {
-  it('delivers every byte in order while the target reads slowly (a lent buffer is reused only once written)', async () => {
-    const received: Buffer[] = [];
-    let total = 0;
-    let wantedBytes = Number.POSITIVE_INFINITY;
-    let allReceived: () => void = () => {};
-    const everything = new Promise<void>((resolve) => {
-      allReceived = resolve;
+/**
+ * A target that reads in bursts with pauses of `pauseMs`, so the sender's writes stay pending;
+ * `bytes(n)` resolves with everything received once n bytes have arrived.
+ */
+async function slowTarget(
+  pauseMs: number,
+): Promise<{ port: number; bytes(n: number): Promise<Buffer>; close(): void }> {
+  const received: Buffer[] = [];
+  let total = 0;
+  let wanted = Number.POSITIVE_INFINITY;
+  let arrived: () => void = () => {};
+  const server = createServer((socket) => {
+    socket.on('error', () => {});
+    socket.on('data', (chunk: Buffer) => {
+      received.push(chunk);
+      total += chunk.length;
+      if (total >= wanted) arrived();
+      socket.pause();
+      setTimeout(() => socket.resume(), pauseMs);
     });
-    const server = createServer((socket) => {
-      socket.on('error', () => {});
-      // Reads in bursts with pauses, so the sender's writes stay pending and its buffers are lent.
-      socket.on('data', (chunk: Buffer) => {
-        received.push(chunk);
-        total += chunk.length;
-        if (total >= wantedBytes) allReceived();
-        socket.pause();
-        setTimeout(() => socket.resume(), 5);
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as { port: number }).port;
-    const connection = new TargetConnection('127.0.0.1', port, { onReply: () => {}, onClose: () => {} });
-    const expected: Buffer[] = [];
-    try {
-      let sent = 0;
-      // ~24 MB in ~48 KB turns: far more than the socket buffers hold, so most writes pend.
-      for (let turn = 0; turn < 500; turn++) {
-        for (let i = 0; i < 200; i++) {
-          const key = `k${sent++}`;
-          const value = `t${turn}m${i}:${'v'.repeat(200)}`;
-          connection.send(['SLOTSRESTORE-ASYNC', 'string', key, '0', value]);
-          expected.push(
-            Buffer.from(
-              `*5\r\n$18\r\nSLOTSRESTORE-ASYNC\r\n$6\r\nstring\r\n$${key.length}\r\n${key}\r\n$1\r\n0\r\n$${value.length}\r\n${value}\r\n`,
-              'latin1',
-            ),
-          );
-        }
-        connection.write();
-        await new Promise<void>((resolve) => setImmediate(resolve));
-      }
-      const wanted = Buffer.concat(expected);
-      wantedBytes = wanted.length;
-      if (total < wantedBytes) await everything;
-      const got = Buffer.concat(received);
-      assert.equal(got.length, wanted.length);
-      assert.ok(got.equals(wanted), 'the bytes differ');
-    } finally {
-      connection.close();
-      server.close();
-    }
   });
-});
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    async bytes(n: number): Promise<Buffer> {
+      wanted = n;
+      if (total < n)
+        await new Promise<void>((resolve) => {
+          arrived = resolve;
+        });
+      return Buffer.concat(received);
+    },
+    close: () => server.close(),
+  };
+}
+
+/**
+ * Streams `turns` event-loop turns of `SLOTSRESTORE-ASYNC string` messages to a slow target (`fill`
+ * queues a turn's messages with `send` and hands them to the socket with `write`) and checks that
+ * the target got exactly their bytes, in order.
+ */
+async function checkStream(
+  pauseMs: number,
+  turns: number,
+  fill: (turn: number, send: (key: string, value: string) => void, write: () => void) => void,
+): Promise<void> {
+  const target = await slowTarget(pauseMs);
+  const connection = new TargetConnection('127.0.0.1', target.port, {
+    onReply: () => {},
+    onClose: () => {},
+  });
+  const expected: string[] = [];
+  const send = (key: string, value: string): void => {
+    const args = ['SLOTSRESTORE-ASYNC', 'string', key, '0', value];
+    connection.send(args);
+    expected.push(encoded(args));
+  };
+  const write = (): void => connection.write();
+  try {
+    for (let turn = 0; turn < turns; turn++) {
+      fill(turn, send, write);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    const wanted = Buffer.from(expected.join(''), 'latin1');
+    const got = await target.bytes(wanted.length);
+    assert.equal(got.length, wanted.length);
+    assert.ok(got.equals(wanted), 'the bytes differ');
+  } finally {
+    connection.close();
+    target.close();
+  }
+}
 
 describe('TargetConnection: writes left pending', () => {
+  it('delivers every byte in order while the target reads slowly (a lent buffer is reused only once written)', async () => {
+    let sent = 0;
+    // ~24 MB in ~48 KB turns: far more than the socket buffers hold, so most writes pend.
+    await checkStream(5, 500, (turn, send, write) => {
+      for (let i = 0; i < 200; i++) send(`k${sent++}`, `t${turn}m${i}:${'v'.repeat(200)}`);
+      write();
+    });
+  });
+
   it('keeps every byte in order when small and large writes pend, share a buffer and outgrow it', async () => {
-    const received: Buffer[] = [];
-    let total = 0;
-    let wantedBytes = Number.POSITIVE_INFINITY;
-    let allReceived: () => void = () => {};
-    const everything = new Promise<void>((resolve) => {
-      allReceived = resolve;
-    });
-    const server = createServer((socket) => {
-      socket.on('error', () => {});
-      socket.on('data', (chunk: Buffer) => {
-        received.push(chunk);
-        total += chunk.length;
-        if (total >= wantedBytes) allReceived();
-        socket.pause();
-        setTimeout(() => socket.resume(), 3);
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as { port: number }).port;
-    const connection = new TargetConnection('127.0.0.1', port, { onReply: () => {}, onClose: () => {} });
-    const expected: string[] = [];
-    try {
-      let sent = 0;
-      for (let turn = 0; turn < 300; turn++) {
-        // Several writes per turn, a few bytes to a few KB each, and now and then a value bigger
-        // than a whole output buffer: views of one buffer pend together, and the writer moves on
-        // (copying what it had not handed over yet) while earlier views are still held.
-        for (let w = 0; w < 4; w++) {
-          const count = 1 + ((turn * 7 + w * 3) % 40);
-          for (let i = 0; i < count; i++) {
-            const key = `k${sent++}`;
-            const size = (turn + w + i) % 97 === 0 ? 70_000 + turn * 100 : (turn * 31 + i * 17) % 300;
-            const value = String.fromCharCode(97 + (sent % 26)).repeat(size);
-            connection.send(['SLOTSRESTORE-ASYNC', 'string', key, '0', value]);
-            expected.push(encoded(['SLOTSRESTORE-ASYNC', 'string', key, '0', value]));
-          }
-          connection.write();
+    let sent = 0;
+    // Several writes per turn, a few bytes to a few KB each, and now and then a value bigger than a
+    // whole output buffer: views of one buffer pend together, and the writer moves on (copying
+    // what it had not handed over yet) while earlier views are still held.
+    await checkStream(3, 300, (turn, send, write) => {
+      for (let w = 0; w < 4; w++) {
+        const count = 1 + ((turn * 7 + w * 3) % 40);
+        for (let i = 0; i < count; i++) {
+          const size = (turn + w + i) % 97 === 0 ? 70_000 + turn * 100 : (turn * 31 + i * 17) % 300;
+          send(`k${sent++}`, String.fromCharCode(97 + (sent % 26)).repeat(size));
         }
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        write();
       }
-      const wanted = Buffer.from(expected.join(''), 'latin1');
-      wantedBytes = wanted.length;
-      if (total < wantedBytes) await everything;
-      const got = Buffer.concat(received);
-      assert.equal(got.length, wanted.length);
-      assert.ok(got.equals(wanted), 'the bytes differ');
-    } finally {
-      connection.close();
-      server.close();
-    }
+    });
   });
 });
 
