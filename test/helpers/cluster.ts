@@ -124,6 +124,7 @@ export class Cluster {
       command: process.execPath,
       args: [join(CLI, 'codis-dashboard.ts'), '--config', this.dashboardConfig, '--log-level', 'WARN'],
       ready: async () => (await fetch(`${base}/readyz`)).status === 200,
+      ports: [this.dashboardPort],
     });
     this.#daemons.push(daemon);
     this.dashboard = daemon;
@@ -148,6 +149,7 @@ export class Cluster {
       command: process.execPath,
       args: [join(CLI, 'codis-proxy.ts'), '--config', config, '--log-level', 'WARN'],
       ready: async () => (await fetch(`http://${adminAddr}/proxy/model`)).status === 200,
+      ports: [port, Number(adminAddr.slice(adminAddr.lastIndexOf(':') + 1))],
     });
     this.#daemons.push(daemon);
     const proxy = { name, daemon, port, adminAddr };

@@ -20,6 +20,7 @@ export async function startFe(args: string[], env: NodeJS.ProcessEnv = process.e
     args: [CODIS_FE_ENTRY, '--listen', `127.0.0.1:${port}`, '--log-level', 'WARN', ...args],
     env,
     ready: async () => (await fetch(`${url}/`)).status === 200,
+    ports: [port],
   });
   return { daemon, url };
 }

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { killOnExit } from './child-reaper.ts';
 import { freePort } from './free-port.ts';
+import { portOwner } from './port-owner.ts';
 
 export type ServerKind = 'codis-server' | 'redis-server';
 
@@ -38,6 +39,9 @@ export interface StartOptions {
   nodeArgs?: string[];
 }
 
+/** The server could not listen: another process had taken its port meanwhile. */
+class PortTakenError extends Error {}
+
 function waitForPort(
   port: number,
   child: ChildProcess,
@@ -46,30 +50,62 @@ function waitForPort(
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolvePromise, reject) => {
+    const retry = (): void => {
+      if (Date.now() > deadline)
+        reject(new Error(`server did not listen on ${port} in ${timeoutMs} ms:\n${output()}`));
+      else setTimeout(attempt, 25);
+    };
     const attempt = (): void => {
       if (child.exitCode !== null) {
-        reject(new Error(`server exited with ${child.exitCode} before listening:\n${output()}`));
+        const message = `server exited with ${child.exitCode} before listening:\n${output()}`;
+        reject(
+          /address already in use|EADDRINUSE/i.test(output())
+            ? new PortTakenError(message)
+            : new Error(message),
+        );
         return;
       }
       const socket = connect(port, '127.0.0.1');
       socket.once('connect', () => {
         socket.destroy();
-        resolvePromise();
+        // Another test's server may have been given the same port: only our own listener counts.
+        const owner = portOwner(port, child.pid as number);
+        if (owner === 'ours' || owner === 'unknown') resolvePromise();
+        else retry();
       });
       socket.once('error', () => {
         socket.destroy();
-        if (Date.now() > deadline)
-          reject(new Error(`server did not listen on ${port} in ${timeoutMs} ms:\n${output()}`));
-        else setTimeout(attempt, 25);
+        retry();
       });
     };
     attempt();
   });
 }
 
+/** Tries for a free port this many times when another process takes the chosen one first. */
+const PORT_ATTEMPTS = 5;
+
 export async function startServer(kind: ServerKind, options: StartOptions = {}): Promise<RunningServer> {
-  const port = options.port ?? (await freePort());
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), `${kind}-`));
+  for (let attempt = 1; ; attempt++) {
+    const port = options.port ?? (await freePort());
+    try {
+      return await spawnServer(kind, options, port, dir);
+    } catch (error) {
+      if (!(error instanceof PortTakenError) || options.port !== undefined || attempt >= PORT_ATTEMPTS) {
+        if (options.dir === undefined) rmSync(dir, { recursive: true, force: true });
+        throw error;
+      }
+    }
+  }
+}
+
+async function spawnServer(
+  kind: ServerKind,
+  options: StartOptions,
+  port: number,
+  dir: string,
+): Promise<RunningServer> {
   const common = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''];
   const args = [...common, ...(options.args ?? [])];
   const command =
