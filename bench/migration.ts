@@ -2,7 +2,8 @@
 // small keys spread over slots 0..511 on A, then moves those slots to B with SLOTSMGRTTAGSLOT-ASYNC
 // as codis-dashboard does (control-plane spec §8.5, semi-async defaults: timeout 5000 ms, maxbulks
 // 200, maxbytes 32 MB, numkeys 500, one call after the other per slot until it reports 0 keys left),
-// while a client keeps doing GET/SET on keys of the slots that stay.
+// while a client keeps doing GET/SET on keys of the slots that stay (one request at a time, in a
+// worker thread of its own, after a second of warm-up).
 // Prints keys/s, MB/s of key and value bytes, the CPU time each server spent during the move, and
 // the load's p50/p99 before, during and after, system calls per key, the distribution of the call
 // times, and whether the issue's targets (150,000 keys/s, p99 during at most 3x before) were met.
@@ -11,6 +12,7 @@
 // --no-load moves the keys without the GET/SET load (the servers' CPU time is then the move's alone).
 import { appendFileSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { slotOf } from '../src/slots/index.ts';
 import { RawConnection } from '../test/helpers/raw-connection.ts';
 import { startServer } from '../test/helpers/redis-servers.ts';
@@ -41,21 +43,81 @@ function percentile(sorted: number[], p: number): number {
     : (sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] as number);
 }
 
-/** GET/SET on keys outside the migrated slots until `running()` turns false. */
-async function load(port: number, keys: string[], running: () => boolean): Promise<Latency> {
-  const connection = await RawConnection.open(port);
-  const delays: number[] = [];
-  if (NO_LOAD) while (running()) await new Promise((resolve) => setTimeout(resolve, 10));
-  for (let n = 0; running() && !NO_LOAD; n++) {
-    const key = keys[n % keys.length] as string;
+/** The load's phases, in the order the main thread sets them (WARMUP's latencies are not kept). */
+const BEFORE = 0;
+const DURING = 1;
+const AFTER = 2;
+const DONE = 3;
+const WARMUP = 4;
+
+interface LoadJob {
+  port: number;
+  keys: string[];
+  /** The current phase (WARMUP, then BEFORE..DONE), set by the main thread. */
+  phase: SharedArrayBuffer;
+}
+
+/**
+ * GET/SET on keys outside the migrated slots, one at a time, each latency counted in the phase it
+ * started in, until the phase is DONE. It runs in a worker thread of its own (as
+ * bench/cluster-migration.ts's clients do), so the main thread's migration calls and garbage
+ * collection are not counted in the load's latencies.
+ */
+async function runLoad(job: LoadJob): Promise<Latency[]> {
+  const phase = new Int32Array(job.phase);
+  const connection = await RawConnection.open(job.port);
+  parentPort?.postMessage('ready');
+  const delays: number[][] = [[], [], []];
+  for (let n = 0; ; n++) {
+    const current = Atomics.load(phase, 0);
+    if (current === DONE) break;
+    const key = job.keys[n % job.keys.length] as string;
     const start = performance.now();
     if (n % 2 === 0) await connection.call('get', key);
     else await connection.call('set', key, VALUE);
-    delays.push(performance.now() - start);
+    if (current !== WARMUP) (delays[current] as number[]).push(performance.now() - start);
   }
   connection.close();
-  delays.sort((a, b) => a - b);
-  return { p50: percentile(delays, 0.5), p99: percentile(delays, 0.99), requests: delays.length };
+  return delays.map((list) => {
+    list.sort((a, b) => a - b);
+    return { p50: percentile(list, 0.5), p99: percentile(list, 0.99), requests: list.length };
+  });
+}
+
+if (!isMainThread) parentPort?.postMessage(await runLoad(workerData as LoadJob));
+
+/** The load in a worker, warming up until `setPhase(BEFORE)`; `setPhase(DONE)` gives its latencies. */
+async function startLoad(
+  port: number,
+  keys: string[],
+): Promise<{ setPhase: (phase: number) => void; report: Promise<Latency[]> }> {
+  const phase = new SharedArrayBuffer(4);
+  const setPhase = (value: number): void => {
+    Atomics.store(new Int32Array(phase), 0, value);
+  };
+  setPhase(WARMUP);
+  if (NO_LOAD)
+    return { setPhase, report: Promise.resolve([0, 1, 2].map(() => ({ p50: 0, p99: 0, requests: 0 }))) };
+  const worker = new Worker(new URL(import.meta.url), {
+    workerData: { port, keys, phase } satisfies LoadJob,
+  });
+  const messages: unknown[] = [];
+  let wake: (() => void) | undefined;
+  worker.on('message', (message) => {
+    messages.push(message);
+    wake?.();
+  });
+  const next = async (): Promise<unknown> => {
+    while (messages.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+    return messages.shift();
+  };
+  const failed = new Promise<never>((_, reject) => worker.once('error', reject));
+  await Promise.race([next(), failed]);
+  const report = Promise.race([next(), failed]).then(async (latencies) => {
+    await worker.terminate();
+    return latencies as Latency[];
+  });
+  return { setPhase, report };
 }
 
 /** User + system CPU seconds a process used so far (Linux /proc; 0 elsewhere). */
@@ -120,12 +182,14 @@ async function main(): Promise<void> {
     for (pending += batch.length > 0 ? 1 : 0; pending > 0; pending--) await source.reply(60_000);
     console.log(`loaded ${loaded} keys over ${SLOTS} slots (+${stay.length} keys that stay) on ${a.port}`);
 
-    let phase: 'before' | 'during' | 'after' | 'done' = 'before';
-    const before = load(a.port, stay, () => phase === 'before');
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-    phase = 'during';
-    const beforeLatency = await before;
-    const during = load(a.port, stay, () => phase === 'during');
+    // The load runs before, during and after the move, in one worker started first.
+    const load = await startLoad(a.port, stay);
+    // A second of warm-up first, so the 'before' window does not hold the load's own start (code
+    // not yet optimized) and the collections of the keys just loaded.
+    if (!NO_LOAD) await new Promise((resolve) => setTimeout(resolve, 1000));
+    load.setPhase(BEFORE);
+    if (!NO_LOAD) await new Promise((resolve) => setTimeout(resolve, 3000));
+    load.setPhase(DURING);
     const start = performance.now();
     const cpuBefore = [cpuSeconds(a.process.pid), cpuSeconds(b.process.pid)];
     const ioBefore = [syscalls(a.process.pid), syscalls(b.process.pid)];
@@ -164,14 +228,12 @@ async function main(): Promise<void> {
     const targetKernel = systemSeconds(b.process.pid, 12) - (kernelBefore[1] as number);
     const perKey = (now: number, then: number | undefined): string =>
       ((now - (then ?? 0)) / loaded).toFixed(3);
-    phase = 'after';
-    const duringLatency = await during;
+    load.setPhase(AFTER);
     // The same load for as long again after the move: on a shared machine the p99 before swings
     // with other processes' load, and the after window shows how much of a ratio is that noise.
-    const after = load(a.port, stay, () => phase === 'after');
     if (!NO_LOAD) await new Promise((resolve) => setTimeout(resolve, 3000));
-    phase = 'done';
-    const afterLatency = await after;
+    load.setPhase(DONE);
+    const [beforeLatency, duringLatency, afterLatency] = (await load.report) as [Latency, Latency, Latency];
     const target = await RawConnection.open(b.port);
     const moved = Number((await target.call('dbsize')).slice(1, -2));
     target.close();
@@ -213,4 +275,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (isMainThread) await main();
