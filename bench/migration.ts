@@ -18,8 +18,12 @@ import { RawConnection } from '../test/helpers/raw-connection.ts';
 import { startServer } from '../test/helpers/redis-servers.ts';
 
 const argv = process.argv.slice(2);
+const QUICK = argv.includes('--quick');
 const keysAt = argv.indexOf('--keys');
-const KEYS = keysAt >= 0 ? Number(argv[keysAt + 1]) : 1_000_000;
+const KEYS = keysAt >= 0 ? Number(argv[keysAt + 1]) : QUICK ? 100_000 : 1_000_000;
+const bigAt = argv.indexOf('--big');
+/** Elements of each big collection (a hash, a sorted set, a set and a list); 0 skips them. */
+const BIG = bigAt >= 0 ? Number(argv[bigAt + 1]) : QUICK ? 100_000 : 1_000_000;
 const markdownAt = argv.indexOf('--markdown');
 const MARKDOWN_FILE = markdownAt >= 0 ? argv[markdownAt + 1] : undefined;
 const profileAt = argv.indexOf('--cpu-prof');
@@ -34,8 +38,11 @@ const NUMKEYS = 500;
 interface Latency {
   p50: number;
   p99: number;
+  max: number;
   requests: number;
 }
+
+const NO_REQUESTS: Latency = { p50: 0, p99: 0, max: 0, requests: 0 };
 
 function percentile(sorted: number[], p: number): number {
   return sorted.length === 0
@@ -43,31 +50,34 @@ function percentile(sorted: number[], p: number): number {
     : (sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] as number);
 }
 
-/** The load's phases, in the order the main thread sets them (WARMUP's latencies are not kept). */
+/**
+ * The load's windows: the main thread numbers them from 0 (BEFORE, DURING, AFTER, then one per big
+ * collection moved) and sets the current one; WARMUP's latencies are not kept, DONE ends the load.
+ */
 const BEFORE = 0;
 const DURING = 1;
 const AFTER = 2;
-const DONE = 3;
-const WARMUP = 4;
+const WARMUP = -2;
+const DONE = -1;
 
 interface LoadJob {
   port: number;
   keys: string[];
-  /** The current phase (WARMUP, then BEFORE..DONE), set by the main thread. */
+  /** The current window (or WARMUP, DONE), set by the main thread. */
   phase: SharedArrayBuffer;
 }
 
 /**
- * GET/SET on keys outside the migrated slots, one at a time, each latency counted in the phase it
- * started in, until the phase is DONE. It runs in a worker thread of its own (as
- * bench/cluster-migration.ts's clients do), so the main thread's migration calls and garbage
- * collection are not counted in the load's latencies.
+ * GET/SET on keys outside the migrated slots, one at a time, each latency counted in the window it
+ * started in, until DONE. It runs in a worker thread of its own (as bench/cluster-migration.ts's
+ * clients do), so the main thread's migration calls and garbage collection are not counted in the
+ * load's latencies.
  */
 async function runLoad(job: LoadJob): Promise<Latency[]> {
   const phase = new Int32Array(job.phase);
   const connection = await RawConnection.open(job.port);
   parentPort?.postMessage('ready');
-  const delays: number[][] = [[], [], []];
+  const delays: number[][] = [];
   for (let n = 0; ; n++) {
     const current = Atomics.load(phase, 0);
     if (current === DONE) break;
@@ -75,29 +85,42 @@ async function runLoad(job: LoadJob): Promise<Latency[]> {
     const start = performance.now();
     if (n % 2 === 0) await connection.call('get', key);
     else await connection.call('set', key, VALUE);
-    if (current !== WARMUP) (delays[current] as number[]).push(performance.now() - start);
+    if (current < 0) continue;
+    let window = delays[current];
+    if (window === undefined) {
+      window = [];
+      delays[current] = window;
+    }
+    window.push(performance.now() - start);
   }
   connection.close();
-  return delays.map((list) => {
+  return Array.from(delays, (list = []) => {
     list.sort((a, b) => a - b);
-    return { p50: percentile(list, 0.5), p99: percentile(list, 0.99), requests: list.length };
+    return {
+      p50: percentile(list, 0.5),
+      p99: percentile(list, 0.99),
+      max: list.length === 0 ? 0 : (list[list.length - 1] as number),
+      requests: list.length,
+    };
   });
 }
 
 if (!isMainThread) parentPort?.postMessage(await runLoad(workerData as LoadJob));
 
-/** The load in a worker, warming up until `setPhase(BEFORE)`; `setPhase(DONE)` gives its latencies. */
-async function startLoad(
-  port: number,
-  keys: string[],
-): Promise<{ setPhase: (phase: number) => void; report: Promise<Latency[]> }> {
+interface Load {
+  setPhase(phase: number): void;
+  /** The latencies of window `index` (after DONE). */
+  report: Promise<Latency[]>;
+}
+
+/** The load in a worker, warming up until the first `setPhase`; `setPhase(DONE)` gives its latencies. */
+async function startLoad(port: number, keys: string[]): Promise<Load> {
   const phase = new SharedArrayBuffer(4);
   const setPhase = (value: number): void => {
     Atomics.store(new Int32Array(phase), 0, value);
   };
   setPhase(WARMUP);
-  if (NO_LOAD)
-    return { setPhase, report: Promise.resolve([0, 1, 2].map(() => ({ p50: 0, p99: 0, requests: 0 }))) };
+  if (NO_LOAD) return { setPhase, report: Promise.resolve([]) };
   const worker = new Worker(new URL(import.meta.url), {
     workerData: { port, keys, phase } satisfies LoadJob,
   });
@@ -143,6 +166,121 @@ function syscalls(pid: number | undefined): { reads: number; writes: number } {
   } catch {
     return { reads: 0, writes: 0 };
   }
+}
+
+/** One big collection: how it is built and how its size is read back. */
+interface BigKind {
+  name: string;
+  key: string;
+  /** The command that adds elements i..i+n-1, and the bytes of element data they carry. */
+  add(from: number, to: number): { args: string[]; bytes: number };
+  size: string;
+}
+
+const BIG_KINDS: BigKind[] = [
+  {
+    name: 'hash',
+    key: '{bighash}k',
+    add: (from, to) => elements(from, to, (i) => [`field:${i}`, `value:${i}`], 'hset', '{bighash}k'),
+    size: 'hlen',
+  },
+  {
+    name: 'sorted set',
+    key: '{bigzset}k',
+    // Scores travel as 8 raw bytes each.
+    add: (from, to) => elements(from, to, (i) => [String(i * 0.5), `member:${i}`], 'zadd', '{bigzset}k', 8),
+    size: 'zcard',
+  },
+  {
+    name: 'set',
+    key: '{bigset}k',
+    add: (from, to) => elements(from, to, (i) => [`member:${i}`], 'sadd', '{bigset}k'),
+    size: 'scard',
+  },
+  {
+    name: 'list',
+    key: '{biglist}k',
+    add: (from, to) => elements(from, to, (i) => [`item:${i}`], 'rpush', '{biglist}k'),
+    size: 'llen',
+  },
+];
+
+function elements(
+  from: number,
+  to: number,
+  of: (i: number) => string[],
+  command: string,
+  key: string,
+  scoreBytes = 0,
+): { args: string[]; bytes: number } {
+  const args = [command, key];
+  let bytes = 0;
+  for (let i = from; i < to; i++) {
+    const parts = of(i);
+    args.push(...parts);
+    // A sorted set's score is sent as 8 bytes, not as its text.
+    bytes += scoreBytes > 0 ? scoreBytes + (parts[1] as string).length : parts.join('').length;
+  }
+  return { args, bytes };
+}
+
+interface BigResult {
+  kind: BigKind;
+  seconds: number;
+  bytes: number;
+}
+
+/**
+ * Builds each big collection on the source and moves it alone with SLOTSMGRTTAGONE-ASYNC (the
+ * migration-load test's parameters: 30 s timeout, 200 elements and 1 MB per message), each move in
+ * a load window of its own from `firstPhase` on; checks its size on the target and that the source
+ * no longer has it.
+ */
+async function moveBigCollections(
+  source: RawConnection,
+  target: RawConnection,
+  targetPort: number,
+  load: Load,
+  firstPhase: number,
+): Promise<BigResult[]> {
+  const results: BigResult[] = [];
+  for (const [index, kind] of BIG_KINDS.entries()) {
+    let bytes = 0;
+    let pending = 0;
+    for (let from = 0; from < BIG; from += 1000) {
+      const command = kind.add(from, Math.min(BIG, from + 1000));
+      bytes += command.bytes;
+      source.send(...command.args);
+      if (++pending >= 20) for (; pending > 0; pending--) await source.reply(60_000);
+    }
+    for (; pending > 0; pending--) await source.reply(60_000);
+    // The load settles after the loading before the move starts.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    load.setPhase(firstPhase + index);
+    const start = performance.now();
+    const reply = await source.call(
+      'slotsmgrttagone-async',
+      '127.0.0.1',
+      String(targetPort),
+      '30000',
+      '200',
+      String(1024 * 1024),
+      kind.key,
+    );
+    const seconds = (performance.now() - start) / 1000;
+    load.setPhase(WARMUP);
+    if (reply !== ':1\r\n') throw new Error(`moving the ${kind.name}: ${JSON.stringify(reply)}`);
+    const size = Number((await target.call(kind.size, kind.key)).slice(1, -2));
+    const left = await source.call('exists', kind.key);
+    if (size !== BIG || left !== ':0\r\n')
+      throw new Error(
+        `the ${kind.name} has ${size} elements on the target (expected ${BIG}), exists on the source: ${left}`,
+      );
+    // The next collection is loaded on a source that has let this one go.
+    await target.call('del', kind.key);
+    results.push({ kind, seconds, bytes });
+  }
+  return results;
 }
 
 async function main(): Promise<void> {
@@ -232,8 +370,15 @@ async function main(): Promise<void> {
     // The same load for as long again after the move: on a shared machine the p99 before swings
     // with other processes' load, and the after window shows how much of a ratio is that noise.
     if (!NO_LOAD) await new Promise((resolve) => setTimeout(resolve, 3000));
+    load.setPhase(WARMUP);
+    const targetConnection = await RawConnection.open(b.port);
+    const big = BIG > 0 ? await moveBigCollections(source, targetConnection, b.port, load, AFTER + 1) : [];
+    targetConnection.close();
     load.setPhase(DONE);
-    const [beforeLatency, duringLatency, afterLatency] = (await load.report) as [Latency, Latency, Latency];
+    const latencies = await load.report;
+    const [beforeLatency, duringLatency, afterLatency] = [BEFORE, DURING, AFTER].map(
+      (index) => latencies[index] ?? NO_REQUESTS,
+    ) as [Latency, Latency, Latency];
     const target = await RawConnection.open(b.port);
     const moved = Number((await target.call('dbsize')).slice(1, -2));
     target.close();
@@ -264,6 +409,16 @@ async function main(): Promise<void> {
       );
     }
     lines.push(`  keys/s target ≥ 150,000: ${loaded / seconds >= 150_000 ? 'met' : 'not met'}`);
+    for (const [index, result] of big.entries()) {
+      const during = latencies[AFTER + 1 + index] ?? NO_REQUESTS;
+      lines.push(
+        `big ${result.kind.name} of ${BIG} elements (${(result.bytes / 1e6).toFixed(1)} MB) moved with SLOTSMGRTTAGONE-ASYNC in ${result.seconds.toFixed(2)} s: ` +
+          `${(BIG / result.seconds).toFixed(0)} elements/s, ${(result.bytes / result.seconds / 1e6).toFixed(2)} MB/s` +
+          (NO_LOAD
+            ? ''
+            : `; GET/SET on the source during: p50 ${during.p50.toFixed(3)} ms, p99 ${during.p99.toFixed(3)} ms (${(during.p99 / beforeLatency.p99).toFixed(2)}× before), longest ${during.max.toFixed(1)} ms (${during.requests} requests)`),
+      );
+    }
     for (const line of lines) console.log(line);
     if (MARKDOWN_FILE !== undefined)
       appendFileSync(

@@ -2,7 +2,7 @@
 // against Debian's redis-server 7, both pinned to the same CPU, redis-benchmark on the other.
 // Prints requests/s, p50/p99 latency and the ours/redis ratio per workload (median of REPEATS),
 // then memory per key after loading 1,000,000 small strings. Migration speed is bench/migration.ts
-// (npm run bench:migration).
+// (npm run bench:migration; the next part of npm run bench).
 //   node bench/run.ts [--repeats N] [--quick] [--memory-only] [--markdown FILE]
 import { spawnSync } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
@@ -186,7 +186,6 @@ async function main(): Promise<void> {
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, Node ${process.version}, redis-benchmark pinned to CPU ${CLIENT_CPU}, servers to CPU ${SERVER_CPU}`;
   const report = `## ${started.toISOString().slice(0, 10)}\n\n${machine}; median of ${REPEATS} interleaved runs${quick ? ' (quick mode: 10% of the requests)' : ''}.\n\n${table}\n\n${memoryLine}\n`;
   console.log(`\n${report}`);
-  console.log('Slot migration speed (1,000,000 keys over 512 slots, async): npm run bench:migration');
   if (MARKDOWN_FILE !== undefined) {
     appendFileSync(MARKDOWN_FILE, `\n${report}`);
   }
