@@ -2,7 +2,9 @@
 // is unit (src/**/*.test.ts), integration (test/integration), coordinator (the Store contract suite),
 // e2e or browser (codis-fe in Debian's chromium); no suite means all of them.
 import { spawnSync } from 'node:child_process';
-import { globSync } from 'node:fs';
+import { existsSync, globSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 
 const SUITES: Record<string, string[]> = {
   unit: ['src/**/*.test.ts'],
@@ -30,9 +32,30 @@ if (files.length === 0) {
 
 // --test-force-exit: a file whose tests are done ends even if something it started is still
 // running (test/helpers/child-reaper.ts then kills those processes) instead of hanging the suite.
+// Beside the spec reporter, scripts/test-completeness.ts lists the tests that started and never
+// reported a result: the run fails if there is any.
+const unfinishedFile = join(mkdtempSync(join(tmpdir(), 'codis-tests-')), 'unfinished.txt');
 const result = spawnSync(
   process.execPath,
-  ['--test', '--test-concurrency=2', '--test-timeout=300000', '--test-force-exit', ...files],
+  [
+    '--test',
+    '--test-concurrency=2',
+    '--test-timeout=300000',
+    '--test-force-exit',
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    `--test-reporter=${join(import.meta.dirname, 'test-completeness.ts')}`,
+    `--test-reporter-destination=${unfinishedFile}`,
+    ...files,
+  ],
   { stdio: 'inherit' },
 );
+const unfinished = existsSync(unfinishedFile) ? readFileSync(unfinishedFile, 'utf8').trim() : '';
+rmSync(dirname(unfinishedFile), { recursive: true, force: true });
+if (unfinished !== '') {
+  console.error(
+    `\nTests that never reported a result (their events were lost, or their process ended early):\n${unfinished}`,
+  );
+  process.exit(1);
+}
 process.exit(result.status ?? 1);
