@@ -109,6 +109,7 @@ describe('codis-fe page driving a real cluster', { timeout: 240_000 }, () => {
         'WARN',
       ],
       ready: async () => (await fetch(`${dashboardUrl}/readyz`)).status === 200,
+      ports: [dashboardPort],
     });
     proxyPort = await freePort();
     const adminPort = await freePort();
@@ -121,6 +122,7 @@ describe('codis-fe page driving a real cluster', { timeout: 240_000 }, () => {
       command: process.execPath,
       args: [join(CLI, 'codis-proxy.ts'), '-c', join(root, 'proxy.toml'), '--log-level', 'WARN'],
       ready: async () => (await fetch(`http://${proxyAdmin}/livez`)).status === 200,
+      ports: [proxyPort, adminPort],
     });
     fe = await startFe(['--filesystem', join(root, 'coord')]);
     browser = await launchBrowser();

@@ -48,6 +48,7 @@ async function startSentinel(port: number): Promise<Daemon> {
         redis.disconnect();
       }
     },
+    ports: [port],
   });
   sentinels.push(daemon);
   return daemon;

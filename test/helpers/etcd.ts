@@ -47,6 +47,12 @@ export async function startEtcd(): Promise<EtcdServer> {
     '--log-level=warn',
   ];
   const launch = (): Promise<Daemon> =>
-    startDaemon({ command: ETCD, args, ready: () => healthy(clientPort), startTimeout: 20_000 });
+    startDaemon({
+      command: ETCD,
+      args,
+      ready: () => healthy(clientPort),
+      ports: [clientPort],
+      startTimeout: 20_000,
+    });
   return startRestartable(`127.0.0.1:${clientPort}`, dir, launch);
 }

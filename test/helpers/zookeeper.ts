@@ -82,6 +82,7 @@ export async function startZooKeeper(): Promise<ZooKeeperServer> {
       command: JAVA,
       args,
       ready: async () => (await fourLetter(port, 'srvr')).includes('Mode: standalone'),
+      ports: [port],
       startTimeout: 30_000,
     });
   return startRestartable(`127.0.0.1:${port}`, dir, launch);

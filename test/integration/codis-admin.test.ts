@@ -544,6 +544,7 @@ describe('codis-admin against the real codis-dashboard', { timeout: 180_000 }, (
       command: process.execPath,
       args: [DASHBOARD_CLI, '--config', conf, '--log-level', 'WARN'],
       ready: async () => (await admin([`--dashboard=${dashboardAddr}`, 'stats'])).code === 0,
+      ports: [port],
     });
   });
   after(async () => {

@@ -51,6 +51,7 @@ describe('codis-dashboard program', { timeout: 120_000 }, () => {
       command: process.execPath,
       args: [CLI, '--config', conf, '--log-level', 'WARN', ...extra],
       ready: async () => (await fetch(`${base}/readyz`)).status === 200,
+      ports: [Number(new URL(base).port)],
     });
     daemons.push(d);
     return d;

@@ -114,6 +114,7 @@ describe('codis-proxy command line', () => {
             return false;
           }
         },
+        ports: [proxyPort, adminPort],
       });
     });
     after(async () => {
@@ -391,6 +392,7 @@ describe('codis-proxy command line', () => {
           return false;
         }
       },
+      ports: [adminPort],
     });
     try {
       assert.equal(calls[0], 'GET /api/topom/model');

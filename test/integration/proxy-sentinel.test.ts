@@ -67,6 +67,7 @@ test('the proxy follows a sentinel failover', { timeout: 60000 }, async () => {
     command: SENTINEL,
     args: [join(dir, 'sentinel.conf')],
     ready: async () => (await call(port, 'PING')) === '+PONG\r\n',
+    ports: [port],
   });
   cleanup.push(() => sentinel.stop());
   await waitFor('sentinel sees the replica', async () =>

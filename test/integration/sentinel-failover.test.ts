@@ -136,6 +136,7 @@ async function startSentinel(self: SentinelSpec, peers: SentinelSpec[], masterPo
         redis.disconnect();
       }
     },
+    ports: [self.port],
   });
   sentinels.push(daemon);
   return daemon;
