@@ -32,12 +32,14 @@ if (files.length === 0) {
 
 // --test-force-exit: a file whose tests are done ends even if something it started is still
 // running (test/helpers/child-reaper.ts then kills those processes) instead of hanging the suite.
-// Beside the spec reporter, scripts/test-completeness.ts lists the tests that started and never
-// reported a result: the run fails if there is any.
+// That exit could lose a file's last results (scripts/test-process-setup.ts, loaded into every test
+// process, prevents it); beside the spec reporter, scripts/test-completeness.ts lists the tests that
+// started and never reported a result, and the run fails if there is any.
 const unfinishedFile = join(mkdtempSync(join(tmpdir(), 'codis-tests-')), 'unfinished.txt');
 const result = spawnSync(
   process.execPath,
   [
+    `--import=${join(import.meta.dirname, 'test-process-setup.ts')}`,
     '--test',
     '--test-concurrency=2',
     '--test-timeout=300000',
