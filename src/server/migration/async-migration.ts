@@ -8,6 +8,7 @@ import { RespError, type RespValue } from '../../resp/index.ts';
 import type { Client } from '../client.ts';
 import type { Database } from '../keyspace/database.ts';
 import type { CodisServer } from '../server.ts';
+import { AckQueue } from './ack-queue.ts';
 import type { Batch, ConnectionContext } from './batch.ts';
 import { completeReply, deferReply } from './deferred-reply.ts';
 import { deleteMovedKeys } from './delete-moved.ts';
@@ -67,14 +68,8 @@ export class AsyncConnection implements ConnectionContext {
   sendingMsgs = 0;
   batch: Batch | undefined;
   readonly waiters: Client[] = [];
-  /**
-   * What each message in flight must be answered with, in order: the ACK text (undefined for "0"
-   * or "1") and the message's first two arguments for error messages. A queue read from `head`.
-   */
-  readonly expected: Array<string | undefined> = [];
-  readonly commands: CommandArgument[] = [];
-  readonly subcommands: CommandArgument[] = [];
-  head = 0;
+  /** What each message in flight must be answered with, oldest first. */
+  readonly acks = new AckQueue();
   readonly password: string;
   closed = false;
   produceScheduled = false;
@@ -208,9 +203,8 @@ export class AsyncMigrator {
     let written = 0;
     while ((produced === 0 && state.sendingMsgs === 0) || connection.pendingBytes < maxbytes) {
       if (batch.nextString(state, now, connection)) {
-        state.expected.push(undefined, '1');
-        state.commands.push(RESTORE, RESTORE);
-        state.subcommands.push('delete', 'string');
+        state.acks.push(undefined, RESTORE, 'delete');
+        state.acks.push('1', RESTORE, 'string');
         produced += 2;
         sinceClock += 2;
       } else if (!this.produceOther(state, batch, now)) break;
@@ -236,18 +230,14 @@ export class AsyncMigrator {
     const connection = state.connection;
     const expect = batch.nextChunk(state, connection);
     if (expect !== undefined) {
-      state.expected.push(expect);
-      state.commands.push(RESTORE);
-      state.subcommands.push(batch.lastChunkSubcommand);
+      state.acks.push(expect, RESTORE, batch.lastChunkSubcommand);
       return true;
     }
     const message = batch.next(state, now);
     if (message === undefined) return false;
     const args = message.args;
     connection.send(args);
-    state.expected.push(message.expect);
-    state.commands.push(args[0] as CommandArgument);
-    state.subcommands.push(args[1] as CommandArgument);
+    state.acks.push(message.expect, args[0] as CommandArgument, args[1] as CommandArgument);
     return true;
   }
 
@@ -281,12 +271,11 @@ export class AsyncMigrator {
 
   /** A success ACK from the fast path: its message text is buffer[start, end). */
   private onSuccessAck(state: AsyncConnection, buffer: Buffer, start: number, end: number): void {
-    const head = state.head;
-    if (head >= state.expected.length || state.batch === undefined) {
+    if (state.acks.size === 0 || state.batch === undefined) {
       this.close(state, 'ERR interrupted: unexpected ACK from target');
       return;
     }
-    const expect = state.expected[head];
+    const expect = state.acks.expect();
     const size = end - start;
     let matches: boolean;
     if (expect === undefined) matches = size === 1 && (buffer[start] === 48 || buffer[start] === 49);
@@ -302,24 +291,13 @@ export class AsyncMigrator {
   }
 
   private unexpectedAck(state: AsyncConnection, answer: string): void {
-    const label = `${String(state.commands[state.head])} ${String(state.subcommands[state.head])}`;
+    const label = `${String(state.acks.command())} ${String(state.acks.subcommand())}`;
     this.close(state, `ERR interrupted: unexpected ACK '${answer}' to '${label}' from target`);
   }
 
   /** The message at the head of the queue was acknowledged. */
   private acknowledged(state: AsyncConnection): void {
-    const head = ++state.head;
-    if (head === state.expected.length) {
-      state.expected.length = 0;
-      state.commands.length = 0;
-      state.subcommands.length = 0;
-      state.head = 0;
-    } else if (head >= 4096 && head * 2 >= state.expected.length) {
-      state.expected.splice(0, head);
-      state.commands.splice(0, head);
-      state.subcommands.splice(0, head);
-      state.head = 0;
-    }
+    state.acks.shift();
     state.sendingMsgs--;
     if (state.sendingMsgs === 0 && state.batch?.exhausted === true) this.scheduleProduce(state);
     else if (!state.produceScheduled && this.windowOpen(state)) this.scheduleProduce(state);
@@ -347,13 +325,13 @@ export class AsyncMigrator {
       this.close(state, `ERR interrupted: connection closed (target: ${value[2]})`);
       return;
     }
-    if (state.head >= state.expected.length || state.batch === undefined) {
+    if (state.acks.size === 0 || state.batch === undefined) {
       this.close(state, 'ERR interrupted: unexpected ACK from target');
       return;
     }
     state.lastUse = Date.now();
     const answer = value[2];
-    const expect = state.expected[state.head];
+    const expect = state.acks.expect();
     const matches = expect === undefined ? answer === '0' || answer === '1' : answer === expect;
     if (!matches) {
       this.unexpectedAck(state, answer);
@@ -393,10 +371,7 @@ export class AsyncMigrator {
       if (current === state) this.connections.delete(index);
     }
     state.batch = undefined;
-    state.expected.length = 0;
-    state.commands.length = 0;
-    state.subcommands.length = 0;
-    state.head = 0;
+    state.acks.clear();
     state.sendingMsgs = 0;
     state.connection.close();
     this.notify(state, { error: reason });

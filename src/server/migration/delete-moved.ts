@@ -21,6 +21,10 @@ export function deleteMovedKeys(server: CodisServer, database: Database, keys: r
   }
   client.database = database;
   server.cachedNow = Date.now();
-  server.call(client, del, ['DEL', ...keys]);
+  // Copied in a loop: a spread steps an iterator through every key, an object per key.
+  const argv = new Array<string>(keys.length + 1);
+  argv[0] = 'DEL';
+  for (let i = 0; i < keys.length; i++) argv[i + 1] = keys[i] as string;
+  server.call(client, del, argv);
   client.out.length = 0;
 }
