@@ -124,19 +124,11 @@ async function startLoad(port: number, keys: string[]): Promise<Load> {
   const worker = new Worker(new URL(import.meta.url), {
     workerData: { port, keys, phase } satisfies LoadJob,
   });
-  const messages: unknown[] = [];
-  let wake: (() => void) | undefined;
-  worker.on('message', (message) => {
-    messages.push(message);
-    wake?.();
-  });
-  const next = async (): Promise<unknown> => {
-    while (messages.length === 0) await new Promise<void>((resolve) => (wake = resolve));
-    return messages.shift();
-  };
+  // The worker posts twice: 'ready' once connected, then its latencies after DONE.
+  const message = (): Promise<unknown> => new Promise((resolve) => worker.once('message', resolve));
   const failed = new Promise<never>((_, reject) => worker.once('error', reject));
-  await Promise.race([next(), failed]);
-  const report = Promise.race([next(), failed]).then(async (latencies) => {
+  await Promise.race([message(), failed]);
+  const report = Promise.race([message(), failed]).then(async (latencies) => {
     await worker.terminate();
     return latencies as Latency[];
   });
@@ -168,58 +160,63 @@ function syscalls(pid: number | undefined): { reads: number; writes: number } {
   }
 }
 
-/** One big collection: how it is built and how its size is read back. */
+/** One big collection: the command that builds it, its i-th element, and how its size is read. */
 interface BigKind {
   name: string;
   key: string;
-  /** The command that adds elements i..i+n-1, and the bytes of element data they carry. */
-  add(from: number, to: number): { args: string[]; bytes: number };
+  add: string;
+  element(i: number): string[];
+  /** Bytes of element data the i-th element carries in a migration message. */
+  bytes(parts: string[]): number;
   size: string;
 }
+
+const textBytes = (parts: string[]): number => parts.join('').length;
 
 const BIG_KINDS: BigKind[] = [
   {
     name: 'hash',
     key: '{bighash}k',
-    add: (from, to) => elements(from, to, (i) => [`field:${i}`, `value:${i}`], 'hset', '{bighash}k'),
+    add: 'hset',
+    element: (i) => [`field:${i}`, `value:${i}`],
+    bytes: textBytes,
     size: 'hlen',
   },
   {
     name: 'sorted set',
     key: '{bigzset}k',
-    // Scores travel as 8 raw bytes each.
-    add: (from, to) => elements(from, to, (i) => [String(i * 0.5), `member:${i}`], 'zadd', '{bigzset}k', 8),
+    add: 'zadd',
+    element: (i) => [String(i * 0.5), `member:${i}`],
+    // The score travels as 8 raw bytes, not as its text.
+    bytes: (parts) => 8 + (parts[1] as string).length,
     size: 'zcard',
   },
   {
     name: 'set',
     key: '{bigset}k',
-    add: (from, to) => elements(from, to, (i) => [`member:${i}`], 'sadd', '{bigset}k'),
+    add: 'sadd',
+    element: (i) => [`member:${i}`],
+    bytes: textBytes,
     size: 'scard',
   },
   {
     name: 'list',
     key: '{biglist}k',
-    add: (from, to) => elements(from, to, (i) => [`item:${i}`], 'rpush', '{biglist}k'),
+    add: 'rpush',
+    element: (i) => [`item:${i}`],
+    bytes: textBytes,
     size: 'llen',
   },
 ];
 
-function elements(
-  from: number,
-  to: number,
-  of: (i: number) => string[],
-  command: string,
-  key: string,
-  scoreBytes = 0,
-): { args: string[]; bytes: number } {
-  const args = [command, key];
+/** The command adding elements from..to-1 of a big collection, and the element bytes it carries. */
+function addCommand(kind: BigKind, from: number, to: number): { args: string[]; bytes: number } {
+  const args = [kind.add, kind.key];
   let bytes = 0;
   for (let i = from; i < to; i++) {
-    const parts = of(i);
+    const parts = kind.element(i);
     args.push(...parts);
-    // A sorted set's score is sent as 8 bytes, not as its text.
-    bytes += scoreBytes > 0 ? scoreBytes + (parts[1] as string).length : parts.join('').length;
+    bytes += kind.bytes(parts);
   }
   return { args, bytes };
 }
@@ -248,7 +245,7 @@ async function moveBigCollections(
     let bytes = 0;
     let pending = 0;
     for (let from = 0; from < BIG; from += 1000) {
-      const command = kind.add(from, Math.min(BIG, from + 1000));
+      const command = addCommand(kind, from, Math.min(BIG, from + 1000));
       bytes += command.bytes;
       source.send(...command.args);
       if (++pending >= 20) for (; pending > 0; pending--) await source.reply(60_000);

@@ -20,12 +20,7 @@ export function hashTagBoundsOfLatin1(key: string): [start: number, end: number,
 
 /** The slot (0..1023) of a key given as a latin1 string. */
 export function slotOf(key: string): number {
-  const open = key.indexOf('{');
-  if (open >= 0) {
-    const close = key.indexOf('}', open + 1);
-    if (close >= 0) return crc32OfLatin1(key, open + 1, close) & SLOT_MASK;
-  }
-  return crc32OfLatin1(key) & SLOT_MASK;
+  return (tagCrcOf(key) ?? crc32OfLatin1(key)) & SLOT_MASK;
 }
 
 /** The slot of a key given as bytes[start, end). */
@@ -47,7 +42,7 @@ export function slotOfBytes(bytes: Uint8Array, start = 0, end = bytes.length): n
 
 /** The CRC-32 of a key's hash tag, or undefined when the key has no tag (Codis's tag index). */
 export function tagCrcOf(key: string): number | undefined {
-  // The bounds of hashTagBoundsOfLatin1, without its array: a migration asks this of every key.
+  // The bounds of hashTagBoundsOfLatin1, without its array: asked of every key looked up.
   const open = key.indexOf('{');
   if (open < 0) return undefined;
   const close = key.indexOf('}', open + 1);

@@ -5,7 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { killOnExit } from './child-reaper.ts';
-import { portOwner } from './port-owner.ts';
+import { holdsPort } from './port-owner.ts';
 
 export interface DaemonSpec {
   readonly command: string;
@@ -38,13 +38,6 @@ export function requireExecutable(path: string, debianPackage: string): void {
   if (!existsSync(path)) {
     throw new Error(`${path} not found: install Debian's ${debianPackage} (scripts/install-system-deps.sh)`);
   }
-}
-
-function ownsPorts(child: ChildProcess, ports: readonly number[]): boolean {
-  return ports.every((port) => {
-    const owner = portOwner(port, child.pid as number);
-    return owner === 'ours' || owner === 'unknown';
-  });
 }
 
 function exited(child: ChildProcess): Promise<void> {
@@ -98,7 +91,11 @@ export async function startDaemon(spec: DaemonSpec): Promise<Daemon> {
         `${spec.command} exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${text}`,
       );
     }
-    if ((await spec.ready().catch(() => false)) && ownsPorts(child, spec.ports ?? [])) return daemon;
+    if (
+      (await spec.ready().catch(() => false)) &&
+      (spec.ports ?? []).every((port) => holdsPort(port, child.pid as number))
+    )
+      return daemon;
     if (Date.now() > deadline) {
       await daemon.kill();
       throw new Error(`${spec.command} was not ready after ${spec.startTimeout ?? 30_000} ms:\n${text}`);

@@ -51,3 +51,9 @@ export function portOwner(port: number, pid: number): 'ours' | 'other' | 'none' 
   }
   return 'other';
 }
+
+/** Whether `pid` may be taken as the listener on `port`: it holds it, or /proc cannot tell. */
+export function holdsPort(port: number, pid: number): boolean {
+  const owner = portOwner(port, pid);
+  return owner === 'ours' || owner === 'unknown';
+}

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { killOnExit } from './child-reaper.ts';
 import { freePort } from './free-port.ts';
-import { portOwner } from './port-owner.ts';
+import { holdsPort } from './port-owner.ts';
 
 export type ServerKind = 'codis-server' | 'redis-server';
 
@@ -69,8 +69,7 @@ function waitForPort(
       socket.once('connect', () => {
         socket.destroy();
         // Another test's server may have been given the same port: only our own listener counts.
-        const owner = portOwner(port, child.pid as number);
-        if (owner === 'ours' || owner === 'unknown') resolvePromise();
+        if (holdsPort(port, child.pid as number)) resolvePromise();
         else retry();
       });
       socket.once('error', () => {
