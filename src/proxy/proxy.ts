@@ -2,6 +2,7 @@
 // slot router and backend pools. The admin API, CLI, metrics and jodis drive it through this
 // class.
 import { createServer, type Server, type Socket } from 'node:net';
+import { adoptWithSharedRead } from '../common/shared-read.ts';
 import type { ProxyCore as AdminContract } from './admin/core.ts';
 import { splitAddress } from './backend.ts';
 import type { ProxyConfig } from './config/types.ts';
@@ -26,6 +27,8 @@ export interface ProxyOptions {
 
 const NOT_ONLINE = Buffer.from('-ERR router is not online\r\n');
 const TOO_MANY_CLIENTS = Buffer.from('-ERR max number of clients reached\r\n');
+/** Every session's reads land here first (Proxy.accept). */
+const SESSION_READ_BUFFER = Buffer.allocUnsafeSlow(64 * 1024);
 
 /** Receives keepalive replies (discarded: the connection looks at them itself). */
 const KEEPALIVE_OWNER: RequestOwner = {
@@ -55,7 +58,9 @@ export class CodisProxy implements ProxyCore, AdminContract {
     this.config = config;
     this.slotWaitTimeout = options.slotWaitTimeout ?? 30_000;
     this.router = new Router(config, options.logger ?? SILENT_LOGGER);
-    this.server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));
+    this.server = createServer({ allowHalfOpen: true, noDelay: true, pauseOnConnect: true }, (socket) =>
+      this.accept(socket),
+    );
   }
 
   listen(): Promise<void> {
@@ -195,12 +200,25 @@ export class CodisProxy implements ProxyCore, AdminContract {
       stats.sessionsAlive--;
       stats.fails++;
       socket.on('error', () => {});
+      // Read (and drop) what the client sends, so its close is seen.
+      socket.resume();
       socket.end(refusal);
       return;
     }
+    // Sessions read into one shared buffer, each read copied once into a buffer of its size (Node's
+    // pool when small): its requests are forwarded as views of those bytes.
+    let session: Session | undefined;
+    const reader = adoptWithSharedRead(
+      socket,
+      SESSION_READ_BUFFER,
+      (length) => session?.onSharedRead(SESSION_READ_BUFFER, length) ?? true,
+      true,
+    );
     if (this.config.session_keepalive_period > 0)
-      socket.setKeepAlive(true, this.config.session_keepalive_period);
-    this.sessions.add(new Session(socket, this));
+      reader.setKeepAlive(true, this.config.session_keepalive_period);
+    session = new Session(reader, this);
+    this.sessions.add(session);
+    reader.resume();
   }
 
   sessionClosed(session: Session): void {

@@ -189,6 +189,18 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
 
   // ---- reading and dispatch ----
 
+  /**
+   * A read into the proxy's shared buffer (Proxy.accept), copied out before the next read reuses
+   * it: requests are kept and forwarded as views of their bytes. Reading stops when the session
+   * pauses its socket (pause() stops the reads of an `onread` socket at once).
+   */
+  onSharedRead(shared: Buffer, length: number): boolean {
+    const chunk = Buffer.allocUnsafe(length);
+    shared.copy(chunk, 0, 0, length);
+    this.onData(chunk);
+    return true;
+  }
+
   private onData(chunk: Buffer): void {
     this.reads++;
     if (!this.reading) return;

@@ -1,8 +1,9 @@
 // codis-server: the process-wide state (databases, clients, configuration, statistics) and the
 // request pipeline every command goes through, in Redis's order: lookup, arity, authentication,
 // feature gates (transactions, pub/sub, replicas), memory, then the handler.
-import { createServer, type Server, Socket, type SocketConstructorOpts } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { adoptWithSharedRead } from '../common/shared-read.ts';
 import { BlockingRegistry } from './blocking.ts';
 import { Client } from './client.ts';
 import { CommandRegistry, type ServerCommand } from './command-registry.ts';
@@ -141,26 +142,15 @@ export class CodisServer implements KeyspaceHooks {
       socket.end('-ERR max number of clients reached\r\n');
       return;
     }
-    // Every client reads into one buffer (Node's `onread`) rather than a fresh 64 KB allocation per
-    // read, freed by the GC later: the reads land in memory that stays hot, and each request's bytes
-    // are not an ArrayBuffer for the GC to track. Requests are parsed before the callback returns and
-    // their arguments are copies (latin1 strings), so only bytes left pending are copied out.
-    // Node takes `onread` only when it builds a socket, so the accepted connection's handle moves to
-    // a socket of ours (net.Socket's `handle` option, as net.Server builds the ones it accepts), and
-    // the emptied one is destroyed so the listener does not count it as open forever.
+    // Every client reads into one buffer rather than a fresh 64 KB allocation per read, so the reads
+    // land in memory that stays hot. Requests are parsed before the callback returns and their
+    // arguments are copies (latin1 strings), so only bytes left pending are copied out.
     let client: Client | undefined;
-    const onread = {
-      buffer: SHARED_READ_BUFFER,
-      callback: (length: number): boolean => client?.onSharedRead(SHARED_READ_BUFFER, length) ?? true,
-    };
-    // A Node without the private `_handle` keeps the accepted socket and its 'data' events.
-    const accepted = socket as unknown as { _handle?: SocketConstructorOpts['handle'] | null };
-    let reader = socket;
-    if (accepted._handle) {
-      reader = new Socket({ handle: accepted._handle, onread });
-      accepted._handle = null;
-      socket.destroy();
-    }
+    const reader = adoptWithSharedRead(
+      socket,
+      SHARED_READ_BUFFER,
+      (length) => client?.onSharedRead(SHARED_READ_BUFFER, length) ?? true,
+    );
     const keepalive = this.config.getNumber('tcp-keepalive');
     if (keepalive > 0) reader.setKeepAlive(true, keepalive * 1000);
     client = new Client(this, reader, this.nextClientId++);
