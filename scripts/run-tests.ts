@@ -36,6 +36,13 @@ if (files.length === 0) {
 // process, prevents it); beside the spec reporter, scripts/test-completeness.ts lists the tests that
 // started and never reported a result, and the run fails if there is any.
 const unfinishedFile = join(mkdtempSync(join(tmpdir(), 'codis-tests-')), 'unfinished.txt');
+// Every Node process of the run (the test files and the servers, proxies and dashboards they start)
+// shares Node's on-disk module compile cache: a codis-server then starts in ~0.4 s of CPU instead
+// of ~1 s, most of which went to type-stripping and compiling the same sources again in each of the
+// hundreds of processes a run starts (the suite: 4.5 min instead of 6 on this machine).
+const compileCache =
+  process.env.NODE_COMPILE_CACHE ??
+  join(import.meta.dirname, '..', 'node_modules', '.cache', 'codis-compile-cache');
 const result = spawnSync(
   process.execPath,
   [
@@ -50,7 +57,7 @@ const result = spawnSync(
     `--test-reporter-destination=${unfinishedFile}`,
     ...files,
   ],
-  { stdio: 'inherit' },
+  { stdio: 'inherit', env: { ...process.env, NODE_COMPILE_CACHE: compileCache } },
 );
 const unfinished = existsSync(unfinishedFile) ? readFileSync(unfinishedFile, 'utf8').trim() : '';
 rmSync(dirname(unfinishedFile), { recursive: true, force: true });

@@ -2,6 +2,7 @@
 // codis: the umbrella program.
 //   codis up [options]           start a whole local cluster (servers, dashboard, proxies)
 //   codis <program> [args...]    run codis-server, codis-proxy, codis-dashboard, codis-admin or codis-fe
+import { enableCompileCache } from 'node:module';
 import { Command, Option } from 'commander';
 import {
   DEFAULT_UP_OPTIONS,
@@ -24,6 +25,10 @@ if (program !== undefined) {
   process.argv = [process.argv[0] ?? process.execPath, programFile(program), ...rest];
   await import(programFile(program));
 } else {
+  // The programs `codis up` starts share Node's module compile cache with it (NODE_COMPILE_CACHE,
+  // else a directory under the OS's temp dir): each starts in less than half the CPU time.
+  const cache = enableCompileCache();
+  if (cache.directory !== undefined) process.env.NODE_COMPILE_CACHE = cache.directory;
   const d = DEFAULT_UP_OPTIONS;
   const int = (value: string): number => {
     const n = Number(value);
