@@ -1,17 +1,15 @@
 #!/usr/bin/env node
 // codis-server [config-file] [--option value ...]: redis-server's command line.
 //
-// Node runs codis-server with V8 flags of its own (bench/RESULTS.md "codis-server's V8 flags"): by
-// default V8 scavenges the young generation with helper threads, and on a small, busy machine the
-// main thread waits for helpers the kernel does not schedule: replies stalled for 0.2-1.3 s while a
-// big key moved. `--single-threaded-gc` does all collection on the main thread, and an 8 MB
-// semi-space bounds the one scavenge that copies many survivors (300+ ms with the default size,
-// under 30 ms with 8 MB) at no measurable cost in requests/s or migration CPU. The flags have to
-// be on Node's command line: V8 reads the GC thread settings when the isolate starts (setting them
-// later with v8.setFlagsFromString is ignored for the scavenger, and aborts the process for
-// concurrent marking), so the program replaces itself with a Node started with them
-// (process.execve: same pid, same file descriptors, so signals and exit codes stay the caller's).
+// Node runs codis-server with V8 flags of its own (cli/v8-flags.ts; bench/RESULTS.md "codis-server's
+// V8 flags"): by default V8 scavenges the young generation with helper threads, and on a small, busy
+// machine the main thread waits for helpers the kernel does not schedule: replies stalled for
+// 0.2-1.3 s while a big key moved. `--single-threaded-gc` does all collection on the main thread,
+// and an 8 MB semi-space bounds the one scavenge that copies many survivors (300+ ms with the
+// default size, under 30 ms with 8 MB) at no measurable cost in requests/s or migration CPU.
 // CODIS_SERVER_V8_FLAGS replaces the list (space separated; empty = Node's defaults).
+import { ensureV8Flags } from './v8-flags.ts';
+
 const DEFAULT_V8_FLAGS = ['--single-threaded-gc', '--max-semi-space-size=8'];
 
 const args = process.argv.slice(2);
@@ -25,17 +23,7 @@ if (args[0] === '--help' || args[0] === '-h') {
   process.exit(0);
 }
 
-const configured = process.env.CODIS_SERVER_V8_FLAGS;
-const v8Flags =
-  configured === undefined ? DEFAULT_V8_FLAGS : configured.split(/\s+/).filter((flag) => flag !== '');
-if (
-  v8Flags.some((flag) => !process.execArgv.includes(flag)) &&
-  typeof process.execve === 'function' &&
-  process.argv[1] !== undefined
-) {
-  const node = [process.execPath, ...v8Flags, ...process.execArgv, process.argv[1], ...args];
-  process.execve(process.execPath, node);
-}
+ensureV8Flags('CODIS_SERVER_V8_FLAGS', DEFAULT_V8_FLAGS);
 
 // CODIS_SERVER_GC_LOG=MS writes every GC pause of MS ms or more to stderr with its wall-clock start,
 // so client stalls (bench/cluster-migration.ts --trace) can be matched to a server's collections;

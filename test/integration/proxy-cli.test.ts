@@ -50,6 +50,19 @@ describe('codis-proxy command line', () => {
     assert.match(v.stdout, /^version: .+\ncompile: .+\n$/);
   });
 
+  it('CODIS_PROXY_V8_FLAGS replaces the V8 flags Node runs it with', () => {
+    const env = { ...process.env, CODIS_PROXY_V8_FLAGS: '--no-such-v8-flag' };
+    const bad = spawnSync(process.execPath, [ENTRY, '--default-config'], { encoding: 'utf8', env });
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /--no-such-v8-flag/);
+    const none = spawnSync(process.execPath, [ENTRY, '--default-config'], {
+      encoding: 'utf8',
+      env: { ...process.env, CODIS_PROXY_V8_FLAGS: '' },
+    });
+    assert.equal(none.status, 0, none.stderr);
+    assert.equal(none.stdout, DEFAULT_PROXY_TOML);
+  });
+
   it('an invalid config, an unknown key or an unknown option exits 1 with a message naming it', () => {
     const cases: Array<[string, RegExp]> = [
       ['backend_max_pipeline = -1\n', /invalid backend_max_pipeline/],
@@ -171,6 +184,15 @@ describe('codis-proxy command line', () => {
         backend_addr?: string;
       }>;
       assert.equal(slots[600]?.backend_addr, `127.0.0.1:${servers[1]?.port}`);
+    });
+
+    it('runs under Node with --single-threaded-gc, in the process that was started', () => {
+      const pid = proxy?.process.pid;
+      const node = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
+      const entry = node.indexOf(ENTRY);
+      assert.ok(entry > 0, node.join(' '));
+      assert.ok(node.slice(0, entry).includes('--single-threaded-gc'), node.join(' '));
+      assert.deepEqual(node.slice(entry + 1, entry + 3), ['-c', join(dir, 'proxy.toml')]);
     });
 
     it('SIGTERM: exit 0 and the pidfile is removed', async () => {
