@@ -61,6 +61,16 @@ describe('codis-proxy command line', () => {
     });
     assert.equal(none.status, 0, none.stderr);
     assert.equal(none.stdout, DEFAULT_PROXY_TOML);
+    // The variable gets past the config's CODIS_PROXY_<KEY> overlay: here the file's own error stops
+    // the start, not "unknown variable".
+    const file = join(dir, 'invalid.toml');
+    writeFileSync(file, 'admin_addr = "127.0.0.1:0"\nproxy_addr = "127.0.0.1:0"\nproxy_max_clients = -5\n');
+    const loaded = spawnSync(process.execPath, [ENTRY, '-c', file], {
+      encoding: 'utf8',
+      env: { ...process.env, CODIS_PROXY_V8_FLAGS: '--max-semi-space-size=4' },
+    });
+    assert.equal(loaded.status, 1);
+    assert.match(loaded.stderr, /invalid proxy_max_clients/);
   });
 
   it('an invalid config, an unknown key or an unknown option exits 1 with a message naming it', () => {

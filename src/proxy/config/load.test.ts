@@ -124,6 +124,8 @@ describe('proxy.toml loading', () => {
     assert.equal(config.backend_primary_only, true);
     assert.equal(config.proxy_max_clients, 12);
     assert.equal(config.backend_send_bufsize, 1024 ** 2);
+    // The program's own variable (its V8 flags) is not a config key, and not an error either.
+    applyProxyEnvironment(config, { CODIS_PROXY_V8_FLAGS: '--single-threaded-gc' });
     assert.throws(() => applyProxyEnvironment(config, { CODIS_PROXY_NOPE: '1' }), {
       message: 'environment: unknown variable CODIS_PROXY_NOPE',
     });

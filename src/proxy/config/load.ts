@@ -110,10 +110,13 @@ export function parseProxyToml(
   return config;
 }
 
+/** Variables of the program itself, not config keys: the V8 flags of src/cli/codis-proxy.ts. */
+const PROGRAM_VARIABLES = new Set(['CODIS_PROXY_V8_FLAGS']);
+
 /** Overlays `CODIS_PROXY_<KEY>` variables; an unknown one is an error naming it. */
 export function applyProxyEnvironment(config: ProxyConfig, env: NodeJS.ProcessEnv): void {
   for (const [name, value] of Object.entries(env)) {
-    if (!name.startsWith(PROXY_ENV_PREFIX) || value === undefined) continue;
+    if (!name.startsWith(PROXY_ENV_PREFIX) || value === undefined || PROGRAM_VARIABLES.has(name)) continue;
     const key = name.slice(PROXY_ENV_PREFIX.length).toLowerCase();
     if (!PROXY_CONFIG_KEY_MAP.has(key)) {
       throw new ProxyConfigError(`environment: unknown variable ${name}`, key);
