@@ -65,11 +65,14 @@ export class AsyncConnection implements ConnectionContext {
   used = false;
   timeout = 0;
   lastUse = Date.now();
-  sendingMsgs = 0;
   batch: Batch | undefined;
   readonly waiters: Client[] = [];
   /** What each message in flight must be answered with, oldest first. */
   readonly acks = new AckQueue();
+  /** Messages sent and not yet acknowledged (SLOTSMGRT-ASYNC-STATUS's sending_msgs). */
+  get sendingMsgs(): number {
+    return this.acks.size;
+  }
   readonly password: string;
   closed = false;
   produceScheduled = false;
@@ -222,7 +225,6 @@ export class AsyncMigrator {
         if (written >= TURN_BYTES) break;
       }
     }
-    state.sendingMsgs += produced;
   }
 
   /** One message that is not a string key's pair: a chunk, or any other; false when none is left. */
@@ -298,7 +300,6 @@ export class AsyncMigrator {
   /** The message at the head of the queue was acknowledged. */
   private acknowledged(state: AsyncConnection): void {
     state.acks.shift();
-    state.sendingMsgs--;
     if (state.sendingMsgs === 0 && state.batch?.exhausted === true) this.scheduleProduce(state);
     else if (!state.produceScheduled && this.windowOpen(state)) this.scheduleProduce(state);
   }
@@ -372,7 +373,6 @@ export class AsyncMigrator {
     }
     state.batch = undefined;
     state.acks.clear();
-    state.sendingMsgs = 0;
     state.connection.close();
     this.notify(state, { error: reason });
   }
