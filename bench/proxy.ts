@@ -510,7 +510,12 @@ async function profile(dir: string): Promise<void> {
     } finally {
       await ours.stop();
     }
-    const file = readdirSync(out).find((name) => name.endsWith('.cpuprofile'));
+    // The newest profile: codis-proxy restarts itself under its V8 flags (src/cli/v8-flags.ts), and
+    // the process it replaced leaves a profile of its few milliseconds first.
+    const file = readdirSync(out)
+      .filter((name) => name.endsWith('.cpuprofile'))
+      .sort()
+      .at(-1);
     if (file === undefined) throw new Error(`no profile written in ${out}`);
     console.log(`\n${group.name} (${join(out, file)}):\n${hotSpots(join(out, file))}\n`);
   }
