@@ -208,8 +208,19 @@ export class FilesystemStore implements Store {
    * removed) must not look like an empty product, nor be silently recreated under the mount point.
    */
   async #begin(operation: string, path: string): Promise<string> {
+    const file = this.#target(operation, path);
+    await this.#requireDataDir(operation, path);
+    return file;
+  }
+
+  /** The file of `path`, once the store is known open and the path valid. */
+  #target(operation: string, path: string): string {
     if (this.#closed) throw new CoordinatorClosedError(this.#context(operation, path));
     checkPath(path, this.description, operation);
+    return this.#file(path);
+  }
+
+  async #requireDataDir(operation: string, path: string): Promise<void> {
     try {
       const stat = await fs.stat(this.#dataDir);
       if (!stat.isDirectory())
@@ -223,7 +234,6 @@ export class FilesystemStore implements Store {
         ),
       );
     }
-    return this.#file(path);
   }
 
   /** Writes data to a new temp file, fdatasynced. */
@@ -357,8 +367,14 @@ export class FilesystemStore implements Store {
     }
   }
 
+  /**
+   * Updates skip #begin's look at `R/data`: they are most of a migration's coordinator traffic (three
+   * per slot), and that stat was a tenth of the dashboard's CPU while slots moved. A missing `R/data`
+   * is still found before anything could recreate it (#renameInto checks before its mkdir) and
+   * reported as unavailable whatever step failed.
+   */
   async update(path: string, data: Uint8Array): Promise<void> {
-    const file = await this.#begin('update', path);
+    const file = this.#target('update', path);
     try {
       if (path === '/') throw Object.assign(new Error('the root is a directory'), { code: 'EISDIR' });
       const temp = (await this.#rewriteSpare(data)) ?? (await this.#writeTemp(data));
@@ -371,7 +387,7 @@ export class FilesystemStore implements Store {
         kept = undefined;
       }
       try {
-        await this.#renameInto(temp, file);
+        await this.#renameInto(temp, file, path);
       } catch (error) {
         await fs.rm(temp, { force: true });
         if (kept !== undefined) await fs.rm(kept, { force: true });
@@ -384,6 +400,7 @@ export class FilesystemStore implements Store {
       if (kept !== undefined) await this.#keepSpare(kept);
       await this.#syncDir(nodePath.dirname(file));
     } catch (error) {
+      if (!(error instanceof CoordinatorError)) await this.#requireDataDir('update', path);
       throw this.#wrap(error, 'update', path);
     }
   }
@@ -393,11 +410,13 @@ export class FilesystemStore implements Store {
    * records are updated far more often than new directories appear, and each mkdir is a trip
    * through the thread pool.
    */
-  async #renameInto(temp: string, file: string): Promise<void> {
+  async #renameInto(temp: string, file: string, path: string): Promise<void> {
     try {
       await fs.rename(temp, file);
     } catch (error) {
       if (errnoOf(error) !== 'ENOENT') throw error;
+      // Never recreate a missing `R/data` (update did not check it first).
+      await this.#requireDataDir('update', path);
       await fs.mkdir(nodePath.dirname(file), { recursive: true, mode: DIR_MODE });
       await fs.rename(temp, file);
     }
