@@ -1253,15 +1253,10 @@ export class Topom {
       for (let i = 0; i < depth; i++)
         calls.push(client.ok('SLOTSMGRTTAGSLOT', host, port, c.migration_timeout, sid));
       let remaining = 0;
-      for (const reply of await Promise.all(calls)) remaining = this.countMoved(reply)[1];
+      for (const reply of await Promise.all(calls)) remaining = this.countMoved(reply);
       return remaining;
     }
-    // The async reply's size is the slot's before the moved keys were deleted (spec/server-slots.md
-    // §9.2, kept by Codis's server and ours), so what is left is the size less what moved. Codis's
-    // dashboard loops until the size itself reads 0, one more call per slot that moves nothing; a
-    // migrating slot only shrinks on the source (writes to keys it lacks go to the target), so
-    // stopping at size - moved = 0 ends the slot at the same point, one round trip earlier.
-    const [moved, sizeBefore] = this.countMoved(
+    return this.countMoved(
       await client.ok(
         'SLOTSMGRTTAGSLOT-ASYNC',
         host,
@@ -1273,16 +1268,15 @@ export class Topom {
         c.migration_async_numkeys,
       ),
     );
-    return Math.max(0, sizeBefore - moved);
   }
 
-  /** Adds a migration reply's moved count to the progress; the reply's [moved, slot size]. */
-  private countMoved(reply: RespValue): [number, number] {
+  /** Adds a migration reply's moved count to the progress; the keys left it reports. */
+  private countMoved(reply: RespValue): number {
     if (!Array.isArray(reply) || typeof reply[0] !== 'number' || typeof reply[1] !== 'number') {
       fail('invalid response of slots migration');
     }
-    this.progress.keysMoved += reply[0];
-    return [reply[0], reply[1]];
+    this.progress.keysMoved += reply[0] as number;
+    return reply[1] as number;
   }
 
   // ---- Sentinels (§10.2) ----

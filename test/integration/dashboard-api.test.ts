@@ -390,33 +390,6 @@ describe('codis-dashboard API', { timeout: 180_000 }, () => {
     assert.deepEqual(proxies[0]?.slots.get(4), { id: 4, backend_addr: addr(2), backend_addr_group_id: 2 });
   });
 
-  it('ends a semi-async slot once its size less what moved is 0, without a call that moves nothing', async () => {
-    const keys = await load(addr(0), 6, 7, 30);
-    const calls = async (): Promise<number> => {
-      const c = await RedisClient.open(addr(0), '', 5000);
-      const info = String(await c.call('INFO', 'commandstats'));
-      c.close();
-      return Number(/cmdstat_slotsmgrttagslot-async:calls=(\d+)/.exec(info)?.[1] ?? 0);
-    };
-    const before = await calls();
-    const numkeys = topom.config.migration_async_numkeys;
-    topom.config.migration_async_numkeys = 100;
-    try {
-      await ok(`/api/topom/slots/action/create-range/${X}/6/7/2`);
-      await waitFor(
-        'slots 6..7 in group 2',
-        async () => (await slotOwner(6)).group_id === 2 && (await slotOwner(7)).group_id === 2,
-      );
-    } finally {
-      topom.config.migration_async_numkeys = numkeys;
-    }
-    await expectKeys(addr(2), keys, true);
-    await expectKeys(addr(0), keys, false);
-    // Each slot's one call moved its 30 keys and answered [30, 30] (the size before the delete):
-    // nothing was left, so no second call to read [0, 0] as Codis's dashboard makes.
-    assert.equal((await calls()) - before, 2);
-  });
-
   it('rejects bad slot actions (§8.3, §14.20)', async () => {
     await failsWith(`/api/topom/slots/action/create/${X}/10/4`, "group-[4] doesn't exist");
     await failsWith(`/api/topom/slots/action/create/${X}/1024/2`, "slot-[1024] doesn't exist");
