@@ -95,6 +95,21 @@ conformanceSuite('sorted sets', (it) => {
     assert.equal(await c.call('ZINCRBY', 's', '1', 'a'), WRONG_TYPE);
   });
 
+  it('a -0 score reads back as 0 from a listpack and as -0 from a skiplist', async ({ connection: c }) => {
+    // Found by comparing random commands against redis-server: a listpack stores integral scores
+    // as integers, while the reply to the write itself is the score as given.
+    assert.equal(await c.call('ZINCRBY', 'z', '-0', 'a'), '$2\r\n-0\r\n');
+    assert.equal(await c.call('ZSCORE', 'z', 'a'), '$1\r\n0\r\n');
+    assert.equal(await c.call('ZADD', 'z', '1', 'b'), ':1\r\n');
+    assert.equal(await c.call('ZADD', 'z', '-0', 'b'), ':0\r\n');
+    assert.equal(await c.call('ZPOPMAX', 'z'), '*2\r\n$1\r\nb\r\n$1\r\n0\r\n');
+    assert.equal(await c.call('ZPOPMAX', 'z'), '*2\r\n$1\r\na\r\n$1\r\n0\r\n');
+    assert.equal(await c.call('ZADD', 'big', '1', 'm'.repeat(65)), ':1\r\n');
+    assert.equal(await c.call('OBJECT', 'ENCODING', 'big'), '$8\r\nskiplist\r\n');
+    assert.equal(await c.call('ZADD', 'big', '-0', 'a'), ':1\r\n');
+    assert.equal(await c.call('ZSCORE', 'big', 'a'), '$2\r\n-0\r\n');
+  });
+
   it('ZREM deletes members and the emptied key', async ({ connection: c }) => {
     await c.call('ZADD', 'z', '1', 'a', '2', 'b', '3', 'c');
     assert.equal(await c.call('ZREM', 'z', 'a', 'x', 'a'), ':1\r\n');

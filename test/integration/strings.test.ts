@@ -95,4 +95,31 @@ conformanceSuite('strings', (it) => {
     assert.equal(await c.call('PSETEX', 'k', '100000', 'v'), '+OK\r\n');
     assert.equal(await c.call('TTL', 'k'), ':100\r\n');
   });
+
+  it('GETEX checks its syntax, then the key, then the expire value; SET checks the value first', async ({
+    connection: c,
+  }) => {
+    // Found by comparing random commands against redis-server: the key decides before the value.
+    assert.equal(await c.call('GETEX', 'missing', 'EX', 'x'), '$-1\r\n');
+    assert.equal(await c.call('GETEX', 'missing', 'EX', '-10'), '$-1\r\n');
+    assert.equal(await c.call('GETEX', 'missing', 'EX', '5', 'PX', '5'), '-ERR syntax error\r\n');
+    await c.call('RPUSH', 'list', 'a');
+    const wrongType = '-WRONGTYPE Operation against a key holding the wrong kind of value\r\n';
+    assert.equal(await c.call('GETEX', 'list', 'EX', 'x'), wrongType);
+    assert.equal(await c.call('GETEX', 'list', 'EX', '9223372036854775807'), wrongType);
+    await c.call('SET', 'k', 'v');
+    assert.equal(await c.call('GETEX', 'k', 'EX', 'x'), '-ERR value is not an integer or out of range\r\n');
+    assert.equal(await c.call('GETEX', 'k', 'EX', '0'), "-ERR invalid expire time in 'getex' command\r\n");
+    assert.equal(await c.call('TTL', 'k'), ':-1\r\n');
+    // SET: every option's syntax before the value, and the value before the key's type (GET).
+    assert.equal(await c.call('SET', 'k', 'v', 'EX', 'x', 'NX', 'XX'), '-ERR syntax error\r\n');
+    assert.equal(
+      await c.call('SET', 'list', 'v', 'EX', 'x', 'GET'),
+      '-ERR value is not an integer or out of range\r\n',
+    );
+    assert.equal(
+      await c.call('SET', 'list', 'v', 'EX', '0', 'GET'),
+      "-ERR invalid expire time in 'set' command\r\n",
+    );
+  });
 });

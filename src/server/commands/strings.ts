@@ -26,26 +26,27 @@ const SET_GET = 4;
 const SET_KEEPTTL = 8;
 const SET_EXPIRE = 16;
 
-interface ExpireOption {
+interface SetOptions {
   flags: number;
-  /** Absolute expiry in ms, when SET_EXPIRE. */
-  expireAt: number;
+  /** With SET_EXPIRE: the option (ex, px, exat, pxat) and its still unchecked value. */
+  expireOption: string;
+  expireValue: string;
 }
 
 /**
- * Parses SET/GETEX style options from argv[from...]. Returns undefined after replying an error.
- * `allowed` lists which flags the command accepts.
+ * Parses SET/GETEX style options from argv[from...]: syntax only, as Redis does; the expire value
+ * is checked by expireAtOf (SET at once, GETEX only once the key is found to hold a string).
+ * Returns undefined after replying an error.
  */
 function parseSetOptions(
   client: Client,
   argv: string[],
   from: number,
-  commandName: string,
   isGetEx: boolean,
-): ExpireOption | undefined {
+): SetOptions | undefined {
   let flags = 0;
-  let expireAt = 0;
-  const now = client.server.cachedNow;
+  let expireOption = '';
+  let expireValue = '';
   for (let i = from; i < argv.length; i++) {
     const option = (argv[i] as string).toLowerCase();
     const next = argv[i + 1];
@@ -59,22 +60,8 @@ function parseSetOptions(
       !(flags & (SET_EXPIRE | SET_KEEPTTL)) &&
       next !== undefined
     ) {
-      const amount = parseInt64(next);
-      if (amount === undefined) {
-        client.replyError(NOT_INTEGER);
-        return undefined;
-      }
-      const value = Number(amount);
-      const unitMs = option === 'ex' || option === 'exat' ? 1000 : 1;
-      if (
-        value <= 0 ||
-        value * unitMs > INT64_LIMIT ||
-        (option.endsWith('at') ? false : value * unitMs + now > INT64_LIMIT)
-      ) {
-        client.replyError(INVALID_EXPIRE(commandName));
-        return undefined;
-      }
-      expireAt = option.endsWith('at') ? value * unitMs : now + value * unitMs;
+      expireOption = option;
+      expireValue = next;
       flags |= SET_EXPIRE;
       i++;
     } else {
@@ -82,14 +69,39 @@ function parseSetOptions(
       return undefined;
     }
   }
-  return { flags, expireAt };
+  return { flags, expireOption, expireValue };
+}
+
+/** The absolute expiry (ms) an EX/PX/EXAT/PXAT option asks for, or undefined after replying an error. */
+function expireAtOf(client: Client, options: SetOptions, commandName: string): number | undefined {
+  const amount = parseInt64(options.expireValue);
+  if (amount === undefined) {
+    client.replyError(NOT_INTEGER);
+    return undefined;
+  }
+  const option = options.expireOption;
+  const now = client.server.cachedNow;
+  const value = Number(amount);
+  const unitMs = option === 'ex' || option === 'exat' ? 1000 : 1;
+  const absolute = option.endsWith('at');
+  if (value <= 0 || value * unitMs > INT64_LIMIT || (!absolute && value * unitMs + now > INT64_LIMIT)) {
+    client.replyError(INVALID_EXPIRE(commandName));
+    return undefined;
+  }
+  return absolute ? value * unitMs : now + value * unitMs;
 }
 
 function set(client: Client, argv: string[]): void {
   const key = argv[1] as string;
-  const options = parseSetOptions(client, argv, 3, 'set', false);
+  const options = parseSetOptions(client, argv, 3, false);
   if (options === undefined) return;
-  setGeneric(client, key, argv[2] as string, options.flags, options.expireAt);
+  let expireAt = 0;
+  if (options.flags & SET_EXPIRE) {
+    const at = expireAtOf(client, options, 'set');
+    if (at === undefined) return;
+    expireAt = at;
+  }
+  setGeneric(client, key, argv[2] as string, options.flags, expireAt);
 }
 
 function setGeneric(client: Client, key: string, value: string, flags: number, expireAt: number): void {
@@ -176,7 +188,8 @@ function getdel(client: Client, argv: string[]): void {
 
 function getex(client: Client, argv: string[]): void {
   const key = argv[1] as string;
-  const options = parseSetOptions(client, argv, 2, 'getex', true);
+  // Redis's order: syntax, then the key (nil, WRONGTYPE), then the expire value.
+  const options = parseSetOptions(client, argv, 2, true);
   if (options === undefined) return;
   const entry = lookupRead(client, key);
   if (entry === undefined) {
@@ -190,12 +203,14 @@ function getex(client: Client, argv: string[]): void {
   }
   const database = client.database;
   if (options.flags & SET_EXPIRE) {
-    if (options.expireAt <= client.server.cachedNow) {
+    const expireAt = expireAtOf(client, options, 'getex');
+    if (expireAt === undefined) return;
+    if (expireAt <= client.server.cachedNow) {
       database.delete(key);
       keyChanged(client, key);
       notify(client, 'g', 'del', key);
     } else {
-      database.setExpire(key, entry, options.expireAt);
+      database.setExpire(key, entry, expireAt);
       keyChanged(client, key);
       notify(client, 'g', 'expire', key);
     }

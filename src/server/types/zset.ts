@@ -164,18 +164,22 @@ export class ZSetValue implements CollectionValue {
   set(member: string, score: number): boolean {
     const current = this.dict.get(member);
     if (current === undefined) {
-      this.dict.set(member, score);
-      this.insert(score, member);
-      this.bytes += member.length;
       if (
         this.listpack &&
-        (this.dict.size > encodingLimits.zsetMaxListpackEntries ||
+        (this.dict.size + 1 > encodingLimits.zsetMaxListpackEntries ||
           member.length > encodingLimits.zsetMaxListpackValue)
       )
         this.listpack = false;
+      // A listpack stores an integral score as an integer (Redis 7's double2ll), so -0 reads back
+      // as 0; a skiplist keeps the double.
+      if (this.listpack && score === 0) score = 0;
+      this.dict.set(member, score);
+      this.insert(score, member);
+      this.bytes += member.length;
       return true;
     }
     if (current !== score) {
+      if (this.listpack && score === 0) score = 0;
       this.dict.set(member, score);
       this.updateScore(current, member, score);
     }
