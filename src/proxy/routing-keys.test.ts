@@ -58,6 +58,18 @@ describe('hash keys and the cross-slot check (spec §4.2)', () => {
     assert.equal(hashKeyOf('ZUNIONSTORE', ['ZUNIONSTORE', 'd', '2', '{t}a', '{t}b']), CROSS_SLOT);
     assert.equal(hashKeyOf('EVAL', ['EVAL', 's', '2', 'a', 'b']), CROSS_SLOT);
     assert.equal(hashKeyOf('PFCOUNT', ['PFCOUNT', 'a', 'b']), CROSS_SLOT);
+    // GEORADIUS's STORE key is an option (COMMAND's key range does not cover it); the last wins.
+    const near = ['GEORADIUS', 'a', '15', '37', '200', 'km'];
+    assert.equal(hashKeyOf('GEORADIUS', near), 'a');
+    assert.equal(hashKeyOf('GEORADIUS', [...near, 'STORE', 'b']), CROSS_SLOT);
+    assert.equal(hashKeyOf('GEORADIUS', [...near, 'storedist', '{a}b']), 'a');
+    assert.equal(hashKeyOf('GEORADIUS', [...near, 'STORE', '{a}b', 'STOREDIST', 'c']), CROSS_SLOT);
+    assert.equal(
+      hashKeyOf('GEORADIUSBYMEMBER', ['GEORADIUSBYMEMBER', 'a', 'm', '1', 'km', 'STORE', 'b']),
+      CROSS_SLOT,
+    );
+    assert.equal(hashKeyOf('GEOSEARCHSTORE', ['GEOSEARCHSTORE', 'b', 'a', 'FROMMEMBER', 'm']), CROSS_SLOT);
+    assert.equal(hashKeyOf('GEOSEARCHSTORE', ['GEOSEARCHSTORE', '{a}b', 'a', 'FROMMEMBER', 'm']), '{a}b');
     // Members and values are not keys.
     assert.equal(hashKeyOf('SADD', ['SADD', 'k', 'a', 'b']), 'k');
     assert.equal(hashKeyOf('ZINTER', ['ZINTER', '2', '{z}a', '{z}b', 'WITHSCORES']), '{z}a');

@@ -14,6 +14,10 @@ const KIND_RANGE = 1;
 /** numkeys at `numkeys`, keys after it; `destination` (index 1) too when set. */
 const KIND_NUMKEYS = 2;
 const KIND_SUBCOMMAND = 3;
+/** GEORADIUS, GEORADIUSBYMEMBER: the key, and the one after their last STORE/STOREDIST option. */
+const KIND_STORE_OPTION = 4;
+
+const STORE_OPTION_COMMANDS = new Set(['georadius', 'georadiusbymember']);
 
 interface KeySpec {
   kind: number;
@@ -66,7 +70,8 @@ function keySpecOf(name: string): KeySpec {
   };
   const numkeys = NUMKEYS[lower];
   const command = commandSpec(lower);
-  if (numkeys !== undefined) {
+  if (STORE_OPTION_COMMANDS.has(lower)) spec.kind = KIND_STORE_OPTION;
+  else if (numkeys !== undefined) {
     spec.kind = KIND_NUMKEYS;
     spec.numkeys = numkeys[0];
     spec.destination = numkeys[1];
@@ -99,6 +104,19 @@ function keysInSameSlot(
     if (slotOf(argv[i] as string) !== slot) return CROSS_SLOT;
   }
   return firstKey;
+}
+
+/** georadiusGetKeys: the index of the destination after the last STORE/STOREDIST, or -1. */
+function storedKeyIndex(argv: readonly string[]): number {
+  let stored = -1;
+  for (let i = 5; i + 1 < argv.length; i++) {
+    const option = (argv[i] as string).toLowerCase();
+    if (option === 'store' || option === 'storedist') {
+      stored = i + 1;
+      i++;
+    }
+  }
+  return stored;
 }
 
 /** The command is routed by its first argument alone (most commands: the proxy's fast path). */
@@ -135,6 +153,12 @@ export function hashKeyOf(name: string, argv: readonly string[]): string {
       const key = keysInSameSlot(argv, first, last, 1, spec.destination && n > 1 ? 1 : 0);
       if (key === CROSS_SLOT || spec.codisIndex3) return key;
       return spec.destination ? (argv[1] as string) : key;
+    }
+    case KIND_STORE_OPTION: {
+      if (n < 2) return '';
+      const stored = storedKeyIndex(argv);
+      if (stored > 0 && slotOf(argv[stored] as string) !== slotOf(argv[1] as string)) return CROSS_SLOT;
+      return argv[1] as string;
     }
     default: {
       // Container commands (OBJECT ENCODING key, MEMORY USAGE key, XINFO STREAM key): the
@@ -183,6 +207,10 @@ function multiKeyIndexes(name: string, argv: readonly string[]): number[] {
     let last = spec.last < 0 ? n + spec.last : spec.last;
     if (last >= n) last = n - 1;
     for (let i = spec.first; i <= last; i += spec.step) indexes.push(i);
+  } else if (spec.kind === KIND_STORE_OPTION && n > 1) {
+    indexes.push(1);
+    const stored = storedKeyIndex(argv);
+    if (stored > 0) indexes.push(stored);
   } else if (spec.kind === KIND_NUMKEYS) {
     const count = Number(argv[spec.numkeys]);
     const first = spec.numkeys + 1;

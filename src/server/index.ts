@@ -8,6 +8,7 @@ import { configCommands } from './commands/config.ts';
 import { connectionCommands } from './commands/connection.ts';
 import { diagnosticCommands } from './commands/diagnostics.ts';
 import { dumpRestoreCommands } from './commands/dump-restore.ts';
+import { geoCommands } from './commands/geo.ts';
 import { hashCommands } from './commands/hashes.ts';
 import { hyperLogLogCommands } from './commands/hyperloglog.ts';
 import { infoCommands } from './commands/info.ts';
@@ -50,6 +51,7 @@ export function createCodisServer(config: ServerConfig): CodisServer {
   server.registry.register(sortCommands);
   server.registry.register(slotCommands);
   server.registry.register(sortedSetCommands);
+  server.registry.register(geoCommands);
   server.registry.register(dumpRestoreCommands);
   server.registry.register(bitmapCommands);
   server.registry.register(hyperLogLogCommands);

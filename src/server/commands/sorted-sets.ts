@@ -40,7 +40,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * Redis's getDoubleFromObject: the whole string must be a float, no leading space, no NaN, and an
  * overflow or underflow to zero (strtod's ERANGE) is an error.
  */
-function parseScore(text: string): number | undefined {
+export function parseScore(text: string): number | undefined {
   const value = parseFloatArgument(text);
   if (value === undefined) return undefined;
   if (!Number.isFinite(value) && !/inf/i.test(text)) return undefined;
@@ -115,7 +115,7 @@ function parsePositiveLong(client: Client, text: string, message: string): numbe
 // ---------------------------------------------------------------------------------------------
 // Shared write helpers
 
-function readZset(client: Client, key: string): ZSetValue | null | undefined {
+export function readZset(client: Client, key: string): ZSetValue | null | undefined {
   return readCollection<ZSetValue>(client, key, 'zset');
 }
 
@@ -127,7 +127,7 @@ function deleteIfEmpty(client: Client, key: string, zset: ZSetValue): boolean {
 }
 
 /** Stores a computed result at `destination` (or deletes it when empty) and replies its size. */
-function storeResult(client: Client, destination: string, result: ZSetValue, event: string): void {
+export function storeResult(client: Client, destination: string, result: ZSetValue, event: string): void {
   const database = client.database;
   if (result.size > 0) {
     database.set(destination, result, client.server.cachedNow);
@@ -254,7 +254,7 @@ function finishAdd(client: Client, key: string, added: number, updated: number, 
   client.server.blocking.signalKeyReady(client.database, key);
 }
 
-function zadd(client: Client, argv: string[]): void {
+export function zadd(client: Client, argv: string[]): void {
   zaddGeneric(client, argv, 0);
 }
 
