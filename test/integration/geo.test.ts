@@ -54,6 +54,15 @@ conformanceSuite('geo', (it) => {
     );
     assert.equal(await c.call('GEODIST', 'Sicily', 'Palermo', 'Catania', 'km', 'x'), SYNTAX);
     assert.equal(await c.call('GEOPOS', 'missing', 'a'), '*1\r\n*-1\r\n');
+    // Scores that are no geohash decode as C converts them (found by the differential test).
+    assert.equal(await c.call('ZADD', 'odd', '-inf', 'a', 'inf', 'b', '-1', 'c', '1e300', 'd'), ':4\r\n');
+    assert.equal(
+      await c.call('GEOPOS', 'odd', 'a', 'b', 'c', 'd'),
+      `*4\r\n*2\r\n${bulk('180')}${bulk('-85.05112751263942528')}` +
+        `*2\r\n${bulk('-179.99999731779098511')}${bulk('-85.05112751263942528')}` +
+        `*2\r\n${bulk('180')}${bulk('85.0511287799999991')}` +
+        `*2\r\n${bulk('-179.99999731779098511')}${bulk('-85.05112751263942528')}`,
+    );
     assert.equal(await c.call('GEOHASH', 'missing', 'a'), '*1\r\n$-1\r\n');
   });
 

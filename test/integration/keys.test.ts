@@ -362,6 +362,16 @@ conformanceSuite('keys', (it) => {
     assert.equal(await c.call('SORT_RO', 'z', 'ALPHA', 'LIMIT', '1', '1'), '*1\r\n$1\r\nb\r\n');
   });
 
+  it('SORT turns a small sorted set into a skiplist for good, as Redis does', async ({ connection: c }) => {
+    // Found by comparing random commands against redis-server.
+    assert.equal(await c.call('ZADD', 'z', '1', 'c', '2', 'a'), ':2\r\n');
+    assert.equal(await c.call('OBJECT', 'ENCODING', 'z'), '$8\r\nlistpack\r\n');
+    assert.equal(await c.call('SORT_RO', 'z', 'BY', 'nosort'), '*2\r\n$1\r\nc\r\n$1\r\na\r\n');
+    assert.equal(await c.call('OBJECT', 'ENCODING', 'z'), '$8\r\nskiplist\r\n');
+    assert.equal(await c.call('ZREM', 'z', 'c'), ':1\r\n');
+    assert.equal(await c.call('OBJECT', 'ENCODING', 'z'), '$8\r\nskiplist\r\n');
+  });
+
   it('MEMORY USAGE, HELP, STATS fields, DOCTOR, MALLOC-STATS, PURGE', async ({ connection: c }) => {
     assert.equal(await c.call('MEMORY', 'USAGE', 'missing'), '$-1\r\n');
     assert.equal(await c.call('SET', 'k', 'value'), '+OK\r\n');

@@ -183,6 +183,19 @@ conformanceSuite('scripting', (it) => {
       await evalReply(c, "return redis.pcall('nosuch')"),
       '-ERR Unknown Redis command called from script\r\n',
     );
+    // redis.pcall returns its own argument errors as error tables too (found by the differential test).
+    assert.equal(
+      await evalReply(c, "return redis.pcall('get', {})"),
+      '-ERR Lua redis lib command arguments must be strings or integers\r\n',
+    );
+    assert.equal(
+      await evalReply(c, 'return redis.pcall()'),
+      '-ERR Please specify at least one argument for this redis lib call\r\n',
+    );
+    assert.equal(
+      await evalReply(c, "local e = redis.pcall('lpush', 'k', nil) return type(e) .. ' ' .. e.err"),
+      '$69\r\ntable ERR Lua redis lib command arguments must be strings or integers\r\n',
+    );
     assert.equal(
       await evalReply(c, "return redis.pcall('set', 'k')"),
       '-ERR Wrong number of args calling Redis command from script\r\n',

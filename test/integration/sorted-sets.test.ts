@@ -95,6 +95,22 @@ conformanceSuite('sorted sets', (it) => {
     assert.equal(await c.call('ZINCRBY', 's', '1', 'a'), WRONG_TYPE);
   });
 
+  it('lex ranges over members of different scores walk the listpack as Redis does', async ({
+    connection: c,
+  }) => {
+    // Found by the differential test: the walk stops at the first member out of range.
+    assert.equal(await c.call('ZADD', 'z', '0', '10', '0', 'd', '5', ''), ':3\r\n');
+    assert.equal(await c.call('ZLEXCOUNT', 'z', '-', '[a'), ':1\r\n');
+    assert.equal(await c.call('ZRANGEBYLEX', 'z', '-', '[a'), '*1\r\n$2\r\n10\r\n');
+    assert.equal(await c.call('ZREVRANGEBYLEX', 'z', '[a', '-'), '*3\r\n$0\r\n\r\n$1\r\nd\r\n$2\r\n10\r\n');
+    assert.equal(
+      await c.call('ZRANGE', 'z', '[a', '-', 'BYLEX', 'REV', 'LIMIT', '1', '1'),
+      '*1\r\n$1\r\nd\r\n',
+    );
+    assert.equal(await c.call('ZREMRANGEBYLEX', 'z', '-', '[a'), ':1\r\n');
+    assert.equal(await c.call('ZRANGE', 'z', '0', '-1'), '*2\r\n$1\r\nd\r\n$0\r\n\r\n');
+  });
+
   it('a -0 score reads back as 0 from a listpack and as -0 from a skiplist', async ({ connection: c }) => {
     // Found by comparing random commands against redis-server: a listpack stores integral scores
     // as integers, while the reply to the write itself is the score as given.

@@ -60,7 +60,10 @@ const STRTOD_PATTERN =
  * A weight as C's strtod reads it, with SORT's checks: the whole text must be consumed and the
  * value must be a number in double range. Undefined when it cannot be a score.
  */
-export function parseSortScore(text: string): number | undefined {
+export function parseSortScore(value: string): number | undefined {
+  // Redis hands strtod the value as a C string: it ends at the first NUL byte.
+  const nul = value.indexOf('\0');
+  const text = nul < 0 ? value : value.slice(0, nul);
   // strtod on "" consumes nothing and stops at the terminator: Redis accepts it as 0.
   if (text.length === 0) return 0;
   const match = STRTOD_PATTERN.exec(text);
@@ -202,6 +205,8 @@ function sortGeneric(client: Client, argv: string[], readonly: boolean): void {
     options.alpha = true;
     options.sortBy = undefined;
   }
+  // Redis converts a sorted set it sorts to a skiplist for good (OBJECT ENCODING, SCAN, DUMP).
+  if (type === 'zset') (value as ZSetValue).convertToSkiplist();
 
   const vectorLength = value === undefined ? 0 : value.size;
   let start = Math.min(Math.max(options.limitStart, 0), vectorLength);

@@ -23,7 +23,15 @@ import {
 } from '../errors.ts';
 import { globMatch } from '../glob.ts';
 import type { CollectionValue } from '../keyspace/value.ts';
-import { type LexBound, type LexRange, type ScoreRange, type ZSetNode, ZSetValue } from '../types/zset.ts';
+import {
+  type LexBound,
+  type LexRange,
+  lexGteMin,
+  lexLteMax,
+  type ScoreRange,
+  type ZSetNode,
+  ZSetValue,
+} from '../types/zset.ts';
 import { keyChanged, lookupRead, notify, readCollection, writeCollection } from './keyspace-access.ts';
 
 const NAN_SCORE = 'ERR resulting score is not a number (NaN)';
@@ -375,6 +383,35 @@ function selectByRank(zset: ZSetValue, start: number, end: number, reverse: bool
   return selection;
 }
 
+/**
+ * A lex range as Redis walks it: from the first (or, reversed, the last) member in range, skip
+ * `offset` members, then take members until one falls out of the range or `limit` is reached.
+ * Unlike a rank span, this stops at a member out of lex order (members with other scores).
+ */
+function selectLexRange(
+  zset: ZSetValue,
+  range: LexRange,
+  offset: number,
+  limit: number,
+  reverse: boolean,
+): Selection {
+  selection.start = null;
+  selection.count = 0;
+  if (offset < 0) return selection;
+  let node = reverse ? zset.lastInLexRange(range) : zset.firstInLexRange(range);
+  for (let skip = offset; node !== null && skip > 0; skip--) node = reverse ? node.backward : node.next;
+  selection.start = node;
+  let count = 0;
+  while (node !== null && (limit < 0 || count < limit)) {
+    if (reverse ? !lexGteMin(node.member, range) : !lexLteMax(node.member, range)) break;
+    count++;
+    node = reverse ? node.backward : node.next;
+  }
+  selection.count = count;
+  if (count === 0) selection.start = null;
+  return selection;
+}
+
 /** Applies LIMIT to the ascending ranks [firstRank, lastRank] of the matching members. */
 function selectWithLimit(
   zset: ZSetValue,
@@ -520,14 +557,7 @@ function rangeGeneric(
       reverse,
     );
   } else if (lexRange !== undefined) {
-    picked = selectWithLimit(
-      zset,
-      zset.firstInLexRange(lexRange),
-      zset.lastInLexRange(lexRange),
-      offset,
-      limit,
-      reverse,
-    );
+    picked = selectLexRange(zset, lexRange, offset, limit, reverse);
   } else {
     picked = selectByRank(zset, start, end, reverse);
   }
@@ -587,14 +617,7 @@ function zremrangeGeneric(client: Client, argv: string[], rangeType: number): vo
       false,
     );
   } else if (lexRange !== undefined) {
-    picked = selectWithLimit(
-      zset,
-      zset.firstInLexRange(lexRange),
-      zset.lastInLexRange(lexRange),
-      0,
-      -1,
-      false,
-    );
+    picked = selectLexRange(zset, lexRange, 0, -1, false);
   } else {
     picked = selectByRank(zset, start, end, false);
   }

@@ -124,10 +124,28 @@ export function geohashDecode(
   };
 }
 
+const TWO_63 = 2 ** 63;
+const INDEFINITE = 1n << 63n;
+
+/**
+ * C's (uint64_t) conversion of a double as x86-64 code does it: what GEO commands decode when a
+ * sorted set holds scores that are not geohashes (negative, infinite). Out-of-range values give the
+ * processor's "integer indefinite" 2^63 (0 above 2^64).
+ */
+function toUint64(value: number): bigint {
+  if (Number.isNaN(value)) return INDEFINITE;
+  if (value < TWO_63) {
+    if (value <= -TWO_63) return INDEFINITE;
+    return BigInt.asUintN(64, BigInt(Math.trunc(value)));
+  }
+  const high = value - TWO_63;
+  if (high >= TWO_63) return 0n;
+  return BigInt(Math.trunc(high)) ^ INDEFINITE;
+}
+
 /** The centre of a score's cell as [longitude, latitude] (decodeGeohash), clamped to the limits. */
 export function decodeScore(score: number): [number, number] {
-  // C's (uint64_t) conversion of the score; Redis's scores are never negative.
-  const bits = BigInt.asUintN(64, BigInt(Math.trunc(Number.isFinite(score) ? score : 0)));
+  const bits = toUint64(score);
   const area = geohashDecode(LONG_RANGE, LAT_RANGE, { bits, step: GEO_STEP_MAX }) as GeoArea;
   let longitude = (area.longitude.min + area.longitude.max) / 2;
   if (longitude > GEO_LONG_MAX) longitude = GEO_LONG_MAX;

@@ -799,7 +799,9 @@ export class ScriptEngine {
   private redisCall(T: LuaState, raiseErrors: boolean): number {
     const run = this.current;
     const argc = lua.lua_gettop(T);
-    if (argc === 0) return raise(T, 'Please specify at least one argument for this redis lib call');
+    // Bad arguments are an error table: raised by redis.call, returned by redis.pcall.
+    if (argc === 0)
+      return callError(T, 'Please specify at least one argument for this redis lib call', raiseErrors);
     const argv: string[] = [];
     for (let i = 1; i <= argc; i++) {
       const type = lua.lua_type(T, i);
@@ -810,7 +812,7 @@ export class ScriptEngine {
             ? String(lua.lua_tointeger(T, i))
             : formatNumberArgument(lua.lua_tonumber(T, i)),
         );
-      else return raise(T, 'Lua redis lib command arguments must be strings or integers');
+      else return callError(T, 'Lua redis lib command arguments must be strings or integers', raiseErrors);
     }
     if (run === undefined) return raise(T, 'redis.call() can only be called inside a script invocation');
     const error = this.refusal(run, argv);
@@ -966,6 +968,14 @@ function protectTable(L: LuaState): void {
 function raise(T: LuaState, message: string): number {
   pushErrorTable(T, message);
   return lua.lua_error(T);
+}
+
+/** An error of redis.call/pcall itself: raised by call, the error table returned by pcall. */
+function callError(T: LuaState, message: string, raiseErrors: boolean): number {
+  if (raiseErrors) return raise(T, message);
+  lua.lua_settop(T, 0);
+  pushErrorTable(T, message);
+  return 1;
 }
 
 function pushStringArray(L: LuaState, values: readonly string[]): void {

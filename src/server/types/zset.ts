@@ -247,8 +247,16 @@ export class ZSetValue implements CollectionValue {
     return x !== this.header && scoreGteMin(x.score, range) ? x : null;
   }
 
+  // The lex lookups scan a listpack linearly, as Redis does (zzlFirstInLexRange): members whose
+  // scores differ are not in lex order, and the scan and the skiplist's descent then disagree.
   firstInLexRange(range: LexRange): ZSetNode | null {
     if (!this.intersectsLexRange(range)) return null;
+    if (this.listpack) {
+      for (let node = this.first(); node !== null; node = node.next) {
+        if (lexGteMin(node.member, range)) return lexLteMax(node.member, range) ? node : null;
+      }
+      return null;
+    }
     let x = this.header;
     for (let i = this.level - 1; i >= 0; i--) {
       for (let next = x.forward[i]; next && !lexGteMin(next.member, range); next = x.forward[i]) x = next;
@@ -259,6 +267,12 @@ export class ZSetValue implements CollectionValue {
 
   lastInLexRange(range: LexRange): ZSetNode | null {
     if (!this.intersectsLexRange(range)) return null;
+    if (this.listpack) {
+      for (let node = this.tail; node !== null; node = node.backward) {
+        if (lexLteMax(node.member, range)) return lexGteMin(node.member, range) ? node : null;
+      }
+      return null;
+    }
     let x = this.header;
     for (let i = this.level - 1; i >= 0; i--) {
       for (let next = x.forward[i]; next && lexLteMax(next.member, range); next = x.forward[i]) x = next;
@@ -274,10 +288,20 @@ export class ZSetValue implements CollectionValue {
     return this.nodeRank(last) - this.nodeRank(first) + 1;
   }
 
-  /** Number of members in the lex range. */
+  /** Number of members in the lex range (ZLEXCOUNT: a listpack counts until the first one past max). */
   countInLexRange(range: LexRange): number {
     const first = this.firstInLexRange(range);
     if (first === null) return 0;
+    if (this.listpack) {
+      let count = 0;
+      for (
+        let node: ZSetNode | null = first;
+        node !== null && lexLteMax(node.member, range);
+        node = node.next
+      )
+        count++;
+      return count;
+    }
     const last = this.lastInLexRange(range) as ZSetNode;
     return this.nodeRank(last) - this.nodeRank(first) + 1;
   }

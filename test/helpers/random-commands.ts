@@ -1,0 +1,452 @@
+// Seeded random commands for differential tests against redis-server: strings, keys, lists,
+// hashes, sets, sorted sets, GEO, scripts and transactions over a handful of keys and values, with
+// edge cases (huge integers, inf, empty strings, bad options, missing arguments) mixed in.
+//
+// Only commands whose replies redis-server itself gives deterministically are generated: no
+// relative TTLs (the servers' clocks differ by a millisecond), no DUMP (our payloads use Codis's RDB
+// version), no OBJECT ENCODING (we do not tell raw from embstr strings), no SCAN of hash-table
+// encoded collections and no SPOP/SRANDMEMBER (Redis's hash order is seeded at random per process),
+// no GEO STOREDIST (its distances can differ from glibc's in the last bit). Set replies, whose order
+// is Redis's random hash order, are compared sorted (comparableReply).
+
+export const DIFFERENTIAL_KEYS = ['k0', 'k1', 'k2', 'k3', '{t}a', '{t}b'];
+
+const VALUES = [
+  '0',
+  '1',
+  '-1',
+  '7',
+  '10',
+  '-5',
+  '100',
+  '3.5',
+  '-0.25',
+  'abc',
+  '',
+  'hello world',
+  '9223372036854775807',
+  '-9223372036854775808',
+  '1e3',
+  ' 1',
+  '01',
+  'inf',
+  '-inf',
+  '+5',
+  '0x10',
+  'xyz',
+];
+const NUMBERS = [
+  '0',
+  '1',
+  '-1',
+  '2',
+  '3',
+  '5',
+  '-2',
+  '10',
+  '-10',
+  '100',
+  '1.5',
+  'x',
+  '9223372036854775807',
+  '',
+  '-0',
+];
+/** Expiry amounts that are refused, or expire the key at once: deterministic on both servers. */
+const BAD_TTLS = ['0', '-1', 'x', '', '9223372036854775807', '-9223372036854775808', '1.5'];
+const SCORES = ['0', '1', '-1', '2.5', '-inf', '+inf', '1e10', '3', '5', '(1', '(3', 'abc', '-0', '0.1'];
+const LEX = ['-', '+', '[a', '(a', '[b', '(c', '[m', 'a', '[', '(zz'];
+const MEMBERS = ['a', 'b', 'c', 'd', 'm', '1', '2', '10', 'zz', ''];
+const INDEXES = ['0', '1', '-1', '2', '-2', '5', '-100', '100'];
+const PLACES = [
+  ['13.361389', '38.115556'],
+  ['15.087269', '37.502669'],
+  ['2.349014', '48.864716'],
+  ['-122.4194', '37.7749'],
+  ['139.6917', '35.6895'],
+  ['-58.3816', '-34.6037'],
+  ['0', '0'],
+  ['180', '85.05112878'],
+  ['-180', '-85.05112878'],
+  ['179.9999', '-1'],
+  ['12.5', '41.9'],
+  ['15', '37'],
+  ['10', '80.5'],
+];
+const SCRIPTS = [
+  'return redis.call("GET", KEYS[1])',
+  'return redis.call("INCR", KEYS[1])',
+  'return redis.pcall("LPUSH", KEYS[1], ARGV[1])',
+  'return {1, 2.5, "x", {3}, false, true}',
+  'return redis.call("HGETALL", KEYS[1])',
+  'return redis.error_reply("boom")',
+  'return redis.status_reply("fine")',
+  'return redis.call("ZRANGE", KEYS[1], 0, -1, "WITHSCORES")',
+  'return redis.call("NOPE")',
+  'return redis.sha1hex(ARGV[1])',
+];
+/** Replies in Redis's hash order, compared as sorted lists of elements. */
+const UNORDERED = new Set(['SMEMBERS', 'SINTER', 'SUNION', 'SDIFF']);
+
+type Generator = (r: RandomCommands) => string[];
+
+const GENERATORS: Generator[] = [
+  // strings
+  (r) => [
+    'SET',
+    r.key(),
+    r.value(),
+    ...r.pick([
+      [],
+      ['NX'],
+      ['XX'],
+      ['GET'],
+      ['KEEPTTL'],
+      ['EX', r.badTtl()],
+      ['PX', r.badTtl()],
+      ['NX', 'GET'],
+    ]),
+    ...r.maybe(0.2, 'EXAT', '4102444800'),
+  ],
+  (r) => ['GET', r.key()],
+  (r) => ['GETSET', r.key(), r.value()],
+  (r) => ['APPEND', r.key(), r.value()],
+  (r) => ['STRLEN', r.key()],
+  (r) => ['INCR', r.key()],
+  (r) => ['DECR', r.key()],
+  (r) => ['INCRBY', r.key(), r.number()],
+  (r) => ['DECRBY', r.key(), r.number()],
+  (r) => ['INCRBYFLOAT', r.key(), r.number()],
+  (r) => ['SETRANGE', r.key(), r.pick(['0', '1', '5', '-1', '20']), r.value()],
+  (r) => ['GETRANGE', r.key(), r.index(), r.index()],
+  (r) => ['MSET', ...r.some(() => [r.key(), r.value()]).flat()],
+  (r) => ['MGET', ...r.some(() => r.key(), 4)],
+  (r) => ['MSETNX', ...r.some(() => [r.key(), r.value()]).flat()],
+  (r) => ['SETNX', r.key(), r.value()],
+  (r) => ['GETDEL', r.key()],
+  (r) => [
+    'GETEX',
+    r.key(),
+    ...r.pick([[], ['PERSIST'], ['EX', r.badTtl()], ['PXAT', '4102444800000'], ['EX', '5', 'PX', '5']]),
+  ],
+  (r) => ['SETEX', r.key(), r.badTtl(), r.value()],
+  (r) => [
+    'LCS',
+    r.key(),
+    r.key(),
+    ...r.pick([[], ['LEN'], ['IDX'], ['IDX', 'WITHMATCHLEN'], ['IDX', 'MINMATCHLEN', '2']]),
+  ],
+  (r) => ['SETBIT', r.key(), r.pick(['0', '1', '7', '100', '-1']), r.pick(['0', '1', '2'])],
+  (r) => ['GETBIT', r.key(), r.pick(['0', '1', '7', '100'])],
+  (r) => ['BITCOUNT', r.key(), ...r.pick([[], [r.index(), r.index()], [r.index(), r.index(), 'BIT']])],
+  (r) => ['BITPOS', r.key(), r.pick(['0', '1']), ...r.pick([[], [r.index()], [r.index(), r.index()]])],
+  (r) => ['BITOP', r.pick(['AND', 'OR', 'XOR', 'NOT']), r.key(), ...r.some(() => r.key(), 2)],
+  (r) => [
+    'BITFIELD',
+    r.key(),
+    ...r.pick([
+      ['GET', 'u8', '0'],
+      ['SET', 'i5', '3', r.number()],
+      ['INCRBY', 'u4', '2', r.number()],
+    ]),
+  ],
+  // keys
+  (r) => ['DEL', ...r.some(() => r.key())],
+  (r) => ['EXISTS', ...r.some(() => r.key())],
+  (r) => ['TYPE', r.key()],
+  (r) => ['RENAME', r.key(), r.key()],
+  (r) => ['RENAMENX', r.key(), r.key()],
+  (r) => [
+    'EXPIREAT',
+    r.key(),
+    r.pick(['4102444800', '0', '-5']),
+    ...r.pick([[], ['NX'], ['XX'], ['GT'], ['LT']]),
+  ],
+  (r) => [
+    'EXPIRE',
+    r.key(),
+    r.pick(['0', '-1', 'x', '9223372036854775807']),
+    ...r.pick([[], ['NX'], ['GT']]),
+  ],
+  (r) => ['PEXPIREAT', r.key(), r.pick(['4102444800000', '4102444800500'])],
+  (r) => ['PERSIST', r.key()],
+  (r) => ['EXPIRETIME', r.key()],
+  (r) => ['PEXPIRETIME', r.key()],
+  (r) => ['COPY', r.key(), r.key(), ...r.maybe(0.5, 'REPLACE')],
+  (r) => ['UNLINK', ...r.some(() => r.key())],
+  (r) => ['TOUCH', ...r.some(() => r.key())],
+  (r) => [
+    'SORT',
+    r.key(),
+    ...r.maybe(0.3, 'ALPHA'),
+    ...r.maybe(0.3, 'DESC'),
+    ...r.maybe(0.3, 'LIMIT', '0', '2'),
+  ],
+  // Numeric only: with ALPHA, elements whose weights tie stay in Redis's (random) hash order.
+  (r) => ['SORT', r.key(), 'BY', r.pick(['k*', '{t}*']), 'GET', r.pick(['#', 'k*', '{t}*->m'])],
+  (r) => ['SORT_RO', r.key(), ...r.maybe(0.5, 'ALPHA')],
+  // lists
+  (r) => ['LPUSH', r.key(), ...r.some(() => r.member())],
+  (r) => ['RPUSH', r.key(), ...r.some(() => r.member())],
+  (r) => ['LPUSHX', r.key(), r.member()],
+  (r) => ['LPOP', r.key(), ...r.maybe(0.4, r.number())],
+  (r) => ['RPOP', r.key(), ...r.maybe(0.4, r.number())],
+  (r) => ['LRANGE', r.key(), r.index(), r.index()],
+  (r) => ['LINDEX', r.key(), r.index()],
+  (r) => ['LSET', r.key(), r.index(), r.member()],
+  (r) => ['LINSERT', r.key(), r.pick(['BEFORE', 'AFTER', 'x']), r.member(), r.member()],
+  (r) => ['LREM', r.key(), r.pick(['0', '1', '-1', '2']), r.member()],
+  (r) => ['LTRIM', r.key(), r.index(), r.index()],
+  (r) => ['LLEN', r.key()],
+  (r) => [
+    'LPOS',
+    r.key(),
+    r.member(),
+    ...r.pick([[], ['RANK', r.pick(['1', '-1', '0'])], ['COUNT', '0'], ['MAXLEN', '2']]),
+  ],
+  (r) => ['LMOVE', r.key(), r.key(), r.pick(['LEFT', 'RIGHT']), r.pick(['LEFT', 'RIGHT'])],
+  (r) => ['RPOPLPUSH', r.key(), r.key()],
+  (r) => ['LMPOP', '2', r.key(), r.key(), r.pick(['LEFT', 'RIGHT']), ...r.maybe(0.5, 'COUNT', r.number())],
+  // hashes
+  (r) => ['HSET', r.key(), ...r.some(() => [r.member(), r.value()]).flat()],
+  (r) => ['HGET', r.key(), r.member()],
+  (r) => ['HDEL', r.key(), ...r.some(() => r.member())],
+  (r) => ['HLEN', r.key()],
+  (r) => ['HGETALL', r.key()],
+  (r) => ['HINCRBY', r.key(), r.member(), r.number()],
+  (r) => ['HINCRBYFLOAT', r.key(), r.member(), r.number()],
+  (r) => ['HMGET', r.key(), ...r.some(() => r.member())],
+  (r) => ['HKEYS', r.key()],
+  (r) => ['HVALS', r.key()],
+  (r) => ['HSETNX', r.key(), r.member(), r.value()],
+  (r) => ['HSTRLEN', r.key(), r.member()],
+  (r) => ['HSCAN', r.key(), r.pick(['0', 'x']), ...r.maybe(0.4, 'MATCH', r.pick(['*', 'a*', '?', '[ab]']))],
+  // sets
+  (r) => ['SADD', r.key(), ...r.some(() => r.member())],
+  (r) => ['SREM', r.key(), ...r.some(() => r.member())],
+  (r) => ['SCARD', r.key()],
+  (r) => ['SISMEMBER', r.key(), r.member()],
+  (r) => ['SMISMEMBER', r.key(), ...r.some(() => r.member())],
+  (r) => ['SMEMBERS', r.key()],
+  (r) => ['SINTER', ...r.some(() => r.key())],
+  (r) => ['SUNION', ...r.some(() => r.key())],
+  (r) => ['SDIFF', ...r.some(() => r.key())],
+  (r) => ['SINTERSTORE', r.key(), ...r.some(() => r.key())],
+  (r) => ['SUNIONSTORE', r.key(), ...r.some(() => r.key())],
+  (r) => ['SDIFFSTORE', r.key(), ...r.some(() => r.key())],
+  (r) => ['SMOVE', r.key(), r.key(), r.member()],
+  (r) => ['SINTERCARD', '2', r.key(), r.key(), ...r.maybe(0.5, 'LIMIT', r.number())],
+  // sorted sets
+  (r) => [
+    'ZADD',
+    r.key(),
+    ...r.pick([[], ['NX'], ['XX'], ['GT'], ['LT'], ['CH'], ['INCR'], ['GT', 'CH'], ['NX', 'GT']]),
+    ...r.some(() => [r.score(), r.member()]).flat(),
+  ],
+  (r) => ['ZREM', r.key(), ...r.some(() => r.member())],
+  (r) => ['ZSCORE', r.key(), r.member()],
+  (r) => ['ZINCRBY', r.key(), r.score(), r.member()],
+  (r) => ['ZCARD', r.key()],
+  (r) => ['ZRANGE', r.key(), r.index(), r.index(), ...r.maybe(0.4, 'WITHSCORES')],
+  (r) => [
+    'ZRANGE',
+    r.key(),
+    r.score(),
+    r.score(),
+    'BYSCORE',
+    ...r.maybe(0.3, 'REV'),
+    ...r.maybe(0.3, 'LIMIT', '0', r.pick(['1', '2', '-1'])),
+    ...r.maybe(0.3, 'WITHSCORES'),
+  ],
+  (r) => [
+    'ZRANGE',
+    r.key(),
+    r.pick(LEX),
+    r.pick(LEX),
+    'BYLEX',
+    ...r.maybe(0.3, 'REV'),
+    ...r.maybe(0.3, 'LIMIT', '1', '2'),
+  ],
+  (r) => ['ZRANGEBYSCORE', r.key(), r.score(), r.score(), ...r.maybe(0.3, 'WITHSCORES')],
+  (r) => ['ZREVRANGEBYSCORE', r.key(), r.score(), r.score()],
+  (r) => ['ZRANGEBYLEX', r.key(), r.pick(LEX), r.pick(LEX)],
+  (r) => ['ZRANK', r.key(), r.member()],
+  (r) => ['ZREVRANK', r.key(), r.member()],
+  (r) => ['ZCOUNT', r.key(), r.score(), r.score()],
+  (r) => ['ZLEXCOUNT', r.key(), r.pick(LEX), r.pick(LEX)],
+  (r) => ['ZPOPMIN', r.key(), ...r.maybe(0.4, r.number())],
+  (r) => ['ZPOPMAX', r.key(), ...r.maybe(0.4, r.number())],
+  (r) => ['ZMSCORE', r.key(), ...r.some(() => r.member())],
+  (r) => [
+    'ZUNIONSTORE',
+    r.key(),
+    '2',
+    r.key(),
+    r.key(),
+    ...r.maybe(0.3, 'WEIGHTS', r.score(), r.score()),
+    ...r.maybe(0.3, 'AGGREGATE', r.pick(['MIN', 'MAX', 'SUM'])),
+  ],
+  (r) => [
+    'ZINTERSTORE',
+    r.key(),
+    '2',
+    r.key(),
+    r.key(),
+    ...r.maybe(0.3, 'AGGREGATE', r.pick(['MIN', 'MAX', 'SUM'])),
+  ],
+  (r) => ['ZDIFFSTORE', r.key(), '2', r.key(), r.key()],
+  (r) => ['ZUNION', '2', r.key(), r.key(), ...r.maybe(0.5, 'WITHSCORES')],
+  (r) => ['ZINTER', '2', r.key(), r.key(), ...r.maybe(0.5, 'WITHSCORES')],
+  (r) => ['ZRANGESTORE', r.key(), r.key(), r.index(), r.index()],
+  (r) => ['ZREMRANGEBYSCORE', r.key(), r.score(), r.score()],
+  (r) => ['ZREMRANGEBYRANK', r.key(), r.index(), r.index()],
+  (r) => ['ZREMRANGEBYLEX', r.key(), r.pick(LEX), r.pick(LEX)],
+  (r) => ['ZMPOP', '2', r.key(), r.key(), r.pick(['MIN', 'MAX']), ...r.maybe(0.5, 'COUNT', r.number())],
+  // GEO
+  (r) => [
+    'GEOADD',
+    r.key(),
+    ...r.pick([[], ['NX'], ['XX'], ['CH'], ['NX', 'XX']]),
+    ...r.some(() => [...r.place(), r.member()]).flat(),
+  ],
+  (r) => ['GEODIST', r.key(), r.member(), r.member(), ...r.maybe(0.6, r.unit())],
+  (r) => ['GEOHASH', r.key(), ...r.some(() => r.member())],
+  (r) => ['GEOPOS', r.key(), ...r.some(() => r.member())],
+  (r) => ['GEORADIUS', r.key(), ...r.place(), r.radius(), r.unit(), ...r.geoOptions(true)],
+  (r) => ['GEORADIUSBYMEMBER_RO', r.key(), r.member(), r.radius(), r.unit(), ...r.geoOptions(false)],
+  (r) => ['GEOSEARCH', r.key(), ...r.geoFrom(), ...r.geoBy(), ...r.geoOptions(false)],
+  (r) => ['GEOSEARCHSTORE', r.key(), r.key(), ...r.geoFrom(), ...r.geoBy(), ...r.geoOptions(false)],
+  // scripts and transactions
+  (r) => ['EVAL', r.pick(SCRIPTS), '1', r.key(), r.value()],
+  (r) => [r.pick(['MULTI', 'EXEC', 'DISCARD', 'UNWATCH'])],
+  (r) => ['WATCH', r.key()],
+];
+
+export class RandomCommands {
+  private state: number;
+
+  constructor(seed: number) {
+    this.state = seed >>> 0;
+  }
+
+  /** A number in [0, 1) from a 31-bit linear congruential generator. */
+  random(): number {
+    this.state = (Math.imul(this.state, 1103515245) + 12345) & 0x7fffffff;
+    return this.state / 0x80000000;
+  }
+
+  below(n: number): number {
+    return Math.floor(this.random() * n);
+  }
+
+  pick<T>(items: readonly T[]): T {
+    return items[this.below(items.length)] as T;
+  }
+
+  some<T>(make: () => T, max = 3): T[] {
+    const items: T[] = [];
+    const count = 1 + this.below(max);
+    for (let i = 0; i < count; i++) items.push(make());
+    return items;
+  }
+
+  maybe(probability: number, ...words: string[]): string[] {
+    return this.random() < probability ? words : [];
+  }
+
+  key(): string {
+    return this.pick(DIFFERENTIAL_KEYS);
+  }
+
+  value(): string {
+    return this.pick(VALUES);
+  }
+
+  number(): string {
+    return this.pick(NUMBERS);
+  }
+
+  badTtl(): string {
+    return this.pick(BAD_TTLS);
+  }
+
+  score(): string {
+    return this.pick(SCORES);
+  }
+
+  member(): string {
+    return this.pick(MEMBERS);
+  }
+
+  index(): string {
+    return this.pick(INDEXES);
+  }
+
+  place(): string[] {
+    const roll = this.random();
+    if (roll < 0.06)
+      return [this.pick(['181', '-181', '10', 'x', 'inf']), this.pick(['86', '10', '-85.06', 'y'])];
+    if (roll < 0.4) {
+      const digits = this.below(8);
+      return [(this.random() * 360 - 180).toFixed(digits), (this.random() * 170 - 85).toFixed(digits)];
+    }
+    return [...this.pick(PLACES)];
+  }
+
+  unit(): string {
+    return this.pick(['m', 'km', 'KM', 'ft', 'mi', 'x']);
+  }
+
+  radius(): string {
+    return this.pick(['0', '1', '100', '200', '1000', '5000', '20000', '-1', 'x', '0.5']);
+  }
+
+  geoOptions(store: boolean): string[] {
+    const options: string[] = [];
+    const choices = [
+      ['WITHDIST'],
+      ['WITHCOORD'],
+      ['WITHHASH'],
+      ['ASC'],
+      ['DESC'],
+      ['COUNT', this.pick(['1', '2', '0', 'x'])],
+      ['ANY'],
+    ];
+    if (store) choices.push(['STORE', this.key()]);
+    const count = this.below(4);
+    for (let i = 0; i < count; i++) options.push(...this.pick(choices));
+    return options;
+  }
+
+  geoFrom(): string[] {
+    return this.random() < 0.5 ? ['FROMMEMBER', this.member()] : ['FROMLONLAT', ...this.place()];
+  }
+
+  geoBy(): string[] {
+    return this.random() < 0.5
+      ? ['BYRADIUS', this.radius(), this.unit()]
+      : ['BYBOX', this.radius(), this.radius(), this.unit()];
+  }
+
+  /** The next command; one in twenty loses trailing arguments (arity and syntax errors). */
+  next(): string[] {
+    const command = this.pick(GENERATORS)(this);
+    if (this.random() < 0.05 && command.length > 1)
+      return command.slice(0, 1 + this.below(command.length - 1));
+    return command;
+  }
+}
+
+/** Whether the command's reply lists elements in Redis's hash order. */
+export function hasUnorderedReply(command: readonly string[]): boolean {
+  return UNORDERED.has(command[0] as string);
+}
+
+/** A reply as compared: the elements of a hash-ordered set reply sorted, any other reply as is. */
+export function comparableReply(command: readonly string[], raw: string): string {
+  if (!hasUnorderedReply(command) || raw[0] !== '*') return raw;
+  const lines = raw.split('\r\n');
+  const elements: string[] = [];
+  for (let i = 1; i + 1 < lines.length; i += 2) elements.push(`${lines[i]}\r\n${lines[i + 1]}`);
+  return `${lines[0]}\r\n${elements.sort().join('\r\n')}`;
+}
