@@ -49,7 +49,44 @@ export function parseLongLong(text: string): number | undefined {
 }
 
 const FLOAT_PATTERN = /^[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf|infinity)$/i;
-const HEX_FLOAT_PATTERN = /^[+-]?0x[0-9a-f]+$/i;
+const HEX_FLOAT_PATTERN = /^([+-]?)0x([0-9a-f]*)(?:\.([0-9a-f]*))?(?:p([+-]?\d+))?$/i;
+
+export interface HexFloat {
+  negative: boolean;
+  /** The hex digits, fraction included, as one integer. */
+  mantissa: bigint;
+  /** The value is mantissa × 2^exponent. */
+  exponent: number;
+}
+
+/** A C99 hexadecimal float as strtod reads it ("0x10", "0x1.8p3", "-0x.8"), or undefined. */
+export function parseHexFloat(text: string): HexFloat | undefined {
+  const match = HEX_FLOAT_PATTERN.exec(text);
+  if (match === null) return undefined;
+  const whole = match[2] ?? '';
+  const fraction = match[3] ?? '';
+  if (whole.length + fraction.length === 0) return undefined;
+  const exponent = Number(match[4] ?? '0') - 4 * fraction.length;
+  if (!Number.isSafeInteger(exponent)) return undefined;
+  return { negative: match[1] === '-', mantissa: BigInt(`0x${whole}${fraction}`), exponent };
+}
+
+/** A hexadecimal float's value as a double (Infinity beyond the range, 0 below it). */
+export function hexFloatValue(hex: HexFloat): number {
+  let mantissa = Number(hex.mantissa);
+  let exponent = hex.exponent;
+  // Scaled in steps: 2 ** exponent alone may overflow or underflow where the product does not.
+  while (exponent > 1000) {
+    mantissa *= 2 ** 1000;
+    exponent -= 1000;
+  }
+  while (exponent < -1000 && mantissa !== 0) {
+    mantissa *= 2 ** -1000;
+    exponent += 1000;
+  }
+  const magnitude = mantissa * 2 ** exponent;
+  return hex.negative ? -magnitude : magnitude;
+}
 
 /**
  * Redis's string2d/strtold rules for float arguments: no spaces, `inf`/`-inf`/`+inf` accepted,
@@ -58,8 +95,11 @@ const HEX_FLOAT_PATTERN = /^[+-]?0x[0-9a-f]+$/i;
 export function parseFloatArgument(text: string): number | undefined {
   if (text.length === 0 || text.length > 5120) return undefined;
   if (!FLOAT_PATTERN.test(text)) {
-    if (HEX_FLOAT_PATTERN.test(text)) return Number.parseInt(text, 16);
-    return undefined;
+    const hex = parseHexFloat(text);
+    if (hex === undefined) return undefined;
+    const value = hexFloatValue(hex);
+    // strtod's ERANGE: a non-zero value that underflows to zero.
+    return value === 0 && hex.mantissa !== 0n ? undefined : value;
   }
   const lower = text.toLowerCase();
   if (lower.endsWith('inf') || lower.endsWith('infinity')) {

@@ -3,6 +3,7 @@
 // (0.1 + 0.2 prints 0.3 in Redis, 0.30000000000000004 in a double), so the arithmetic is emulated
 // exactly with BigInt: a value is sign × significand × 2^exponent, rounded to 64 significant bits
 // half-to-even after each step, as the FPU does.
+import { parseHexFloat } from './arguments.ts';
 
 const SIGNIFICAND_BITS = 64n;
 const TOP = 1n << SIGNIFICAND_BITS;
@@ -73,11 +74,19 @@ export function parseLongDouble(text: string): LongDouble | undefined {
   }
   const match = DECIMAL.exec(text);
   if (match === null) {
-    if (/^[+-]?0x[0-9a-f]+$/i.test(text)) {
-      const negative = text.startsWith('-');
-      return roundRational(negative, BigInt(text.replace(/^[+-]/, '')), 1n);
-    }
-    return undefined;
+    const hex = parseHexFloat(text);
+    if (hex === undefined) return undefined;
+    if (hex.mantissa === 0n) return { ...ZERO, negative: hex.negative };
+    // Beyond these the value is surely out of a long double's range (strtold's ERANGE: refused).
+    const bits = hex.mantissa.toString(2).length + hex.exponent;
+    if (bits > 16400 || bits < -16500) return undefined;
+    const scale = 2n ** BigInt(Math.abs(hex.exponent));
+    const value =
+      hex.exponent >= 0
+        ? roundRational(hex.negative, hex.mantissa * scale, 1n)
+        : roundRational(hex.negative, hex.mantissa, scale);
+    if (value.infinite || value.significand === 0n) return undefined;
+    return value;
   }
   const [, sign = '', whole = '', fraction = '', exponentText = '0'] = match;
   if (whole.length === 0 && fraction.length === 0) return undefined;

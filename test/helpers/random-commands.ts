@@ -7,7 +7,9 @@
 // version), no OBJECT ENCODING (we do not tell raw from embstr strings), no SCAN of hash-table
 // encoded collections and no SPOP/SRANDMEMBER (Redis's hash order is seeded at random per process),
 // no GEO STOREDIST (its distances can differ from glibc's in the last bit). Set replies, whose order
-// is Redis's random hash order, are compared sorted (comparableReply).
+// is Redis's random hash order, are compared sorted (comparableReply). A lex range over a skiplist
+// whose members have different scores depends on the skiplist's random levels: the tests replace
+// such a command (lexRangeKey) by a DEL of its key.
 
 export const DIFFERENTIAL_KEYS = ['k0', 'k1', 'k2', 'k3', '{t}a', '{t}b'];
 
@@ -435,6 +437,18 @@ export class RandomCommands {
       return command.slice(0, 1 + this.below(command.length - 1));
     return command;
   }
+}
+
+/** Lex range commands on a sorted set: the key, when the command is one. */
+export function lexRangeKey(command: readonly string[]): string | undefined {
+  const name = (command[0] as string).toUpperCase();
+  const lex =
+    name === 'ZRANGEBYLEX' ||
+    name === 'ZREVRANGEBYLEX' ||
+    name === 'ZLEXCOUNT' ||
+    name === 'ZREMRANGEBYLEX' ||
+    (name === 'ZRANGE' && command.some((word) => word.toUpperCase() === 'BYLEX'));
+  return lex ? command[1] : undefined;
 }
 
 /** Whether the command's reply lists elements in Redis's hash order. */

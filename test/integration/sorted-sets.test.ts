@@ -95,6 +95,16 @@ conformanceSuite('sorted sets', (it) => {
     assert.equal(await c.call('ZINCRBY', 's', '1', 'a'), WRONG_TYPE);
   });
 
+  it('scores in C hexadecimal float notation', async ({ connection: c }) => {
+    assert.equal(await c.call('ZADD', 'z', '0x1.8p1', 'a', '-0x.8', 'b', '0x10', 'c'), ':3\r\n');
+    assert.equal(
+      await c.call('ZRANGE', 'z', '0', '-1', 'WITHSCORES'),
+      '*6\r\n$1\r\nb\r\n$4\r\n-0.5\r\n$1\r\na\r\n$1\r\n3\r\n$1\r\nc\r\n$2\r\n16\r\n',
+    );
+    assert.equal(await c.call('ZADD', 'z', '0x1p-99999', 'd'), '-ERR value is not a valid float\r\n');
+    assert.equal(await c.call('ZADD', 'z', '0x1p99999', 'd'), '-ERR value is not a valid float\r\n');
+  });
+
   it('lex ranges over members of different scores walk the listpack as Redis does', async ({
     connection: c,
   }) => {

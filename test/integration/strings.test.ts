@@ -46,6 +46,13 @@ conformanceSuite('strings', (it) => {
     assert.equal(await c.call('INCR', 's'), '-ERR value is not an integer or out of range\r\n');
     assert.equal(await c.call('INCRBYFLOAT', 'f', '10.5'), '$4\r\n10.5\r\n');
     assert.equal(await c.call('INCRBYFLOAT', 'f', '0.1'), '$4\r\n10.6\r\n');
+    // C's hexadecimal floats, fraction and binary exponent included (found by the differential test).
+    assert.equal(await c.call('SET', 'hexf', '0x103.51'), '+OK\r\n');
+    assert.equal(await c.call('INCRBYFLOAT', 'hexf', '1'), '$12\r\n260.31640625\r\n');
+    assert.equal(await c.call('INCRBYFLOAT', 'hexf', '-0x1.8p3'), '$12\r\n248.31640625\r\n');
+    assert.equal(await c.call('INCRBYFLOAT', 'hexf', '0x.8'), '$12\r\n248.81640625\r\n');
+    assert.equal(await c.call('INCRBYFLOAT', 'hexf', '0x'), '-ERR value is not a valid float\r\n');
+    assert.equal(await c.call('INCRBYFLOAT', 'hexf', '0x1p99999'), '-ERR value is not a valid float\r\n');
     assert.equal(await c.call('SET', 'e', '5.0e3'), '+OK\r\n');
     assert.equal(await c.call('INCRBYFLOAT', 'e', '200'), '$4\r\n5200\r\n');
     assert.equal(await c.call('INCRBYFLOAT', 'f', 'x'), '-ERR value is not a valid float\r\n');

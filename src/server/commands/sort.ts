@@ -2,7 +2,7 @@
 // lexicographically, by themselves or by weights found through a BY pattern (string keys or hash
 // fields with `->`), optionally fetching GET patterns, limited with LIMIT, stored with STORE.
 // The parsing, LIMIT arithmetic and tie-breaking follow Redis's sort.c.
-import { isKeyword, parseInt64 } from '../arguments.ts';
+import { hexFloatValue, isKeyword, parseHexFloat, parseInt64 } from '../arguments.ts';
 import type { Client } from '../client.ts';
 import type { CommandDefinition } from '../command-registry.ts';
 import { NOT_INTEGER, SYNTAX, WRONG_TYPE } from '../errors.ts';
@@ -54,7 +54,7 @@ function lookupByPattern(database: Database, now: number, pattern: string, eleme
 }
 
 const STRTOD_PATTERN =
-  /^[\t\n\v\f\r ]*([+-]?(?:inf(?:inity)?|nan|0x[0-9a-f]+|(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?))$/i;
+  /^[\t\n\v\f\r ]*([+-]?(?:inf(?:inity)?|nan|0x(?:[0-9a-f]+\.?[0-9a-f]*|\.[0-9a-f]+)(?:p[+-]?\d+)?|(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?))$/i;
 
 /**
  * A weight as C's strtod reads it, with SORT's checks: the whole text must be consumed and the
@@ -73,7 +73,9 @@ export function parseSortScore(value: string): number | undefined {
   const negative = body.startsWith('-');
   if (unsigned.startsWith('nan')) return undefined;
   if (unsigned.startsWith('inf')) return negative ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
-  const magnitude = unsigned.startsWith('0x') ? Number.parseInt(unsigned, 16) : Number(unsigned);
+  const hex = unsigned.startsWith('0x') ? parseHexFloat(unsigned) : undefined;
+  const magnitude = hex !== undefined ? hexFloatValue(hex) : Number(unsigned);
+  if (hex !== undefined && magnitude === 0 && hex.mantissa !== 0n) return undefined;
   // Overflow to infinity and underflow of a non-zero literal to zero are ERANGE for strtod.
   if (!Number.isFinite(magnitude)) return undefined;
   if (magnitude === 0 && /[1-9]/.test(unsigned.replace(/e.*$/, ''))) return undefined;
