@@ -6,8 +6,8 @@ import {
   comparableReply,
   DIFFERENTIAL_KEYS,
   hasUnorderedReply,
-  lexRangeKey,
   RandomCommands,
+  randomUnderEncoding,
 } from './random-commands.ts';
 import type { RawConnection } from './raw-connection.ts';
 
@@ -66,15 +66,20 @@ export async function runDifferential(
     }
     let command = commands.next();
     if (target.skip?.(command) === true) continue;
-    // Inside a transaction, EXEC's reply would hold a set in hash order (not comparable sorted) or
-    // a lex range over a skiplist (below).
-    if (inTransaction && (hasUnorderedReply(command) || lexRangeKey(command) !== undefined))
+    // Inside a transaction EXEC's reply would hold them: hash-ordered elements and string encodings
+    // are not compared there, and the encoding of a key cannot be checked before the command runs.
+    if (
+      inTransaction &&
+      (hasUnorderedReply(command) ||
+        randomUnderEncoding(command) !== undefined ||
+        (command[0] as string).toUpperCase() === 'OBJECT')
+    )
       command = ['ECHO', command.join(' ')];
-    // A lex range over a skiplist follows its random levels when the members are out of lex order.
-    const lexKey = lexRangeKey(command);
-    if (lexKey !== undefined) {
-      reference.send('OBJECT', 'ENCODING', lexKey);
-      if ((await reference.reply()).raw === '$8\r\nskiplist\r\n') command = ['DEL', lexKey];
+    const random = randomUnderEncoding(command);
+    if (random !== undefined) {
+      reference.send('OBJECT', 'ENCODING', random[0]);
+      if ((await reference.reply()).raw === `$${random[1].length}\r\n${random[1]}\r\n`)
+        command = ['DEL', random[0]];
     }
     const own = target.ownReply?.(command);
     if (own !== undefined) {

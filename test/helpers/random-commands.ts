@@ -4,12 +4,11 @@
 //
 // Only commands whose replies redis-server itself gives deterministically are generated: no
 // relative TTLs (the servers' clocks differ by a millisecond), no DUMP (our payloads use Codis's RDB
-// version), no OBJECT ENCODING (we do not tell raw from embstr strings), no SCAN of hash-table
+// version), no OBJECT ENCODING of strings (we do not tell raw from embstr), no SCAN of hash-table
 // encoded collections and no SPOP/SRANDMEMBER (Redis's hash order is seeded at random per process),
 // no GEO STOREDIST (its distances can differ from glibc's in the last bit). Set replies, whose order
-// is Redis's random hash order, are compared sorted (comparableReply). A lex range over a skiplist
-// whose members have different scores depends on the skiplist's random levels: the tests replace
-// such a command (lexRangeKey) by a DEL of its key.
+// is Redis's random hash order, are compared sorted (comparableReply); commands whose reply is
+// random under some encoding are replaced by a DEL of their key (randomUnderEncoding).
 
 export const DIFFERENTIAL_KEYS = ['k0', 'k1', 'k2', 'k3', '{t}a', '{t}b'];
 
@@ -58,7 +57,9 @@ const NUMBERS = [
 const BAD_TTLS = ['0', '-1', 'x', '', '9223372036854775807', '-9223372036854775808', '1.5'];
 const SCORES = ['0', '1', '-1', '2.5', '-inf', '+inf', '1e10', '3', '5', '(1', '(3', 'abc', '-0', '0.1'];
 const LEX = ['-', '+', '[a', '(a', '[b', '(c', '[m', 'a', '[', '(zz'];
-const MEMBERS = ['a', 'b', 'c', 'd', 'm', '1', '2', '10', 'zz', ''];
+/** Past 64 bytes a member turns a listpack into a hash table or skiplist. */
+const LONG_MEMBER = 'L'.repeat(65);
+const MEMBERS = ['a', 'b', 'c', 'd', 'm', '1', '2', '10', 'zz', '', LONG_MEMBER];
 const INDEXES = ['0', '1', '-1', '2', '-2', '5', '-100', '100'];
 const PLACES = [
   ['13.361389', '38.115556'],
@@ -87,8 +88,10 @@ const SCRIPTS = [
   'return redis.call("NOPE")',
   'return redis.sha1hex(ARGV[1])',
 ];
-/** Replies in Redis's hash order, compared as sorted lists of elements. */
-const UNORDERED = new Set(['SMEMBERS', 'SINTER', 'SUNION', 'SDIFF']);
+/** Replies in Redis's hash order (sets, and hashes past the listpack), compared sorted. */
+const UNORDERED = new Set(['SMEMBERS', 'SINTER', 'SUNION', 'SDIFF', 'HKEYS', 'HVALS']);
+/** Field-value pairs in hash order, compared as sorted pairs. */
+const UNORDERED_PAIRS = new Set(['HGETALL']);
 
 type Generator = (r: RandomCommands) => string[];
 
@@ -318,6 +321,21 @@ const GENERATORS: Generator[] = [
   (r) => ['GEORADIUSBYMEMBER_RO', r.key(), r.member(), r.radius(), r.unit(), ...r.geoOptions(false)],
   (r) => ['GEOSEARCH', r.key(), ...r.geoFrom(), ...r.geoBy(), ...r.geoOptions(false)],
   (r) => ['GEOSEARCHSTORE', r.key(), r.key(), ...r.geoFrom(), ...r.geoBy(), ...r.geoOptions(false)],
+  // many members at once: the encodings' size limits (128 entries, 512 integers)
+  (r) => [r.pick(['RPUSH', 'SADD', 'HSET']), r.key(), ...r.many()],
+  (r) => ['ZADD', r.key(), ...r.many().flatMap((member, i) => [String(i % 7), member])],
+  (r) => ['OBJECT', 'ENCODING', r.key()],
+  // HyperLogLog
+  (r) => ['PFADD', r.key(), ...r.some(() => r.member(), 5)],
+  (r) => ['PFCOUNT', ...r.some(() => r.key(), 2)],
+  (r) => ['PFMERGE', r.key(), ...r.some(() => r.key(), 2)],
+  // blocking commands with a short timeout (they answer at once when there is something to pop)
+  (r) => [r.pick(['BLPOP', 'BRPOP', 'BZPOPMIN', 'BZPOPMAX']), r.key(), r.key(), '0.01'],
+  (r) => ['BLMOVE', r.key(), r.key(), r.pick(['LEFT', 'RIGHT']), r.pick(['LEFT', 'RIGHT']), '0.01'],
+  // databases
+  (r) => ['MOVE', r.key(), r.pick(['0', '1', '2', 'x', '99'])],
+  (r) => ['SWAPDB', r.pick(['0', '1']), r.pick(['0', '1', '16'])],
+  (r) => ['DBSIZE'],
   // scripts and transactions
   (r) => ['EVAL', r.pick(SCRIPTS), '1', r.key(), r.value()],
   (r) => [r.pick(['MULTI', 'EXEC', 'DISCARD', 'UNWATCH'])],
@@ -366,6 +384,15 @@ export class RandomCommands {
 
   number(): string {
     return this.pick(NUMBERS);
+  }
+
+  /** 1-150 members: integers (an intset's) or strings. */
+  many(): string[] {
+    const count = 1 + this.below(150);
+    const integers = this.random() < 0.5;
+    const items: string[] = [];
+    for (let i = 0; i < count; i++) items.push(integers ? String(i * 3) : `m${i}`);
+    return items;
   }
 
   badTtl(): string {
@@ -439,28 +466,53 @@ export class RandomCommands {
   }
 }
 
-/** Lex range commands on a sorted set: the key, when the command is one. */
-export function lexRangeKey(command: readonly string[]): string | undefined {
+/**
+ * The key and the encoding under which Redis's reply to the command is random: a lex range over a
+ * skiplist follows its random levels when members are out of lex order, HSCAN over a hash table
+ * its hash order. The tests replace such a command by a DEL of its key.
+ */
+export function randomUnderEncoding(command: readonly string[]): [key: string, encoding: string] | undefined {
   const name = (command[0] as string).toUpperCase();
+  const key = command[1];
+  if (key === undefined) return undefined;
+  if (name === 'HSCAN') return [key, 'hashtable'];
   const lex =
     name === 'ZRANGEBYLEX' ||
     name === 'ZREVRANGEBYLEX' ||
     name === 'ZLEXCOUNT' ||
     name === 'ZREMRANGEBYLEX' ||
     (name === 'ZRANGE' && command.some((word) => word.toUpperCase() === 'BYLEX'));
-  return lex ? command[1] : undefined;
+  return lex ? [key, 'skiplist'] : undefined;
+}
+
+/** How elements of the reply are ordered: 0 as is, 1 elements in hash order, 2 pairs in hash order. */
+function hashOrder(command: readonly string[]): number {
+  const name = (command[0] as string).toUpperCase();
+  if (UNORDERED.has(name)) return 1;
+  if (UNORDERED_PAIRS.has(name) || (name === 'EVAL' && (command[1] ?? '').includes('HGETALL'))) return 2;
+  return 0;
 }
 
 /** Whether the command's reply lists elements in Redis's hash order. */
 export function hasUnorderedReply(command: readonly string[]): boolean {
-  return UNORDERED.has(command[0] as string);
+  return hashOrder(command) !== 0;
 }
 
-/** A reply as compared: the elements of a hash-ordered set reply sorted, any other reply as is. */
+/** A reply as compared: hash-ordered elements (or pairs) sorted, any other reply as is. */
 export function comparableReply(command: readonly string[], raw: string): string {
-  if (!hasUnorderedReply(command) || raw[0] !== '*') return raw;
+  // Strings: we do not tell embstr from raw (nor an INCRBYFLOAT result from an integer).
+  if (
+    (command[0] as string).toUpperCase() === 'OBJECT' &&
+    /^\$(3\r\nint|6\r\nembstr|3\r\nraw)\r\n$/.test(raw)
+  )
+    return 'string';
+  const order = hashOrder(command);
+  if (order === 0 || raw[0] !== '*') return raw;
+  // Elements are single-line bulk strings here: two lines each ($length, then the bytes).
   const lines = raw.split('\r\n');
+  const width = order * 2;
   const elements: string[] = [];
-  for (let i = 1; i + 1 < lines.length; i += 2) elements.push(`${lines[i]}\r\n${lines[i + 1]}`);
+  for (let i = 1; i + width - 1 < lines.length; i += width)
+    elements.push(lines.slice(i, i + width).join('\r\n'));
   return `${lines[0]}\r\n${elements.sort().join('\r\n')}`;
 }

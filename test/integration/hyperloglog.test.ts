@@ -26,6 +26,24 @@ const CORRUPTED = '-INVALIDOBJ Corrupted HLL object detected\r\n';
 const HEADER = 'HYLL\x01\x00\x00\x00';
 
 conformanceSuite('hyperloglog', (it) => {
+  it('PFMERGE refuses a sparse value whose opcodes run past the last register', async ({ connection: c }) => {
+    const header = 'HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80';
+    // XZERO over all 16384 registers, then a VAL opcode for one more.
+    assert.equal(await c.call('SET', 'over', Buffer.from(`${header}\x7f\xff\x80`, 'latin1')), '+OK\r\n');
+    assert.equal(await c.call('PFMERGE', 'dest', 'over'), CORRUPTED);
+    assert.equal(await c.call('PFCOUNT', 'over'), CORRUPTED);
+    assert.equal(await c.call('SET', 'exact', Buffer.from(`${header}\x7f\xff`, 'latin1')), '+OK\r\n');
+    assert.equal(await c.call('PFMERGE', 'dest', 'exact'), '+OK\r\n');
+    assert.equal(await c.call('PFCOUNT', 'dest'), ':0\r\n');
+  });
+
+  it('PFCOUNT replies a cached cardinality of any size exactly', async ({ connection: c }) => {
+    // Found by the differential test through the proxy: SETRANGE can write the cache.
+    assert.equal(await c.call('PFADD', 'h', 'a'), ':1\r\n');
+    assert.equal(await c.call('SETRANGE', 'h', '8', '\x33\x22\x11\x00\x00\x00\x00\x38'), ':21\r\n');
+    assert.equal(await c.call('PFCOUNT', 'h'), ':4035225266125087283\r\n');
+  });
+
   it('PFADD and PFCOUNT: creation, updates, cached cardinality', async ({ connection: c }) => {
     assert.equal(await c.call('PFCOUNT', 'missing'), ':0\r\n');
     assert.equal(await c.call('PFADD', 'h', 'a'), ':1\r\n');

@@ -91,6 +91,14 @@ conformanceSuite('sorted sets', (it) => {
     assert.equal(await c.call('ZINCRBY', 'z', 'inf', 'a'), '$3\r\ninf\r\n');
     assert.equal(await c.call('ZINCRBY', 'z', '-inf', 'a'), NAN);
     assert.equal(await c.call('ZINCRBY', 'z', 'NX', 'a'), SYNTAX);
+    // %.17g rounds an exact tie to even (found by the differential test).
+    assert.equal(await c.call('ZADD', 'tie', '347650460174170.8125', 'a'), ':1\r\n');
+    assert.equal(
+      await c.call('ZINCRBY', 'tie', '347650460174170.8125', 'a'),
+      '$18\r\n695300920348341.62\r\n',
+    );
+    assert.equal(await c.call('ZADD', 'tie', '0.125', 'b'), ':1\r\n');
+    assert.equal(await c.call('ZSCORE', 'tie', 'b'), '$5\r\n0.125\r\n');
     assert.equal(await c.call('SET', 's', 'x'), '+OK\r\n');
     assert.equal(await c.call('ZINCRBY', 's', '1', 'a'), WRONG_TYPE);
   });
@@ -134,6 +142,32 @@ conformanceSuite('sorted sets', (it) => {
     assert.equal(await c.call('OBJECT', 'ENCODING', 'big'), '$8\r\nskiplist\r\n');
     assert.equal(await c.call('ZADD', 'big', '-0', 'a'), ':1\r\n');
     assert.equal(await c.call('ZSCORE', 'big', 'a'), '$2\r\n-0\r\n');
+    assert.equal(await c.call('COPY', 'big', 'big2'), ':1\r\n');
+    assert.equal(await c.call('ZSCORE', 'big2', 'a'), '$2\r\n-0\r\n');
+    // ZUNION replies from a skiplist; ZUNIONSTORE stores a listpack.
+    assert.equal(
+      await c.call('ZUNION', '1', 'big', 'WITHSCORES'),
+      `*4\r\n$1\r\na\r\n$2\r\n-0\r\n$65\r\n${'m'.repeat(65)}\r\n$1\r\n1\r\n`,
+    );
+    assert.equal(await c.call('ZADD', 'w', '0', 'x'), ':1\r\n');
+    assert.equal(
+      await c.call('ZUNION', '1', 'w', 'WEIGHTS', '-1', 'WITHSCORES'),
+      '*2\r\n$1\r\nx\r\n$2\r\n-0\r\n',
+    );
+    assert.equal(await c.call('ZUNIONSTORE', 'u', '1', 'w', 'WEIGHTS', '-1'), ':1\r\n');
+    assert.equal(await c.call('ZSCORE', 'u', 'x'), '$1\r\n0\r\n');
+    // Stored past the listpack's 128 entries, the result stays a skiplist: -0 kept.
+    const many: string[] = [];
+    for (let i = 0; i < 130; i++) many.push('0', `m${i}`);
+    assert.equal(await c.call('ZADD', 'many', ...many), ':130\r\n');
+    assert.equal(await c.call('ZUNIONSTORE', 'u2', '1', 'many', 'WEIGHTS', '-1'), ':130\r\n');
+    assert.equal(await c.call('ZSCORE', 'u2', 'm0'), '$2\r\n-0\r\n');
+    assert.equal(await c.call('ZRANGESTORE', 'u3', 'u2', '0', '-1'), ':130\r\n');
+    assert.equal(await c.call('ZSCORE', 'u3', 'm0'), '$2\r\n-0\r\n');
+    assert.equal(await c.call('ZRANGESTORE', 'u4', 'u2', '0', '9'), ':10\r\n');
+    assert.equal(await c.call('ZSCORE', 'u4', 'm0'), '$1\r\n0\r\n');
+    assert.equal(await c.call('ZADD', 'small', '-0', 'x'), ':1\r\n');
+    assert.equal(await c.call('ZINCRBY', 'small', '-0', 'x'), '$1\r\n0\r\n');
   });
 
   it('ZREM deletes members and the emptied key', async ({ connection: c }) => {

@@ -20,6 +20,7 @@ import {
   searchAreas,
   standardGeohash,
 } from '../geo/geohash.ts';
+import { pqsort } from '../geo/partial-sort.ts';
 import { ZSetValue } from '../types/zset.ts';
 import { parseScore, readZset, storeResult, zadd } from './sorted-sets.ts';
 
@@ -197,6 +198,14 @@ interface GeoPoint {
   longitude: number;
   latitude: number;
   distance: number;
+}
+
+function nearerFirst(a: GeoPoint, b: GeoPoint): number {
+  return a.distance > b.distance ? 1 : a.distance === b.distance ? 0 : -1;
+}
+
+function fartherFirst(a: GeoPoint, b: GeoPoint): number {
+  return a.distance < b.distance ? 1 : a.distance === b.distance ? 0 : -1;
 }
 
 /** The position of a member (longLatFromMember), or undefined. */
@@ -418,8 +427,13 @@ function georadiusGeneric(client: Client, argv: string[], sourceIndex: number, f
     return;
   }
   const returned = count === 0 || points.length < count ? points.length : count;
-  if (sort === SORT_ASC) points.sort((a, b) => a.distance - b.distance);
-  else if (sort === SORT_DESC) points.sort((a, b) => b.distance - a.distance);
+  if (sort !== SORT_NONE) {
+    const compare = sort === SORT_ASC ? nearerFirst : fartherFirst;
+    // Redis sorts everything with qsort, or only the COUNT first with its own partial quicksort:
+    // equal distances come out in that algorithm's order.
+    if (returned === points.length) points.sort(compare);
+    else pqsort(points, compare, 0, returned - 1);
+  }
 
   if (storeKey === null) {
     const options = (withDist ? 1 : 0) + (withCoord ? 1 : 0) + (withHash ? 1 : 0);
@@ -440,6 +454,7 @@ function georadiusGeneric(client: Client, argv: string[], sourceIndex: number, f
     return;
   }
   const result = new ZSetValue();
+  result.convertToSkiplist();
   for (let i = 0; i < returned; i++) {
     const point = points[i] as GeoPoint;
     result.set(point.member, storeDistances ? point.distance / shape.conversion : point.score);

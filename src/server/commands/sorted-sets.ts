@@ -134,10 +134,14 @@ function deleteIfEmpty(client: Client, key: string, zset: ZSetValue): boolean {
   return true;
 }
 
-/** Stores a computed result at `destination` (or deletes it when empty) and replies its size. */
+/**
+ * Stores a computed result (built as a skiplist, a listpack when small enough) at `destination`, or
+ * deletes it when empty, and replies its size.
+ */
 export function storeResult(client: Client, destination: string, result: ZSetValue, event: string): void {
   const database = client.database;
   if (result.size > 0) {
+    result.convertToListpackIfSmall();
     database.set(destination, result, client.server.cachedNow);
     keyChanged(client, destination);
     notify(client, 'z', event, destination);
@@ -449,6 +453,7 @@ function emitSelection(client: Client, picked: Selection, reverse: boolean, with
 
 function selectionToZset(picked: Selection, reverse: boolean): ZSetValue {
   const result = new ZSetValue();
+  result.convertToSkiplist();
   let node = picked.start;
   for (let i = 0; i < picked.count && node !== null; i++) {
     result.set(node.member, node.score);
@@ -1015,7 +1020,9 @@ function setAlgebra(
   }
   if (op !== OP_DIFF) sources.sort((a, b) => a.size - b.size);
 
+  // Redis computes into a skiplist (a reply keeps -0), made a listpack when stored small enough.
   const result = new ZSetValue();
+  result.convertToSkiplist();
   let cardinality = 0;
   const first = sources[0] as Source;
   if (op === OP_INTER) {

@@ -7,6 +7,7 @@
 // bitwise operators and goto parse, and tables iterate in another order (the key order of
 // cjson.encode and cmsgpack.pack maps). Redis's bit, cjson, cmsgpack and struct: libraries.ts.
 import fengari, { type LuaState, type LuaString } from 'fengari';
+import { formatG } from '../../resp/double.ts';
 import type { Client } from '../client.ts';
 import type { ServerCommand } from '../command-registry.ts';
 import { OOM, READONLY } from '../errors.ts';
@@ -14,7 +15,7 @@ import type { CodisServer } from '../server.ts';
 import { REDIS_COMPATIBLE_VERSION } from '../version.ts';
 import { latin1, luaBytes, pushErrorTable, ReplyToLua, singleLine, writeLuaValue } from './conversions.ts';
 import { openBit, openCjson, openCmsgpack, openLua51, openStruct } from './libraries.ts';
-import { formatG, installLua51Numbers, installStringFormat } from './lua-numbers.ts';
+import { installLua51Numbers, installStringFormat } from './lua-numbers.ts';
 import { type CachedScript, parseShebang, type ScriptFlags, sha1hex } from './script-cache.ts';
 
 const { lua, lauxlib, lualib, to_luastring: text } = fengari;

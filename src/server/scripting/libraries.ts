@@ -3,8 +3,8 @@
 // cjson.null), `cmsgpack` (lua-cmsgpack 0.4: MessagePack) and `struct` (struct 0.2: binary
 // pack/unpack). Numbers follow lua-numbers.ts (doubles, "%.14g").
 import fengari, { type LuaState, type LuaString } from 'fengari';
+import { formatG } from '../../resp/double.ts';
 import { latin1, luaBytes } from './conversions.ts';
-import { formatG } from './lua-numbers.ts';
 
 const { lua, lauxlib, to_luastring: text } = fengari;
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatG } from './lua-numbers.ts';
+import { formatG } from '../../resp/double.ts';
 
 // Expected strings are glibc's printf("%.14g") and printf("%.17g") of the same doubles.
 const CASES: Array<[number, string, string]> = [

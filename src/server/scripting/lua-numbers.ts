@@ -17,72 +17,13 @@ import fengari, { type LuaState } from 'fengari';
 import lobject from 'fengari/src/lobject.js';
 import lstring from 'fengari/src/lstring.js';
 import lvm from 'fengari/src/lvm.js';
+import { formatG } from '../../resp/double.ts';
 
 const { lua, to_luastring: text } = fengari;
 
 const LUA_TNUMFLT = 3;
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
-
-/** C's printf("%.<precision>g"): Lua 5.1 uses 14 digits for tostring, Redis 17 for command arguments. */
-export function formatG(value: number, precision: number): string {
-  // glibc prints a NaN's sign: x86's default NaN (0/0) has it set, strtod's "nan" has not.
-  if (Number.isNaN(value)) return nanIsNegative(value) ? '-nan' : 'nan';
-  if (value === Infinity) return 'inf';
-  if (value === -Infinity) return '-inf';
-  if (value === 0) return Object.is(value, -0) ? '-0' : '0';
-  const exponential = exponentialHalfEven(value, precision);
-  const e = exponential.indexOf('e');
-  const exponent = Number(exponential.slice(e + 1));
-  const mantissa = exponential.slice(0, e);
-  if (exponent < -4 || exponent >= precision) {
-    const digits = String(Math.abs(exponent)).padStart(2, '0');
-    return `${stripZeros(mantissa)}e${exponent < 0 ? '-' : '+'}${digits}`;
-  }
-  const negative = value < 0;
-  const digits = mantissa.replace('-', '').replace('.', '');
-  let fixed: string;
-  if (exponent >= 0) fixed = `${digits.slice(0, exponent + 1)}.${digits.slice(exponent + 1)}`;
-  else fixed = `0.${'0'.repeat(-exponent - 1)}${digits}`;
-  return `${negative ? '-' : ''}${stripZeros(fixed)}`;
-}
-
-/**
- * value.toExponential(precision - 1), except that an exact tie rounds to even as printf does
- * (JavaScript rounds ties up): 123456789012345 at 14 digits is 1.2345678901234e+14.
- */
-function exponentialHalfEven(value: number, precision: number): string {
-  const rounded = value.toExponential(precision - 1);
-  // A tie needs the digit after the last kept one to be 5 (or 4 rounded up at the next place).
-  const next = value.toExponential(precision + 1);
-  const after = next.charCodeAt((value < 0 ? 1 : 0) + precision + 1);
-  if (after !== 53 && after !== 52) return rounded;
-  const exact = Math.abs(value).toExponential(100);
-  const e = exact.indexOf('e');
-  const digits = `${exact[0]}${exact.slice(2, e)}`;
-  if (digits[precision] !== '5' || !/^0*$/.test(digits.slice(precision + 1))) return rounded;
-  if ((digits.charCodeAt(precision - 1) - 48) % 2 === 1) return rounded;
-  const kept = digits.slice(0, precision);
-  const mantissa = precision > 1 ? `${kept[0]}.${kept.slice(1)}` : kept;
-  return `${value < 0 ? '-' : ''}${mantissa}${exact.slice(e)}`;
-}
-
-const nanView = new Float64Array(1);
-const nanBytes = new Uint8Array(nanView.buffer);
-const SIGN_BYTE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 7 : 0;
-
-function nanIsNegative(value: number): boolean {
-  nanView[0] = value;
-  return ((nanBytes[SIGN_BYTE] as number) & 0x80) !== 0;
-}
-
-function stripZeros(text: string): string {
-  if (!text.includes('.')) return text;
-  let end = text.length;
-  while (text.charCodeAt(end - 1) === 48) end--;
-  if (text.charCodeAt(end - 1) === 46) end--;
-  return text.slice(0, end);
-}
 
 /** A Lua 5.1 number as tostring shows it. */
 export function luaNumberString(value: number): string {

@@ -127,15 +127,33 @@ export class ZSetValue implements CollectionValue {
     this.listpack = false;
   }
 
+  /**
+   * zsetConvertToListpackIfNeeded for a computed result (ZUNIONSTORE, ZRANGESTORE, GEO STORE...),
+   * built as a skiplist: small enough, it becomes a listpack, whose integral scores read back as
+   * integers (-0 as 0).
+   */
+  convertToListpackIfSmall(): void {
+    if (this.listpack || this.dict.size > encodingLimits.zsetMaxListpackEntries) return;
+    for (const member of this.dict.keys()) if (member.length > encodingLimits.zsetMaxListpackValue) return;
+    this.listpack = true;
+    for (let node = this.first(); node !== null; node = node.next) {
+      if (Object.is(node.score, -0)) {
+        node.score = 0;
+        this.dict.set(node.member, 0);
+      }
+    }
+  }
+
   memoryUsage(): number {
     return this.listpack ? 16 + this.bytes + this.dict.size * 11 : 64 + this.bytes + this.dict.size * 80;
   }
 
   clone(): ZSetValue {
     const copy = new ZSetValue();
+    // The encoding first: a skiplist's -0 scores stay -0 in its copy.
+    copy.listpack = this.listpack;
     for (let node = this.header.forward[0] ?? null; node !== null; node = node.forward[0] ?? null)
       copy.set(node.member, node.score);
-    copy.listpack = this.listpack;
     return copy;
   }
 
