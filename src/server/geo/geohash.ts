@@ -178,34 +178,34 @@ export function standardGeohash(score: number): string {
   return text;
 }
 
-function moveX(hash: GeoHashBits, direction: number): GeoHashBits {
+const ODD_BITS = 0xaaaaaaaaaaaaaaaan;
+const EVEN_BITS = 0x5555555555555555n;
+
+/**
+ * geohash_move_x/geohash_move_y: the neighbouring cell along one axis (longitude: the odd bits,
+ * latitude: the even bits), by adding or subtracting one across the interleaved bits.
+ */
+function move(hash: GeoHashBits, direction: number, axis: bigint, other: bigint): GeoHashBits {
   if (direction === 0) return hash;
   const shift = BigInt(64 - hash.step * 2);
-  let x = hash.bits & 0xaaaaaaaaaaaaaaaan;
-  const y = hash.bits & 0x5555555555555555n;
-  const zz = 0x5555555555555555n >> shift;
-  if (direction > 0) x = x + (zz + 1n);
+  let moving = hash.bits & axis;
+  const fixed = hash.bits & other;
+  const carry = other >> shift;
+  if (direction > 0) moving = moving + (carry + 1n);
   else {
-    x = x | zz;
-    x = x - (zz + 1n);
+    moving = moving | carry;
+    moving = moving - (carry + 1n);
   }
-  x &= 0xaaaaaaaaaaaaaaaan >> shift;
-  return { bits: x | y, step: hash.step };
+  moving &= axis >> shift;
+  return { bits: moving | fixed, step: hash.step };
+}
+
+function moveX(hash: GeoHashBits, direction: number): GeoHashBits {
+  return move(hash, direction, ODD_BITS, EVEN_BITS);
 }
 
 function moveY(hash: GeoHashBits, direction: number): GeoHashBits {
-  if (direction === 0) return hash;
-  const shift = BigInt(64 - hash.step * 2);
-  const x = hash.bits & 0xaaaaaaaaaaaaaaaan;
-  let y = hash.bits & 0x5555555555555555n;
-  const zz = 0xaaaaaaaaaaaaaaaan >> shift;
-  if (direction > 0) y = y + (zz + 1n);
-  else {
-    y = y | zz;
-    y = y - (zz + 1n);
-  }
-  y &= 0x5555555555555555n >> shift;
-  return { bits: x | y, step: hash.step };
+  return move(hash, direction, EVEN_BITS, ODD_BITS);
 }
 
 /** A neighbour that was ruled out of the search (GZERO). */
