@@ -507,7 +507,8 @@ export function comparableReply(command: readonly string[], raw: string): string
   )
     return 'string';
   const order = hashOrder(command);
-  if (order === 0 || raw[0] !== '*') return raw;
+  // An array, or in RESP3 a set (~) or a map (%).
+  if (order === 0 || (raw[0] !== '*' && raw[0] !== '~' && raw[0] !== '%')) return raw;
   // Elements are single-line bulk strings here: two lines each ($length, then the bytes).
   const lines = raw.split('\r\n');
   const width = order * 2;

@@ -18,7 +18,12 @@ import { runDifferential } from '../helpers/differential.ts';
 import { startTwoGroups, type TwoGroups } from '../helpers/proxy-fixture.ts';
 import { RawConnection } from '../helpers/raw-connection.ts';
 
-const SEEDS = [1, 2];
+/** Seed and protocol of each run. */
+const RUNS: Array<[seed: number, protocol: 2 | 3]> = [
+  [1, 2],
+  [2, 2],
+  [3, 3],
+];
 const COMMANDS_PER_SEED = 4000;
 const SPLIT = new Set([SPECIAL_MGET, SPECIAL_MSET, SPECIAL_SUM]);
 const TRANSACTIONS = new Set(['MULTI', 'EXEC', 'DISCARD', 'WATCH', 'UNWATCH']);
@@ -44,8 +49,9 @@ describe('codis-proxy answers random commands as redis-server does', () => {
     await cluster?.close();
   });
 
-  for (const seed of SEEDS) {
-    it(`seed ${seed}: ${COMMANDS_PER_SEED} commands`, async () => {
+  for (const [seed, protocol] of RUNS) {
+    it(`seed ${seed}, RESP${protocol}: ${COMMANDS_PER_SEED} commands`, async () => {
+      if (protocol === 3) for (const connection of [reference, proxy]) await connection.call('HELLO', '3');
       const target = {
         reference,
         subject: proxy,
