@@ -332,7 +332,15 @@ const GENERATORS: Generator[] = [
   // blocking commands with a short timeout (they answer at once when there is something to pop)
   (r) => [r.pick(['BLPOP', 'BRPOP', 'BZPOPMIN', 'BZPOPMAX']), r.key(), r.key(), '0.01'],
   (r) => ['BLMOVE', r.key(), r.key(), r.pick(['LEFT', 'RIGHT']), r.pick(['LEFT', 'RIGHT']), '0.01'],
+  // more of the string, key and sorted set families
+  (r) => ['SORT', r.key(), ...r.maybe(0.5, 'ALPHA'), 'STORE', r.key()],
+  (r) => ['ZINTERCARD', '2', r.key(), r.key(), ...r.maybe(0.5, 'LIMIT', r.number())],
+  (r) => ['BITFIELD_RO', r.key(), 'GET', r.pick(['u8', 'i16', 'u63', 'i64']), r.pick(['0', '3', '#1'])],
+  (r) => ['SUBSTR', r.key(), r.index(), r.index()],
+  (r) => ['PSETEX', r.key(), r.badTtl(), r.value()],
+  (r) => ['COPY', r.key(), r.key(), 'DB', r.pick(['0', '1', '16']), ...r.maybe(0.5, 'REPLACE')],
   // databases
+  (r) => ['SELECT', r.pick(['0', '1'])],
   (r) => ['MOVE', r.key(), r.pick(['0', '1', '2', 'x', '99'])],
   (r) => ['SWAPDB', r.pick(['0', '1']), r.pick(['0', '1', '16'])],
   (r) => ['DBSIZE'],
