@@ -87,6 +87,8 @@ const SCRIPTS = [
   'return redis.call("ZRANGE", KEYS[1], 0, -1, "WITHSCORES")',
   'return redis.call("NOPE")',
   'return redis.sha1hex(ARGV[1])',
+  'return tonumber(ARGV[1])',
+  'return tostring(tonumber(ARGV[1]))',
 ];
 /** Replies in Redis's hash order (sets, and hashes past the listpack), compared sorted. */
 const UNORDERED = new Set(['SMEMBERS', 'SINTER', 'SUNION', 'SDIFF', 'HKEYS', 'HVALS']);

@@ -43,6 +43,18 @@ conformanceSuite('scripting numbers', (it) => {
     ]);
   });
 
+  it('strings become numbers as strtod reads them: inf, infinity and nan too', async ({ connection: c }) => {
+    // Lua 5.1 converts with strtod; found by comparing random commands against redis-server.
+    const script = (body: string, argument: string): Promise<string> => c.call('EVAL', body, '0', argument);
+    assert.equal(await script('return tonumber(ARGV[1])', 'inf'), ':-9223372036854775808\r\n');
+    assert.equal(await script('return tostring(tonumber(ARGV[1]))', '-inf'), bulk('-inf'));
+    assert.equal(await script('return tostring(tonumber(ARGV[1]))', ' Infinity '), bulk('inf'));
+    assert.equal(await script('return tostring(tonumber(ARGV[1]))', 'nan'), bulk('nan'));
+    assert.equal(await script('return tostring(ARGV[1] + 1)', 'INF'), bulk('inf'));
+    assert.equal(await script('return tonumber(ARGV[1])', 'infx'), '$-1\r\n');
+    assert.equal(await script('return tonumber(ARGV[1])', 'in'), '$-1\r\n');
+  });
+
   it('integer replies of commands are numbers past 2^31 too', async ({ connection: c }) => {
     await check(c, [
       ["return redis.call('incrby', 'n', 3000000000) * 2", ':6000000000\r\n'],

@@ -116,6 +116,7 @@ declare module 'fengari/src/lobject.js' {
   const lobject: {
     TValue: { prototype: object };
     luaO_tostring(L: unknown, obj: unknown): void;
+    luaO_str2num(s: Uint8Array, obj: unknown): number;
     luaO_pushvfstring(L: unknown, fmt: Uint8Array, argp: unknown[]): unknown;
     luaO_pushfstring(L: unknown, fmt: Uint8Array, ...argp: unknown[]): unknown;
   };

@@ -35,7 +35,11 @@ interface TValueLike {
   value: unknown;
   ttisinteger(): boolean;
   setsvalue(value: unknown): void;
+  setfltvalue(value: number): void;
 }
+
+/** What C's strtod reads beyond Lua 5.3's numerals: inf, infinity and nan, signed, spaces around. */
+const STRTOD_SPECIAL = /^[\t\n\v\f\r ]*([+-]?)(inf|infinity|nan(?:\([0-9a-z_]*\))?)[\t\n\v\f\r ]*$/i;
 
 let installed = false;
 
@@ -49,6 +53,21 @@ export function installLua51Numbers(): void {
     this.value = x;
   };
   prototype.chgivalue = prototype.setivalue;
+
+  // Lua 5.1 reads numbers with strtod (tonumber, string coercions), which takes inf and nan; Lua
+  // 5.3 refuses them.
+  const str2num = lobject.luaO_str2num;
+  lobject.luaO_str2num = (s: Uint8Array, obj: unknown): number => {
+    const size = str2num(s, obj);
+    if (size !== 0 || s.length > 64) return size;
+    const match = STRTOD_SPECIAL.exec(String.fromCharCode(...s));
+    if (match === null) return 0;
+    const magnitude = (match[2] as string).toLowerCase().startsWith('nan')
+      ? Number.NaN
+      : Number.POSITIVE_INFINITY;
+    (obj as TValueLike).setfltvalue(match[1] === '-' ? -magnitude : magnitude);
+    return s.length + 1;
+  };
 
   const encoder = new TextEncoder();
   lobject.luaO_tostring = (L: unknown, obj: TValueLike): void => {
