@@ -65,8 +65,7 @@ describe('codis-proxy answers random commands as redis-server does', () => {
           const name = (command[0] as string).toUpperCase();
           // Transactions pin a backend connection (proxy-transactions.test.ts); SORT's BY and GET
           // patterns name keys that may live in the other group.
-          // SWAPDB is not in Codis's table: forwarded as an unknown command, it reaches one group.
-          return TRANSACTIONS.has(name) || name === 'SWAPDB' || (name === 'SORT' && command.length > 2);
+          return TRANSACTIONS.has(name) || (name === 'SORT' && command.length > 2);
         },
         ownReply(command: readonly string[]): RegExp | undefined {
           const info = lookupCommand(command[0] as string);
