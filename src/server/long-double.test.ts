@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { addLongDouble, formatLongDoubleHuman, parseLongDouble } from './long-double.ts';
+import { addLongDouble, formatLongDoubleHuman, longDoubleOfDouble, parseLongDouble } from './long-double.ts';
 
 function incr(current: string, increment: string): string {
   const a = parseLongDouble(current);
@@ -32,4 +32,16 @@ test('strtold rules: spaces, garbage, NaN, overflow refused; inf parsed', () => 
   assert.ok(parseLongDouble('+1.5'));
   assert.ok(parseLongDouble('.5'));
   assert.ok(parseLongDouble('5.'));
+});
+
+test('a double converts exactly and prints as %.17Lf', () => {
+  const print = (value: number): string => formatLongDoubleHuman(longDoubleOfDouble(value));
+  assert.equal(print(13.361389338970184), '13.36138933897018433');
+  assert.equal(print(-85.05112751263943), '-85.05112751263942528');
+  assert.equal(print(180), '180');
+  assert.equal(print(-0), '0');
+  assert.equal(print(0.5), '0.5');
+  assert.equal(print(5e-324), '0');
+  // An exact tie at the 17th decimal rounds to even: 2^-18 = 0.000003814697265625.
+  assert.equal(print(2 ** -18), '0.00000381469726562');
 });

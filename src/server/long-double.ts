@@ -138,6 +138,23 @@ export function addLongDouble(a: LongDouble, b: LongDouble): LongDouble {
   return finish(negative, quotient, resultExponent);
 }
 
+const doubleView = new DataView(new ArrayBuffer(8));
+
+/** A finite double as a long double (exact: a double's 53 bits fit the 64-bit significand). */
+export function longDoubleOfDouble(value: number): LongDouble {
+  doubleView.setFloat64(0, value);
+  const bits = doubleView.getBigUint64(0);
+  const negative = bits >> 63n === 1n;
+  const biased = Number((bits >> 52n) & 0x7ffn);
+  const fraction = bits & 0xfffffffffffffn;
+  // Subnormals have no implicit leading 1 and the exponent of the smallest normal.
+  const mantissa = biased === 0 ? fraction : fraction | (1n << 52n);
+  const exponent = (biased === 0 ? 1 : biased) - 1075;
+  return exponent >= 0
+    ? roundRational(negative, mantissa << BigInt(exponent), 1n)
+    : roundRational(negative, mantissa, 1n << BigInt(-exponent));
+}
+
 /** Whether the value is NaN (inf - inf) or infinite. */
 export function isNotFinite(value: LongDouble): boolean {
   return value.infinite;

@@ -21,6 +21,7 @@ import {
   standardGeohash,
 } from '../geo/geohash.ts';
 import { pqsort } from '../geo/partial-sort.ts';
+import { formatLongDoubleHuman, longDoubleOfDouble } from '../long-double.ts';
 import { ZSetValue } from '../types/zset.ts';
 import { parseScore, readZset, storeResult, zadd } from './sorted-sets.ts';
 
@@ -37,15 +38,9 @@ function formatFixed6(value: number): string {
   return value.toFixed(6);
 }
 
-/** addReplyHumanLongDouble: %.17Lf without trailing zeros (a coordinate). */
-function humanDouble(value: number): string {
-  let text = value.toFixed(17);
-  if (text.includes('.')) text = text.replace(/0+$/, '').replace(/\.$/, '');
-  return text === '-0' ? '0' : text;
-}
-
+/** addReplyHumanLongDouble: a coordinate as %.17Lf without trailing zeros. */
 function replyCoordinate(client: Client, value: number): void {
-  const text = humanDouble(value);
+  const text = formatLongDoubleHuman(longDoubleOfDouble(value));
   if (client.out.protocol === 3) client.out.raw(`,${text}\r\n`);
   else client.out.bulk(text);
 }
