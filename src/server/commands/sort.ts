@@ -195,7 +195,7 @@ function sortGeneric(client: Client, argv: string[], readonly: boolean): void {
   const value = entry?.value;
   let type: 'list' | 'set' | 'zset' = 'list';
   if (value !== undefined) {
-    if (typeof value !== 'object' || value.type === 'hash') {
+    if (typeof value !== 'object' || value.type === 'hash' || value.type === 'stream') {
       client.replyError(WRONG_TYPE);
       return;
     }

@@ -1,7 +1,7 @@
 // What a key can hold. Strings are latin1 JS strings (binary safe, one char per byte) or, for the
 // integer encoding, JS numbers (safe integers only); collections are objects with a `type`.
 
-export type CollectionType = 'list' | 'hash' | 'set' | 'zset';
+export type CollectionType = 'list' | 'hash' | 'set' | 'zset' | 'stream';
 
 export interface CollectionValue {
   readonly type: CollectionType;

@@ -9,6 +9,8 @@ export const encodingLimits = {
   setMaxIntsetEntries: 512,
   zsetMaxListpackEntries: 128,
   zsetMaxListpackValue: 64,
+  streamNodeMaxBytes: 4096,
+  streamNodeMaxEntries: 100,
 };
 
 const CONFIG_NAMES: Record<string, keyof typeof encodingLimits> = {
@@ -18,6 +20,8 @@ const CONFIG_NAMES: Record<string, keyof typeof encodingLimits> = {
   'set-max-intset-entries': 'setMaxIntsetEntries',
   'zset-max-listpack-entries': 'zsetMaxListpackEntries',
   'zset-max-listpack-value': 'zsetMaxListpackValue',
+  'stream-node-max-bytes': 'streamNodeMaxBytes',
+  'stream-node-max-entries': 'streamNodeMaxEntries',
 };
 
 /** Copies the limits from the configuration now and on every CONFIG SET. */
