@@ -214,6 +214,8 @@ export class BlockingCommand extends ExclusiveStep implements DedicatedOwner {
   }
 }
 
+/** `*-1`, `$-1`, or RESP3's `_` (a RESP3 session's dedicated connection spoke HELLO 3). */
 function isNullReply(raw: Buffer): boolean {
+  if (raw.length === 3) return raw[0] === 95;
   return raw.length === 5 && (raw[0] === 42 || raw[0] === 36) && raw[1] === 45 && raw[2] === 49;
 }

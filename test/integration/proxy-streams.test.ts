@@ -527,6 +527,28 @@ describe('codis-proxy stream commands', () => {
       );
       assert.equal(await p3.call('DEL', woken), ':1\r\n');
     });
+
+    it('follows its slot to the new master after a cancel answered with a RESP3 null', async () => {
+      const tag = tagOn('A');
+      const slot = slotOf(tag);
+      const k = `{${tag}}r3moving`;
+      try {
+        // Cancelled on A (which answers RESP3's null), sent again to B.
+        p3.send('XREAD', 'BLOCK', '0', 'STREAMS', k, '1-0');
+        await blockedOn(direct.a, 1);
+        cluster.fillAll([{ id: slot, backend_addr: addrB, migrate_from: addrA, forward_method: 0 }]);
+        await blockedOn(direct.b, 1);
+        assert.equal(await pusher.call('XADD', k, '2-2', 'g', 'w'), '$3\r\n2-2\r\n');
+        assert.equal(
+          (await p3.reply()).raw,
+          `%1\r\n$${k.length}\r\n${k}\r\n*1\r\n*2\r\n$3\r\n2-2\r\n*2\r\n$1\r\ng\r\n$1\r\nw\r\n`,
+        );
+      } finally {
+        // Emptied before the slot goes back: nothing to move.
+        await p3.call('DEL', k);
+        cluster.fillAll([{ id: slot, backend_addr: addrA }]);
+      }
+    });
   });
 
   it('refuses XREAD and XREADGROUP with BLOCK when proxy_blocking_enabled is false', async () => {
