@@ -162,6 +162,12 @@ export function streamRead(argv: readonly string[]): StreamRead {
   return { firstKey: 0, keys: 0, timeout };
 }
 
+/** hashKeyOf for an XREAD or XREADGROUP whose options `read` describes. */
+export function streamReadKey(argv: readonly string[], read: StreamRead): string {
+  if (read.firstKey === 0) return '';
+  return keysInSameSlot(argv, read.firstKey, read.firstKey + read.keys - 1, 1, 0);
+}
+
 /** The command is routed by its first argument alone (most commands: the proxy's fast path). */
 export function routedByFirstArgument(name: string): boolean {
   return keySpecOf(name).kind === KIND_FIRST_ARGUMENT;
@@ -197,11 +203,8 @@ export function hashKeyOf(name: string, argv: readonly string[]): string {
       if (key === CROSS_SLOT || spec.codisIndex3) return key;
       return spec.destination ? (argv[1] as string) : key;
     }
-    case KIND_STREAMS: {
-      const read = streamRead(argv);
-      if (read.firstKey === 0) return '';
-      return keysInSameSlot(argv, read.firstKey, read.firstKey + read.keys - 1, 1, 0);
-    }
+    case KIND_STREAMS:
+      return streamReadKey(argv, streamRead(argv));
     case KIND_STORE_OPTION: {
       if (n < 2) return '';
       const stored = storedKeyIndex(argv);

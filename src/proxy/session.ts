@@ -59,7 +59,14 @@ import {
 } from './request.ts';
 import { DECODE_EMPTY, DECODE_ERROR, DECODE_INCOMPLETE, RequestDecoder } from './request-decoder.ts';
 import type { Slot, SlotWaiter } from './router.ts';
-import { CROSS_SLOT, hashKeyOf, otherTagKeys, routedByFirstArgument, streamRead } from './routing-keys.ts';
+import {
+  CROSS_SLOT,
+  hashKeyOf,
+  otherTagKeys,
+  routedByFirstArgument,
+  streamRead,
+  streamReadKey,
+} from './routing-keys.ts';
 import { functionCommand, loadOnSource, retryWithBody, scriptCommand } from './scripts.ts';
 import type { CommandStats } from './stats.ts';
 import { Transaction } from './transaction.ts';
@@ -952,7 +959,7 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
     const argv = request.argv;
     const read = streamRead(argv);
     if (read.timeout === 0 || read.firstKey === 0) {
-      const hashKey = hashKeyOf(info.name, argv);
+      const hashKey = streamReadKey(argv, read);
       if (hashKey === CROSS_SLOT) this.finish(request, CROSSSLOT, false);
       else this.route(request, hashKey, this.core.router.slots[slotOf(hashKey)] as Slot);
     } else if (!this.core.config.proxy_blocking_enabled) {
