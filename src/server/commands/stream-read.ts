@@ -58,9 +58,9 @@ function parseRead(client: Client, argv: string[], withGroup: boolean): ReadRequ
     } else if (more > 0 && isKeyword(option, 'streams')) {
       const left = argv.length - i - 1;
       if (left % 2 !== 0) {
-        const symbol = withGroup ? '>' : '$';
+        // Redis 7.0 names XREAD and '$' for XREADGROUP too.
         client.replyError(
-          `ERR Unbalanced '${withGroup ? 'xreadgroup' : 'xread'}' list of streams: for each stream key an ID or '${symbol}' must be specified.`,
+          "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.",
         );
         return undefined;
       }
