@@ -10,7 +10,6 @@
 // again to the new owner with the time left. If the old master served it first (an element popped
 // just before the cancel), that reply is delivered: nothing is lost or popped twice. A client that
 // goes away while blocked gets its dedicated connection closed, so the backend never pops for it.
-
 import { SPECIAL_STREAM_READ } from './command-table.ts';
 import type { DedicatedConnection, DedicatedOwner, DedicatedPool } from './dedicated.ts';
 import { type ExclusiveHost, ExclusiveStep } from './exclusive.ts';
