@@ -343,6 +343,8 @@ export class CodisServer implements KeyspaceHooks {
           this.log('warning', `cron task failed: ${(error as Error).stack ?? error}`);
         }
       }
+      // Keys the cron removed (an expired stream) end the reads blocked on them now.
+      if (this.blocking.hasReadyKeys) this.blocking.serveReadyKeys();
       this.cronTimer = setTimeout(run, Math.max(1, Math.floor(1000 / this.config.getNumber('hz'))));
       this.cronTimer.unref();
     };

@@ -295,6 +295,63 @@ conformanceSuite('streams', (it) => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     await c.call('DEL', 's');
     assert.equal((await reader.reply()).raw, '-UNBLOCKED the stream key no longer exists\r\n');
+    // An expiry found by the active cycle ends the read too.
+    await c.call('XGROUP', 'CREATE', 's', 'g', '$', 'MKSTREAM');
+    await c.call('PEXPIRE', 's', '50');
+    assert.equal(
+      await reader.call('XREADGROUP', 'GROUP', 'g', 'c', 'BLOCK', '3000', 'STREAMS', 's', '>'),
+      '-UNBLOCKED the stream key no longer exists\r\n',
+    );
+  });
+
+  it('key events of stream commands', async ({ connection: c, connect }) => {
+    assert.equal(await c.call('CONFIG', 'SET', 'notify-keyspace-events', 'Etg'), '+OK\r\n');
+    const listener = await connect();
+    await listener.call('PSUBSCRIBE', '__keyevent@0__:*');
+    const commands = [
+      ['XADD', 's', '1-1', 'f', 'v'],
+      ['XADD', 's', 'MAXLEN', '1', '2-1', 'f', 'v'],
+      ['XADD', 's', '3-1', 'f', 'v'],
+      ['XDEL', 's', '3-1', '9-9'],
+      ['XTRIM', 's', 'MAXLEN', '0'],
+      ['XSETID', 's', '5-0'],
+      ['XGROUP', 'CREATE', 's', 'g', '0'],
+      ['XGROUP', 'CREATECONSUMER', 's', 'g', 'c'],
+      ['XADD', 's', '6-1', 'f', 'v'],
+      ['XREADGROUP', 'GROUP', 'g', 'reader', 'STREAMS', 's', '>'],
+      ['XCLAIM', 's', 'g', 'claimer', '0', '6-1'],
+      ['XGROUP', 'SETID', 's', 'g', '0'],
+      ['XGROUP', 'DELCONSUMER', 's', 'g', 'c'],
+      ['XGROUP', 'DESTROY', 's', 'g'],
+      ['DEL', 's'],
+    ];
+    for (const command of commands) await c.call(...command);
+    const events: string[] = [];
+    for (;;) {
+      const message = (await listener.reply()).raw;
+      const event = /__keyevent@0__:([^\r]+)\r\n\$1\r\ns\r\n$/.exec(message)?.[1] as string;
+      events.push(event);
+      if (event === 'del') break;
+    }
+    assert.deepEqual(events, [
+      'xadd',
+      'xadd',
+      'xtrim',
+      'xadd',
+      'xdel',
+      'xtrim',
+      'xsetid',
+      'xgroup-create',
+      'xgroup-createconsumer',
+      'xadd',
+      'xgroup-createconsumer',
+      'xgroup-createconsumer',
+      'xgroup-setid',
+      'xgroup-delconsumer',
+      'xgroup-destroy',
+      'del',
+    ]);
+    await c.call('CONFIG', 'SET', 'notify-keyspace-events', '');
   });
 
   it('RESP3: XREAD answers a map', async ({ connection: c }) => {
