@@ -3,6 +3,7 @@
 import { adminState } from './admin-state.ts';
 import { bitmapCommands } from './commands/bitmaps.ts';
 import { clientCommands, registerClientSetinfo } from './commands/client.ts';
+import { clusterDisabledCommands } from './commands/cluster-disabled.ts';
 import { commandIntrospectionCommands } from './commands/command-introspection.ts';
 import { configCommands } from './commands/config.ts';
 import { connectionCommands } from './commands/connection.ts';
@@ -16,6 +17,7 @@ import { keyCommands } from './commands/keys.ts';
 import { basicKeyCommands } from './commands/keys-basic.ts';
 import { lcsCommands } from './commands/lcs.ts';
 import { listCommands } from './commands/lists.ts';
+import { moduleCommands } from './commands/modules.ts';
 import { replicationCommands } from './commands/replication.ts';
 import { setCommands } from './commands/sets.ts';
 import { slotCommands } from './commands/slots.ts';
@@ -60,6 +62,8 @@ export function createCodisServer(config: ServerConfig): CodisServer {
   server.registry.register(streamReadCommands);
   server.registry.register(streamGroupCommands);
   server.registry.register(streamInfoCommands);
+  server.registry.register(clusterDisabledCommands);
+  server.registry.register(moduleCommands);
   server.registry.register(dumpRestoreCommands);
   server.registry.register(bitmapCommands);
   server.registry.register(hyperLogLogCommands);

@@ -170,6 +170,7 @@ export const CONFIG_PARAMETERS: readonly ConfigParameter[] = [
   parameter('auto-aof-rewrite-percentage', 'integer', '100', true, { min: 0, max: INT_MAX }),
   parameter('auto-aof-rewrite-min-size', 'memory', '67108864', true, { min: 0, max: LONG_MAX }),
   parameter('enable-debug-command', 'enum', 'no', false, { values: ['no', 'yes', 'local'] }),
+  parameter('enable-module-command', 'enum', 'no', false, { values: ['no', 'yes', 'local'] }),
   parameter('supervised', 'enum', 'no', false, { values: ['upstart', 'systemd', 'auto', 'no'] }),
   parameter('unixsocket', 'string', '', false),
 ];
