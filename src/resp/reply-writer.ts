@@ -52,6 +52,16 @@ export class ReplyWriter {
     this.buffer = Buffer.allocUnsafe(INITIAL_SIZE);
   }
 
+  /**
+   * Removes the bytes written since `mark` and returns a copy of them: a reply whose header is
+   * only known after its elements (Redis's deferred lengths) is built, cut and written after it.
+   */
+  cut(mark: number): Buffer {
+    const bytes = Buffer.from(this.buffer.subarray(mark, this.length));
+    this.length = mark;
+    return bytes;
+  }
+
   /** Writes a latin1 string as raw bytes. */
   raw(text: string): void {
     this.ensure(text.length);

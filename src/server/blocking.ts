@@ -14,6 +14,11 @@ export class BlockingRegistry {
   private readyKeys: Array<[Database, string]> = [];
   private readonly readySet = new Set<string>();
   blockedCount = 0;
+  /**
+   * The key whose readiness is being served (while a blocked request runs again): a stream read
+   * answers with that key only, as Redis serves blocked XREADs key by key.
+   */
+  servingKey: string | undefined;
 
   constructor(server: CodisServer) {
     this.server = server;
@@ -91,7 +96,9 @@ export class BlockingRegistry {
         if (clients === undefined) continue;
         for (const client of clients.slice()) {
           if (client.blocked === undefined) continue;
+          this.servingKey = key;
           this.retry(client);
+          this.servingKey = undefined;
           // Stop as soon as the key can serve no one else.
           if (database.lookup(key, this.server.cachedNow) === undefined) break;
         }

@@ -8,6 +8,7 @@ import type { CodisServer } from './server.ts';
 /** Redis's order of CLIENT LIST flag letters. */
 const FLAG_ORDER = 'OSMPxbtRBdcuAUre';
 
+export type ClientOrigin = 'socket' | 'internal' | 'script' | 'master' | 'aof';
 export type ReplyMode = 'on' | 'off' | 'skip';
 
 /** Replies of a pipeline are written out once this many bytes are pending. */
@@ -57,6 +58,11 @@ export class Client {
   paused = false;
   /** Replies are dropped (internal clients: loading, replication streams we apply). */
   readonly silent: boolean;
+  /**
+   * Who sends the requests: a socket, a script, the master's stream or the AOF being loaded
+   * (Redis's mustObeyClient: commands applied as the master or the AOF decided them).
+   */
+  readonly origin: ClientOrigin;
   /** Flags shown by CLIENT LIST (N = normal, plus more letters as states are added). */
   flags = 'N';
   /** Extra per-feature state, keyed by the feature's name (pub/sub, transactions, monitor...). */
@@ -80,11 +86,18 @@ export class Client {
   /** Resumes reading after a full read was left for the next turn (see onSharedRead). */
   private readonly resumeReadingBound: () => void;
 
-  constructor(server: CodisServer, socket: Socket | undefined, id: number, silent = false) {
+  constructor(
+    server: CodisServer,
+    socket: Socket | undefined,
+    id: number,
+    silent = false,
+    origin: ClientOrigin = socket === undefined ? 'internal' : 'socket',
+  ) {
     this.server = server;
     this.socket = socket;
     this.id = id;
     this.silent = silent;
+    this.origin = origin;
     this.parser = new RequestParser({ maxBulkLength: server.config.getNumber('proto-max-bulk-len') });
     this.database = server.databases[0] as Database;
     this.authenticated = server.config.get('requirepass') === '';

@@ -31,6 +31,11 @@ export function unknownSubcommand(subcommand: string, command: string): string {
   return `ERR unknown subcommand '${truncateForError(subcommand)}'. Try ${command.toUpperCase()} HELP.`;
 }
 
+/** Redis's addReplySubcommandSyntaxError: a known subcommand with arguments it cannot take. */
+export function subcommandSyntax(argv: readonly string[]): string {
+  return `ERR unknown subcommand or wrong number of arguments for '${truncateForError(argv[1] ?? '')}'. Try ${(argv[0] ?? '').toUpperCase()} HELP.`;
+}
+
 /** Redis truncates user input echoed in errors to 128 bytes and keeps error lines single-line. */
 function truncateForError(text: string): string {
   const cut = text.length > 128 ? text.slice(0, 128) : text;

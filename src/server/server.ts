@@ -5,7 +5,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { adoptWithSharedRead } from '../common/shared-read.ts';
 import { BlockingRegistry } from './blocking.ts';
-import { Client } from './client.ts';
+import { Client, type ClientOrigin } from './client.ts';
 import { CommandRegistry, type ServerCommand } from './command-registry.ts';
 import type { ServerConfig } from './config/index.ts';
 import { NOAUTH, OOM, unknownCommand, unknownSubcommand, wrongArity } from './errors.ts';
@@ -159,8 +159,8 @@ export class CodisServer implements KeyspaceHooks {
   }
 
   /** A client not bound to a socket (loading an AOF, scripts, replication): replies are discarded. */
-  createInternalClient(): Client {
-    return new Client(this, undefined, this.nextClientId++, true);
+  createInternalClient(origin: ClientOrigin = 'internal'): Client {
+    return new Client(this, undefined, this.nextClientId++, true, origin);
   }
 
   removeClient(client: Client): void {
@@ -247,6 +247,12 @@ export class CodisServer implements KeyspaceHooks {
     for (let i = 0; i < hooks.length; i++) (hooks[i] as (client: Client) => void)(client);
   }
 
+  /**
+   * Set by a command that propagates other commands than itself to replicas and the AOF (XADD
+   * with its generated ID, XREADGROUP as XCLAIMs...): the propagator sends these instead.
+   */
+  propagateInstead: string[][] | undefined = undefined;
+
   /** Run when a request is refused before its handler (unknown command, arity, NOAUTH, OOM). */
   readonly commandRejectedHooks: Array<(client: Client) => void> = [];
   /** Set during EXEC: clients blocked on keys are served once the whole transaction ran. */
@@ -273,6 +279,7 @@ export class CodisServer implements KeyspaceHooks {
     const hooks = this.afterCommandHooks;
     for (let i = 0; i < hooks.length; i++)
       (hooks[i] as (typeof hooks)[number])(client, command, argv, microseconds);
+    this.propagateInstead = undefined;
     if (this.blocking.hasReadyKeys && !client.retryingBlocked && !this.deferReadyKeys)
       this.blocking.serveReadyKeys();
   }

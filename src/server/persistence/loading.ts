@@ -69,7 +69,7 @@ export function loadAof(server: CodisServer, files: AofFiles): void {
 }
 
 function replay(server: CodisServer, commands: string[][], path: string): void {
-  const client = server.createInternalClient();
+  const client = server.createInternalClient('aof');
   client.authenticated = true;
   for (const argv of commands) {
     const name = (argv[0] as string).toLowerCase();

@@ -90,8 +90,14 @@ export class Propagator {
         this.emitRaw(EXEC);
         this.propagated(client);
       }
-    } else if (changed && (command.isWrite || command.parent?.isWrite === true)) {
-      const commands = commandsToPropagate(client.database, argv, this.touched);
+    } else {
+      // Commands that decide their own propagation (XREADGROUP's XCLAIMs) set it while running.
+      const instead = this.server.propagateInstead;
+      const commands =
+        instead ??
+        (changed && (command.isWrite || command.parent?.isWrite === true)
+          ? commandsToPropagate(client.database, argv, this.touched)
+          : []);
       if (commands.length > 0) {
         // Inside EXEC (or a script) the client still has its MULTI state: open the transaction.
         if (this.transactionClient === undefined && client.features.has('multi')) {

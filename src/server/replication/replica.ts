@@ -43,7 +43,7 @@ export class MasterLink {
   }
 
   private newMasterClient(): Client {
-    const client = this.replication.server.createInternalClient();
+    const client = this.replication.server.createInternalClient('master');
     client.authenticated = true;
     client.flags = 'M';
     return client;

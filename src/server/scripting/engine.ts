@@ -176,7 +176,7 @@ export class ScriptEngine {
 
   constructor(server: CodisServer) {
     this.server = server;
-    this.client = server.createInternalClient();
+    this.client = server.createInternalClient('script');
     this.reset();
     this.F = this.newState(true);
   }

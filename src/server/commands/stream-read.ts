@@ -1,0 +1,331 @@
+// XREAD and XREADGROUP, blocking included. A blocked read is run again when one of its keys gets
+// an entry (or its group goes away); as in Redis, that run answers for the ready key alone, reads
+// after the ID it blocked on (`$` is fixed to the last ID when it blocked) and, without COUNT,
+// returns at most 1000 entries.
+import { isKeyword } from '../arguments.ts';
+import type { Client } from '../client.ts';
+import { SYNTAX, WRONG_TYPE } from '../errors.ts';
+import type { ConsumerGroup, StreamValue } from '../types/stream.ts';
+import { compareIds, formatId, MAX_ID, MIN_ID, nextId, type StreamId } from '../types/stream-id.ts';
+import { lookupRead } from './keyspace-access.ts';
+import { parseBlockTimeout, parseIdArgument, parseLongLongArgument } from './stream-arguments.ts';
+import { consumerFor, deliverHistory, deliverNew, propagateStream } from './stream-delivery.ts';
+import { replyEntries } from './stream-replies.ts';
+
+/** COUNT of a blocked read served without one (XREAD_BLOCKED_DEFAULT_COUNT). */
+const BLOCKED_DEFAULT_COUNT = 1000;
+const NEW_ENTRIES = '>';
+
+interface ReadRequest {
+  group: string | undefined;
+  consumer: string | undefined;
+  noack: boolean;
+  count: number;
+  /** -1 without BLOCK, 0 forever, else the deadline. */
+  deadline: number;
+  firstKey: number;
+  keys: number;
+}
+
+function parseRead(client: Client, argv: string[], withGroup: boolean): ReadRequest | undefined {
+  const request: ReadRequest = {
+    group: undefined,
+    consumer: undefined,
+    noack: false,
+    count: 0,
+    deadline: -1,
+    firstKey: 0,
+    keys: 0,
+  };
+  const name = argv[0] as string;
+  for (let i = 1; i < argv.length; i++) {
+    const more = argv.length - i - 1;
+    const option = argv[i] as string;
+    if (more > 0 && isKeyword(option, 'block')) {
+      if (client.origin === 'script') {
+        client.replyError(`ERR ${name} command is not allowed with BLOCK option from scripts`);
+        return undefined;
+      }
+      i++;
+      const deadline = parseBlockTimeout(client, argv[i] as string);
+      if (deadline === undefined) return undefined;
+      request.deadline = deadline;
+    } else if (more > 0 && isKeyword(option, 'count')) {
+      i++;
+      const count = parseLongLongArgument(client, argv[i] as string);
+      if (count === undefined) return undefined;
+      request.count = count < 0n ? 0 : count > 2n ** 53n ? Number.MAX_SAFE_INTEGER : Number(count);
+    } else if (more > 0 && isKeyword(option, 'streams')) {
+      const left = argv.length - i - 1;
+      if (left % 2 !== 0) {
+        const symbol = withGroup ? '>' : '$';
+        client.replyError(
+          `ERR Unbalanced '${withGroup ? 'xreadgroup' : 'xread'}' list of streams: for each stream key an ID or '${symbol}' must be specified.`,
+        );
+        return undefined;
+      }
+      request.firstKey = i + 1;
+      request.keys = left / 2;
+      break;
+    } else if (more >= 2 && isKeyword(option, 'group')) {
+      if (!withGroup) {
+        client.replyError('ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.');
+        return undefined;
+      }
+      request.group = argv[i + 1] as string;
+      request.consumer = argv[i + 2] as string;
+      i += 2;
+    } else if (isKeyword(option, 'noack')) {
+      if (!withGroup) {
+        client.replyError('ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.');
+        return undefined;
+      }
+      request.noack = true;
+    } else {
+      client.replyError(SYNTAX);
+      return undefined;
+    }
+  }
+  if (request.firstKey === 0) {
+    client.replyError(SYNTAX);
+    return undefined;
+  }
+  if (withGroup && request.group === undefined) {
+    client.replyError('ERR Missing GROUP option for XREADGROUP');
+    return undefined;
+  }
+  return request;
+}
+
+/** The stream at key for reading: the value, null when missing, undefined after WRONGTYPE. */
+function streamAt(client: Client, key: string): StreamValue | null | undefined {
+  const entry = lookupRead(client, key);
+  if (entry === undefined) return null;
+  const value = entry.value;
+  if (typeof value === 'object' && value.type === 'stream') return value as StreamValue;
+  client.replyError(WRONG_TYPE);
+  return undefined;
+}
+
+function readGeneric(client: Client, argv: string[], withGroup: boolean): void {
+  const request = parseRead(client, argv, withGroup);
+  if (request === undefined) return;
+  const { firstKey, keys, group: groupName } = request;
+  // Resolve the IDs (and groups) of every key first: any error answers before anything is read.
+  const ids: StreamId[] = [];
+  const groups: ConsumerGroup[] = [];
+  const streams: Array<StreamValue | null> = [];
+  for (let i = 0; i < keys; i++) {
+    const key = argv[firstKey + i] as string;
+    const text = argv[firstKey + keys + i] as string;
+    const stream = streamAt(client, key);
+    if (stream === undefined) return;
+    streams.push(stream);
+    if (groupName !== undefined) {
+      const group = stream?.group(groupName);
+      if (group === undefined) {
+        client.replyError(
+          `NOGROUP No such key '${key}' or consumer group '${groupName}' in XREADGROUP with GROUP option`,
+        );
+        return;
+      }
+      groups.push(group);
+    }
+    if (text === '$') {
+      if (withGroup) {
+        client.replyError(
+          'ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set.',
+        );
+        return;
+      }
+      ids.push(stream === null ? MIN_ID : stream.lastId);
+    } else if (text === NEW_ENTRIES) {
+      if (!withGroup) {
+        client.replyError(
+          'ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.',
+        );
+        return;
+      }
+      ids.push(MAX_ID);
+    } else {
+      const id = parseIdArgument(client, text, 0n, true);
+      if (id === undefined) return;
+      ids.push(id);
+    }
+  }
+  if (client.retryingBlocked) {
+    serveBlocked(client, argv, request, ids, streams, groups);
+    return;
+  }
+  const out = client.out;
+  const resp3 = client.out.protocol === 3;
+  let served = 0;
+  // The reply's length is the number of keys served, known only at the end.
+  let mark = 0;
+  for (let i = 0; i < keys; i++) {
+    const stream = streams[i] as StreamValue | null;
+    if (stream === null) continue;
+    const key = argv[firstKey + i] as string;
+    let after = ids[i] as StreamId;
+    let history = false;
+    let serve = false;
+    const group = groups[i];
+    if (group !== undefined) {
+      if (compareIds(after, MAX_ID) !== 0) {
+        serve = true;
+        history = true;
+      } else if (stream.length > 0 && compareIds(stream.edgeId(false) as StreamId, group.lastId) > 0) {
+        serve = true;
+        after = group.lastId;
+      }
+    } else if (stream.length > 0 && compareIds(stream.edgeId(false) as StreamId, after) > 0) serve = true;
+    if (!serve) continue;
+    // The consumer is looked up (or created) only when its group serves it, as in Redis.
+    let consumerState: ReturnType<typeof consumerFor> | undefined;
+    if (group !== undefined) {
+      consumerState = consumerFor(client, key, group, request.consumer as string);
+      if (consumerState.created)
+        propagateStream(client, [['XGROUP', 'CREATECONSUMER', key, group.name, request.consumer as string]]);
+    }
+    if (served === 0) mark = client.out.length;
+    served++;
+    if (!resp3) out.arrayHeader(2);
+    out.bulk(key);
+    const start = nextId(after);
+    if (group === undefined || consumerState === undefined) {
+      replyRange(client, stream, start, request.count);
+    } else if (history) {
+      deliverHistory(out, stream, start ?? MAX_ID, request.count, consumerState.consumer);
+    } else {
+      deliverNew(
+        client,
+        out,
+        key,
+        stream,
+        after,
+        request.count,
+        group,
+        consumerState.consumer,
+        request.noack,
+      );
+    }
+  }
+  if (served > 0) {
+    finishReply(client, mark, served);
+    return;
+  }
+  if (request.deadline === -1 || client.silent || client.flags.includes('x')) {
+    client.out.nullArray();
+    return;
+  }
+  // Block: `$` becomes the ID it stands for now, so the run on a new entry reads after it.
+  const blockedArgv = argv.slice();
+  for (let i = 0; i < keys; i++) {
+    const text = argv[firstKey + keys + i] as string;
+    if (text === '$') blockedArgv[firstKey + keys + i] = formatId(ids[i] as StreamId);
+  }
+  client.block(argv.slice(firstKey, firstKey + keys), blockedArgv, request.deadline, (blocked) =>
+    blocked.out.nullArray(),
+  );
+}
+
+/** Writes the reply's header before the keys' replies written since `mark`. */
+function finishReply(client: Client, mark: number, served: number): void {
+  const out = client.out;
+  const body = out.cut(mark);
+  if (client.out.protocol === 3) out.mapHeader(served);
+  else out.arrayHeader(served);
+  out.rawBytes(body);
+}
+
+function replyRange(client: Client, stream: StreamValue, start: StreamId | undefined, count: number): void {
+  const entries = [];
+  if (start !== undefined) {
+    for (const entry of stream.range(start, MAX_ID)) {
+      entries.push(entry);
+      if (entries.length === count) break;
+    }
+  }
+  replyEntries(client.out, entries);
+}
+
+/**
+ * A blocked read run again for the key that became ready (serveClientsBlockedOnStreamKey): it
+ * answers with that key's new entries, or keeps waiting; a group that went away is an error.
+ */
+function serveBlocked(
+  client: Client,
+  argv: string[],
+  request: ReadRequest,
+  ids: StreamId[],
+  streams: Array<StreamValue | null>,
+  groups: ConsumerGroup[],
+): void {
+  const servingKey = client.server.blocking.servingKey;
+  let index = -1;
+  for (let i = 0; i < request.keys; i++) {
+    if (argv[request.firstKey + i] === servingKey) {
+      index = i;
+      break;
+    }
+  }
+  const stream = index < 0 ? null : (streams[index] as StreamValue | null);
+  if (stream === null) {
+    keepWaiting(client, argv, request);
+    return;
+  }
+  const key = servingKey as string;
+  const group = groups[index];
+  let after = ids[index] as StreamId;
+  if (request.group !== undefined) {
+    if (group === undefined) {
+      client.replyError('NOGROUP the consumer group this client was blocked on no longer exists');
+      return;
+    }
+    after = group.lastId;
+  }
+  if (compareIds(stream.lastId, after) <= 0) {
+    keepWaiting(client, argv, request);
+    return;
+  }
+  const count = request.count === 0 ? BLOCKED_DEFAULT_COUNT : request.count;
+  const out = client.out;
+  if (client.out.protocol === 3) out.mapHeader(1);
+  else {
+    out.arrayHeader(1);
+    out.arrayHeader(2);
+  }
+  out.bulk(key);
+  if (group === undefined) {
+    replyRange(client, stream, nextId(after), count);
+    return;
+  }
+  const state = consumerFor(client, key, group, request.consumer as string);
+  if (state.created)
+    propagateStream(client, [['XGROUP', 'CREATECONSUMER', key, group.name, request.consumer as string]]);
+  deliverNew(client, out, key, stream, after, count, group, state.consumer, request.noack);
+}
+
+function keepWaiting(client: Client, argv: string[], request: ReadRequest): void {
+  client.block(
+    argv.slice(request.firstKey, request.firstKey + request.keys),
+    argv,
+    request.deadline,
+    (blocked) => blocked.out.nullArray(),
+  );
+}
+
+function xread(client: Client, argv: string[]): void {
+  readGeneric(client, argv, false);
+}
+
+function xreadgroup(client: Client, argv: string[]): void {
+  readGeneric(client, argv, true);
+  // XREADGROUP is never propagated as itself: its effects went out as XCLAIM / XGROUP commands.
+  if (client.server.propagateInstead === undefined) client.server.propagateInstead = [];
+}
+
+export const streamReadCommands = [
+  { name: 'xread', handler: xread },
+  { name: 'xreadgroup', handler: xreadgroup },
+];
