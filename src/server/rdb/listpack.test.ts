@@ -48,6 +48,14 @@ test('strings: canonical integers become integers, lengths 63/64/4095/4096 chang
   for (const text of ['+5', '007', '-0', ' 1', '9223372036854775808'])
     assert.equal(built((lp) => lp.string(text))[6], 0x80 | text.length, text);
   assert.equal(built((lp) => lp.string('-9223372036854775808'))[6], 0xf4);
+  // Around the 15-digit fast path: both sides are integers, read back exactly.
+  for (const text of ['999999999999999', '-999999999999999', '1000000000000000', '9223372036854775807']) {
+    const bytes = built((lp) => lp.string(text));
+    assert.equal(bytes[6], 0xf4, text);
+    assert.equal(bytes.readBigInt64LE(7), BigInt(text), text);
+  }
+  for (const text of ['00', '-', '1a', '1 ', '+1'])
+    assert.equal(built((lp) => lp.string(text))[6], 0x80 | text.length, text);
   assert.equal(built((lp) => lp.string('a'.repeat(63)))[6], 0xbf);
   assert.deepEqual([...built((lp) => lp.string('a'.repeat(64))).subarray(6, 8)], [0xe0, 64]);
   assert.deepEqual([...built((lp) => lp.string('a'.repeat(4095))).subarray(6, 8)], [0xef, 0xff]);

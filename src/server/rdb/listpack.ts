@@ -30,6 +30,32 @@ export function backlenSize(size: number): number {
   return 5;
 }
 
+/**
+ * lpStringToInt64 (listpackInteger), without a bigint for the common short numbers: up to 15
+ * digits a canonical decimal is exact as a number.
+ */
+function canonicalInteger(text: string): number | bigint | undefined {
+  const length = text.length;
+  if (length === 0 || length > 16) return length > 16 ? listpackInteger(text) : undefined;
+  let i = 0;
+  const negative = text.charCodeAt(0) === 45;
+  if (negative) {
+    if (length === 1) return undefined;
+    i = 1;
+  }
+  const first = text.charCodeAt(i);
+  if (first === 48) return length === 1 ? 0 : undefined;
+  if (first < 49 || first > 57) return undefined;
+  if (length - i > 15) return listpackInteger(text);
+  let value = first - 48;
+  for (let j = i + 1; j < length; j++) {
+    const digit = text.charCodeAt(j) - 48;
+    if (digit < 0 || digit > 9) return undefined;
+    value = value * 10 + digit;
+  }
+  return negative ? -value : value;
+}
+
 export class ListpackBuilder {
   private buffer: Buffer;
   private length = HEADER_SIZE;
@@ -111,7 +137,7 @@ export class ListpackBuilder {
 
   /** A string element (lpAppend): stored as an integer when it is a canonical int64. */
   string(text: string): void {
-    const integer = listpackInteger(text);
+    const integer = canonicalInteger(text);
     if (integer !== undefined) {
       this.integer(integer);
       return;
@@ -258,14 +284,20 @@ export class ListpackCursor {
   }
 
   /**
-   * An integer element as a bigint. A string element counts when it reads as a canonical integer
-   * (lpGetIntegerIfValid); otherwise the listpack is corrupt.
+   * An integer element: a number when it was stored in 32 bits or fewer, a bigint otherwise. A
+   * string element counts when it reads as a canonical integer (lpGetIntegerIfValid); otherwise the
+   * listpack is corrupt.
    */
-  bigint(): bigint {
-    if (this.next()) return BigInt(this.integerValue);
+  integer(): number | bigint {
+    if (this.next()) return this.integerValue;
     const parsed = listpackInteger(this.stringValue as string);
     if (parsed === undefined) corrupt('expected an integer');
     return parsed;
+  }
+
+  /** An integer element as a bigint (see integer()). */
+  bigint(): bigint {
+    return BigInt(this.integer());
   }
 
   /** An integer element that must be within [0, max] (counts and flags). */

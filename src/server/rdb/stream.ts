@@ -107,11 +107,26 @@ function readNode(masterId: StreamId, blob: Uint8Array, previous: StreamId | und
   const entries: RdbStreamEntry[] = [];
   let liveSeen = 0;
   let last = previous;
+  // Consecutive entries mostly repeat a delta (same millisecond, or sequence 0): their ID halves
+  // are then the previous entry's bigints, not new ones.
+  let msDelta: number | bigint = 0;
+  let ms = masterId.ms;
+  let seqDelta: number | bigint = 0;
+  let seq = masterId.seq;
   while (!lp.atEnd) {
     const flags = lp.small(FLAG_DELETED | FLAG_SAME_FIELDS);
     // Deltas are int64s added with the wrap-around of C's uint64 arithmetic.
-    const ms = BigInt.asUintN(64, masterId.ms + lp.bigint());
-    const id: StreamId = { ms, seq: BigInt.asUintN(64, masterId.seq + lp.bigint()) };
+    const nextMsDelta = lp.integer();
+    if (nextMsDelta !== msDelta) {
+      msDelta = nextMsDelta;
+      ms = BigInt.asUintN(64, masterId.ms + BigInt(msDelta));
+    }
+    const nextSeqDelta = lp.integer();
+    if (nextSeqDelta !== seqDelta) {
+      seqDelta = nextSeqDelta;
+      seq = BigInt.asUintN(64, masterId.seq + BigInt(seqDelta));
+    }
+    const id: StreamId = { ms, seq };
     const fields: string[] = [];
     let pieces: number;
     if ((flags & FLAG_SAME_FIELDS) !== 0) {
