@@ -1,5 +1,6 @@
 // Blocking commands through the proxy (better than Codis, which refuses them): BLPOP, BRPOP,
-// BRPOPLPUSH, BLMOVE, BLMPOP, BZPOPMIN, BZPOPMAX, BZMPOP. Each runs on a dedicated connection to
+// BRPOPLPUSH, BLMOVE, BLMPOP, BZPOPMIN, BZPOPMAX, BZMPOP, and XREAD/XREADGROUP with a BLOCK option
+// (whose timeout is in milliseconds, not seconds). Each runs on a dedicated connection to
 // its slot's master (dedicated.ts), never on a shared one it would stall for every session; the
 // session's later requests wait behind it, in order, as on a single Redis connection. All keys must
 // share one slot (CROSSSLOT otherwise, checked by the session).
@@ -9,13 +10,14 @@
 // again to the new owner with the time left. If the old master served it first (an element popped
 // just before the cancel), that reply is delivered: nothing is lost or popped twice. A client that
 // goes away while blocked gets its dedicated connection closed, so the backend never pops for it.
+import { SPECIAL_STREAM_READ } from './command-table.ts';
 import type { DedicatedConnection, DedicatedOwner, DedicatedPool } from './dedicated.ts';
 import { type ExclusiveHost, ExclusiveStep } from './exclusive.ts';
 import type { ProxyCore } from './proxy-core.ts';
 import { NULL_REPLY, type Request } from './request.ts';
 import { encodeRequest } from './request-decoder.ts';
 import type { Slot } from './router.ts';
-import { requestKeys } from './routing-keys.ts';
+import { requestKeys, streamRead } from './routing-keys.ts';
 
 /** What Redis 7 answers every blocking command that timed out (RESP2). */
 const TIMED_OUT = Buffer.from('*-1\r\n');
@@ -58,6 +60,8 @@ export class BlockingCommand extends ExclusiveStep implements DedicatedOwner {
   /** performance.now() when the client's timeout ends; 0 = forever; -1 = not a valid timeout. */
   private deadline = 0;
   private timeoutIndex = 0;
+  /** The timeout is XREAD's BLOCK milliseconds (an integer), not seconds. */
+  private milliseconds = false;
   private argv: string[] = [];
   private keys: string[] = [];
   /** CLIENT UNBLOCK was sent for the current attempt. */
@@ -72,13 +76,23 @@ export class BlockingCommand extends ExclusiveStep implements DedicatedOwner {
   override begin(request: Request): void {
     this.request = request;
     const argv = request.argv;
-    const name = (request.info as NonNullable<Request['info']>).name;
-    this.timeoutIndex = name === 'BLMPOP' || name === 'BZMPOP' ? 1 : argv.length - 1;
-    const text = argv[this.timeoutIndex] as string;
-    const seconds = /^\s*[+]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i.test(text) ? Number(text) : Number.NaN;
+    const info = request.info as NonNullable<Request['info']>;
+    const name = info.name;
+    this.milliseconds = info.special === SPECIAL_STREAM_READ;
+    let ms: number;
+    if (this.milliseconds) {
+      this.timeoutIndex = streamRead(argv).timeout;
+      // redis-server's integer syntax: no sign, space or leading zero (longer ones are left alone).
+      const text = argv[this.timeoutIndex] as string;
+      ms = /^(0|[1-9]\d{0,14})$/.test(text) ? Number(text) : Number.NaN;
+    } else {
+      this.timeoutIndex = name === 'BLMPOP' || name === 'BZMPOP' ? 1 : argv.length - 1;
+      const text = argv[this.timeoutIndex] as string;
+      ms = /^\s*[+]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i.test(text) ? Number(text) * 1000 : Number.NaN;
+    }
     // An invalid timeout is left to the backend, which answers Redis's error without blocking.
-    if (!Number.isFinite(seconds)) this.deadline = -1;
-    else this.deadline = seconds === 0 ? 0 : performance.now() + seconds * 1000;
+    if (!Number.isFinite(ms)) this.deadline = -1;
+    else this.deadline = ms === 0 ? 0 : performance.now() + ms;
     this.argv = argv;
     this.keys = requestKeys(name, argv, request.hashKey);
     this.unblocking = false;
@@ -174,7 +188,9 @@ export class BlockingCommand extends ExclusiveStep implements DedicatedOwner {
       const left = this.deadline - performance.now();
       if (left <= 0) return false;
       const argv = this.argv.slice();
-      argv[this.timeoutIndex] = (Math.max(left, 1) / 1000).toFixed(3);
+      argv[this.timeoutIndex] = this.milliseconds
+        ? String(Math.ceil(left))
+        : (Math.max(left, 1) / 1000).toFixed(3);
       this.argv = argv;
     }
     this.prepare(this.core.router.slots[request.slotId] as Slot, this.keys);
@@ -197,6 +213,8 @@ export class BlockingCommand extends ExclusiveStep implements DedicatedOwner {
   }
 }
 
+/** `*-1`, `$-1`, or RESP3's `_` (a RESP3 session's dedicated connection spoke HELLO 3). */
 function isNullReply(raw: Buffer): boolean {
+  if (raw.length === 3) return raw[0] === 95;
   return raw.length === 5 && (raw[0] === 42 || raw[0] === 36) && raw[1] === 45 && raw[2] === 49;
 }

@@ -47,6 +47,11 @@ export const SPECIAL_FUNCTION = 19;
 // (transaction.ts, blocking.ts). Numbered apart from the others' specials.
 export const SPECIAL_TRANSACTION = 40;
 export const SPECIAL_BLOCKING = 41;
+/**
+ * XREAD, XREADGROUP: keys after their STREAMS option (routing-keys.ts); with a BLOCK option a
+ * blocking command (blocking.ts, proxy_blocking_enabled), a plain one without.
+ */
+export const SPECIAL_STREAM_READ = 42;
 
 export interface CommandInfo {
   /** The normalised name (stats key, error texts). */
@@ -86,6 +91,14 @@ const CODIS_TABLE =
   'ZCOUNT: ZINCRBY:W ZINTERSTORE:W ZLEXCOUNT: ZRANGE: ZRANGEBYLEX: ZRANGEBYSCORE: ZRANK: ZREM:W ' +
   'ZREMRANGEBYLEX:W ZREMRANGEBYRANK:W ZREMRANGEBYSCORE:W ZREVRANGE: ZREVRANGEBYLEX: ZREVRANGEBYSCORE: ' +
   'ZREVRANK: ZSCAN:M ZSCORE: ZUNIONSTORE:W';
+
+// Better than Codis: Redis 7's stream commands, which Codis (Redis 3.2) forwards as unknown MayWrite
+// commands, with their real flags, so that the reads may be served by replicas (§6.4). XREADGROUP
+// writes (it creates consumers and moves entries to pending lists); XGROUP writes (HELP aside) and
+// XINFO only reads.
+const STREAM_COMMANDS =
+  'XADD:W XLEN: XRANGE: XREVRANGE: XDEL:W XTRIM:W XSETID:W XREAD: XREADGROUP:W XGROUP:W XACK:W ' +
+  'XPENDING: XCLAIM:W XAUTOCLAIM:W XINFO:';
 
 // Better than Codis: commands a Redis 7 backend knows that would change the state of the shared
 // backend connection (protocol, database, subscriptions, replication) or block it for every
@@ -135,11 +148,13 @@ const SPECIALS: Record<string, number> = {
   BZPOPMIN: SPECIAL_BLOCKING,
   BZPOPMAX: SPECIAL_BLOCKING,
   BZMPOP: SPECIAL_BLOCKING,
+  XREAD: SPECIAL_STREAM_READ,
+  XREADGROUP: SPECIAL_STREAM_READ,
 };
 
 function buildTable(): Map<string, CommandInfo> {
   const table = new Map<string, CommandInfo>();
-  for (const entry of CODIS_TABLE.split(' ')) {
+  for (const entry of `${CODIS_TABLE} ${STREAM_COMMANDS}`.split(' ')) {
     const colon = entry.lastIndexOf(':');
     const name = entry.slice(0, colon);
     const letters = entry.slice(colon + 1);

@@ -6,9 +6,17 @@ import {
   isMasterOnly,
   isReadOnly,
   lookupCommand,
+  SPECIAL_STREAM_READ,
   SPECIAL_SUM,
 } from './command-table.ts';
-import { CROSS_SLOT, hashKeyOf } from './routing-keys.ts';
+import {
+  CROSS_SLOT,
+  hashKeyOf,
+  keyedHashKey,
+  requestKeys,
+  routedByFirstArgument,
+  streamRead,
+} from './routing-keys.ts';
 
 describe('command classification (spec §3)', () => {
   it('normalises names as Codis does', () => {
@@ -34,6 +42,30 @@ describe('command classification (spec §3)', () => {
     assert.ok(!isMasterOnly(lookupCommand('OBJECT')?.flags ?? -1));
     assert.equal(lookupCommand('unlink')?.special, SPECIAL_SUM);
     assert.equal(lookupCommand('touch')?.special, SPECIAL_SUM);
+  });
+
+  it('flags the stream commands: reads replica-eligible, writes master-only', () => {
+    for (const name of ['XLEN', 'XRANGE', 'XREVRANGE', 'XREAD', 'XPENDING', 'XINFO']) {
+      const flags = lookupCommand(name.toLowerCase())?.flags ?? -1;
+      assert.ok(isReadOnly(flags) && !isMasterOnly(flags), name);
+    }
+    for (const name of [
+      'XADD',
+      'XDEL',
+      'XTRIM',
+      'XSETID',
+      'XREADGROUP',
+      'XGROUP',
+      'XACK',
+      'XCLAIM',
+      'XAUTOCLAIM',
+    ]) {
+      const flags = lookupCommand(name)?.flags ?? 0;
+      assert.ok(!isReadOnly(flags) && isMasterOnly(flags), name);
+      assert.equal(flags & (FLAG_MAY_WRITE | FLAG_NOT_ALLOWED), 0, name);
+    }
+    assert.equal(lookupCommand('xread')?.special, SPECIAL_STREAM_READ);
+    assert.equal(lookupCommand('XREADGROUP')?.special, SPECIAL_STREAM_READ);
   });
 });
 
@@ -73,5 +105,66 @@ describe('hash keys and the cross-slot check (spec §4.2)', () => {
     // Members and values are not keys.
     assert.equal(hashKeyOf('SADD', ['SADD', 'k', 'a', 'b']), 'k');
     assert.equal(hashKeyOf('ZINTER', ['ZINTER', '2', '{z}a', '{z}b', 'WITHSCORES']), '{z}a');
+  });
+
+  it('routes XREAD and XREADGROUP by the keys after STREAMS', () => {
+    const xread = (...args: string[]) => hashKeyOf('XREAD', ['XREAD', ...args]);
+    const xreadgroup = (...args: string[]) => hashKeyOf('XREADGROUP', ['XREADGROUP', ...args]);
+    assert.ok(!routedByFirstArgument('XREAD'));
+    assert.ok(!routedByFirstArgument('XREADGROUP'));
+    assert.equal(xread('STREAMS', 'k', '0'), 'k');
+    assert.equal(xread('COUNT', '2', 'STREAMS', 'k', '0'), 'k');
+    assert.equal(xread('count', '2', 'block', '0', 'streams', '{t}a', '{t}b', '0', '$'), '{t}a');
+    assert.equal(xread('STREAMS', 'a', 'b', '0', '0'), CROSS_SLOT);
+    // Only the keys count: IDs are not keys.
+    assert.equal(xread('STREAMS', '{t}a', '{t}b', 'x', 'y'), '{t}a');
+    // A key named like an option, or an option's argument named STREAMS.
+    assert.equal(xread('STREAMS', 'STREAMS', '0'), 'STREAMS');
+    assert.equal(xread('COUNT', 'streams', 'STREAMS', 'k', '0'), 'k');
+    assert.equal(xreadgroup('GROUP', 'g', 'c', 'STREAMS', 'k', '>'), 'k');
+    assert.equal(xreadgroup('GROUP', 'streams', 'streams', 'NOACK', 'BLOCK', '5', 'STREAMS', 'k', '>'), 'k');
+    assert.equal(xreadgroup('GROUP', 'g', 'c', 'STREAMS', '{u}1', '{u}2', '>', '>'), '{u}1');
+    assert.equal(xreadgroup('GROUP', 'g', 'c', 'STREAMS', 'a', 'b', '>', '>'), CROSS_SLOT);
+    // Malformed (the backend answers its error): no key, slot 0.
+    assert.equal(xread('COUNT', '2', 'k', '0'), '');
+    assert.equal(xread('STREAMS', 'a', 'b', '0'), '');
+    assert.equal(xread('STREAMS'), '');
+    assert.equal(xread('BLOCK', '0', 'FOO', 'STREAMS', 'k', '0'), '');
+    assert.equal(xread(), '');
+    assert.equal(xreadgroup('GROUP', 'g', 'STREAMS', 'k', '>'), '');
+    assert.equal(keyedHashKey('XREAD', ['XREAD', 'STREAMS', 'a', 'b', '0']), '');
+    assert.equal(keyedHashKey('XREAD', ['XREAD', 'STREAMS', 'a', '0']), 'a');
+    assert.deepEqual(requestKeys('XREAD', ['XREAD', 'STREAMS', '{t}a', '{t}b', '0', '0'], '{t}a'), [
+      '{t}a',
+      '{t}b',
+    ]);
+  });
+
+  it('finds the BLOCK option of XREAD and XREADGROUP', () => {
+    assert.deepEqual(streamRead(['XREAD', 'STREAMS', 'k', '0']), { firstKey: 2, keys: 1, timeout: 0 });
+    assert.deepEqual(streamRead(['XREAD', 'BLOCK', '10', 'STREAMS', 'a', 'b', '0', '0']), {
+      firstKey: 4,
+      keys: 2,
+      timeout: 2,
+    });
+    assert.deepEqual(
+      streamRead(['XREADGROUP', 'GROUP', 'block', 'c', 'COUNT', '1', 'Block', '0', 'STREAMS', 'k', '>']),
+      { firstKey: 9, keys: 1, timeout: 7 },
+    );
+    // BLOCK as a key or an ID is not the option.
+    assert.equal(streamRead(['XREAD', 'STREAMS', 'BLOCK', '0']).timeout, 0);
+    assert.equal(streamRead(['XREAD', 'STREAMS', 'k', 'BLOCK']).timeout, 0);
+  });
+
+  it('routes XGROUP and XINFO by the key of their subcommand', () => {
+    assert.equal(hashKeyOf('XGROUP', ['XGROUP', 'CREATE', 'k', 'g', '$']), 'k');
+    assert.equal(hashKeyOf('XGROUP', ['XGROUP', 'createconsumer', 'k', 'g', 'c']), 'k');
+    assert.equal(hashKeyOf('XINFO', ['XINFO', 'STREAM', 'k', 'FULL']), 'k');
+    assert.equal(hashKeyOf('XINFO', ['XINFO', 'consumers', 'k', 'g']), 'k');
+    assert.equal(keyedHashKey('XINFO', ['XINFO', 'HELP']), '');
+    for (const name of ['XADD', 'XRANGE', 'XACK', 'XCLAIM', 'XAUTOCLAIM', 'XPENDING', 'XSETID', 'XTRIM']) {
+      assert.ok(routedByFirstArgument(name), name);
+      assert.equal(hashKeyOf(name, [name, 'k', 'x', 'y', 'z']), 'k');
+    }
   });
 });

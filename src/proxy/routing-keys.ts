@@ -2,7 +2,8 @@
 // adds: Codis routes by one key and silently runs multi-key commands on the wrong data when their
 // keys live on different backends; here a request whose keys span slots is refused with Redis
 // Cluster's CROSSSLOT error. Key positions come from the shared command table (redis-server 7's
-// COMMAND output), plus the `numkeys` commands whose keys COMMAND cannot describe by a range.
+// COMMAND output), plus the commands whose keys COMMAND cannot describe by a range: `numkeys`
+// commands, GEORADIUS's STORE options, and XREAD/XREADGROUP's keys after their STREAMS option.
 import { commandSpec } from '../commands/index.ts';
 import { hashTagBoundsOfLatin1, slotOf } from '../slots/index.ts';
 
@@ -16,8 +17,11 @@ const KIND_NUMKEYS = 2;
 const KIND_SUBCOMMAND = 3;
 /** GEORADIUS, GEORADIUSBYMEMBER: the key, and the one after their last STORE/STOREDIST option. */
 const KIND_STORE_OPTION = 4;
+/** XREAD, XREADGROUP: the first half of the arguments after their STREAMS option (streamRead). */
+const KIND_STREAMS = 5;
 
 const STORE_OPTION_COMMANDS = new Set(['georadius', 'georadiusbymember']);
+const STREAMS_COMMANDS = new Set(['xread', 'xreadgroup']);
 
 interface KeySpec {
   kind: number;
@@ -71,6 +75,7 @@ function keySpecOf(name: string): KeySpec {
   const numkeys = NUMKEYS[lower];
   const command = commandSpec(lower);
   if (STORE_OPTION_COMMANDS.has(lower)) spec.kind = KIND_STORE_OPTION;
+  else if (STREAMS_COMMANDS.has(lower)) spec.kind = KIND_STREAMS;
   else if (numkeys !== undefined) {
     spec.kind = KIND_NUMKEYS;
     spec.numkeys = numkeys[0];
@@ -119,6 +124,50 @@ function storedKeyIndex(argv: readonly string[]): number {
   return stored;
 }
 
+/** Where the keys and the BLOCK timeout of an XREAD or XREADGROUP are (streamRead). */
+export interface StreamRead {
+  /** Index of the first key; 0 when the request is malformed (no key can be told). */
+  firstKey: number;
+  /** How many keys (as many IDs follow them). */
+  keys: number;
+  /** Index of BLOCK's milliseconds; 0 without BLOCK. */
+  timeout: number;
+}
+
+function isWord(arg: string, word: string): boolean {
+  return arg.length === word.length && arg.toUpperCase() === word;
+}
+
+/**
+ * Reads XREAD's and XREADGROUP's options as redis-server does (BLOCK ms, COUNT n, GROUP g c,
+ * NOACK, each name in any case) up to STREAMS, which takes the rest: the keys, then one ID per
+ * key. So a key or group named "streams" is not mistaken for the option. Where redis-server would
+ * answer a syntax or unbalanced-list error, firstKey is 0: such a request has no keys, and the
+ * backend it goes to answers the error.
+ */
+export function streamRead(argv: readonly string[]): StreamRead {
+  const n = argv.length;
+  let timeout = 0;
+  for (let i = 1; i < n; i++) {
+    const option = argv[i] as string;
+    const more = n - i - 1;
+    if (more > 0 && isWord(option, 'BLOCK')) timeout = ++i;
+    else if (more > 0 && isWord(option, 'COUNT')) i++;
+    else if (more > 0 && isWord(option, 'STREAMS')) {
+      if (more % 2 !== 0) break;
+      return { firstKey: i + 1, keys: more / 2, timeout };
+    } else if (more >= 2 && isWord(option, 'GROUP')) i += 2;
+    else if (!isWord(option, 'NOACK')) break;
+  }
+  return { firstKey: 0, keys: 0, timeout };
+}
+
+/** hashKeyOf for an XREAD or XREADGROUP whose options `read` describes. */
+export function streamReadKey(argv: readonly string[], read: StreamRead): string {
+  if (read.firstKey === 0) return '';
+  return keysInSameSlot(argv, read.firstKey, read.firstKey + read.keys - 1, 1, 0);
+}
+
 /** The command is routed by its first argument alone (most commands: the proxy's fast path). */
 export function routedByFirstArgument(name: string): boolean {
   return keySpecOf(name).kind === KIND_FIRST_ARGUMENT;
@@ -154,6 +203,8 @@ export function hashKeyOf(name: string, argv: readonly string[]): string {
       if (key === CROSS_SLOT || spec.codisIndex3) return key;
       return spec.destination ? (argv[1] as string) : key;
     }
+    case KIND_STREAMS:
+      return streamReadKey(argv, streamRead(argv));
     case KIND_STORE_OPTION: {
       if (n < 2) return '';
       const stored = storedKeyIndex(argv);
@@ -211,6 +262,9 @@ function multiKeyIndexes(name: string, argv: readonly string[]): number[] {
     indexes.push(1);
     const stored = storedKeyIndex(argv);
     if (stored > 0) indexes.push(stored);
+  } else if (spec.kind === KIND_STREAMS) {
+    const read = streamRead(argv);
+    for (let i = read.firstKey; i < read.firstKey + read.keys; i++) indexes.push(i);
   } else if (spec.kind === KIND_NUMKEYS) {
     const count = Number(argv[spec.numkeys]);
     const first = spec.numkeys + 1;

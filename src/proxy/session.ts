@@ -36,6 +36,7 @@ import {
   SPECIAL_SLOTSINFO,
   SPECIAL_SLOTSMAPPING,
   SPECIAL_SLOTSSCAN,
+  SPECIAL_STREAM_READ,
   SPECIAL_SUM,
   SPECIAL_TRANSACTION,
 } from './command-table.ts';
@@ -58,7 +59,14 @@ import {
 } from './request.ts';
 import { DECODE_EMPTY, DECODE_ERROR, DECODE_INCOMPLETE, RequestDecoder } from './request-decoder.ts';
 import type { Slot, SlotWaiter } from './router.ts';
-import { CROSS_SLOT, hashKeyOf, otherTagKeys, routedByFirstArgument } from './routing-keys.ts';
+import {
+  CROSS_SLOT,
+  hashKeyOf,
+  otherTagKeys,
+  routedByFirstArgument,
+  streamRead,
+  streamReadKey,
+} from './routing-keys.ts';
 import { functionCommand, loadOnSource, retryWithBody, scriptCommand } from './scripts.ts';
 import type { CommandStats } from './stats.ts';
 import { Transaction } from './transaction.ts';
@@ -324,6 +332,10 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
     }
     if (special === SPECIAL_BLOCKING) {
       this.blockingRequest(request, info);
+      return;
+    }
+    if (special === SPECIAL_STREAM_READ) {
+      this.streamReadRequest(request, info);
       return;
     }
     if (special === SPECIAL_NONE && routedByFirstArgument(info.name)) {
@@ -936,6 +948,24 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
     request.slotId = slotOf(hashKey);
     this.blockingCommand ??= new BlockingCommand(this, this.core);
     this.runExclusive(request, this.blockingCommand);
+  }
+
+  /**
+   * XREAD, XREADGROUP: with BLOCK (looked for while their keys are, before STREAMS) a blocking
+   * command on a dedicated connection; without it, or malformed (the backend answers the error
+   * without blocking), a plain request.
+   */
+  private streamReadRequest(request: Request, info: CommandInfo): void {
+    const argv = request.argv;
+    const read = streamRead(argv);
+    if (read.timeout === 0 || read.firstKey === 0) {
+      const hashKey = streamReadKey(argv, read);
+      if (hashKey === CROSS_SLOT) this.finish(request, CROSSSLOT, false);
+      else this.route(request, hashKey, this.core.router.slots[slotOf(hashKey)] as Slot);
+    } else if (!this.core.config.proxy_blocking_enabled) {
+      // As the other blocking commands: it would stall a shared backend connection.
+      this.requestError(request, `command '${info.name}' is not allowed`);
+    } else this.blockingRequest(request, info);
   }
 
   localReply(request: Request, reply: Buffer): void {

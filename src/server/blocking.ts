@@ -85,6 +85,26 @@ export class BlockingRegistry {
     this.readyKeys.push([database, key]);
   }
 
+  /**
+   * A key's value was removed or replaced (a stream deleted, a database flushed or swapped): every
+   * client waiting on it runs again, whatever it finds (an XREADGROUP then fails).
+   */
+  signalKeyRemoved(database: Database, key: string): void {
+    const byKey = this.waiting.get(database.index);
+    if (byKey === undefined || !byKey.has(key)) return;
+    this.removedKeys.add(`${database.index}\u0000${key}`);
+    this.signalKeyReady(database, key);
+  }
+
+  /** Every key waited on in a database that was flushed or swapped. */
+  signalDatabaseReplaced(database: Database): void {
+    const byKey = this.waiting.get(database.index);
+    if (byKey === undefined) return;
+    for (const key of byKey.keys()) this.signalKeyRemoved(database, key);
+  }
+
+  private readonly removedKeys = new Set<string>();
+
   /** Serves the clients waiting on the keys made ready by the last command. */
   serveReadyKeys(): void {
     while (this.readyKeys.length > 0) {
@@ -93,14 +113,16 @@ export class BlockingRegistry {
       this.readySet.clear();
       for (const [database, key] of ready) {
         const clients = this.waiting.get(database.index)?.get(key);
+        const id = `${database.index}\u0000${key}`;
+        const removed = this.removedKeys.delete(id);
         if (clients === undefined) continue;
         for (const client of clients.slice()) {
           if (client.blocked === undefined) continue;
           this.servingKey = key;
           this.retry(client);
           this.servingKey = undefined;
-          // Stop as soon as the key can serve no one else.
-          if (database.lookup(key, this.server.cachedNow) === undefined) break;
+          // Stop as soon as the key can serve no one else (all run when it was removed).
+          if (!removed && database.lookup(key, this.server.cachedNow) === undefined) break;
         }
       }
     }

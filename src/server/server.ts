@@ -299,6 +299,10 @@ export class CodisServer implements KeyspaceHooks {
   freeMemoryIfNeeded: () => boolean = () => true;
 
   // KeyspaceHooks
+  streamRemoved(database: Database, key: string): void {
+    this.blocking.signalKeyRemoved(database, key);
+  }
+
   keyExpired(database: Database, key: string): void {
     this.stats.expiredKeys++;
     this.signalModifiedKey(database, key);

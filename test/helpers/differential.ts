@@ -36,6 +36,7 @@ export async function runDifferential(
   target: DifferentialTarget,
   seed: number,
   count: number,
+  focus?: 'streams',
 ): Promise<void> {
   const { reference, subject } = target;
   const normalize = target.normalize ?? ((raw: string) => raw);
@@ -44,7 +45,7 @@ export async function runDifferential(
     subject.send(...command);
     return [(await reference.reply()).raw, (await subject.reply()).raw];
   };
-  const commands = new RandomCommands(seed);
+  const commands = new RandomCommands(seed, focus);
   const history: string[][] = [];
   let inTransaction = false;
   const fail = (round: number, command: readonly string[], expected: string, actual: string): never => {

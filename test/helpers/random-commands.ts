@@ -97,6 +97,18 @@ const UNORDERED_PAIRS = new Set(['HGETALL']);
 
 type Generator = (r: RandomCommands) => string[];
 
+const STREAM_FIELDS = ['f', 'g', '1', 'field', ''];
+const STREAM_GROUPS = ['g1', 'g2'];
+const STREAM_CONSUMERS = ['c1', 'c2'];
+/** Appends ARGV[1] entries with `<n>-*` IDs after the stream's last one, trimming with MAXLEN ~. */
+const STREAM_FILL = `local last = 200
+local ok, info = pcall(redis.call, 'XINFO', 'STREAM', KEYS[1])
+if ok then last = tonumber(string.match(info[8], '^(%d+)')) + 1 end
+for i = 1, tonumber(ARGV[1]) do
+  redis.pcall('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], (last + i) .. '-*', 'f', i, 'g', string.rep('v', i % 7 * 10))
+end
+return redis.pcall('XLEN', KEYS[1])`;
+
 const GENERATORS: Generator[] = [
   // strings
   (r) => [
@@ -341,11 +353,117 @@ const GENERATORS: Generator[] = [
   (r) => ['SUBSTR', r.key(), r.index(), r.index()],
   (r) => ['PSETEX', r.key(), r.badTtl(), r.value()],
   (r) => ['COPY', r.key(), r.key(), 'DB', r.pick(['0', '1', '16']), ...r.maybe(0.5, 'REPLACE')],
+  // streams: explicit IDs only (`*` takes each server's clock), no idle-time options
+  (r) => [
+    'XADD',
+    r.key(),
+    ...r.maybe(0.1, 'NOMKSTREAM'),
+    ...r.maybe(0.3, ...r.streamTrim()),
+    r.streamId(true),
+    ...r.some(() => [r.pick(STREAM_FIELDS), r.value()]).flat(),
+  ],
+  (r) => ['EVAL', STREAM_FILL, '1', r.key(), String(1 + r.below(250)), r.pick(['1', '3', '10', '100000'])],
+  (r) => ['XLEN', r.key()],
+  (r) => [
+    r.pick(['XRANGE', 'XREVRANGE']),
+    r.key(),
+    r.streamBound(),
+    r.streamBound(),
+    ...r.maybe(0.4, 'COUNT', r.pick(['0', '1', '2', '-1', 'x'])),
+  ],
+  (r) => ['XDEL', r.key(), ...r.some(() => r.streamId(false))],
+  (r) => ['XTRIM', r.key(), ...r.streamTrim()],
+  (r) => [
+    'XSETID',
+    r.key(),
+    r.streamId(false),
+    ...r.maybe(0.3, 'ENTRIESADDED', r.pick(['0', '5', '1000', '-1'])),
+    ...r.maybe(0.3, 'MAXDELETEDID', r.streamId(false)),
+  ],
+  (r) => [
+    'XREAD',
+    ...r.maybe(0.4, 'COUNT', r.pick(['1', '2', '0', '-3'])),
+    ...r.maybe(0.1, 'BLOCK', '5'),
+    'STREAMS',
+    ...r.streamReads(['$', '0', '0-0']),
+  ],
+  (r) => [
+    'XGROUP',
+    'CREATE',
+    r.key(),
+    r.pick(STREAM_GROUPS),
+    r.pick(['$', '0', '2-1', '100']),
+    ...r.maybe(0.5, 'MKSTREAM'),
+    ...r.maybe(0.2, 'ENTRIESREAD', r.pick(['0', '3', '-1', '-2'])),
+  ],
+  (r) => [
+    'XGROUP',
+    'SETID',
+    r.key(),
+    r.pick(STREAM_GROUPS),
+    r.pick(['$', '0', '3-0', '-']),
+    ...r.maybe(0.3, 'ENTRIESREAD', '2'),
+  ],
+  (r) => ['XGROUP', r.pick(['DESTROY']), r.key(), r.pick(STREAM_GROUPS)],
+  (r) => [
+    'XGROUP',
+    r.pick(['CREATECONSUMER', 'DELCONSUMER']),
+    r.key(),
+    r.pick(STREAM_GROUPS),
+    r.pick(STREAM_CONSUMERS),
+  ],
+  (r) => [
+    'XREADGROUP',
+    'GROUP',
+    r.pick(STREAM_GROUPS),
+    r.pick(STREAM_CONSUMERS),
+    ...r.maybe(0.4, 'COUNT', r.pick(['1', '2', '0'])),
+    ...r.maybe(0.2, 'NOACK'),
+    ...r.maybe(0.1, 'BLOCK', '5'),
+    'STREAMS',
+    ...r.streamReads(['>', '>', '0', '$']),
+  ],
+  (r) => ['XACK', r.key(), r.pick(STREAM_GROUPS), ...r.some(() => r.streamId(false))],
+  (r) => ['XPENDING', r.key(), r.pick(STREAM_GROUPS)],
+  (r) => [
+    'XPENDING',
+    r.key(),
+    r.pick(STREAM_GROUPS),
+    ...r.maybe(0.2, 'IDLE', '0'),
+    r.streamBound(),
+    r.streamBound(),
+    r.pick(['1', '5', '0', 'x']),
+    ...r.maybe(0.4, r.pick(STREAM_CONSUMERS)),
+  ],
+  (r) => [
+    'XCLAIM',
+    r.key(),
+    r.pick(STREAM_GROUPS),
+    r.pick(STREAM_CONSUMERS),
+    '0',
+    ...r.some(() => r.streamId(false)),
+    ...r.maybe(0.3, 'JUSTID'),
+    ...r.maybe(0.3, 'FORCE'),
+    ...r.maybe(0.2, 'RETRYCOUNT', r.pick(['0', '7', 'x'])),
+    ...r.maybe(0.2, 'TIME', '1000'),
+    ...r.maybe(0.2, 'LASTID', r.streamId(false)),
+  ],
+  (r) => [
+    'XAUTOCLAIM',
+    r.key(),
+    r.pick(STREAM_GROUPS),
+    r.pick(STREAM_CONSUMERS),
+    '0',
+    r.streamBound(),
+    ...r.maybe(0.4, 'COUNT', r.pick(['1', '2', '0', '100'])),
+    ...r.maybe(0.3, 'JUSTID'),
+  ],
+  (r) => ['XINFO', r.pick(['STREAM', 'GROUPS']), r.key()],
   // databases
   (r) => ['SELECT', r.pick(['0', '1'])],
   (r) => ['MOVE', r.key(), r.pick(['0', '1', '2', 'x', '99'])],
   (r) => ['SWAPDB', r.pick(['0', '1']), r.pick(['0', '1', '16'])],
-  (r) => ['DBSIZE'],
+  () => ['DBSIZE'],
   // scripts and transactions
   (r) => ['EVAL', r.pick(SCRIPTS), '1', r.key(), r.value()],
   (r) => [r.pick(['MULTI', 'EXEC', 'DISCARD', 'UNWATCH'])],
@@ -355,8 +473,12 @@ const GENERATORS: Generator[] = [
 export class RandomCommands {
   private state: number;
 
-  constructor(seed: number) {
+  /** 'streams': mostly stream commands (plus the odd DEL, SET, TYPE on the same keys). */
+  private readonly focus: 'streams' | undefined;
+
+  constructor(seed: number, focus?: 'streams') {
     this.state = seed >>> 0;
+    this.focus = focus;
   }
 
   /** A number in [0, 1) from a 31-bit linear congruential generator. */
@@ -457,6 +579,46 @@ export class RandomCommands {
     return options;
   }
 
+  /** A stream ID: small explicit ones, and in XADD `<ms>-*`; sometimes an invalid one. */
+  streamId(forAdd: boolean): string {
+    const roll = this.random();
+    const ms = this.pick(['0', '1', '2', '3', '5', '100', '18446744073709551615']);
+    if (roll < 0.05) return this.pick(['x', '1-', '-1', '1-2-3', '18446744073709551616']);
+    if (forAdd && roll < 0.3) return `${ms}-*`;
+    if (roll < 0.5) return ms;
+    return `${ms}-${this.pick(['0', '1', '2', '18446744073709551615'])}`;
+  }
+
+  /** An XRANGE bound: `-`, `+`, an ID or an exclusive `(` one. */
+  streamBound(): string {
+    const roll = this.random();
+    if (roll < 0.2) return '-';
+    if (roll < 0.4) return '+';
+    if (roll < 0.55) return `(${this.streamId(false)}`;
+    return this.streamId(false);
+  }
+
+  /** MAXLEN/MINID with `=`, `~` or neither, and sometimes LIMIT. */
+  streamTrim(): string[] {
+    const minid = this.random() < 0.3;
+    const mode = this.pick([[], ['='], ['~']]);
+    const threshold = minid ? this.streamId(false) : this.pick(['0', '1', '2', '5', '100', '-1', 'x']);
+    return [
+      minid ? 'MINID' : 'MAXLEN',
+      ...mode,
+      threshold,
+      ...this.maybe(0.2, 'LIMIT', this.pick(['0', '1', '100', '-1'])),
+    ];
+  }
+
+  /** STREAMS arguments: one or two keys and as many IDs (`special` ones among them). */
+  streamReads(special: readonly string[]): string[] {
+    const keys = this.some(() => this.key(), 2);
+    const ids = keys.map(() => (this.random() < 0.6 ? this.pick(special) : this.streamId(false)));
+    if (this.random() < 0.03) ids.pop();
+    return [...keys, ...ids];
+  }
+
   geoFrom(): string[] {
     return this.random() < 0.5 ? ['FROMMEMBER', this.member()] : ['FROMLONLAT', ...this.place()];
   }
@@ -469,11 +631,22 @@ export class RandomCommands {
 
   /** The next command; one in twenty loses trailing arguments (arity and syntax errors). */
   next(): string[] {
-    const command = this.pick(GENERATORS)(this);
+    let command = this.pick(GENERATORS)(this);
+    if (this.focus === 'streams') {
+      while (
+        !isStreamCommand(command) &&
+        !(this.random() < 0.03 && ['DEL', 'SET', 'TYPE'].includes(command[0] as string))
+      )
+        command = this.pick(GENERATORS)(this);
+    }
     if (this.random() < 0.05 && command.length > 1)
       return command.slice(0, 1 + this.below(command.length - 1));
     return command;
   }
+}
+
+function isStreamCommand(command: readonly string[]): boolean {
+  return (command[0] as string).startsWith('X') || command[1] === STREAM_FILL;
 }
 
 /**
@@ -516,6 +689,9 @@ export function comparableReply(command: readonly string[], raw: string): string
     /^\$(3\r\nint|6\r\nembstr|3\r\nraw)\r\n$/.test(raw)
   )
     return 'string';
+  // Pending entries' idle times follow each server's clock.
+  if ((command[0] as string).toUpperCase() === 'XPENDING' && command.length > 3)
+    return raw.replace(/(\*4\r\n\$\d+\r\n[^\r]*\r\n\$\d+\r\n[^\r]*\r\n):\d+\r\n/g, '$1:idle\r\n');
   const order = hashOrder(command);
   // An array, or in RESP3 a set (~) or a map (%).
   if (order === 0 || (raw[0] !== '*' && raw[0] !== '~' && raw[0] !== '%')) return raw;

@@ -7,13 +7,15 @@ import { RawConnection } from '../helpers/raw-connection.ts';
 import { type RunningServer, startServer } from '../helpers/redis-servers.ts';
 
 /** Seed and protocol of each run. */
-const RUNS: Array<[seed: number, protocol: 2 | 3]> = [
+const RUNS: Array<[seed: number, protocol: 2 | 3, focus?: 'streams']> = [
   [1, 2],
   [2, 2],
   [3, 2],
   [4, 2],
   [5, 3],
   [6, 3],
+  [7, 2, 'streams'],
+  [8, 3, 'streams'],
 ];
 const COMMANDS_PER_SEED = 4000;
 
@@ -29,8 +31,8 @@ describe('codis-server answers random commands as redis-server does', () => {
     await Promise.all([redis?.stop(), codis?.stop()]);
   });
 
-  for (const [seed, protocol] of RUNS) {
-    it(`seed ${seed}, RESP${protocol}: ${COMMANDS_PER_SEED} commands`, async () => {
+  for (const [seed, protocol, focus] of RUNS) {
+    it(`seed ${seed}, RESP${protocol}: ${COMMANDS_PER_SEED} commands${focus ? `, mostly ${focus}` : ''}`, async () => {
       const [reference, ours] = await Promise.all([
         RawConnection.open(redis.port),
         RawConnection.open(codis.port),
@@ -45,7 +47,7 @@ describe('codis-server answers random commands as redis-server does', () => {
             await Promise.all([reference.reply(), ours.reply()]);
           },
         };
-        await runDifferential(target, seed, COMMANDS_PER_SEED);
+        await runDifferential(target, seed, COMMANDS_PER_SEED, focus);
       } finally {
         reference.close();
         ours.close();

@@ -267,6 +267,25 @@ describe('codis-proxy blocking commands', () => {
     }
   });
 
+  it('follows its slot in a RESP3 session, whose cancelled command gets a RESP3 null', async () => {
+    const tag = tagIn(0, 511);
+    const slot = slotOf(tag);
+    const k = `{${tag}}resp3`;
+    const c = await RawConnection.open(one.port);
+    try {
+      assert.match(await c.call('HELLO', '3'), /^%/);
+      c.send('BLPOP', k, '0');
+      await blockedOn(direct.a, 1);
+      fillBoth([{ id: slot, backend_addr: addrB, migrate_from: addrA, forward_method: 0 }]);
+      await blockedOn(direct.b, 1);
+      assert.equal(await pusher.call('RPUSH', k, 'v'), ':1\r\n');
+      assert.equal((await c.reply()).raw, `*2\r\n$${k.length}\r\n${k}\r\n$1\r\nv\r\n`);
+    } finally {
+      c.close();
+      fillBoth([{ id: slot, backend_addr: addrA }]);
+    }
+  });
+
   it('follows a slot that moves while its command is still on the way to the old master', async () => {
     const tag = tagIn(0, 511);
     const slot = slotOf(tag);

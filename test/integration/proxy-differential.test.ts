@@ -18,11 +18,13 @@ import { runDifferential } from '../helpers/differential.ts';
 import { startTwoGroups, type TwoGroups } from '../helpers/proxy-fixture.ts';
 import { RawConnection } from '../helpers/raw-connection.ts';
 
-/** Seed and protocol of each run. */
-const RUNS: Array<[seed: number, protocol: 2 | 3]> = [
+/** Seed and protocol of each run; 'streams': mostly stream commands (XREAD's keys, BLOCK). */
+const RUNS: Array<[seed: number, protocol: 2 | 3, focus?: 'streams']> = [
   [1, 2],
   [2, 2],
   [3, 3],
+  [4, 2, 'streams'],
+  [5, 3, 'streams'],
 ];
 const COMMANDS_PER_SEED = 4000;
 const SPLIT = new Set([SPECIAL_MGET, SPECIAL_MSET, SPECIAL_SUM]);
@@ -49,8 +51,8 @@ describe('codis-proxy answers random commands as redis-server does', () => {
     await cluster?.close();
   });
 
-  for (const [seed, protocol] of RUNS) {
-    it(`seed ${seed}, RESP${protocol}: ${COMMANDS_PER_SEED} commands`, async () => {
+  for (const [seed, protocol, focus] of RUNS) {
+    it(`seed ${seed}, RESP${protocol}: ${COMMANDS_PER_SEED} commands${focus ? `, mostly ${focus}` : ''}`, async () => {
       if (protocol === 3) for (const connection of [reference, proxy]) await connection.call('HELLO', '3');
       const target = {
         reference,
@@ -84,7 +86,7 @@ describe('codis-proxy answers random commands as redis-server does', () => {
           );
         },
       };
-      await runDifferential(target, seed, COMMANDS_PER_SEED);
+      await runDifferential(target, seed, COMMANDS_PER_SEED, focus);
     });
   }
 });

@@ -210,8 +210,9 @@ proxy_scripting_enabled = true
 # Not in Codis 3.2 either:
 #   proxy_transactions_enabled: MULTI/EXEC/DISCARD/WATCH/UNWATCH when every key of the transaction
 #     hashes to one slot (CROSSSLOT otherwise), run on a dedicated connection to the slot's master.
-#   proxy_blocking_enabled: BLPOP, BRPOP, BRPOPLPUSH, BLMOVE, BLMPOP, BZPOPMIN, BZPOPMAX, BZMPOP
-#     on dedicated connections, followed to the new master when their slot moves.
+#   proxy_blocking_enabled: BLPOP, BRPOP, BRPOPLPUSH, BLMOVE, BLMPOP, BZPOPMIN, BZPOPMAX, BZMPOP,
+#     and XREAD/XREADGROUP with BLOCK on dedicated connections, followed to the new master when
+#     their slot moves. (XREAD/XREADGROUP without BLOCK are plain commands either way.)
 # false refuses them as Codis does.
 proxy_transactions_enabled = true
 proxy_blocking_enabled = true

@@ -156,6 +156,7 @@ function flushModeValid(client: Client, argv: string[]): boolean {
 function flushdb(client: Client, argv: string[]): void {
   if (!flushModeValid(client, argv)) return;
   flushDatabase(client, client.database.index);
+  client.server.blocking.signalDatabaseReplaced(client.database);
   client.out.ok();
 }
 
@@ -163,6 +164,7 @@ function flushall(client: Client, argv: string[]): void {
   if (!flushModeValid(client, argv)) return;
   for (const database of client.server.databases) flushDatabase(client, database.index);
   for (const hook of client.server.flushAllHooks) hook();
+  for (const database of client.server.databases) client.server.blocking.signalDatabaseReplaced(database);
   client.out.ok();
 }
 

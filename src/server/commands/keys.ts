@@ -181,6 +181,8 @@ function swapdb(client: Client, argv: string[]): void {
       for (const [key] of b.entries()) server.signalModifiedKey(b, key);
     }
     a.swapContents(b);
+    server.blocking.signalDatabaseReplaced(a);
+    server.blocking.signalDatabaseReplaced(b);
     if (server.keyModifiedListeners.length > 0) {
       for (const [key] of a.entries()) server.signalModifiedKey(a, key);
       for (const [key] of b.entries()) server.signalModifiedKey(b, key);

@@ -146,33 +146,31 @@ function xgroupCreate(client: Client, argv: string[]): void {
 }
 
 function xgroupSetid(client: Client, argv: string[]): void {
-  const target = groupTarget(client, argv, true, false);
-  if (target === undefined) return;
-  const stream = target.stream as StreamValue;
-  const group = target.group as ConsumerGroup;
+  // Redis 7.0 checks SETID's arguments before the key.
   if (argv.length !== 5 && argv.length !== 7) {
     client.replyError(subcommandSyntax(argv));
     return;
   }
+  let entriesRead = ENTRIES_READ_UNKNOWN;
+  if (argv.length === 7) {
+    if (!isKeyword(argv[5] as string, 'entriesread')) {
+      client.replyError(subcommandSyntax(argv));
+      return;
+    }
+    const value = parseEntriesRead(client, argv[6] as string);
+    if (value === undefined) return;
+    entriesRead = value;
+  }
+  const target = groupTarget(client, argv, true, false);
+  if (target === undefined) return;
+  const stream = target.stream as StreamValue;
+  const group = target.group as ConsumerGroup;
   let id: StreamId;
   if (argv[4] === '$') id = stream.lastId;
   else {
     const parsed = parseIdArgument(client, argv[4] as string, 0n, false);
     if (parsed === undefined) return;
     id = parsed;
-  }
-  let entriesRead = ENTRIES_READ_UNKNOWN;
-  if (argv.length === 7) {
-    const value = parseInt64(argv[6] as string);
-    if (!isKeyword(argv[5] as string, 'entriesread') || value === undefined) {
-      client.replyError(subcommandSyntax(argv));
-      return;
-    }
-    entriesRead = BigInt(value);
-    if (entriesRead < 0n && entriesRead !== ENTRIES_READ_UNKNOWN) {
-      client.replyError(ENTRIES_READ_RANGE);
-      return;
-    }
   }
   group.lastId = id;
   group.entriesRead = entriesRead;

@@ -6,7 +6,15 @@ import { isKeyword } from '../arguments.ts';
 import type { Client } from '../client.ts';
 import { SYNTAX, WRONG_TYPE } from '../errors.ts';
 import type { ConsumerGroup, StreamValue } from '../types/stream.ts';
-import { compareIds, formatId, MAX_ID, MIN_ID, nextId, type StreamId } from '../types/stream-id.ts';
+import {
+  compareIds,
+  formatId,
+  MAX_ID,
+  MIN_ID,
+  nextId,
+  parseStreamId,
+  type StreamId,
+} from '../types/stream-id.ts';
 import { lookupRead } from './keyspace-access.ts';
 import { parseBlockTimeout, parseIdArgument, parseLongLongArgument } from './stream-arguments.ts';
 import { consumerFor, deliverHistory, deliverNew, propagateStream } from './stream-delivery.ts';
@@ -58,9 +66,9 @@ function parseRead(client: Client, argv: string[], withGroup: boolean): ReadRequ
     } else if (more > 0 && isKeyword(option, 'streams')) {
       const left = argv.length - i - 1;
       if (left % 2 !== 0) {
-        const symbol = withGroup ? '>' : '$';
+        // Redis 7.0 names XREAD and '$' for XREADGROUP too.
         client.replyError(
-          `ERR Unbalanced '${withGroup ? 'xreadgroup' : 'xread'}' list of streams: for each stream key an ID or '${symbol}' must be specified.`,
+          "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.",
         );
         return undefined;
       }
@@ -110,6 +118,10 @@ function streamAt(client: Client, key: string): StreamValue | null | undefined {
 function readGeneric(client: Client, argv: string[], withGroup: boolean): void {
   const request = parseRead(client, argv, withGroup);
   if (request === undefined) return;
+  if (client.retryingBlocked) {
+    serveBlocked(client, argv, request);
+    return;
+  }
   const { firstKey, keys, group: groupName } = request;
   // Resolve the IDs (and groups) of every key first: any error answers before anything is read.
   const ids: StreamId[] = [];
@@ -152,10 +164,6 @@ function readGeneric(client: Client, argv: string[], withGroup: boolean): void {
       if (id === undefined) return;
       ids.push(id);
     }
-  }
-  if (client.retryingBlocked) {
-    serveBlocked(client, argv, request, ids, streams, groups);
-    return;
   }
   const out = client.out;
   const resp3 = client.out.protocol === 3;
@@ -251,38 +259,41 @@ function replyRange(client: Client, stream: StreamValue, start: StreamId | undef
 
 /**
  * A blocked read run again for the key that became ready (serveClientsBlockedOnStreamKey): it
- * answers with that key's new entries, or keeps waiting; a group that went away is an error.
+ * answers with that key's new entries, or keeps waiting. A group reader whose stream or group went
+ * away gets Redis 7.0's errors.
  */
-function serveBlocked(
-  client: Client,
-  argv: string[],
-  request: ReadRequest,
-  ids: StreamId[],
-  streams: Array<StreamValue | null>,
-  groups: ConsumerGroup[],
-): void {
-  const servingKey = client.server.blocking.servingKey;
+function serveBlocked(client: Client, argv: string[], request: ReadRequest): void {
+  const key = client.server.blocking.servingKey;
   let index = -1;
   for (let i = 0; i < request.keys; i++) {
-    if (argv[request.firstKey + i] === servingKey) {
+    if (argv[request.firstKey + i] === key) {
       index = i;
       break;
     }
   }
-  const stream = index < 0 ? null : (streams[index] as StreamValue | null);
-  if (stream === null) {
+  if (key === undefined || index < 0) {
     keepWaiting(client, argv, request);
     return;
   }
-  const key = servingKey as string;
-  const group = groups[index];
-  let after = ids[index] as StreamId;
+  const value = client.database.lookup(key, client.server.cachedNow)?.value;
+  const stream = typeof value === 'object' && value.type === 'stream' ? (value as StreamValue) : undefined;
+  if (stream === undefined) {
+    if (request.group !== undefined) client.replyError('UNBLOCKED the stream key no longer exists');
+    else keepWaiting(client, argv, request);
+    return;
+  }
+  let after: StreamId;
+  let group: ConsumerGroup | undefined;
   if (request.group !== undefined) {
+    group = stream.group(request.group);
     if (group === undefined) {
       client.replyError('NOGROUP the consumer group this client was blocked on no longer exists');
       return;
     }
     after = group.lastId;
+  } else {
+    // The ID it blocked on (`$` was replaced by the last ID then).
+    after = parseStreamId(argv[request.firstKey + request.keys + index] as string, 0n, true)?.id ?? MAX_ID;
   }
   if (compareIds(stream.lastId, after) <= 0) {
     keepWaiting(client, argv, request);
@@ -290,7 +301,7 @@ function serveBlocked(
   }
   const count = request.count === 0 ? BLOCKED_DEFAULT_COUNT : request.count;
   const out = client.out;
-  if (client.out.protocol === 3) out.mapHeader(1);
+  if (out.protocol === 3) out.mapHeader(1);
   else {
     out.arrayHeader(1);
     out.arrayHeader(2);

@@ -66,9 +66,12 @@ function xadd(client: Client, argv: string[]): void {
   let id: StreamId | undefined;
   if (given === undefined) id = stream.autoId(client.server.cachedNow);
   else if (!trim.autoSeq) id = given;
-  else if (last.ms === given.ms)
-    id = last.seq === UINT64_MAX ? undefined : { ms: given.ms, seq: last.seq + 1n };
-  else id = given;
+  else if (last.ms !== given.ms) id = given;
+  else if (last.seq === UINT64_MAX) {
+    // Redis 7.0 fails here without setting errno: its reply is the size error.
+    client.replyError('ERR Elements are too large to be stored');
+    return;
+  } else id = { ms: given.ms, seq: last.seq + 1n };
   if (id === undefined || compareIds(id, last) <= 0) {
     client.replyError('ERR The ID specified in XADD is equal or smaller than the target stream top item');
     return;

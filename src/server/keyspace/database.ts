@@ -12,6 +12,11 @@ export interface KeyspaceHooks {
   readonly expiryHidesOnly: boolean;
   /** Whether expired keys are still seen (a replica applying its master's stream). */
   readonly expiryDisabled?: boolean;
+  /**
+   * A stream was deleted or replaced (DEL, expiry, an overwrite, RENAME...): XREADGROUP readers
+   * blocked on it are told, as Redis 7.0 does.
+   */
+  streamRemoved?(database: Database, key: string): void;
   /** Keyspace notifications, when enabled: a key created sends `new` (class n). */
   readonly keyspaceNotifier?:
     | ((type: string, event: string, key: string, databaseIndex: number) => void)
@@ -108,7 +113,10 @@ export class Database {
       if (this.hooks.keyspaceNotifier !== undefined) this.hooks.keyspaceNotifier('n', 'new', key, this.index);
       return created;
     }
+    const previous = entry.value;
     entry.value = value;
+    if (typeof previous === 'object' && previous.type === 'stream' && previous !== value)
+      this.hooks.streamRemoved?.(this, key);
     if (!keepTtl && entry.expireAt !== 0) {
       entry.expireAt = 0;
       this.volatileKeys.delete(key);
@@ -129,7 +137,12 @@ export class Database {
     if (previous === undefined) {
       this.size++;
       if (this.hooks.keyspaceNotifier !== undefined) this.hooks.keyspaceNotifier('n', 'new', key, this.index);
-    } else if (previous.expireAt !== 0) this.volatileKeys.delete(key);
+    } else {
+      if (previous.expireAt !== 0) this.volatileKeys.delete(key);
+      const value = previous.value;
+      if (typeof value === 'object' && value.type === 'stream' && value !== entry.value)
+        this.hooks.streamRemoved?.(this, key);
+    }
     map.set(key, entry);
     if (entry.expireAt !== 0) this.volatileKeys.add(key);
   }
@@ -147,6 +160,8 @@ export class Database {
     map.delete(key);
     this.size--;
     if (entry.expireAt !== 0) this.volatileKeys.delete(key);
+    const value = entry.value;
+    if (typeof value === 'object' && value.type === 'stream') this.hooks.streamRemoved?.(this, key);
   }
 
   setExpire(key: string, entry: Entry, expireAt: number): void {
