@@ -13,12 +13,22 @@ import { Batch, STAGE_PREPARE, tagGroupOf, typeCode } from '../migration/batch.t
 import { createExecWrapper } from '../migration/exec-wrapper.ts';
 import { createRestoreAsyncHandlers } from '../migration/restore-async.ts';
 import type { SyncMigrator, SyncResult } from '../migration/sync-migration.ts';
+import { RDB_READ_VERSION } from '../rdb/constants.ts';
 import { decodeDumpPayload, materialize, RdbFormatError, verifyDumpPayload } from '../rdb/index.ts';
+import { isStreamType } from '../rdb/stream.ts';
 import { keyChanged } from './keyspace-access.ts';
 import { INT32_MAX, parseIntArgument, parseSlotArgument } from './slot-arguments.ts';
 
 /** Codis 3.2 reads DUMP payloads of RDB version 7 and older. */
 const CODIS_RDB_VERSION = 7;
+
+/**
+ * The newest payload version SLOTSRESTORE takes: Codis 3.2's, except for a stream, which only
+ * Redis 7's encodings carry (our DUMP of a stream says version 10, as Redis 7.0's does).
+ */
+function maxPayloadVersion(payload: Buffer): number {
+  return isStreamType(payload[0] as number) ? RDB_READ_VERSION : CODIS_RDB_VERSION;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Argument parsing
@@ -76,7 +86,7 @@ function slotsrestore(client: Client, argv: string[]): void {
       return;
     }
     const payload = Buffer.from(argv[i + 2] as string, 'latin1');
-    if (!verifyDumpPayload(payload, CODIS_RDB_VERSION)) {
+    if (!verifyDumpPayload(payload, maxPayloadVersion(payload))) {
       client.replyError('ERR dump payload version or checksum are wrong');
       return;
     }

@@ -7,7 +7,16 @@ import { describe, it } from 'node:test';
 import { ServerConfig } from '../config/index.ts';
 import { type CodisServer, createCodisServer } from '../index.ts';
 import type { Database } from '../keyspace/database.ts';
-import { Batch, type BatchOptions, type ConnectionContext, type MessageSink } from './batch.ts';
+import { StreamValue } from '../types/stream.ts';
+import { streamId } from '../types/stream-id.ts';
+import {
+  Batch,
+  type BatchOptions,
+  bulksOf,
+  type ConnectionContext,
+  type MessageSink,
+  typeCode,
+} from './batch.ts';
 
 /** Records what the fast paths write, as the argument lists of the messages. */
 class RecordingSink implements MessageSink {
@@ -178,5 +187,15 @@ describe('async migration batch fast paths', () => {
     assert.equal(Buffer.from(last.at(-1) as string, 'latin1').readDoubleLE(0), Number.NEGATIVE_INFINITY);
     const expire = messages.find((message) => message[1] === 'expire' && message[2] === 'hash') as string[];
     assert.ok(Number(expire[3]) > 49000 && Number(expire[3]) <= 50000);
+  });
+});
+
+describe('type codes and chunking of each type', () => {
+  it('a stream is type 6 and always goes whole (no chunk message exists for it)', () => {
+    const stream = new StreamValue();
+    for (let i = 1; i <= 500; i++) stream.append(streamId(BigInt(i), 0n), ['f', String(i)]);
+    assert.equal(typeCode(stream), 6);
+    assert.equal(bulksOf(stream), 0);
+    assert.equal(typeCode('x'), 0);
   });
 });

@@ -26,7 +26,7 @@ const RESTORE = 'SLOTSRESTORE-ASYNC';
 /** Scratch space for a score's 8 raw bytes (sent as a latin1 string: no Buffer per member). */
 const SCORE = Buffer.alloc(8);
 
-/** Redis's type code of a value (string 0, list 1, set 2, zset 3, hash 4). */
+/** Redis's type code of a value (string 0, list 1, set 2, zset 3, hash 4, stream 6). */
 export function typeCode(value: StoredValue): number {
   if (typeof value !== 'object') return 0;
   switch (value.type) {
@@ -36,8 +36,10 @@ export function typeCode(value: StoredValue): number {
       return 2;
     case 'zset':
       return 3;
-    default:
+    case 'hash':
       return 4;
+    case 'stream':
+      return 6;
   }
 }
 
@@ -54,7 +56,9 @@ export function bulksOf(value: StoredValue): number {
       return big ? value.size : 0;
     case 'zset':
       return big ? 2 * value.size : 0;
-    default:
+    // Codis 3.2 has no streams, so no chunk message for them: a stream always goes whole, as one
+    // `object` message with its DUMP payload, however big.
+    case 'stream':
       return 0;
   }
 }

@@ -69,8 +69,10 @@ function typeAndEncoding(value: StoredValue): string {
       return encoding === 'intset' ? '2/6' : '2/2';
     case 'zset':
       return encoding === 'skiplist' ? '3/7' : '3/5';
-    default:
+    case 'hash':
       return encoding === 'hashtable' ? '4/2' : '4/5';
+    case 'stream':
+      return '6/10';
   }
 }
 

@@ -7,6 +7,7 @@ import { type PropagationTarget, type Propagator, propagatorOf } from '../propag
 import { functionCodesOf } from '../scripting/index.ts';
 import type { CodisServer } from '../server.ts';
 import { AofFiles, type ManifestFile } from './aof.ts';
+import { AofCommandEncoder } from './aof-commands.ts';
 import { loadAtStart } from './loading.ts';
 import {
   commitTemporary,
@@ -370,7 +371,7 @@ export class Persistence implements PropagationTarget {
     } else {
       mkdirSync(files.directory, { recursive: true });
       const seq = 1;
-      const base: ManifestFile = { name: `${files.prefix}.${seq}.base.rdb`, seq, type: 'b' };
+      const base: ManifestFile = { name: this.baseName(files, seq), seq, type: 'b' };
       this.writeBaseSync(files, base);
       files.files = [base];
       const incremental = files.openIncremental();
@@ -380,10 +381,22 @@ export class Persistence implements PropagationTarget {
     this.selectedDatabase = -1;
   }
 
+  /** Whether AOF bases are RDB images (aof-use-rdb-preamble) rather than commands. */
+  private get rdbPreamble(): boolean {
+    return this.server.config.getBoolean('aof-use-rdb-preamble');
+  }
+
+  /** A base file's name: Redis 7's, with the extension of its format. */
+  private baseName(files: AofFiles, seq: number): string {
+    return `${files.prefix}.${seq}.base.${this.rdbPreamble ? 'rdb' : 'aof'}`;
+  }
+
   private writeBaseSync(files: AofFiles, base: ManifestFile): void {
     const temporary = files.path(`temp-rewriteaof-${process.pid}.aof`);
     const fd = openTemporary(temporary);
-    const writer = new RdbFileWriter(fd, this.rdbOptions(true));
+    const writer = this.rdbPreamble
+      ? new RdbFileWriter(fd, this.rdbOptions(true))
+      : new AofCommandEncoder(functionCodesOf(this.server), (chunk) => writeFully(fd, chunk));
     new Snapshot(this.server, writer, false).step(Number.POSITIVE_INFINITY);
     writer.end();
     commitTemporary(fd, temporary, files.path(base.name));
@@ -472,11 +485,11 @@ export class Persistence implements PropagationTarget {
       // A crash during the rewrite loses nothing: the manifest lists the old files and the new one.
       if (wasEnabled) files.writeManifest([...replaced, incremental]);
       const seq = files.nextSeq('b');
-      const base: ManifestFile = { name: `${files.prefix}.${seq}.base.rdb`, seq, type: 'b' };
+      const base: ManifestFile = { name: this.baseName(files, seq), seq, type: 'b' };
       fd = openTemporary(temporary);
       const opened = fd;
       const { job, consumer } = this.snapshotToFile(
-        'aof-base',
+        this.rdbPreamble ? 'aof-base' : 'aof-commands',
         opened,
         () => this.rewriteWritten(),
         (error) => this.rewriteFailed(error),

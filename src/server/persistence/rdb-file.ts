@@ -5,8 +5,12 @@
 // We write version 9 (Redis 5/6's) with the object encodings of the codec (RDB 7's quicklist,
 // ziplist and intset types, which every later version still loads): Redis 6 and 7 load our files
 // and redis-check-rdb accepts them. We read versions 1 to 10 (Redis 7.0's). Function libraries
-// are saved after the aux fields as Redis 7 saves them (RDB_OPCODE_FUNCTION2 and the code), so a
-// file that holds some loads in Redis 7 but not in Redis 6.
+// are saved after the aux fields as Redis 7 saves them (RDB_OPCODE_FUNCTION2 and the code), and
+// streams as Redis 7.0's type 19, both in the same version-9 file: Redis 7.0 checks a file's
+// version only against its own and takes every type it knows in it (redis-server 7.0.15 and its
+// redis-check-rdb load such files), so a file holding either loads in Redis 7 but not in Redis 6.
+// Announcing version 10 only when one is present would need a walk of the dataset before the
+// header is written; it would change no outcome, only Redis 6's error message.
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import type { Database } from '../keyspace/database.ts';
 import { encodeString, type StoredValue } from '../keyspace/value.ts';

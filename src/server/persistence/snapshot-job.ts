@@ -10,14 +10,25 @@
 import { readSync } from 'node:fs';
 import { functionCodesOf } from '../scripting/index.ts';
 import type { CodisServer } from '../server.ts';
+import { AofCommandEncoder } from './aof-commands.ts';
 import { RdbEncoder } from './rdb-file.ts';
-import { Snapshot } from './snapshot.ts';
+import { Snapshot, type SnapshotSink } from './snapshot.ts';
 
 /** How long one incremental step may run before the event loop serves clients again. */
 export const STEP_BUDGET_MS = 2;
 
-/** An RDB image, or the base of an AOF (aux field aof-base: 1); images of different kinds differ. */
-export type SnapshotKind = 'rdb' | 'aof-base';
+/**
+ * An RDB image, the base of an AOF as an RDB image (aux field aof-base: 1), or as commands
+ * (aof-use-rdb-preamble no); images of different kinds differ.
+ */
+export type SnapshotKind = 'rdb' | 'aof-base' | 'aof-commands';
+
+/** Turns the snapshot's keys into the bytes of an image. */
+interface ImageEncoder extends SnapshotSink {
+  /** Bytes handed out so far. */
+  readonly bytes: number;
+  end(): void;
+}
 
 export interface SnapshotConsumer {
   /** The next bytes of the image (a view valid only during the call). */
@@ -45,7 +56,7 @@ export class SnapshotJob {
   /** Set when replication was active at the start: a replica can continue from this point. */
   readonly replication: ReplicationPoint | undefined;
   private readonly snapshot: Snapshot;
-  private readonly encoder: RdbEncoder;
+  private readonly encoder: ImageEncoder;
   private readonly consumers = new Set<SnapshotConsumer>();
   /** The bytes produced so far, when some consumer keeps them (read by consumers joining later). */
   private prefixReader: ((length: number) => Buffer) | undefined;
@@ -71,10 +82,14 @@ export class SnapshotJob {
         ['repl-offset', String(replication.offset)],
       );
     const functions = functionCodesOf(service.server);
-    this.encoder = new RdbEncoder({ ...options, aofBase: kind === 'aof-base', aux, functions }, (chunk) => {
+    const output = (chunk: Buffer): void => {
       // A consumer added meanwhile already got this chunk in its prefix.
       for (const consumer of [...this.consumers]) consumer.data(chunk);
-    });
+    };
+    this.encoder =
+      kind === 'aof-commands'
+        ? new AofCommandEncoder(functions, output)
+        : new RdbEncoder({ ...options, aofBase: kind === 'aof-base', aux, functions }, output);
     const server = service.server;
     this.snapshot = new Snapshot(server, this.encoder, true, server.expiryHidesOnly);
   }

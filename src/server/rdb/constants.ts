@@ -37,6 +37,12 @@ export const RDB_ENC_LZF = 3;
 
 /** Version written in DUMP footers: Redis 3.2's, the newest Codis 3.2's codis-server accepts. */
 export const RDB_WRITE_VERSION = 7;
+/**
+ * Version written in the footer of a stream's DUMP payload: Redis 7.0's, as redis-server 7.0 writes
+ * it. A stream body (type 19) needs Redis 7.0 to be read, so claiming Codis 3.2's version 7 would
+ * only turn a clean version refusal by older servers into a "bad data format".
+ */
+export const RDB_STREAM_WRITE_VERSION = 10;
 /** Newest version accepted in DUMP payloads: Redis 7.0's. */
 export const RDB_READ_VERSION = 10;
 

@@ -3,6 +3,7 @@
 // elements as latin1 strings; encoders build the ziplists and intsets that Redis 3.2 reads.
 import { encodeString } from '../keyspace/value.ts';
 import { RdbFormatError } from './errors.ts';
+import { backlenSize } from './listpack.ts';
 
 function corrupt(what: string): never {
   throw new RdbFormatError(`corrupt ${what}`);
@@ -145,9 +146,7 @@ export function listpackItems(bytes: Uint8Array): string[] {
       corrupt('listpack encoding');
     }
     // Skip the back-length: the size of encoding + data in 7-bit groups.
-    const entrySize = p - start;
-    p +=
-      entrySize < 128 ? 1 : entrySize < 16384 ? 2 : entrySize < 2097152 ? 3 : entrySize < 268435456 ? 4 : 5;
+    p += backlenSize(p - start);
     if (p > last) corrupt('listpack entry');
   }
   return items;

@@ -3,8 +3,17 @@ import { encodeString, type StoredValue } from '../keyspace/value.ts';
 import { HashValue } from '../types/hash.ts';
 import { ListValue } from '../types/list.ts';
 import { SetValue } from '../types/set.ts';
+import {
+  type ConsumerGroup,
+  StreamConsumer,
+  StreamEntry,
+  StreamNack,
+  StreamNode,
+  StreamValue,
+} from '../types/stream.ts';
 import { ZSetValue } from '../types/zset.ts';
 import type { RdbValue } from './object.ts';
+import type { RdbStream } from './stream.ts';
 
 /** The stored form of a decoded value. */
 export function materialize(value: RdbValue): StoredValue {
@@ -19,5 +28,39 @@ export function materialize(value: RdbValue): StoredValue {
       return SetValue.fromMembers(value.members);
     case 'zset':
       return ZSetValue.fromPairs(value.pairs);
+    case 'stream':
+      return streamOf(value);
   }
+}
+
+/** A stream with the decoded nodes kept as they were (Redis keeps the listpacks it loads). */
+function streamOf(decoded: RdbStream): StreamValue {
+  const stream = new StreamValue();
+  for (const each of decoded.nodes) {
+    const node = new StreamNode(each.masterId, each.masterFields);
+    for (const entry of each.entries) node.push(new StreamEntry(entry.id, entry.fields, entry.flags));
+    stream.nodes.push(node);
+  }
+  stream.length = decoded.length;
+  stream.lastId = decoded.lastId;
+  stream.firstId = decoded.firstId;
+  stream.maxDeletedEntryId = decoded.maxDeletedEntryId;
+  stream.entriesAdded = decoded.entriesAdded;
+  for (const each of decoded.groups) {
+    // Type 15 has no entries_read: Redis 7 estimates it from the loaded stream.
+    const entriesRead = each.entriesRead ?? stream.distanceFromFirstEverEntry(each.lastId);
+    const group = stream.createGroup(each.name, each.lastId, entriesRead) as ConsumerGroup;
+    const consumers = each.consumers.map((consumer) => {
+      const created = new StreamConsumer(consumer.name, consumer.seenTime);
+      group.consumers.set(consumer.name, created);
+      return created;
+    });
+    for (const pending of each.pending) {
+      const consumer = consumers[pending.consumer] as StreamConsumer;
+      const nack = new StreamNack(consumer, pending.deliveryTime, pending.deliveryCount);
+      group.pel.set(pending.id, nack);
+      consumer.pel.set(pending.id, nack);
+    }
+  }
+  return stream;
 }

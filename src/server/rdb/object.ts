@@ -3,6 +3,7 @@
 // the collection types' iteration contracts.
 import { formatDouble } from '../../resp/double.ts';
 import type { StoredValue } from '../keyspace/value.ts';
+import type { StreamValue } from '../types/stream.ts';
 import type { ZSetNode } from '../types/zset.ts';
 import {
   QUICKLIST_NODE_PACKED,
@@ -18,6 +19,9 @@ import {
   RDB_TYPE_SET,
   RDB_TYPE_SET_INTSET,
   RDB_TYPE_SET_LISTPACK,
+  RDB_TYPE_STREAM_LISTPACKS,
+  RDB_TYPE_STREAM_LISTPACKS_2,
+  RDB_TYPE_STREAM_LISTPACKS_3,
   RDB_TYPE_STRING,
   RDB_TYPE_ZSET,
   RDB_TYPE_ZSET_2,
@@ -35,6 +39,7 @@ import {
 } from './containers.ts';
 import { RdbFormatError } from './errors.ts';
 import { parseScore, type RdbReader } from './reader.ts';
+import { type RdbStream, readStream, streamSizeHint, writeStream } from './stream.ts';
 import type { RdbWriter } from './writer.ts';
 
 /** A decoded value, independent of how the server stores it. */
@@ -43,7 +48,8 @@ export type RdbValue =
   | { readonly type: 'list'; readonly items: string[] }
   | { readonly type: 'hash'; readonly entries: Array<[string, string]> }
   | { readonly type: 'set'; readonly members: string[]; readonly intset: boolean }
-  | { readonly type: 'zset'; readonly pairs: Array<[string, number]> };
+  | { readonly type: 'zset'; readonly pairs: Array<[string, number]> }
+  | RdbStream;
 
 function fail(message: string): never {
   throw new RdbFormatError(message);
@@ -157,6 +163,11 @@ export function readObject(reader: RdbReader, type: number): RdbValue {
       }
       return { type: 'list', items: nonEmpty(items) };
     }
+    // An empty stream is valid (XADD MAXLEN 0, XDEL of every entry): no nonEmpty here.
+    case RDB_TYPE_STREAM_LISTPACKS:
+    case RDB_TYPE_STREAM_LISTPACKS_2:
+    case RDB_TYPE_STREAM_LISTPACKS_3:
+      return readStream(reader, type);
     default:
       return fail(`unsupported object type ${type}`);
   }
@@ -202,6 +213,8 @@ export function objectSizeHint(value: StoredValue): number {
       for (let node = (value as unknown as ZSetLike).first(); node !== null; node = node.forward[0] ?? null)
         bytes += node.member.length + 30;
       return bytes;
+    case 'stream':
+      return streamSizeHint(value as StreamValue);
     default:
       return 0;
   }
@@ -213,7 +226,8 @@ const QUICKLIST_NODE_BYTES = 8192;
 /**
  * Writes a value's type byte and body in encodings Redis 3.2 reads: string 0, list as a quicklist of
  * ziplists 14, set as intset 11 or hashtable 2, small hash and zset as ziplists 13 and 12, big ones
- * as 4 and 3 (scores as text).
+ * as 4 and 3 (scores as text). Streams, which Redis 3.2 lacks, are written as Redis 7.0 writes
+ * them (type 19).
  */
 export function writeObject(writer: RdbWriter, value: StoredValue): void {
   if (typeof value !== 'object') {
@@ -273,6 +287,9 @@ export function writeObject(writer: RdbWriter, value: StoredValue): void {
       }
       return;
     }
+    case 'stream':
+      writeStream(writer, value as StreamValue);
+      return;
     default:
       throw new RdbFormatError(`cannot serialize a value of type ${value.type}`);
   }

@@ -1,8 +1,8 @@
 // DUMP payloads: <type byte> <object body> <RDB version, 2 bytes LE> <CRC-64 of all before, 8 bytes LE>.
-// We write version 7 so Codis 3.2's codis-server (Redis 3.2) accepts our payloads, and read up to
-// version 10, Redis 7.0's.
+// We write version 7 so Codis 3.2's codis-server (Redis 3.2) accepts our payloads, except for
+// streams (Redis 7.0's type 19, version 10), and read up to version 10, Redis 7.0's.
 import type { StoredValue } from '../keyspace/value.ts';
-import { RDB_READ_VERSION, RDB_WRITE_VERSION } from './constants.ts';
+import { RDB_READ_VERSION, RDB_STREAM_WRITE_VERSION, RDB_WRITE_VERSION } from './constants.ts';
 import { crc64Halves } from './crc64.ts';
 import { RdbFormatError } from './errors.ts';
 import { objectSizeHint, type RdbValue, readObject, writeObject } from './object.ts';
@@ -17,7 +17,9 @@ export function createDumpPayload(value: StoredValue, compress = true): Buffer {
   const writer = hint > 0 ? new RdbWriter(compress, hint + FOOTER_SIZE) : new RdbWriter(compress);
   writeObject(writer, value);
   writer.ensure(FOOTER_SIZE);
-  writer.buffer.writeUInt16LE(RDB_WRITE_VERSION, writer.length);
+  const version =
+    typeof value === 'object' && value.type === 'stream' ? RDB_STREAM_WRITE_VERSION : RDB_WRITE_VERSION;
+  writer.buffer.writeUInt16LE(version, writer.length);
   writer.length += 2;
   const crc = crc64Halves(writer.buffer, 0, 0, 0, writer.length);
   writer.buffer.writeUInt32LE(crc[0] as number, writer.length);

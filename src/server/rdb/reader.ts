@@ -69,6 +69,26 @@ export class RdbReader {
     throw new RdbFormatError('unknown length encoding');
   }
 
+  /** A length over the whole unsigned 64-bit range (stream IDs and counters). */
+  readLengthBig(): bigint {
+    if (this.position < this.end && this.buffer[this.position] === RDB_64BITLEN) {
+      this.position++;
+      this.need(8);
+      const value = this.buffer.readBigUInt64BE(this.position);
+      this.position += 8;
+      return value;
+    }
+    return BigInt(this.readLength());
+  }
+
+  /** A time in milliseconds: 8 bytes, little-endian signed (rdbLoadMillisecondTime). */
+  readMillisecondTime(): number {
+    this.need(8);
+    const value = this.buffer.readBigInt64LE(this.position);
+    this.position += 8;
+    return Number(value);
+  }
+
   /** A count of elements that each take at least `minBytes`: refused when the data cannot hold them. */
   readCount(minBytes = 1): number {
     const count = this.readLength();

@@ -105,6 +105,29 @@ export class RdbWriter {
     }
   }
 
+  /**
+   * A length over the whole unsigned 64-bit range (stream IDs and counters); a negative value is
+   * written as its two's complement, as Redis's rdbSaveLen(uint64_t) of a long long does.
+   */
+  writeLengthBig(length: bigint): void {
+    const value = BigInt.asUintN(64, length);
+    if (value <= 0xffffffffn) {
+      this.writeLength(Number(value));
+      return;
+    }
+    this.ensure(9);
+    this.buffer[this.length++] = RDB_64BITLEN;
+    this.buffer.writeBigUInt64BE(value, this.length);
+    this.length += 8;
+  }
+
+  /** A time in milliseconds: 8 bytes, little-endian signed (rdbSaveMillisecondTime). */
+  writeMillisecondTime(time: number): void {
+    this.ensure(8);
+    this.buffer.writeBigInt64LE(BigInt.asIntN(64, BigInt(Math.trunc(time))), this.length);
+    this.length += 8;
+  }
+
   /** An integer in the int8/16/32 string encodings; false when it does not fit 32 bits. */
   private writeEncodedInteger(value: number): boolean {
     this.ensure(5);
