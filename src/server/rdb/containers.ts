@@ -2,8 +2,8 @@
 // intset and zipmap (Redis < 2.6). Decoders walk the blob with bounds checks and return the
 // elements as latin1 strings; encoders build the ziplists and intsets that Redis 3.2 reads.
 import { encodeString } from '../keyspace/value.ts';
+import { backlenBytes as backlenSize } from '../types/listpack-size.ts';
 import { RdbFormatError } from './errors.ts';
-import { backlenSize } from './listpack.ts';
 
 function corrupt(what: string): never {
   throw new RdbFormatError(`corrupt ${what}`);

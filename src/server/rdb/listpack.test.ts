@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import {
+  backlenBytes as backlenSize,
+  LISTPACK_EMPTY_BYTES,
+  listpackStringBytes,
+} from '../types/listpack-size.ts';
 import { listpackItems } from './containers.ts';
 import { RdbFormatError } from './errors.ts';
-import { backlenSize, ListpackBuilder, ListpackCursor } from './listpack.ts';
+import { ListpackBuilder, ListpackCursor } from './listpack.ts';
 
 function built(fill: (lp: ListpackBuilder) => void): Buffer {
   const lp = new ListpackBuilder(8);
@@ -157,4 +162,33 @@ test('the cursor refuses corrupt listpacks with RdbFormatError', () => {
       }
     }),
   );
+});
+
+test('the stream type counts an element as many bytes as the builder writes', () => {
+  for (const text of [
+    '0',
+    '127',
+    '128',
+    '-4096',
+    '4095',
+    '32767',
+    '-8388608',
+    '2147483647',
+    '9223372036854775807',
+    'abc',
+    '01',
+    'x'.repeat(63),
+    'x'.repeat(64),
+    'x'.repeat(4095),
+    'x'.repeat(16378),
+    'x'.repeat(16379),
+  ]) {
+    const builder = new ListpackBuilder();
+    builder.string(text);
+    assert.equal(
+      builder.finish().length - LISTPACK_EMPTY_BYTES,
+      listpackStringBytes(text),
+      `${text.slice(0, 20)} (${text.length})`,
+    );
+  }
 });

@@ -3,7 +3,7 @@
 // Redis's back-length thresholds), so a blob we rebuild is byte-identical to Redis's; and a cursor
 // that reads typed elements back with every bound and back-length checked. Stream nodes need both:
 // their elements are a mix of integers (flags, ID deltas, counts) and strings.
-import { listpackInteger } from '../types/listpack-size.ts';
+import { backlenBytes as backlenSize, listpackInteger } from '../types/listpack-size.ts';
 import { RdbFormatError } from './errors.ts';
 
 const HEADER_SIZE = 6;
@@ -15,19 +15,6 @@ const INT32_MAX = 2147483647;
 
 function corrupt(what: string): never {
   throw new RdbFormatError(`corrupt listpack: ${what}`);
-}
-
-/**
- * Bytes of the back-length that follows an element whose encoding and data take `size` bytes
- * (lpEncodeBacklen; its thresholds are 127, 16383, 2097151 and 268435455, the last three one below
- * a power of 128, so an element of exactly 16383 bytes takes three).
- */
-export function backlenSize(size: number): number {
-  if (size <= 127) return 1;
-  if (size < 16383) return 2;
-  if (size < 2097151) return 3;
-  if (size < 268435455) return 4;
-  return 5;
 }
 
 /**

@@ -36,11 +36,16 @@ export function listpackStringBytes(text: string): number {
   return encoded + backlenBytes(encoded);
 }
 
-function backlenBytes(encoded: number): number {
-  if (encoded < 128) return 1;
-  if (encoded < 16384) return 2;
-  if (encoded < 2097152) return 3;
-  if (encoded < 268435456) return 4;
+/**
+ * Bytes of the back-length after an element whose encoding and data take `encoded` bytes
+ * (lpEncodeBacklen: its thresholds are 127, 16383, 2097151 and 268435455, the last three one below
+ * a power of 128, so an element of exactly 16383 bytes takes three).
+ */
+export function backlenBytes(encoded: number): number {
+  if (encoded <= 127) return 1;
+  if (encoded < 16383) return 2;
+  if (encoded < 2097151) return 3;
+  if (encoded < 268435455) return 4;
   return 5;
 }
 
