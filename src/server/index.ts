@@ -3,6 +3,7 @@
 import { adminState } from './admin-state.ts';
 import { bitmapCommands } from './commands/bitmaps.ts';
 import { clientCommands, registerClientSetinfo } from './commands/client.ts';
+import { clientTrackingCommands } from './commands/client-tracking.ts';
 import { clusterDisabledCommands } from './commands/cluster-disabled.ts';
 import { commandIntrospectionCommands } from './commands/command-introspection.ts';
 import { configCommands } from './commands/config.ts';
@@ -36,6 +37,7 @@ import { installPubSub } from './pubsub/index.ts';
 import { installReplication } from './replication/index.ts';
 import { installScripting } from './scripting/index.ts';
 import { CodisServer } from './server.ts';
+import { installTracking } from './tracking/index.ts';
 import { installTransactions } from './transactions/index.ts';
 import { bindEncodingLimits } from './types/encoding-limits.ts';
 
@@ -76,11 +78,13 @@ export function createCodisServer(config: ServerConfig): CodisServer {
   server.registry.register(configCommands);
   server.registry.register(diagnosticCommands);
   server.registry.register(clientCommands);
+  server.registry.register(clientTrackingCommands);
   registerClientSetinfo(server);
   adminState(server);
   server.registry.register(replicationCommands);
   installReplication(server);
   installPubSub(server);
+  installTracking(server);
   installScripting(server);
   // Last: queueing runs after every other gate (pause, read-only replica...).
   installTransactions(server);

@@ -247,6 +247,11 @@ export class CodisServer implements KeyspaceHooks {
     for (let i = 0; i < hooks.length; i++) (hooks[i] as (client: Client) => void)(client);
   }
 
+  /** Nesting of call(): 1 for a client's command, more inside EXEC and scripts. */
+  callDepth = 0;
+  /** The client whose command is running (the outermost one), undefined between commands. */
+  callingClient: Client | undefined = undefined;
+
   /**
    * Set by a command that propagates other commands than itself to replicas and the AOF (XADD
    * with its generated ID, XREADGROUP as XCLAIMs...): the propagator sends these instead.
@@ -260,6 +265,8 @@ export class CodisServer implements KeyspaceHooks {
 
   /** Runs a command's handler with its statistics (also used by EXEC for queued commands). */
   call(client: Client, command: ServerCommand, argv: string[]): void {
+    // The outermost client (a MULTI's, a script's caller) is the one Redis calls current_client.
+    if (this.callDepth++ === 0) this.callingClient = client;
     const mark = client.out.length;
     const errorsBefore = this.stats.errorReplies;
     const start = performance.now();
@@ -280,6 +287,7 @@ export class CodisServer implements KeyspaceHooks {
     for (let i = 0; i < hooks.length; i++)
       (hooks[i] as (typeof hooks)[number])(client, command, argv, microseconds);
     this.propagateInstead = undefined;
+    if (--this.callDepth === 0) this.callingClient = undefined;
     if (this.blocking.hasReadyKeys && !client.retryingBlocked && !this.deferReadyKeys)
       this.blocking.serveReadyKeys();
   }

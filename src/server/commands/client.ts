@@ -1,11 +1,13 @@
 // CLIENT and its subcommands (ID, INFO, LIST, KILL, SETNAME, GETNAME, SETINFO, PAUSE, UNPAUSE,
 // REPLY, NO-EVICT, UNBLOCK, HELP) with Redis 7.0's formats and error texts.
+
 import { adminState } from '../admin-state.ts';
 import { isKeyword, parseInt64, parseLongLong } from '../arguments.ts';
 import type { Client } from '../client.ts';
 import type { CommandDefinition } from '../command-registry.ts';
 import { NOT_INTEGER, SYNTAX } from '../errors.ts';
 import type { CodisServer } from '../server.ts';
+import { trackingOf } from '../tracking/index.ts';
 import { replyHelp } from './command-introspection.ts';
 
 type ClientType = 'normal' | 'master' | 'replica' | 'pubsub';
@@ -59,7 +61,7 @@ export function clientLine(client: Client, current?: string): string {
     ` multi=${(client.features.get('multi') as { queue: unknown[] } | undefined)?.queue.length ?? -1} qbuf=${queryBuffer} qbuf-free=${Math.max(0, 32768 - queryBuffer)} argv-mem=0 multi-mem=0` +
     ` rbs=${outputBuffer} rbp=${outputBuffer} obl=${client.out.length} oll=0 omem=${client.socket?.writableLength ?? 0}` +
     ` tot-mem=${outputBuffer + queryBuffer} events=r cmd=${current ?? client.lastCommandName}` +
-    ` user=${client.user} redir=-1 resp=${client.out.protocol}`
+    ` user=${client.user} redir=${trackingOf(client)?.redirect ?? -1} resp=${client.out.protocol}`
   );
 }
 

@@ -1,11 +1,13 @@
 // INFO [section ...]: Redis 7.0's sections and field names, with codis-server's own figures
 // (memory is the Node process's, honestly reported).
+
 import { arch, release, totalmem, type } from 'node:os';
 import { adminState } from '../admin-state.ts';
 import type { Client } from '../client.ts';
 import type { CommandDefinition } from '../command-registry.ts';
 import type { MemoryFeature } from '../memory/index.ts';
 import type { CodisServer } from '../server.ts';
+import { trackingFeature } from '../tracking/index.ts';
 import { CODIS_VERSION, REDIS_COMPATIBLE_VERSION } from '../version.ts';
 
 /** The pub/sub registry's maps (INFO stats counts them). */
@@ -102,7 +104,7 @@ const SECTIONS: Record<string, Section> = {
       'client_recent_max_input_buffer:0',
       'client_recent_max_output_buffer:0',
       `blocked_clients:${server.blocking.blockedCount}`,
-      'tracking_clients:0',
+      `tracking_clients:${trackingFeature(server)?.trackingClients ?? 0}`,
       'clients_in_timeout_table:0',
     ];
   },
@@ -173,6 +175,9 @@ const SECTIONS: Record<string, Section> = {
       `pubsub_patterns:${(server.features.get('pubsub') as PubSubCounts | undefined)?.patterns.size ?? 0}`,
       'latest_fork_usec:0',
       'total_forks:0',
+      `tracking_total_keys:${trackingFeature(server)?.totalKeys ?? 0}`,
+      `tracking_total_items:${trackingFeature(server)?.totalItems ?? 0}`,
+      `tracking_total_prefixes:${trackingFeature(server)?.totalPrefixes ?? 0}`,
       `total_error_replies:${stats.errorReplies}`,
     ];
   },

@@ -1,10 +1,12 @@
 // Generic key commands: existence, deletion, expiry and whole-database operations.
+
 import { INT64_LIMIT, isKeyword, parseInt64 } from '../arguments.ts';
 import type { Client } from '../client.ts';
 import type { CommandDefinition } from '../command-registry.ts';
 import { INVALID_EXPIRE, NOT_INTEGER, SYNTAX } from '../errors.ts';
 import { globMatch } from '../glob.ts';
 import { typeName } from '../keyspace/value.ts';
+import { trackingFeature } from '../tracking/index.ts';
 import { deleteKey, keyChanged, lookupRead, lookupWrite, notify } from './keyspace-access.ts';
 
 function del(client: Client, argv: string[]): void {
@@ -153,16 +155,25 @@ function flushModeValid(client: Client, argv: string[]): boolean {
   return true;
 }
 
+/** Runs a flush; tracking clients get one null invalidation instead of one per key. */
+function asFlush(client: Client, flush: () => void): void {
+  const tracking = trackingFeature(client.server);
+  if (tracking === undefined) flush();
+  else tracking.duringFlush(flush);
+}
+
 function flushdb(client: Client, argv: string[]): void {
   if (!flushModeValid(client, argv)) return;
-  flushDatabase(client, client.database.index);
+  asFlush(client, () => flushDatabase(client, client.database.index));
   client.server.blocking.signalDatabaseReplaced(client.database);
   client.out.ok();
 }
 
 function flushall(client: Client, argv: string[]): void {
   if (!flushModeValid(client, argv)) return;
-  for (const database of client.server.databases) flushDatabase(client, database.index);
+  asFlush(client, () => {
+    for (const database of client.server.databases) flushDatabase(client, database.index);
+  });
   for (const hook of client.server.flushAllHooks) hook();
   for (const database of client.server.databases) client.server.blocking.signalDatabaseReplaced(database);
   client.out.ok();

@@ -148,6 +148,7 @@ export const CONFIG_PARAMETERS: readonly ConfigParameter[] = [
     max: LONG_MAX,
     aliases: ['zset-max-ziplist-value'],
   }),
+  parameter('tracking-table-max-keys', 'integer', '1000000', true, { min: 0, max: LONG_MAX }),
   parameter('stream-node-max-bytes', 'memory', '4096', true, { min: 0, max: LONG_MAX }),
   parameter('stream-node-max-entries', 'integer', '100', true, { min: 0, max: LONG_MAX }),
   parameter('hll-sparse-max-bytes', 'memory', '3000', true, { min: 0, max: LONG_MAX }),
