@@ -1,5 +1,6 @@
 // Slot migration between codis-servers: synchronous (SLOTSMGRT*), asynchronous (SLOTSMGRT*-ASYNC)
 // and the target side (SLOTSRESTORE, SLOTSRESTORE-ASYNC*). installMigration wires it into a server.
+import { createMigrateCommand } from '../commands/migrate.ts';
 import { createMigrationCommands } from '../commands/migration.ts';
 import type { CodisServer } from '../server.ts';
 import { AsyncMigrator } from './async-migration.ts';
@@ -17,6 +18,7 @@ export function installMigration(server: CodisServer): void {
   const sync = new SyncMigrator(server, password);
   const async = new AsyncMigrator(server, password);
   server.registry.register(createMigrationCommands(sync, async));
+  server.registry.register(createMigrateCommand(sync));
   // SLOTSRESTORE-ASYNC-AUTH authenticates a connection, so like AUTH it runs before it.
   const auth = server.registry.commands.get('slotsrestore-async-auth');
   if (auth !== undefined) server.registry.commands.set(auth.fullName, { ...auth, noAuth: true });

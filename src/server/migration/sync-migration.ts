@@ -16,7 +16,7 @@ import { type CommandArgument, isResolutionError, TargetConnection } from './tar
 /** Cached sockets unused for longer than this are closed (15 s in Codis, not the documented 30). */
 export const SYNC_IDLE_CLOSE_MS = 15000;
 
-interface SyncTarget {
+export interface SyncTarget {
   readonly name: string;
   readonly connection: TargetConnection;
   /** Database selected on the socket, -1 = none yet. */
@@ -31,6 +31,18 @@ interface SyncTarget {
 
 /** The result of a migration: how many keys moved, or a full error reply text. */
 export type SyncResult = { moved: number } | { error: string };
+
+/**
+ * Sends `keys` of `database` over a target socket and calls `done` once the target answered: an
+ * error reply text (or undefined), and the keys the target stored, which the source deletes.
+ */
+export type SyncSender = (
+  target: SyncTarget,
+  database: Database,
+  keys: string[],
+  timeout: number,
+  done: (error: string | undefined, stored: readonly string[]) => void,
+) => void;
 
 export class SyncMigrator {
   private readonly server: CodisServer;
@@ -83,6 +95,8 @@ export class SyncMigrator {
     collectBeforeConnect: boolean,
     collect: () => string[],
     reply: (client: Client, result: SyncResult) => void,
+    sender: SyncSender = (target, database, keys, timeoutMs, done) =>
+      this.send(target, database, keys, timeoutMs, (error) => done(error, error === undefined ? keys : [])),
   ): void {
     const database = client.database;
     let keys: string[] | undefined;
@@ -111,13 +125,9 @@ export class SyncMigrator {
         finish({ moved: 0 });
         return;
       }
-      this.send(target, database, live, timeout, (failure) => {
-        if (failure !== undefined) {
-          finish({ error: failure });
-          return;
-        }
-        deleteMovedKeys(this.server, database, live);
-        finish({ moved: live.length });
+      sender(target, database, live, timeout, (failure, stored) => {
+        deleteMovedKeys(this.server, database, stored);
+        finish(failure !== undefined ? { error: failure } : { moved: stored.length });
       });
     });
   }
@@ -199,7 +209,8 @@ export class SyncMigrator {
     this.cache.set(name, target);
   }
 
-  private drop(target: SyncTarget): void {
+  /** Closes a target's socket (after an I/O error or a timeout; the next use reconnects). */
+  drop(target: SyncTarget): void {
     if (this.cache.get(target.name) === target) this.cache.delete(target.name);
     target.connection.close();
   }
