@@ -23,6 +23,21 @@ conformanceSuite('cluster and modules', (it) => {
     assert.equal(await c.call('CLUSTER', 'FOO'), "-ERR unknown subcommand 'FOO'. Try CLUSTER HELP.\r\n");
   });
 
+  it('RESTORE-ASKING runs as RESTORE outside a cluster', async ({ connection: c }) => {
+    await c.call('SET', 'a', 'v');
+    const payload = (await c.value('DUMP', 'a')) as string;
+    assert.equal(
+      await c.call('RESTORE-ASKING', 'a', '0', payload),
+      '-BUSYKEY Target key name already exists.\r\n',
+    );
+    assert.equal(await c.call('RESTORE-ASKING', 'b', '0', payload), '+OK\r\n');
+    assert.equal(await c.call('GET', 'b'), '$1\r\nv\r\n');
+    assert.equal(
+      await c.call('RESTORE-ASKING', 'c', '0', 'x'),
+      '-ERR DUMP payload version or checksum are wrong\r\n',
+    );
+  });
+
   it('MODULE: none loaded, and loading refused under enable-module-command no', async ({ connection: c }) => {
     assert.equal(await c.call('MODULE', 'LIST'), '*0\r\n');
     const refused =

@@ -122,4 +122,6 @@ function restore(client: Client, argv: string[]): void {
 export const dumpRestoreCommands: CommandDefinition[] = [
   { name: 'dump', handler: dump },
   { name: 'restore', handler: restore },
+  // Outside a cluster Redis runs RESTORE-ASKING as RESTORE (Codis 3.2's servers answer it too).
+  { name: 'restore-asking', handler: restore },
 ];
