@@ -178,6 +178,8 @@ export class ListpackCursor {
   /** The element last read by next(): an integer (bigint when beyond 32 bits) or a string. */
   private integerValue: number | bigint = 0;
   private stringValue: string | undefined;
+  /** Set by skip(): string elements are checked but not copied out. */
+  private skipping = false;
 
   constructor(bytes: Uint8Array) {
     const lp = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
@@ -215,7 +217,7 @@ export class ListpackCursor {
       const length = b & 0x3f;
       p += 1;
       if (length > last - p) corrupt('element overruns');
-      this.stringValue = lp.latin1Slice(p, p + length);
+      if (!this.skipping) this.stringValue = lp.latin1Slice(p, p + length);
       p += length;
       integer = false;
     } else if (b >>> 5 === 6) {
@@ -228,7 +230,7 @@ export class ListpackCursor {
       const length = ((b & 0x0f) << 8) | (lp[p + 1] as number);
       p += 2;
       if (length > last - p) corrupt('element overruns');
-      this.stringValue = lp.latin1Slice(p, p + length);
+      if (!this.skipping) this.stringValue = lp.latin1Slice(p, p + length);
       p += length;
       integer = false;
     } else if (b === 0xf0) {
@@ -236,7 +238,7 @@ export class ListpackCursor {
       const length = lp.readUInt32LE(p + 1);
       p += 5;
       if (length > last - p) corrupt('element overruns');
-      this.stringValue = lp.latin1Slice(p, p + length);
+      if (!this.skipping) this.stringValue = lp.latin1Slice(p, p + length);
       p += length;
       integer = false;
     } else if (b === 0xf1) {
@@ -298,6 +300,16 @@ export class ListpackCursor {
     }
     if (value < 0 || value > max) corrupt('count out of range');
     return Number(value);
+  }
+
+  /** Steps over an element, checked as any other, without making a string of it. */
+  skip(): void {
+    this.skipping = true;
+    try {
+      this.next();
+    } finally {
+      this.skipping = false;
+    }
   }
 
   /** Any element as a string (integers in decimal, as Redis returns them). */

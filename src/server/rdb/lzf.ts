@@ -137,7 +137,8 @@ export function lzfDecompress(input: Uint8Array, outputLength: number): Uint8Arr
       // Literal run of ctrl + 1 bytes.
       ctrl++;
       if (op + ctrl > outputLength || ip + ctrl > inEnd) return undefined;
-      out.set(input.subarray(ip, ip + ctrl), op);
+      // Runs are at most 32 bytes: a loop beats a subarray view and a native copy for each.
+      for (let k = 0; k < ctrl; k++) out[op + k] = input[ip + k] as number;
       op += ctrl;
       ip += ctrl;
     } else {
@@ -152,7 +153,7 @@ export function lzfDecompress(input: Uint8Array, outputLength: number): Uint8Arr
       ref -= input[ip++] as number;
       if (op + len + 2 > outputLength || ref < 0) return undefined;
       len += 2;
-      if (ref + len <= op) {
+      if (ref + len <= op && len > 32) {
         out.copyWithin(op, ref, ref + len);
         op += len;
       } else {

@@ -3,17 +3,10 @@ import { encodeString, type StoredValue } from '../keyspace/value.ts';
 import { HashValue } from '../types/hash.ts';
 import { ListValue } from '../types/list.ts';
 import { SetValue } from '../types/set.ts';
-import {
-  type ConsumerGroup,
-  StreamConsumer,
-  StreamEntry,
-  StreamNack,
-  StreamNode,
-  StreamValue,
-} from '../types/stream.ts';
+import { type ConsumerGroup, StreamConsumer, StreamNack, StreamNode, StreamValue } from '../types/stream.ts';
 import { ZSetValue } from '../types/zset.ts';
 import type { RdbValue } from './object.ts';
-import type { RdbStream } from './stream.ts';
+import { decodeNode, type RdbStream } from './stream.ts';
 
 /** The stored form of a decoded value. */
 export function materialize(value: RdbValue): StoredValue {
@@ -37,9 +30,17 @@ export function materialize(value: RdbValue): StoredValue {
 function streamOf(decoded: RdbStream): StreamValue {
   const stream = new StreamValue();
   for (const each of decoded.nodes) {
-    const node = new StreamNode(each.masterId, each.masterFields);
-    for (const entry of each.entries) node.push(new StreamEntry(entry.id, entry.fields, entry.flags));
-    stream.nodes.push(node);
+    stream.nodes.push(
+      StreamNode.loaded(
+        each.masterId,
+        each.masterFields,
+        each.live,
+        each.deleted,
+        each.lastId,
+        each.listpack,
+        decodeNode,
+      ),
+    );
   }
   stream.length = decoded.length;
   stream.lastId = decoded.lastId;

@@ -341,3 +341,31 @@ test('truncated or mangled stream payloads never throw anything but RdbFormatErr
 test('DUMP payloads of other types keep version 7', () => {
   assert.equal(payloadVersion(createDumpPayload('hello')), 7);
 });
+
+test('a loaded stream keeps its listpacks until a command needs the entries', () => {
+  const original = sampleStream();
+  const blobs = original.nodes.map((node) => Buffer.from(encodeNode(node)));
+  const loaded = materialize(decodeDumpPayload(createDumpPayload(original))) as StreamValue;
+  // Nothing decoded yet: every node is its listpack, written back as it came.
+  for (const [i, node] of loaded.nodes.entries()) {
+    assert.ok(node.listpack !== undefined);
+    assert.deepEqual(node.listpack, blobs[i]);
+    assert.equal(node.bytes, blobs[i]?.length);
+    assert.deepEqual(node.lastId, original.nodes[i]?.lastId);
+  }
+  assert.deepEqual(createDumpPayload(loaded), createDumpPayload(original));
+  // A read makes the entries of the node it needs, and only those.
+  assert.deepEqual(loaded.find(id(120))?.fields, original.find(id(120))?.fields);
+  assert.equal(loaded.nodes.filter((node) => node.listpack === undefined).length, 1);
+  // Every node made from its listpack has the original's entries, and changes apply to them.
+  for (const [i, node] of loaded.nodes.entries()) assert.deepEqual(node.entries, original.nodes[i]?.entries);
+  assert.ok(loaded.delete(id(7)) && original.delete(id(7)));
+  loaded.append(id(300), ['a', 'b']);
+  original.append(id(300), ['a', 'b']);
+  assert.deepEqual(createDumpPayload(loaded), createDumpPayload(original));
+  // A copy of a loaded stream shares the listpacks and stays apart once changed.
+  const fresh = materialize(decodeDumpPayload(createDumpPayload(original))) as StreamValue;
+  const copy = fresh.clone();
+  assert.ok(copy.delete(id(1)));
+  assert.ok(fresh.find(id(1)) !== undefined);
+});

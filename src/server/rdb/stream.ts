@@ -10,7 +10,7 @@
 // body is an RdbFormatError. Writing produces type 19 byte for byte as Redis 7.0 does: the node
 // listpacks are rebuilt element by element with Redis's encodings.
 
-import type { StreamNode, StreamValue } from '../types/stream.ts';
+import { StreamEntry, type StreamNode, type StreamValue } from '../types/stream.ts';
 import { compareIds, idKey, idOfKey, MAX_ID, MIN_ID, type StreamId } from '../types/stream-id.ts';
 import {
   RDB_TYPE_STREAM_LISTPACKS,
@@ -27,18 +27,20 @@ const FLAG_DELETED = 1;
 const FLAG_SAME_FIELDS = 2;
 const ID_BYTES = 16;
 
-export interface RdbStreamEntry {
-  readonly id: StreamId;
-  /** field, value, field, value... */
-  readonly fields: string[];
-  readonly flags: number;
-}
-
+/**
+ * A node as loaded: its listpack, checked and kept whole, with what the stream needs to know
+ * without making its entries (counts, master fields, first live and last IDs).
+ */
 export interface RdbStreamNode {
   readonly masterId: StreamId;
   readonly masterFields: string[];
-  /** Live and deleted entries, in ID order. */
-  readonly entries: RdbStreamEntry[];
+  readonly live: number;
+  readonly deleted: number;
+  /** The last entry's ID, deleted or not. */
+  readonly lastId: StreamId;
+  /** The first live entry's ID, undefined when every entry is deleted. */
+  readonly firstLiveId: StreamId | undefined;
+  readonly listpack: Buffer;
 }
 
 export interface RdbStreamNack {
@@ -94,9 +96,8 @@ function readId(reader: RdbReader): StreamId {
   return { ms, seq: reader.readLengthBig() };
 }
 
-/** Decodes one node's listpack; `previous` is the ID of the stream's entry before it. */
-function readNode(masterId: StreamId, blob: Uint8Array, previous: StreamId | undefined): RdbStreamNode {
-  const lp = new ListpackCursor(blob);
+/** The master entry: live and deleted counts and the master fields, with the cursor after it. */
+function readMaster(lp: ListpackCursor): { live: number; deleted: number; masterFields: string[] } {
   if (lp.atEnd) fail('empty listpack');
   const live = lp.small(Number.MAX_SAFE_INTEGER);
   const deleted = lp.small(Number.MAX_SAFE_INTEGER);
@@ -104,7 +105,27 @@ function readNode(masterId: StreamId, blob: Uint8Array, previous: StreamId | und
   const masterFields: string[] = [];
   for (let i = 0; i < fieldCount; i++) masterFields.push(lp.string());
   if (lp.bigint() !== 0n) fail('master entry without its terminator');
-  const entries: RdbStreamEntry[] = [];
+  return { live, deleted, masterFields };
+}
+
+/**
+ * Walks every entry of a node's listpack, checking what Redis's deep sanitization checks and what
+ * our structures rely on (IDs ascending and not below the master ID, element counts, the master
+ * entry's counts), calling `visit` for each entry with its ID and flags; `fields` makes the
+ * entry's field strings (else they are only stepped over). `previous` is the stream's entry ID
+ * before this node.
+ */
+function walkNode(
+  masterId: StreamId,
+  blob: Uint8Array,
+  previous: StreamId | undefined,
+  fields: ((lp: ListpackCursor, masterFields: string[], count: number, same: boolean) => void) | undefined,
+  visit: (id: StreamId, flags: number) => void,
+): { live: number; deleted: number; masterFields: string[]; last: StreamId } {
+  const lp = new ListpackCursor(blob);
+  const { live, deleted, masterFields } = readMaster(lp);
+  const fieldCount = masterFields.length;
+  let entries = 0;
   let liveSeen = 0;
   let last = previous;
   // Consecutive entries mostly repeat a delta (same millisecond, or sequence 0): their ID halves
@@ -113,6 +134,8 @@ function readNode(masterId: StreamId, blob: Uint8Array, previous: StreamId | und
   let ms = masterId.ms;
   let seqDelta: number | bigint = 0;
   let seq = masterId.seq;
+  let lastMs: bigint | undefined = previous?.ms;
+  let lastSeq: bigint | undefined = previous?.seq;
   while (!lp.atEnd) {
     const flags = lp.small(FLAG_DELETED | FLAG_SAME_FIELDS);
     // Deltas are int64s added with the wrap-around of C's uint64 arithmetic.
@@ -126,30 +149,72 @@ function readNode(masterId: StreamId, blob: Uint8Array, previous: StreamId | und
       seqDelta = nextSeqDelta;
       seq = BigInt.asUintN(64, masterId.seq + BigInt(seqDelta));
     }
-    const id: StreamId = { ms, seq };
-    const fields: string[] = [];
+    const same = (flags & FLAG_SAME_FIELDS) !== 0;
     let pieces: number;
-    if ((flags & FLAG_SAME_FIELDS) !== 0) {
-      for (const field of masterFields) fields.push(field, lp.string());
+    let count: number;
+    if (same) {
+      count = fieldCount;
       pieces = fieldCount + 3;
     } else {
-      const count = lp.small(Number.MAX_SAFE_INTEGER);
-      for (let i = 0; i < count; i++) fields.push(lp.string(), lp.string());
+      count = lp.small(Number.MAX_SAFE_INTEGER);
       pieces = 2 * count + 4;
     }
+    if (fields !== undefined) fields(lp, masterFields, count, same);
+    else for (let i = same ? count : 2 * count; i > 0; i--) lp.skip();
     if (lp.small(Number.MAX_SAFE_INTEGER) !== pieces) fail("an entry's element count is wrong");
     // Our lookups search nodes by master ID and entries by ID: both must ascend.
-    if (compareIds(id, masterId) < 0) fail('entry ID below its master ID');
-    if (last !== undefined && compareIds(id, last) <= 0) fail('entry IDs out of order');
-    last = id;
+    if (ms < masterId.ms || (ms === masterId.ms && seq < masterId.seq)) fail('entry ID below its master ID');
+    if (lastMs !== undefined && (ms < lastMs || (ms === lastMs && seq <= (lastSeq as bigint))))
+      fail('entry IDs out of order');
+    lastMs = ms;
+    lastSeq = seq;
+    entries++;
     if ((flags & FLAG_DELETED) === 0) liveSeen++;
-    entries.push({ id, fields, flags });
+    const id = { ms, seq };
+    visit(id, flags);
+    last = id;
   }
   lp.end();
-  if (entries.length === 0) fail('node without entries');
-  if (liveSeen !== live || entries.length - liveSeen !== deleted)
+  if (entries === 0) fail('node without entries');
+  if (liveSeen !== live || entries - liveSeen !== deleted)
     fail('master entry counts disagree with the entries');
-  return { masterId, masterFields, entries };
+  return { live, deleted, masterFields, last: last as StreamId };
+}
+
+/** Checks a node's listpack and reads what the stream needs without making its entries. */
+function scanNode(masterId: StreamId, blob: Uint8Array, previous: StreamId | undefined): RdbStreamNode {
+  let firstLiveId: StreamId | undefined;
+  const scanned = walkNode(masterId, blob, previous, undefined, (id, flags) => {
+    if (firstLiveId === undefined && (flags & FLAG_DELETED) === 0) firstLiveId = id;
+  });
+  const listpack = Buffer.isBuffer(blob) ? blob : Buffer.from(blob.buffer, blob.byteOffset, blob.length);
+  return {
+    masterId,
+    masterFields: scanned.masterFields,
+    live: scanned.live,
+    deleted: scanned.deleted,
+    lastId: scanned.last,
+    firstLiveId,
+    listpack,
+  };
+}
+
+/** The entries of a loaded node's listpack (checked when it was loaded). */
+export function decodeNode(listpack: Buffer, node: StreamNode): StreamEntry[] {
+  const entries: StreamEntry[] = [];
+  let fields: string[] = [];
+  walkNode(
+    node.masterId,
+    listpack,
+    undefined,
+    (lp, masterFields, count, same) => {
+      fields = [];
+      if (same) for (const field of masterFields) fields.push(field, lp.string());
+      else for (let i = 0; i < count; i++) fields.push(lp.string(), lp.string());
+    },
+    (id, flags) => entries.push(new StreamEntry(id, fields, flags)),
+  );
+  return entries;
 }
 
 function readGroup(reader: RdbReader, type: number, names: Set<string>): RdbStreamGroup {
@@ -210,13 +275,10 @@ export function readStream(reader: RdbReader, type: number): RdbStream {
     if (key.length !== ID_BYTES) fail('node key is not the size of a stream ID');
     const masterId = idOfKey(Buffer.from(key.buffer, key.byteOffset, key.length).latin1Slice());
     if (previous !== undefined && compareIds(masterId, previous) <= 0) fail('nodes out of order');
-    const node = readNode(masterId, reader.readBlob(), previous);
-    for (const entry of node.entries) {
-      if ((entry.flags & FLAG_DELETED) !== 0) continue;
-      live++;
-      firstLive ??= entry.id;
-    }
-    previous = (node.entries[node.entries.length - 1] as RdbStreamEntry).id;
+    const node = scanNode(masterId, reader.readBlob(), previous);
+    live += node.live;
+    firstLive ??= node.firstLiveId;
+    previous = node.lastId;
     nodes.push(node);
   }
   const length = reader.readLengthBig();
@@ -253,8 +315,13 @@ export function readStream(reader: RdbReader, type: number): RdbStream {
   };
 }
 
-/** A node's listpack as Redis 7.0 lays it out (streamAppendItem's elements, in order). */
+/**
+ * A node's listpack as Redis 7.0 lays it out (streamAppendItem's elements, in order); a loaded node
+ * no command touched is its listpack as it came.
+ */
 export function encodeNode(node: StreamNode): Buffer {
+  const loaded = node.listpack;
+  if (loaded !== undefined) return loaded;
   const lp = new ListpackBuilder(node.bytes + 16);
   const master = node.masterId;
   lp.integer(node.live);

@@ -40,11 +40,24 @@ export class StreamEntry {
   }
 }
 
-/** One listpack of Redis's stream: a master entry (its ID is the rax key) and entries after it. */
+/** Turns a loaded node's listpack into its entries (the RDB codec's, given at load time). */
+export type NodeDecoder = (listpack: Buffer, node: StreamNode) => StreamEntry[];
+
+/**
+ * One listpack of Redis's stream: a master entry (its ID is the rax key) and entries after it. A
+ * node loaded from an RDB file or a DUMP payload keeps its listpack as it came and makes entry
+ * objects only when a command first needs them: a stream of millions of entries loads, and dumps
+ * again, as a few buffers, as in Redis, instead of millions of objects for the collector.
+ */
 export class StreamNode {
   readonly masterId: StreamId;
   readonly masterFields: string[];
-  readonly entries: StreamEntry[] = [];
+  private decoded: StreamEntry[] | undefined;
+  /** The listpack as loaded, until the entries are made from it. */
+  private raw: Buffer | undefined;
+  private decoder: NodeDecoder | undefined;
+  /** A loaded node's last entry (deleted or not), known without making the entries. */
+  private rawLastId: StreamId | undefined;
   /** Live and deleted entries (the master entry's count and deleted). */
   live = 0;
   deleted = 0;
@@ -54,13 +67,56 @@ export class StreamNode {
   constructor(masterId: StreamId, masterFields: string[]) {
     this.masterId = masterId;
     this.masterFields = masterFields;
+    this.decoded = [];
     let bytes = LISTPACK_EMPTY_BYTES + listpackSmallIntegerBytes(masterFields.length) + 2;
     for (const field of masterFields) bytes += listpackStringBytes(field);
     this.fixedBytes = bytes;
   }
 
+  /** A node loaded as its listpack (checked by the caller), its entries made on first use. */
+  static loaded(
+    masterId: StreamId,
+    masterFields: string[],
+    live: number,
+    deleted: number,
+    lastId: StreamId,
+    listpack: Buffer,
+    decoder: NodeDecoder,
+  ): StreamNode {
+    const node = new StreamNode(masterId, masterFields);
+    node.decoded = undefined;
+    node.raw = listpack;
+    node.decoder = decoder;
+    node.rawLastId = lastId;
+    node.live = live;
+    node.deleted = deleted;
+    return node;
+  }
+
+  /** The entries, live and deleted, in ID order (made from a loaded listpack on first use). */
+  get entries(): StreamEntry[] {
+    const decoded = this.decoded;
+    if (decoded !== undefined) return decoded;
+    const raw = this.raw as Buffer;
+    const entries = (this.decoder as NodeDecoder)(raw, this);
+    this.decoded = entries;
+    this.fixedBytes =
+      raw.length - listpackSmallIntegerBytes(this.live) - listpackSmallIntegerBytes(this.deleted);
+    // From now on the entries are the truth (commands change them in place).
+    this.raw = undefined;
+    this.decoder = undefined;
+    this.rawLastId = undefined;
+    return entries;
+  }
+
+  /** The listpack as it was loaded, while no command has needed the entries (written back as is). */
+  get listpack(): Buffer | undefined {
+    return this.raw;
+  }
+
   /** lpBytes of the node's listpack. */
   get bytes(): number {
+    if (this.raw !== undefined) return this.raw.length;
     return this.fixedBytes + listpackSmallIntegerBytes(this.live) + listpackSmallIntegerBytes(this.deleted);
   }
 
@@ -79,10 +135,29 @@ export class StreamNode {
       bytes += listpackStringBytes(fields[i + 1] as string);
     }
     bytes += listpackSmallIntegerBytes(same ? numfields + 3 : 2 * numfields + 4);
+    const entries = this.entries;
     this.fixedBytes += bytes;
-    this.entries.push(entry);
+    entries.push(entry);
     if (entry.deleted) this.deleted++;
     else this.live++;
+  }
+
+  /** A deep copy; a loaded node shares its listpack, which nothing writes to. */
+  clone(): StreamNode {
+    if (this.raw !== undefined) {
+      return StreamNode.loaded(
+        this.masterId,
+        this.masterFields,
+        this.live,
+        this.deleted,
+        this.rawLastId as StreamId,
+        this.raw,
+        this.decoder as NodeDecoder,
+      );
+    }
+    const copy = new StreamNode(this.masterId, this.masterFields.slice());
+    for (const entry of this.entries) copy.push(new StreamEntry(entry.id, entry.fields.slice(), entry.flags));
+    return copy;
   }
 
   /** Whether `fields` (pairs) name the master fields in the same order. */
@@ -94,7 +169,9 @@ export class StreamNode {
   }
 
   get lastId(): StreamId {
-    return (this.entries[this.entries.length - 1] as StreamEntry).id;
+    if (this.rawLastId !== undefined) return this.rawLastId;
+    const entries = this.entries;
+    return (entries[entries.length - 1] as StreamEntry).id;
   }
 
   /** The index of the first entry with an ID >= id. */
@@ -436,12 +513,7 @@ export class StreamValue implements CollectionValue {
 
   clone(): StreamValue {
     const copy = new StreamValue();
-    for (const node of this.nodes) {
-      const nodeCopy = new StreamNode(node.masterId, node.masterFields.slice());
-      for (const entry of node.entries)
-        nodeCopy.push(new StreamEntry(entry.id, entry.fields.slice(), entry.flags));
-      copy.nodes.push(nodeCopy);
-    }
+    for (const node of this.nodes) copy.nodes.push(node.clone());
     copy.length = this.length;
     copy.lastId = this.lastId;
     copy.firstId = this.firstId;
