@@ -24,6 +24,17 @@ export function parseIdArgument(
   return parsed.id;
 }
 
+/** Strict IDs from argv[from] on (XDEL, XACK): all of them, or undefined after the first error. */
+export function parseIdList(client: Client, argv: readonly string[], from: number): StreamId[] | undefined {
+  const ids: StreamId[] = [];
+  for (let i = from; i < argv.length; i++) {
+    const id = parseIdArgument(client, argv[i] as string, 0n, true);
+    if (id === undefined) return undefined;
+    ids.push(id);
+  }
+  return ids;
+}
+
 /**
  * An XRANGE bound (streamParseIntervalIDOrReply): `(id` excludes it. Returns the inclusive bound,
  * or undefined after an error.

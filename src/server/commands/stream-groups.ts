@@ -4,7 +4,7 @@
 import { isKeyword, parseInt64 } from '../arguments.ts';
 import type { Client } from '../client.ts';
 import type { CommandDefinition } from '../command-registry.ts';
-import { SYNTAX, subcommandSyntax, WRONG_TYPE } from '../errors.ts';
+import { SYNTAX, subcommandSyntax } from '../errors.ts';
 import {
   type ConsumerGroup,
   ENTRIES_READ_UNKNOWN,
@@ -14,8 +14,8 @@ import {
 } from '../types/stream.ts';
 import { compareIds, formatId, parseStreamId, type StreamId } from '../types/stream-id.ts';
 import { replyHelp } from './keys.ts';
-import { keyChanged, lookupRead, lookupWrite, notify } from './keyspace-access.ts';
-import { parseIdArgument, parseLongLongArgument, parseRangeBound } from './stream-arguments.ts';
+import { keyChanged, notify, readCollection, writeCollection } from './keyspace-access.ts';
+import { parseIdArgument, parseIdList, parseLongLongArgument, parseRangeBound } from './stream-arguments.ts';
 import { consumerFor, propagateStream, setIdFor, xclaimFor } from './stream-delivery.ts';
 import { replyEntry } from './stream-replies.ts';
 
@@ -41,24 +41,6 @@ const XGROUP_HELP = [
 
 const ENTRIES_READ_RANGE = 'ERR value for ENTRIESREAD must be positive or -1';
 
-/** The stream at key for a write (null when missing), undefined after WRONGTYPE. */
-function streamForWrite(client: Client, key: string): StreamValue | null | undefined {
-  const entry = lookupWrite(client, key);
-  if (entry === undefined) return null;
-  if (entry.value instanceof StreamValue) return entry.value;
-  client.replyError(WRONG_TYPE);
-  return undefined;
-}
-
-/** The stream at key for a read (null when missing), undefined after WRONGTYPE. */
-function streamForRead(client: Client, key: string): StreamValue | null | undefined {
-  const entry = lookupRead(client, key);
-  if (entry === undefined) return null;
-  if (entry.value instanceof StreamValue) return entry.value;
-  client.replyError(WRONG_TYPE);
-  return undefined;
-}
-
 /**
  * XGROUP's common checks (key and group): the stream and group, or undefined after an error.
  * CREATE passes its MKSTREAM; the others need the group.
@@ -70,7 +52,7 @@ function groupTarget(
   mkstream: boolean,
 ): { stream: StreamValue | null; group: ConsumerGroup | undefined } | undefined {
   const key = argv[2] as string;
-  const stream = streamForWrite(client, key);
+  const stream = writeCollection<StreamValue>(client, key, 'stream');
   if (stream === undefined) return undefined;
   const groupName = argv[3] as string;
   if (mkstream) return { stream, group: stream?.group(groupName) };
@@ -221,19 +203,15 @@ function xgroupDelConsumer(client: Client, argv: string[]): void {
 
 function xack(client: Client, argv: string[]): void {
   const key = argv[1] as string;
-  const stream = streamForRead(client, key);
+  const stream = readCollection<StreamValue>(client, key, 'stream');
   if (stream === undefined) return;
   const group = stream?.group(argv[2] as string);
   if (group === undefined) {
     client.out.integer(0);
     return;
   }
-  const ids: StreamId[] = [];
-  for (let i = 3; i < argv.length; i++) {
-    const id = parseIdArgument(client, argv[i] as string, 0n, true);
-    if (id === undefined) return;
-    ids.push(id);
-  }
+  const ids = parseIdList(client, argv, 3);
+  if (ids === undefined) return;
   let acknowledged = 0;
   for (const id of ids) {
     const nack = group.pel.get(id);
@@ -285,7 +263,7 @@ function xpending(client: Client, argv: string[]): void {
     if (at + 3 < argv.length) consumerName = argv[at + 3] as string;
   }
   const key = argv[1] as string;
-  const stream = streamForRead(client, key);
+  const stream = readCollection<StreamValue>(client, key, 'stream');
   if (stream === undefined) return;
   const group = stream?.group(argv[2] as string);
   if (group === undefined) {
@@ -366,7 +344,7 @@ function assign(group: ConsumerGroup, id: StreamId, nack: StreamNack, consumer: 
 
 function xclaim(client: Client, argv: string[]): void {
   const key = argv[1] as string;
-  const stream = streamForRead(client, key);
+  const stream = readCollection<StreamValue>(client, key, 'stream');
   if (stream === undefined) return;
   const group = stream?.group(argv[2] as string);
   if (stream === null || group === undefined) {
@@ -517,7 +495,7 @@ function xautoclaim(client: Client, argv: string[]): void {
     }
   }
   const key = argv[1] as string;
-  const stream = streamForRead(client, key);
+  const stream = readCollection<StreamValue>(client, key, 'stream');
   if (stream === undefined) return;
   const group = stream?.group(argv[2] as string);
   if (stream === null || group === undefined) {

@@ -60,6 +60,16 @@ export function radixTreeNodes(stream: StreamValue): number {
   return prefixes.size;
 }
 
+/** The first `count` items (all when count is 0), as XINFO FULL's COUNT limits every list. */
+function firstOf<T>(items: Iterable<T>, count: number): T[] {
+  const first: T[] = [];
+  for (const item of items) {
+    if (first.length === count && count !== 0) break;
+    first.push(item);
+  }
+  return first;
+}
+
 function entriesRead(out: ReplyWriter, group: ConsumerGroup): void {
   if (group.entriesRead === ENTRIES_READ_UNKNOWN) out.nullBulk();
   else out.integer(group.entriesRead);
@@ -123,11 +133,7 @@ function xinfoStream(client: Client, argv: string[]): void {
     }
     return;
   }
-  const entries = [];
-  for (const entry of stream.range(MIN_ID, MAX_ID)) {
-    entries.push(entry);
-    if (entries.length === count) break;
-  }
+  const entries = firstOf(stream.range(MIN_ID, MAX_ID), count);
   out.bulk('entries');
   out.arrayHeader(entries.length);
   for (const entry of entries) replyEntry(out, entry);
@@ -146,11 +152,7 @@ function xinfoStream(client: Client, argv: string[]): void {
     lag(out, stream, group);
     out.bulk('pel-count');
     out.integer(group.pel.size);
-    const pending = [];
-    for (const item of group.pel.entries()) {
-      if (pending.length === count && count !== 0) break;
-      pending.push(item);
-    }
+    const pending = firstOf(group.pel.entries(), count);
     out.bulk('pending');
     out.arrayHeader(pending.length);
     for (const [id, nack] of pending) {
@@ -171,11 +173,7 @@ function xinfoStream(client: Client, argv: string[]): void {
       out.integer(consumer.seenTime);
       out.bulk('pel-count');
       out.integer(consumer.pel.size);
-      const own = [];
-      for (const item of consumer.pel.entries()) {
-        if (own.length === count && count !== 0) break;
-        own.push(item);
-      }
+      const own = firstOf(consumer.pel.entries(), count);
       out.bulk('pending');
       out.arrayHeader(own.length);
       for (const [id, nack] of own) {

@@ -4,7 +4,7 @@
 // returns at most 1000 entries.
 import { isKeyword } from '../arguments.ts';
 import type { Client } from '../client.ts';
-import { SYNTAX, WRONG_TYPE } from '../errors.ts';
+import { SYNTAX } from '../errors.ts';
 import type { ConsumerGroup, StreamValue } from '../types/stream.ts';
 import {
   compareIds,
@@ -15,7 +15,7 @@ import {
   parseStreamId,
   type StreamId,
 } from '../types/stream-id.ts';
-import { lookupRead } from './keyspace-access.ts';
+import { readCollection } from './keyspace-access.ts';
 import { parseBlockTimeout, parseIdArgument, parseLongLongArgument } from './stream-arguments.ts';
 import { consumerFor, deliverHistory, deliverNew, propagateStream } from './stream-delivery.ts';
 import { replyEntries } from './stream-replies.ts';
@@ -105,16 +105,6 @@ function parseRead(client: Client, argv: string[], withGroup: boolean): ReadRequ
   return request;
 }
 
-/** The stream at key for reading: the value, null when missing, undefined after WRONGTYPE. */
-function streamAt(client: Client, key: string): StreamValue | null | undefined {
-  const entry = lookupRead(client, key);
-  if (entry === undefined) return null;
-  const value = entry.value;
-  if (typeof value === 'object' && value.type === 'stream') return value as StreamValue;
-  client.replyError(WRONG_TYPE);
-  return undefined;
-}
-
 function readGeneric(client: Client, argv: string[], withGroup: boolean): void {
   const request = parseRead(client, argv, withGroup);
   if (request === undefined) return;
@@ -130,7 +120,7 @@ function readGeneric(client: Client, argv: string[], withGroup: boolean): void {
   for (let i = 0; i < keys; i++) {
     const key = argv[firstKey + i] as string;
     const text = argv[firstKey + keys + i] as string;
-    const stream = streamAt(client, key);
+    const stream = readCollection<StreamValue>(client, key, 'stream');
     if (stream === undefined) return;
     streams.push(stream);
     if (groupName !== undefined) {

@@ -9,6 +9,7 @@ import { compareIds, formatId, isZeroId, MAX_ID, type StreamId, UINT64_MAX } fro
 import { keyChanged, notify, readCollection, writeCollection } from './keyspace-access.ts';
 import {
   parseIdArgument,
+  parseIdList,
   parseLongLongArgument,
   parseRangeBound,
   parseTrimArguments,
@@ -164,12 +165,8 @@ function xdel(client: Client, argv: string[]): void {
     client.out.integer(0);
     return;
   }
-  const ids: StreamId[] = [];
-  for (let i = 2; i < argv.length; i++) {
-    const id = parseIdArgument(client, argv[i] as string, 0n, true);
-    if (id === undefined) return;
-    ids.push(id);
-  }
+  const ids = parseIdList(client, argv, 2);
+  if (ids === undefined) return;
   let deleted = 0;
   let firstDeleted = false;
   for (const id of ids) {
