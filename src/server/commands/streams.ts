@@ -68,11 +68,9 @@ function xadd(client: Client, argv: string[]): void {
   if (given === undefined) id = stream.autoId(client.server.cachedNow);
   else if (!trim.autoSeq) id = given;
   else if (last.ms !== given.ms) id = given;
-  else if (last.seq === UINT64_MAX) {
-    // Redis 7.0 fails here without setting errno: its reply is the size error.
-    client.replyError('ERR Elements are too large to be stored');
-    return;
-  } else id = { ms: given.ms, seq: last.seq + 1n };
+  else if (last.seq !== UINT64_MAX) id = { ms: given.ms, seq: last.seq + 1n };
+  // Else no sequence is left in that millisecond. Redis 7.0 fails there without setting errno, so
+  // its message depends on the errno left by an earlier call; ours is the one that explains it.
   if (id === undefined || compareIds(id, last) <= 0) {
     client.replyError('ERR The ID specified in XADD is equal or smaller than the target stream top item');
     return;
