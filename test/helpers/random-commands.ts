@@ -459,6 +459,8 @@ const GENERATORS: Generator[] = [
     ...r.maybe(0.3, 'JUSTID'),
   ],
   (r) => ['XINFO', r.pick(['STREAM', 'GROUPS']), r.key()],
+  (r) => ['XINFO', 'STREAM', r.key(), 'FULL', ...r.maybe(0.5, 'COUNT', r.pick(['0', '1', '3']))],
+  (r) => ['XINFO', 'CONSUMERS', r.key(), r.pick(STREAM_GROUPS)],
   // databases
   (r) => ['SELECT', r.pick(['0', '1'])],
   (r) => ['MOVE', r.key(), r.pick(['0', '1', '2', 'x', '99'])],
@@ -695,6 +697,16 @@ export function comparableReply(command: readonly string[], raw: string): string
     raw === '-ERR Elements are too large to be stored\r\n'
   )
     return '-ERR The ID specified in XADD is equal or smaller than the target stream top item\r\n';
+  // Delivery and seen times, and idle times, follow each server's clock.
+  if ((command[0] as string).toUpperCase() === 'XINFO') {
+    const sub = (command[1] ?? '').toUpperCase();
+    if (sub === 'STREAM')
+      return raw
+        .replace(/(\$9\r\nseen-time\r\n):\d+/g, '$1:t')
+        .replace(/(\*4\r\n\$\d+\r\n\d+-\d+\r\n\$\d+\r\n[^\r]*\r\n):\d+/g, '$1:t')
+        .replace(/(\*3\r\n\$\d+\r\n\d+-\d+\r\n):\d+/g, '$1:t');
+    if (sub === 'CONSUMERS') return raw.replace(/(\$4\r\nidle\r\n):\d+/g, '$1:t');
+  }
   // Pending entries' idle times follow each server's clock.
   if ((command[0] as string).toUpperCase() === 'XPENDING' && command.length > 3)
     return raw.replace(/(\*4\r\n\$\d+\r\n[^\r]*\r\n\$\d+\r\n[^\r]*\r\n):\d+\r\n/g, '$1:idle\r\n');
