@@ -82,6 +82,9 @@ function lag(out: ReplyWriter, stream: StreamValue, group: ConsumerGroup): void 
 }
 
 function xinfoStream(client: Client, argv: string[]): void {
+  // Redis looks the key up before it reads FULL and COUNT.
+  const stream = streamOrError(client, argv[2] as string);
+  if (stream === undefined) return;
   let full = false;
   let count = FULL_DEFAULT_COUNT;
   if (argv.length > 3) {
@@ -100,8 +103,6 @@ function xinfoStream(client: Client, argv: string[]): void {
       count = value < 0n ? 0 : Number(value);
     }
   }
-  const stream = streamOrError(client, argv[2] as string);
-  if (stream === undefined) return;
   const out = client.out;
   out.mapHeader(full ? 9 : 10);
   out.bulk('length');
