@@ -113,6 +113,8 @@ export class Tracking {
 
   /** After a read-only command of a tracking client (default mode): remember the keys it read. */
   afterCommand(client: Client, command: ServerCommand, argv: string[], depth: number): void {
+    // Every command passes here: nothing to look at while no client tracks.
+    if (this.trackingClients === 0 && this.pending.length === 0) return;
     const caller = this.server.callingClient ?? client;
     const state = trackingOf(caller);
     if (state !== undefined) {
@@ -146,7 +148,7 @@ export class Tracking {
 
   /** A key changed (signalModifiedKey, expiry, eviction): tell the clients that cached it. */
   invalidate(key: string): void {
-    if (this.flushing) return;
+    if (this.flushing || (this.table.size === 0 && this.prefixTable.size === 0)) return;
     const modifier = this.server.callingClient;
     if (this.prefixTable.size > 0) this.rememberForBroadcast(key, modifier);
     const ids = this.table.get(key);
