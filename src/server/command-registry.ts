@@ -1,7 +1,9 @@
 // Binds the shared command table (src/commands) to codis-server's implementations. Only commands
 // with an implementation exist for clients; anything else is an unknown command, as in Redis.
+
 import { type CommandSpec, commandSpec } from '../commands/index.ts';
 import type { Client } from './client.ts';
+import type { LatencyHistogram } from './latency-histogram.ts';
 
 export type CommandHandler = (client: Client, argv: string[]) => void;
 
@@ -10,6 +12,8 @@ export interface CommandStats {
   microseconds: number;
   rejectedCalls: number;
   failedCalls: number;
+  /** Latency samples (latency-tracking), made on the first call. */
+  histogram?: LatencyHistogram | undefined;
 }
 
 export interface ServerCommand {

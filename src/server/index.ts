@@ -49,6 +49,10 @@ export { CodisServer } from './server.ts';
 export function createCodisServer(config: ServerConfig): CodisServer {
   const server = new CodisServer(config);
   bindEncodingLimits(config);
+  server.latencyTracking = config.getBoolean('latency-tracking');
+  config.onChange((name, value) => {
+    if (name === 'latency-tracking') server.latencyTracking = value === 'yes';
+  });
   server.registry.register(connectionCommands);
   server.registry.register(stringCommands);
   server.registry.register(basicKeyCommands);

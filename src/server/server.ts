@@ -1,6 +1,7 @@
 // codis-server: the process-wide state (databases, clients, configuration, statistics) and the
 // request pipeline every command goes through, in Redis's order: lookup, arity, authentication,
 // feature gates (transactions, pub/sub, replicas), memory, then the handler.
+
 import { createServer, type Server, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { adoptWithSharedRead } from '../common/shared-read.ts';
@@ -10,6 +11,7 @@ import { CommandRegistry, type ServerCommand } from './command-registry.ts';
 import type { ServerConfig } from './config/index.ts';
 import { NOAUTH, OOM, unknownCommand, unknownSubcommand, wrongArity } from './errors.ts';
 import { Database, type KeyspaceHooks } from './keyspace/database.ts';
+import { LatencyHistogram } from './latency-histogram.ts';
 import { ScanCursors } from './scan-cursors.ts';
 
 export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning';
@@ -247,6 +249,9 @@ export class CodisServer implements KeyspaceHooks {
     for (let i = 0; i < hooks.length; i++) (hooks[i] as (client: Client) => void)(client);
   }
 
+  /** latency-tracking: per-command latency histograms (INFO latencystats, LATENCY HISTOGRAM). */
+  latencyTracking = true;
+
   /** Nesting of call(): 1 for a client's command, more inside EXEC and scripts. */
   callDepth = 0;
   /** The client whose command is running (the outermost one), undefined between commands. */
@@ -275,6 +280,11 @@ export class CodisServer implements KeyspaceHooks {
     const stats = command.stats;
     stats.calls++;
     stats.microseconds += microseconds;
+    // Redis samples whole microseconds, in nanoseconds; a request that blocked counts when served.
+    if (this.latencyTracking && client.blocked === undefined) {
+      stats.histogram ??= new LatencyHistogram();
+      stats.histogram.record(Math.floor(microseconds) * 1000);
+    }
     if (this.stats.errorReplies !== errorsBefore) stats.failedCalls++;
     this.stats.totalCommands++;
     client.commandsProcessed++;

@@ -104,6 +104,7 @@ export function resetStats(server: CodisServer): void {
     command.stats.microseconds = 0;
     command.stats.rejectedCalls = 0;
     command.stats.failedCalls = 0;
+    command.stats.histogram = undefined;
   }
   adminState(server).resetPeak();
 }

@@ -1,10 +1,12 @@
 // Diagnostics and process control: TIME, LASTSAVE, SLOWLOG, LATENCY, MONITOR, DEBUG, SHUTDOWN.
+
 import { adminState } from '../admin-state.ts';
 import { parseFloatArgument, parseLongLong } from '../arguments.ts';
 import type { Client } from '../client.ts';
-import type { CommandDefinition } from '../command-registry.ts';
+import type { CommandDefinition, ServerCommand } from '../command-registry.ts';
 import { NOT_INTEGER, SYNTAX } from '../errors.ts';
 import type { StoredValue } from '../keyspace/value.ts';
+import type { LatencyHistogram } from '../latency-histogram.ts';
 import { replyHelp } from './command-introspection.ts';
 
 function time(client: Client): void {
@@ -93,6 +95,38 @@ function latencyLatest(client: Client): void {
     out.integer(last[0]);
     out.integer(last[1]);
     out.integer(data.max);
+  }
+}
+
+/** LATENCY HISTOGRAM [command ...]: each command's calls and cumulative latency buckets. */
+function latencyHistogram(client: Client, argv: string[]): void {
+  const registry = client.server.registry;
+  const chosen: ServerCommand[] = [];
+  if (argv.length === 2) {
+    for (const command of registry.all()) if (command.stats.histogram !== undefined) chosen.push(command);
+  } else {
+    for (let i = 2; i < argv.length; i++) {
+      const [name, sub] = (argv[i] as string).toLowerCase().split('|');
+      let command = registry.lookup(name as string);
+      if (command !== undefined && sub !== undefined) command = command.subcommands.get(sub);
+      if (command?.stats.histogram !== undefined && !chosen.includes(command)) chosen.push(command);
+    }
+  }
+  const out = client.out;
+  out.mapHeader(chosen.length);
+  for (const command of chosen) {
+    const histogram = command.stats.histogram as LatencyHistogram;
+    out.bulk(command.fullName);
+    out.mapHeader(2);
+    out.bulk('calls');
+    out.integer(histogram.totalCount);
+    out.bulk('histogram_usec');
+    const rows = histogram.cumulative();
+    out.mapHeader(rows.length);
+    for (const [micros, count] of rows) {
+      out.integer(micros);
+      out.integer(count);
+    }
   }
 }
 
@@ -267,6 +301,7 @@ export const diagnosticCommands: CommandDefinition[] = [
   },
   { name: 'slowlog|help', handler: (client) => replyHelp(client, SLOWLOG_HELP) },
   { name: 'latency|latest', handler: latencyLatest },
+  { name: 'latency|histogram', handler: latencyHistogram },
   { name: 'latency|history', handler: latencyHistory },
   { name: 'latency|reset', handler: latencyReset },
   { name: 'latency|help', handler: (client) => replyHelp(client, LATENCY_HELP) },

@@ -40,6 +40,7 @@ const ALL_SECTIONS = [
   'modules',
   'commandstats',
   'errorstats',
+  'latencystats',
   'cluster',
   'keyspace',
 ];
@@ -227,6 +228,19 @@ const SECTIONS: Record<string, Section> = {
     for (const [code, count] of server.stats.errors) lines.push(`errorstat_${code}:count=${count}`);
     return lines;
   },
+  latencystats(server) {
+    const percentiles = server.config.get('latency-tracking-info-percentiles').split(' ').filter(Boolean);
+    const lines: string[] = [];
+    for (const command of server.registry.all()) {
+      const histogram = command.stats.histogram;
+      if (histogram === undefined || histogram.totalCount === 0) continue;
+      const values = percentiles.map(
+        (name) => `p${name}=${(histogram.valueAtPercentile(Number(name)) / 1000).toFixed(3)}`,
+      );
+      lines.push(`latency_percentiles_usec_${command.fullName}:${values.join(',')}`);
+    }
+    return lines;
+  },
   cluster() {
     return ['cluster_enabled:0'];
   },
@@ -263,6 +277,7 @@ const TITLES: Record<string, string> = {
   modules: 'Modules',
   commandstats: 'Commandstats',
   errorstats: 'Errorstats',
+  latencystats: 'Latencystats',
   cluster: 'Cluster',
   keyspace: 'Keyspace',
 };

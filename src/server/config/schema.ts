@@ -33,6 +33,19 @@ function parameter(
   return { name, kind, default: defaultValue, mutable, ...extra };
 }
 
+/** latency-tracking-info-percentiles: numbers within [0, 100], separated by spaces (Redis's messages). */
+function normalizePercentiles(raw: string): string {
+  const words = raw.split(' ').filter((word) => word !== '');
+  for (const word of words) {
+    if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(word))
+      throw new Error('Invalid latency-tracking-info-percentiles parameters');
+    const value = Number(word);
+    if (!(value >= 0 && value <= 100))
+      throw new Error('latency-tracking-info-percentiles parameters should sit between [0.0,100.0]');
+  }
+  return words.map((word) => String(Number(word))).join(' ');
+}
+
 export const CONFIG_PARAMETERS: readonly ConfigParameter[] = [
   parameter('port', 'integer', '6379', true, { min: 0, max: 65535 }),
   parameter('bind', 'list', '127.0.0.1', true),
@@ -147,6 +160,10 @@ export const CONFIG_PARAMETERS: readonly ConfigParameter[] = [
     min: 0,
     max: LONG_MAX,
     aliases: ['zset-max-ziplist-value'],
+  }),
+  parameter('latency-tracking', 'boolean', 'yes', true),
+  parameter('latency-tracking-info-percentiles', 'string', '50 99 99.9', true, {
+    normalize: normalizePercentiles,
   }),
   parameter('tracking-table-max-keys', 'integer', '1000000', true, { min: 0, max: LONG_MAX }),
   parameter('stream-node-max-bytes', 'memory', '4096', true, { min: 0, max: LONG_MAX }),
