@@ -212,6 +212,7 @@ function xack(client: Client, argv: string[]): void {
   }
   const ids = parseIdList(client, argv, 3);
   if (ids === undefined) return;
+  groupWillChange(client, key);
   let acknowledged = 0;
   for (const id of ids) {
     const nack = group.pel.get(id);
@@ -222,6 +223,14 @@ function xack(client: Client, argv: string[]): void {
   }
   if (acknowledged > 0) keyChanged(client, key, acknowledged);
   client.out.integer(acknowledged);
+}
+
+/**
+ * Group commands look their stream up as a read (as Redis does: hits and misses count) but change
+ * its groups: a snapshot being written (BGSAVE) keeps the stream as it was first.
+ */
+export function groupWillChange(client: Client, key: string): void {
+  if (client.database.writeObserver !== undefined) client.database.beforeWrite(key);
 }
 
 function noGroup(client: Client, key: string, group: string): void {
@@ -354,6 +363,7 @@ function xclaim(client: Client, argv: string[]): void {
   let minIdle = parseLongWithMessage(client, argv[4] as string, 'Invalid min-idle-time argument for XCLAIM');
   if (minIdle === undefined) return;
   if (minIdle < 0) minIdle = 0;
+  groupWillChange(client, key);
   let j = 5;
   const ids: StreamId[] = [];
   for (; j < argv.length; j++) {
@@ -502,6 +512,7 @@ function xautoclaim(client: Client, argv: string[]): void {
     noGroup(client, key, argv[2] as string);
     return;
   }
+  groupWillChange(client, key);
   let attempts = count * ATTEMPTS_FACTOR;
   const now = Date.now();
   const out = client.out;

@@ -18,6 +18,7 @@ import {
 import { readCollection } from './keyspace-access.ts';
 import { parseBlockTimeout, parseIdArgument, parseLongLongArgument } from './stream-arguments.ts';
 import { consumerFor, deliverHistory, deliverNew, propagateStream } from './stream-delivery.ts';
+import { groupWillChange } from './stream-groups.ts';
 import { replyEntries } from './stream-replies.ts';
 
 /** COUNT of a blocked read served without one (XREAD_BLOCKED_DEFAULT_COUNT). */
@@ -178,6 +179,7 @@ function readGeneric(client: Client, argv: string[], withGroup: boolean): void {
       }
     } else if (stream.length > 0 && compareIds(stream.edgeId(false) as StreamId, after) > 0) serve = true;
     if (!serve) continue;
+    if (group !== undefined) groupWillChange(client, key);
     // The consumer is looked up (or created) only when its group serves it, as in Redis.
     let consumerState: ReturnType<typeof consumerFor> | undefined;
     if (group !== undefined) {
@@ -290,6 +292,7 @@ function serveBlocked(client: Client, argv: string[], request: ReadRequest): voi
     return;
   }
   const count = request.count === 0 ? BLOCKED_DEFAULT_COUNT : request.count;
+  if (group !== undefined) groupWillChange(client, key);
   const out = client.out;
   if (out.protocol === 3) out.mapHeader(1);
   else {

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { slotOf } from '../../slots/index.ts';
 import { createCodisServer, ServerConfig } from '../index.ts';
 import { Database } from '../keyspace/database.ts';
 import type { CodisServer } from '../server.ts';
+import type { StreamValue } from '../types/stream.ts';
+import { formatId } from '../types/stream-id.ts';
 import { loadRdb } from './rdb-file.ts';
 import { type SnapshotConsumer, snapshotServiceOf } from './snapshot-job.ts';
 
@@ -112,4 +115,32 @@ test('loadRdb keeps keys already expired when asked (a replica), reports repl-st
   const result = loadRdb(payload, 'test', emptyDatabases(), Date.now());
   assert.equal(result.streamDatabase, 2);
   assert.equal(result.aux.get('repl-offset'), '42');
+});
+
+test('a stream changed by group commands during a snapshot is written as it was', async () => {
+  const server = serverWith(60_000);
+  const client = server.createInternalClient();
+  client.authenticated = true;
+  // A key of the last slot: the snapshot reaches it last.
+  let key = 'stream';
+  for (let i = 0; slotOf(key) !== 1023; i++) key = `stream:${i}`;
+  for (let i = 1; i <= 5; i++) server.execute(client, ['XADD', key, `${i}-1`, 'f', 'v']);
+  server.execute(client, ['XGROUP', 'CREATE', key, 'g', '0']);
+  server.execute(client, ['XREADGROUP', 'GROUP', 'g', 'alice', 'COUNT', '2', 'STREAMS', key, '>']);
+  const service = snapshotServiceOf(server);
+  const image = collector();
+  const job = service.start('rdb');
+  job.add(image.consumer);
+  while (job.bytes === 0) await new Promise((resolve) => setImmediate(resolve));
+  assert.ok(!job.done);
+  server.execute(client, ['XREADGROUP', 'GROUP', 'g', 'bob', 'STREAMS', key, '>']);
+  server.execute(client, ['XACK', key, 'g', '1-1']);
+  server.execute(client, ['XCLAIM', key, 'g', 'carol', '0', '2-1']);
+  server.execute(client, ['XAUTOCLAIM', key, 'g', 'dave', '0', '0']);
+  const loaded = load(await image.done)[0]?.findRaw(key)?.value as StreamValue;
+  const group = loaded.group('g');
+  assert.ok(group !== undefined);
+  assert.deepEqual([...group.consumers.keys()], ['alice']);
+  assert.equal(group.pel.size, 2);
+  assert.equal(formatId(group.lastId), '2-1');
 });
