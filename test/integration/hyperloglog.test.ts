@@ -163,4 +163,25 @@ conformanceSuite('hyperloglog', (it) => {
     assert.equal(await c.call('SET', 'tiny', 'HYLL'), '+OK\r\n');
     assert.equal(await c.call('PFCOUNT', 'tiny'), NOT_HLL);
   });
+  it('PFDEBUG: encoding, sparse opcodes, registers and conversion to dense', async ({ connection: c }) => {
+    await c.call('PFADD', 'h', 'a', 'b', 'c');
+    assert.equal(await c.call('PFDEBUG', 'ENCODING', 'h'), '+sparse\r\n');
+    assert.match(
+      await c.call('PFDEBUG', 'DECODE', 'h'),
+      /^\$\d+\r\n(Z:\d+|z:\d+|v:\d+,\d+)( (Z:\d+|z:\d+|v:\d+,\d+))*\r\n$/,
+    );
+    const registers = await c.call('PFDEBUG', 'GETREG', 'h');
+    assert.ok(registers.startsWith('*16384\r\n'));
+    assert.equal((registers.match(/:[1-9]\d*\r\n/g) ?? []).length, 3);
+    assert.equal(await c.call('PFDEBUG', 'ENCODING', 'h'), '+dense\r\n');
+    assert.equal(await c.call('PFDEBUG', 'DECODE', 'h'), '-ERR HLL encoding is not sparse\r\n');
+    assert.equal(await c.call('PFDEBUG', 'TODENSE', 'h'), ':0\r\n');
+    assert.equal(await c.call('PFCOUNT', 'h'), ':3\r\n');
+    assert.equal(await c.call('PFDEBUG', 'GETREG', 'missing'), '-ERR The specified key does not exist\r\n');
+    assert.equal(await c.call('PFDEBUG', 'FOO', 'h'), "-ERR Unknown PFDEBUG subcommand 'FOO'\r\n");
+    assert.equal(
+      await c.call('PFDEBUG', 'todense', 'h', 'x'),
+      "-ERR wrong number of arguments for 'pfdebug' command\r\n",
+    );
+  });
 });

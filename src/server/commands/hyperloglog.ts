@@ -146,8 +146,55 @@ function pfmerge(client: Client, argv: string[]): void {
   client.out.ok();
 }
 
+/** PFDEBUG GETREG|DECODE|ENCODING|TODENSE key: Redis's HLL internals, for tests and debugging. */
+function pfdebug(client: Client, argv: string[]): void {
+  const subcommand = argv[1] as string;
+  const key = argv[2] as string;
+  const entry = lookupWrite(client, key);
+  if (entry === undefined) {
+    client.replyError('ERR The specified key does not exist');
+    return;
+  }
+  const value = hllOf(client, entry);
+  if (value === undefined) return;
+  const name = subcommand.toLowerCase();
+  if (!['getreg', 'decode', 'encoding', 'todense'].includes(name)) {
+    client.replyError(`ERR Unknown PFDEBUG subcommand '${subcommand}'`);
+    return;
+  }
+  const hll = HllBuffer.fromString(value);
+  const out = client.out;
+  if (name === 'encoding') {
+    out.status(hll.encoding === HLL_DENSE ? 'dense' : 'sparse');
+    return;
+  }
+  if (name === 'decode') {
+    if (hll.encoding === HLL_DENSE) client.replyError('ERR HLL encoding is not sparse');
+    else out.bulk(hll.describeSparse());
+    return;
+  }
+  // GETREG and TODENSE turn a sparse HLL dense for good (a change, propagated).
+  let converted = false;
+  if (hll.encoding !== HLL_DENSE) {
+    if (!hll.toDense()) {
+      client.replyError(INVALID_HLL);
+      return;
+    }
+    storeHll(client, key, entry, hll);
+    keyChanged(client, key);
+    converted = true;
+  }
+  if (name === 'todense') {
+    out.integer(converted ? 1 : 0);
+    return;
+  }
+  out.arrayHeader(HLL_REGISTERS);
+  for (let i = 0; i < HLL_REGISTERS; i++) out.integer(hll.register(i));
+}
+
 export const hyperLogLogCommands: CommandDefinition[] = [
   { name: 'pfadd', handler: pfadd },
+  { name: 'pfdebug', handler: pfdebug },
   { name: 'pfcount', handler: pfcount },
   { name: 'pfmerge', handler: pfmerge },
 ];

@@ -108,6 +108,31 @@ export class HllBuffer {
     return this.sparseSet(index, count, sparseMaxBytes);
   }
 
+  /** A dense HLL's register (PFDEBUG GETREG). */
+  register(index: number): number {
+    return getRegister(this.data, index);
+  }
+
+  /** A sparse HLL's opcodes as PFDEBUG DECODE prints them: `z:<run>`, `Z:<run>`, `v:<value>,<run>`. */
+  describeSparse(): string {
+    const data = this.data;
+    const words: string[] = [];
+    for (let p = HLL_HDR_SIZE; p < this.length; ) {
+      const b = data[p] as number;
+      if ((b & 0xc0) === 0) {
+        words.push(`z:${(b & 0x3f) + 1}`);
+        p++;
+      } else if ((b & 0xc0) === SPARSE_XZERO_BIT) {
+        words.push(`Z:${xzeroLength(data, p)}`);
+        p += 2;
+      } else {
+        words.push(`v:${((b >> 2) & 0x1f) + 1},${(b & 3) + 1}`);
+        p++;
+      }
+    }
+    return words.join(' ');
+  }
+
   /** hllSparseToDense: false when the sparse opcodes do not cover exactly 16384 registers. */
   toDense(): boolean {
     if (this.encoding === HLL_DENSE) return true;
