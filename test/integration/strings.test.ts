@@ -129,4 +129,41 @@ conformanceSuite('strings', (it) => {
       "-ERR invalid expire time in 'set' command\r\n",
     );
   });
+  it('OBJECT ENCODING of strings follows how they were written', async ({ connection: c }) => {
+    const encoding = async (key: string): Promise<string> =>
+      (await c.call('OBJECT', 'ENCODING', key)).split('\r\n')[1] as string;
+    await c.call('SET', 'int', '123');
+    await c.call('SET', 'short', 'abc');
+    await c.call('SET', 'long', 'x'.repeat(45));
+    await c.call('APPEND', 'appended', '01');
+    assert.deepEqual(
+      [await encoding('int'), await encoding('short'), await encoding('long'), await encoding('appended')],
+      ['int', 'embstr', 'raw', 'embstr'],
+    );
+    await c.call('APPEND', 'int', '4');
+    await c.call('SETRANGE', 'short', '0', 'z');
+    await c.call('SET', 'bits', 'a');
+    await c.call('SETBIT', 'bits', '1', '1');
+    await c.call('SET', 'float', '1.5');
+    await c.call('INCRBYFLOAT', 'float', '0.5');
+    await c.call('PFADD', 'hll', 'a');
+    assert.deepEqual(
+      [
+        await encoding('int'),
+        await encoding('short'),
+        await encoding('bits'),
+        await encoding('float'),
+        await encoding('hll'),
+      ],
+      ['raw', 'raw', 'raw', 'embstr', 'raw'],
+    );
+    await c.call('COPY', 'short', 'copied');
+    await c.call('RENAME', 'bits', 'renamed');
+    await c.call('INCR', 'float');
+    await c.call('SET', 'int', '7');
+    assert.deepEqual(
+      [await encoding('copied'), await encoding('renamed'), await encoding('float'), await encoding('int')],
+      ['raw', 'raw', 'int', 'int'],
+    );
+  });
 });

@@ -1,11 +1,13 @@
 // Bitmap commands: SETBIT, GETBIT, BITCOUNT, BITPOS, BITOP, BITFIELD, BITFIELD_RO (Redis 7.0's
 // bitops.c). Bits are numbered from the most significant bit of byte 0. Values stay latin1 strings:
 // a write rebuilds the string (O(length) per command), a known limit for very large bitmaps.
+
 import { isKeyword, parseInt64, parseLongLong } from '../arguments.ts';
 import type { Client } from '../client.ts';
 import type { CommandDefinition } from '../command-registry.ts';
 import { NOT_INTEGER, SYNTAX, WRONG_TYPE } from '../errors.ts';
 import type { Entry } from '../keyspace/entry.ts';
+import { STRING_RAW } from '../keyspace/entry.ts';
 import { stringOf } from '../keyspace/value.ts';
 import { keyChanged, lookupRead, lookupWrite, notify, readString } from './keyspace-access.ts';
 
@@ -60,9 +62,13 @@ function bytesForBitWrite(
 }
 
 /** Stores the bytes of a bit command back (creating the key when it was missing). */
+/** Bit commands write their strings in place: Redis's raw encoding, however short. */
 function storeBitResult(client: Client, key: string, entry: Entry | undefined, bytes: string): void {
-  if (entry === undefined) client.database.add(key, bytes, client.server.cachedNow);
-  else entry.value = bytes;
+  if (entry === undefined) client.database.add(key, bytes, client.server.cachedNow).stringForm = STRING_RAW;
+  else {
+    entry.value = bytes;
+    entry.stringForm = STRING_RAW;
+  }
 }
 
 function setbit(client: Client, argv: string[]): void {
@@ -91,6 +97,9 @@ function setbit(client: Client, argv: string[]): void {
     );
     keyChanged(client, key);
     notify(client, '$', 'setbit', key);
+  } else if (target.entry !== undefined) {
+    // Redis unshares the string before it looks at the bit: raw even when nothing changed.
+    target.entry.stringForm = STRING_RAW;
   }
   client.out.integer(old);
 }
@@ -317,7 +326,8 @@ function bitop(client: Client, argv: string[]): void {
       }
     }
   }
-  client.database.set(destination, result.latin1Slice(0, maxLength), client.server.cachedNow);
+  client.database.set(destination, result.latin1Slice(0, maxLength), client.server.cachedNow).stringForm =
+    STRING_RAW;
   keyChanged(client, destination);
   notify(client, '$', 'set', destination);
   client.out.integer(maxLength);

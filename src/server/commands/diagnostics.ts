@@ -5,7 +5,7 @@ import { parseFloatArgument, parseLongLong } from '../arguments.ts';
 import type { Client } from '../client.ts';
 import type { CommandDefinition, ServerCommand } from '../command-registry.ts';
 import { NOT_INTEGER, SYNTAX } from '../errors.ts';
-import type { StoredValue } from '../keyspace/value.ts';
+import { encodingOf } from '../keyspace/value.ts';
 import type { LatencyHistogram } from '../latency-histogram.ts';
 import { replyHelp } from './command-introspection.ts';
 
@@ -179,12 +179,6 @@ function rdbStringLength(value: string | number): number {
   return prefix + length;
 }
 
-function encodingOf(value: StoredValue): string {
-  if (typeof value === 'number') return 'int';
-  if (typeof value === 'string') return value.length <= 44 ? 'embstr' : 'raw';
-  return value.encoding();
-}
-
 function debugObject(client: Client, argv: string[]): void {
   if (argv.length !== 3) {
     client.replyError(debugUnknown('object'));
@@ -202,7 +196,7 @@ function debugObject(client: Client, argv: string[]): void {
   const idle = Math.max(0, Math.floor((Date.now() - entry.accessedAt) / 1000));
   const address = (0x7f0000000000 + (entry.accessedAt % 0xffffffff) * 16).toString(16);
   client.out.status(
-    `Value at:0x${address} refcount:${shared ? 2147483647 : 1} encoding:${encodingOf(value)} serializedlength:${serialized} lru:${lru} lru_seconds_idle:${idle}`,
+    `Value at:0x${address} refcount:${shared ? 2147483647 : 1} encoding:${encodingOf(value, entry.stringForm)} serializedlength:${serialized} lru:${lru} lru_seconds_idle:${idle}`,
   );
 }
 

@@ -4,7 +4,7 @@ import type { Client } from '../client.ts';
 import type { CommandDefinition } from '../command-registry.ts';
 import { WRONG_TYPE } from '../errors.ts';
 import { countRawRegisters, HLL_DENSE, HLL_REGISTERS, HllBuffer, isHllString } from '../hll/hyperloglog.ts';
-import type { Entry } from '../keyspace/entry.ts';
+import { type Entry, STRING_RAW } from '../keyspace/entry.ts';
 import { keyChanged, lookupRead, lookupWrite, notify } from './keyspace-access.ts';
 
 const INVALID_HLL = 'INVALIDOBJ Corrupted HLL object detected';
@@ -62,9 +62,14 @@ function pfadd(client: Client, argv: string[]): void {
   client.out.integer(updated > 0 ? 1 : 0);
 }
 
+/** HLLs are written in place: Redis's raw encoding. */
 function storeHll(client: Client, key: string, entry: Entry | undefined, hll: HllBuffer): void {
-  if (entry === undefined) client.database.add(key, hll.toString(), client.server.cachedNow);
-  else entry.value = hll.toString();
+  if (entry === undefined)
+    client.database.add(key, hll.toString(), client.server.cachedNow).stringForm = STRING_RAW;
+  else {
+    entry.value = hll.toString();
+    entry.stringForm = STRING_RAW;
+  }
 }
 
 function pfcount(client: Client, argv: string[]): void {
@@ -105,7 +110,9 @@ function pfcount(client: Client, argv: string[]): void {
   }
   // Caching the estimate modifies the string, so it counts as a change (and is propagated).
   hll.setCachedCardinality(cardinality);
-  entry.value = hll.toString();
+  // PFCOUNT looks its key up as a read: a running snapshot keeps the string as it was first.
+  if (client.database.writeObserver !== undefined) client.database.beforeWrite(key);
+  storeHll(client, key, entry, hll);
   keyChanged(client, key);
   client.out.integer(cardinality);
 }

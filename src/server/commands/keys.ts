@@ -8,7 +8,7 @@ import { DB_INDEX_OUT_OF_RANGE, NO_SUCH_KEY, NOT_INTEGER, SYNTAX } from '../erro
 import { globMatch } from '../glob.ts';
 import type { Database } from '../keyspace/database.ts';
 import type { Entry } from '../keyspace/entry.ts';
-import { type StoredValue, typeName } from '../keyspace/value.ts';
+import { encodingOf, isIntEncodable, type StoredValue, typeName } from '../keyspace/value.ts';
 import {
   accessTracking,
   keyChanged,
@@ -154,6 +154,7 @@ function copy(client: Client, argv: string[]): void {
     targetDatabase.delete(target);
   }
   const created = targetDatabase.add(target, copyValue(entry.value), now);
+  created.stringForm = entry.stringForm;
   if (entry.expireAt !== 0) targetDatabase.setExpire(target, created, entry.expireAt);
   client.server.dirty++;
   client.server.signalModifiedKey(targetDatabase, target);
@@ -279,27 +280,6 @@ function objectLookup(client: Client, key: string): Entry | undefined {
   return entry;
 }
 
-const INT64_TEXT = /^-?[1-9]\d{0,18}$/;
-const INT64_MAX = 9223372036854775807n;
-const INT64_MIN = -9223372036854775808n;
-
-/** Whether Redis would store this string with the int encoding (string2l succeeds, <= 20 bytes). */
-function isIntEncodable(text: string): boolean {
-  if (text === '0') return true;
-  if (!INT64_TEXT.test(text)) return false;
-  if (text.length < 18) return true;
-  const value = BigInt(text);
-  return value <= INT64_MAX && value >= INT64_MIN;
-}
-
-/** OBJECT ENCODING of a value: int, embstr (<= 44 bytes) or raw for strings. */
-export function encodingOf(value: StoredValue): string {
-  if (typeof value === 'number') return 'int';
-  if (typeof value === 'object') return value.encoding();
-  if (isIntEncodable(value)) return 'int';
-  return value.length <= 44 ? 'embstr' : 'raw';
-}
-
 /** Shared integer objects (0..9999) are not used when LRU/LFU eviction needs per-key metadata. */
 const SHARED_INTEGERS = 10000;
 
@@ -309,7 +289,15 @@ function objectRefcount(client: Client, argv: string[]): void {
   const value = entry.value;
   const policy = client.server.config.get('maxmemory-policy');
   const sharedAllowed = client.server.maxMemory === 0 || !(policy.includes('lru') || policy.includes('lfu'));
-  const text = typeof value === 'number' ? value : typeof value === 'string' ? value : undefined;
+  // Only an int-encoded value can be one of the shared integers.
+  const text =
+    entry.stringForm !== 0
+      ? undefined
+      : typeof value === 'number'
+        ? value
+        : typeof value === 'string'
+          ? value
+          : undefined;
   const number = typeof text === 'string' ? (isIntEncodable(text) ? Number(text) : -1) : text;
   const shared =
     sharedAllowed &&
@@ -323,7 +311,7 @@ function objectRefcount(client: Client, argv: string[]): void {
 function objectEncoding(client: Client, argv: string[]): void {
   const entry = objectLookup(client, argv[2] as string);
   if (entry === undefined) return;
-  client.out.bulk(encodingOf(entry.value));
+  client.out.bulk(encodingOf(entry.value, entry.stringForm));
 }
 
 function objectIdletime(client: Client, argv: string[]): void {

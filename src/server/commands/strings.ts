@@ -1,9 +1,11 @@
 // String commands: GET, SET and its variants, counters, ranges. Values are latin1 strings, or
 // numbers for the integer encoding.
+
 import { INT64_LIMIT, parseInt64, parseLongLong } from '../arguments.ts';
 import type { Client } from '../client.ts';
 import type { CommandDefinition } from '../command-registry.ts';
 import { INVALID_EXPIRE, NOT_FLOAT, NOT_INTEGER, OVERFLOW, SYNTAX, WRONG_TYPE } from '../errors.ts';
+import { STRING_AUTO, STRING_NOT_INT, STRING_RAW } from '../keyspace/entry.ts';
 import { encodeString, stringOf } from '../keyspace/value.ts';
 import { addLongDouble, formatLongDoubleHuman, type LongDouble, parseLongDouble } from '../long-double.ts';
 import { keyChanged, lookupRead, lookupWrite, notify, readString } from './keyspace-access.ts';
@@ -283,6 +285,7 @@ function append(client: Client, argv: string[]): void {
   const entry = lookupWrite(client, key);
   let length: number;
   if (entry === undefined) {
+    // A new key takes the argument as SET would (tryObjectEncoding); appends to it make it raw.
     client.database.add(key, encodeString(argv[2] as string), client.server.cachedNow);
     length = (argv[2] as string).length;
   } else {
@@ -297,6 +300,7 @@ function append(client: Client, argv: string[]): void {
     const combined = current + addition;
     // A string built by many appends is a V8 rope; flatten it so reads stay cheap.
     entry.value = combined.length > 64 ? flatten(combined) : combined;
+    entry.stringForm = STRING_RAW;
     length = combined.length;
   }
   keyChanged(client, key);
@@ -352,7 +356,10 @@ function incrementBy(client: Client, key: string, increment: number | bigint): v
   }
   const stored = typeof result === 'number' ? result : result.toString();
   if (entry === undefined) client.database.add(key, stored, client.server.cachedNow);
-  else entry.value = stored;
+  else {
+    entry.value = stored;
+    entry.stringForm = STRING_AUTO;
+  }
   keyChanged(client, key);
   notify(client, '$', 'incrby', key);
   client.out.integer(result);
@@ -411,8 +418,13 @@ function incrbyfloat(client: Client, argv: string[]): void {
     return;
   }
   const text = formatLongDoubleHuman(result);
-  if (entry === undefined) client.database.add(key, encodeString(text), client.server.cachedNow);
-  else entry.value = encodeString(text);
+  // INCRBYFLOAT stores a string, never an int, even when the result is integral.
+  if (entry === undefined)
+    client.database.add(key, encodeString(text), client.server.cachedNow).stringForm = STRING_NOT_INT;
+  else {
+    entry.value = encodeString(text);
+    entry.stringForm = STRING_NOT_INT;
+  }
   keyChanged(client, key);
   notify(client, '$', 'incrbyfloat', key);
   client.out.bulk(text);
@@ -475,8 +487,11 @@ function setrange(client: Client, argv: string[]): void {
   if (!checkStringLength(client, offset + patch.length)) return;
   const padded = current.length < offset ? current + '\0'.repeat(offset - current.length) : current;
   const result = padded.slice(0, offset) + patch + padded.slice(offset + patch.length);
-  if (entry === undefined) client.database.add(key, result, client.server.cachedNow);
-  else entry.value = encodeString(result);
+  if (entry === undefined) client.database.add(key, result, client.server.cachedNow).stringForm = STRING_RAW;
+  else {
+    entry.value = encodeString(result);
+    entry.stringForm = STRING_RAW;
+  }
   keyChanged(client, key);
   notify(client, '$', 'setrange', key);
   client.out.integer(result.length);

@@ -115,6 +115,7 @@ export class Database {
     }
     const previous = entry.value;
     entry.value = value;
+    entry.stringForm = 0;
     if (typeof previous === 'object' && previous.type === 'stream' && previous !== value)
       this.hooks.streamRemoved?.(this, key);
     if (!keepTtl && entry.expireAt !== 0) {

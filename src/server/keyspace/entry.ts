@@ -16,12 +16,19 @@ export class Entry {
   accessClock: number;
   /** LFU logarithmic counter (OBJECT FREQ, LFU eviction). */
   frequency: number;
+  /**
+   * How a string value is encoded where its bytes do not tell (OBJECT ENCODING): STRING_AUTO as
+   * SET encodes it (int, embstr up to 44 bytes, raw), STRING_RAW after APPEND, SETRANGE, bit
+   * commands and HLL writes, STRING_NOT_INT after INCRBYFLOAT (a string even when integral).
+   */
+  stringForm: number;
 
   constructor(value: StoredValue, now: number) {
     this.value = value;
     this.expireAt = 0;
     this.accessClock = accessClockOf(now);
     this.frequency = LFU_INIT_VALUE;
+    this.stringForm = STRING_AUTO;
   }
 
   /** Last access in ms since the epoch (idle times beyond the clock's wrap read modulo it). */
@@ -38,6 +45,10 @@ export class Entry {
 export function accessClockOf(milliseconds: number): number {
   return (((Math.floor(milliseconds) - CLOCK_ORIGIN) % CLOCK_WRAP) + CLOCK_WRAP) % CLOCK_WRAP;
 }
+
+export const STRING_AUTO = 0;
+export const STRING_RAW = 1;
+export const STRING_NOT_INT = 2;
 
 /** New keys start with this LFU counter so they are not evicted at once (Redis's LFU_INIT_VAL). */
 export const LFU_INIT_VALUE = 5;

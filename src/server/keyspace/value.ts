@@ -47,3 +47,25 @@ export function encodeString(text: string): string | number {
   if (value > Number.MAX_SAFE_INTEGER) return text;
   return first === 45 ? -value : value;
 }
+
+const INT64_TEXT = /^-?[1-9]\d{0,18}$/;
+
+/** Whether Redis would store this string with the int encoding (string2l succeeds, <= 20 bytes). */
+export function isIntEncodable(text: string): boolean {
+  if (text === '0') return true;
+  if (!INT64_TEXT.test(text)) return false;
+  if (text.length < 18) return true;
+  const value = BigInt(text);
+  return value <= 9223372036854775807n && value >= -9223372036854775808n;
+}
+
+/**
+ * OBJECT ENCODING of a value; `stringForm` (an entry's STRING_* form) says how a string was
+ * written: as SET writes it (int, embstr up to 44 bytes, raw), raw, or a string that is never int.
+ */
+export function encodingOf(value: StoredValue, stringForm = 0): string {
+  if (typeof value === 'object') return value.encoding();
+  if (stringForm === 1) return 'raw';
+  if (stringForm === 0 && (typeof value === 'number' || isIntEncodable(value))) return 'int';
+  return stringOf(value).length <= 44 ? 'embstr' : 'raw';
+}
