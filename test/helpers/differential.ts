@@ -32,6 +32,28 @@ export interface DifferentialTarget {
 /** State is reset this often, so that each stretch starts from nothing. */
 const FLUSH_EVERY = 500;
 
+const SORT_NOT_DOUBLE = "-ERR One or more scores can't be converted into double\r\n";
+
+/**
+ * Redis 7.0's SORT checks `errno == ERANGE` after strtod without clearing errno first, so an errno
+ * left by an earlier call can make it refuse numbers it reads perfectly: such a reply is accepted
+ * when every element we sorted is a number.
+ */
+function staleErrnoSort(command: readonly string[], expected: string, actual: string): boolean {
+  const name = (command[0] as string).toUpperCase();
+  if ((name !== 'SORT' && name !== 'SORT_RO') || expected !== SORT_NOT_DOUBLE || !actual.startsWith('*'))
+    return false;
+  // The elements are the sorted values themselves only without BY and GET.
+  if (command.some((word) => /^(by|get)$/i.test(word))) return false;
+  const lines = actual.split('\r\n');
+  for (let i = 2; i < lines.length; i += 2) {
+    const element = lines[i] as string;
+    if (element !== '' && !Number.isFinite(Number(element)) && !/^[+-]?inf(inity)?$/i.test(element))
+      return false;
+  }
+  return true;
+}
+
 export async function runDifferential(
   target: DifferentialTarget,
   seed: number,
@@ -95,6 +117,7 @@ export async function runDifferential(
     if (name === 'MULTI' && expected === '+OK\r\n') inTransaction = true;
     // EXEC and DISCARD end a transaction whatever their reply, unless there was none (-ERR).
     else if ((name === 'EXEC' || name === 'DISCARD') && !expected.startsWith('-ERR')) inTransaction = false;
+    if (staleErrnoSort(command, expected, actual)) continue;
     if (normalize(comparableReply(command, expected)) !== normalize(comparableReply(command, actual)))
       fail(round, command, expected, actual);
   }
