@@ -1,7 +1,8 @@
 // Streams in slot migration between two of our servers: Codis 3.2 has no stream type, so a stream
-// always travels whole as its DUMP payload (version 10, Redis 7.0's type 19) — in SLOTSRESTORE for
-// the synchronous commands, in one `object` message for the asynchronous ones, however small
-// maxbulks is — and arrives byte for byte as it left.
+// travels as its DUMP payload (version 10, Redis 7.0's type 19) in SLOTSRESTORE for the synchronous
+// commands; the asynchronous ones send a stream of at most maxbulks entries in one `object`
+// message and a bigger one in our `xnodes` chunks closed by `xmeta`. Either way it arrives byte for
+// byte as it left.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { crc64 } from '../../src/server/rdb/crc64.ts';
@@ -114,11 +115,11 @@ describe('stream keys in slot migration', () => {
     await checkTarget();
   });
 
-  it('asynchronous: one object message per stream, even with maxbulks 2', async () => {
+  it('asynchronous: a small stream goes as one object message, a big one in xnodes chunks and xmeta', async () => {
     await fillSource();
-    const messages = (await ca.value('slotsmgrttagone-async-dump', '1000', '2', '{st}')) as string[][];
+    const whole = (await ca.value('slotsmgrttagone-async-dump', '1000', '300', '{st}')) as string[][];
     assert.deepEqual(
-      messages.map((message) => message.slice(0, 3)),
+      whole.map((message) => message.slice(0, 3)),
       [
         ['SLOTSRESTORE-ASYNC', 'delete', '{st}big'],
         ['SLOTSRESTORE-ASYNC', 'object', '{st}big'],
@@ -126,7 +127,28 @@ describe('stream keys in slot migration', () => {
         ['SLOTSRESTORE-ASYNC', 'object', '{st}empty'],
       ],
     );
-    assert.equal(messages[1]?.[4], BIG.latin1Slice());
+    assert.equal(whole[1]?.[4], BIG.latin1Slice());
+    // 299 entries > maxbulks 2: one node (100 entries) per chunk, the groups in xmeta.
+    const messages = (await ca.value('slotsmgrttagone-async-dump', '1000', '2', '{st}')) as string[][];
+    assert.deepEqual(
+      messages.map((message) => message.slice(0, 3)),
+      [
+        ['SLOTSRESTORE-ASYNC', 'delete', '{st}big'],
+        ['SLOTSRESTORE-ASYNC', 'xnodes', '{st}big'],
+        ['SLOTSRESTORE-ASYNC', 'xnodes', '{st}big'],
+        ['SLOTSRESTORE-ASYNC', 'xnodes', '{st}big'],
+        ['SLOTSRESTORE-ASYNC', 'xmeta', '{st}big'],
+        ['SLOTSRESTORE-ASYNC', 'delete', '{st}empty'],
+        ['SLOTSRESTORE-ASYNC', 'object', '{st}empty'],
+      ],
+    );
+    for (const chunk of messages.slice(1, 4)) {
+      assert.equal(chunk[3], '3000');
+      assert.equal(chunk[4], '3');
+      assert.equal(chunk.length, 7);
+    }
+    const ttl = Number(messages[4]?.[3]);
+    assert.ok(ttl > 590000 && ttl <= 600000, String(ttl));
     const port = String(b.port);
     assert.equal(
       await ca.call('slotsmgrttagone-async', '127.0.0.1', port, '3000', '2', '1048576', '{st}'),
@@ -136,7 +158,7 @@ describe('stream keys in slot migration', () => {
     await fillSource();
     const slot = ((await ca.value('slotshashkey', '{st}')) as string[])[0] as string;
     assert.equal(
-      await ca.call('slotsmgrtslot-async', '127.0.0.1', port, '3000', '2', '1048576', slot, '10'),
+      await ca.call('slotsmgrtslot-async', '127.0.0.1', port, '3000', '2', '1048576', slot, '200'),
       // Moved, and the slot's size when the batch was made.
       '*2\r\n:2\r\n:2\r\n',
     );

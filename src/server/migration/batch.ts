@@ -2,6 +2,8 @@
 // the whole value (`string` / `object` with a DUMP payload) or chunks of at most maxbulks items
 // (`list` / `hash` / `dict` / `zset`) carrying a provisional TTL, closed by `expire`. Messages are
 // generated one at a time, on demand, so a big collection is walked across many event-loop turns.
+// Big streams, which Codis 3.2 does not have, go in our own `xnodes` chunks closed by `xmeta`
+// (stream-chunks.ts).
 import { tagCrcOf } from '../../slots/index.ts';
 import type { Database } from '../keyspace/database.ts';
 import type { Entry } from '../keyspace/entry.ts';
@@ -10,7 +12,9 @@ import { createDumpPayload } from '../rdb/index.ts';
 import type { HashValue } from '../types/hash.ts';
 import type { ListValue } from '../types/list.ts';
 import type { SetValue } from '../types/set.ts';
+import type { StreamValue } from '../types/stream.ts';
 import type { ZSetNode, ZSetValue } from '../types/zset.ts';
+import { nodeChunk, streamTailPayload, XMETA, XNODES } from './stream-chunks.ts';
 import type { CommandArgument } from './target-connection.ts';
 
 export const STAGE_PREPARE = 0;
@@ -56,10 +60,10 @@ export function bulksOf(value: StoredValue): number {
       return big ? value.size : 0;
     case 'zset':
       return big ? 2 * value.size : 0;
-    // Codis 3.2 has no streams, so no chunk message for them: a stream always goes whole, as one
-    // `object` message with its DUMP payload, however big.
+    // Codis 3.2 has no streams: a big one goes in our own chunk messages (stream-chunks.ts),
+    // counted by its live entries.
     case 'stream':
-      return 0;
+      return value.size;
   }
 }
 
@@ -230,6 +234,8 @@ export class Batch {
     const iterator = this.iterator;
     if (iterator === undefined || iterator.stage !== STAGE_CHUNKED) return undefined;
     const value = iterator.value as CollectionValue;
+    // A stream's chunks carry listpacks as they are: next() builds them.
+    if (value.type === 'stream') return undefined;
     const maxbulks = this.options.maxbulks;
     const budget = Math.max(0, this.options.maxbytes - context.pendingBytes());
     // First pass: how many items this chunk takes (the same rule as chunk()).
@@ -359,11 +365,20 @@ export class Batch {
       }
       case STAGE_CHUNKED:
         return this.chunk(iterator, context);
-      case STAGE_FILLTTL:
+      case STAGE_FILLTTL: {
         iterator.stage = STAGE_DONE;
         this.removedKeys.push(key);
         this.chunkedVals++;
+        const value = iterator.value as StoredValue;
+        if (typeof value === 'object' && value.type === 'stream') {
+          // The stream's metadata and groups, with the real TTL.
+          return {
+            args: [RESTORE, XMETA, key, this.ttlOf(iterator, now), streamTailPayload(value as StreamValue)],
+            expect: String(value.size),
+          };
+        }
         return { args: [RESTORE, 'expire', key, this.ttlOf(iterator, now)], expect: '1' };
+      }
       default:
         iterator.stage = STAGE_DONE;
         return undefined;
@@ -376,6 +391,17 @@ export class Batch {
     const maxbulks = this.options.maxbulks;
     const budget = Math.max(0, this.options.maxbytes - context.pendingBytes());
     const provisional = String(3 * this.options.timeout);
+    if (value.type === 'stream') {
+      // Whole nodes from the node cursor; the stream ends with xmeta once every node went.
+      const stream = value as unknown as StreamValue;
+      const chunk = nodeChunk(stream, iterator.cursor, maxbulks, budget);
+      iterator.cursor = chunk.next;
+      if (chunk.next >= stream.nodes.length) iterator.stage = STAGE_FILLTTL;
+      return {
+        args: [RESTORE, XNODES, iterator.key, provisional, String(stream.nodes.length), ...chunk.items],
+        expect: String(chunk.next),
+      };
+    }
     const args: CommandArgument[] = [RESTORE, '', iterator.key, provisional, String(value.size)];
     let items = 0;
     let bytes = 0;
