@@ -178,4 +178,67 @@ describe('stream keys in slot migration', () => {
     connection.close();
     assert.equal(await cb.value('dump', 'st'), BIG.latin1Slice());
   });
+
+  it('SLOTSRESTORE-ASYNC xnodes/xmeta: a corrupt chunk or wrong metadata gets a clean error ACK', async () => {
+    assert.equal(await cb.call('flushall'), '+OK\r\n');
+    const ack = (errno: string, message: string): string =>
+      `*3\r\n$22\r\nSLOTSRESTORE-ASYNC-ACK\r\n$${errno.length}\r\n${errno}\r\n$${message.length}\r\n${message}\r\n`;
+    // The source's messages for {st}big with maxbulks 2: three chunks of one node, then xmeta.
+    await fillSource();
+    const messages = (await ca.value('slotsmgrttagone-async-dump', '1000', '2', '{st}big')) as string[][];
+    const [first, second, third, meta] = messages.slice(1, 5) as string[][];
+    const send = async (connection: RawConnection, message: string[]): Promise<string> =>
+      connection.call(...message.map((arg) => Buffer.from(arg, 'latin1')));
+
+    let connection = await RawConnection.open(b.port);
+    assert.equal(await send(connection, first as string[]), ack('0', '1'));
+    // The second chunk with a byte of its listpack changed: refused, the key keeps one node.
+    const corrupt = [...(second as string[])];
+    const listpack = Buffer.from(corrupt[6] as string, 'latin1');
+    listpack[listpack.length - 1] = 0x41;
+    corrupt[6] = listpack.latin1Slice();
+    const refused = await send(connection, corrupt);
+    assert.match(
+      refused,
+      /\$2\r\n-1\r\n\$\d+\r\ninvalid stream chunk \(node \[0\]: corrupt listpack: end byte\)\r\n$/,
+    );
+    connection.close();
+    assert.equal(await cb.call('ping'), '+PONG\r\n');
+    assert.equal(await cb.call('xlen', '{st}big'), ':99\r\n');
+    const pttl = Number(await cb.value('pttl', '{st}big'));
+    assert.ok(pttl > 0 && pttl <= 3000, `provisional TTL ${pttl}`);
+
+    connection = await RawConnection.open(b.port);
+    // Out of order (the first chunk again) and metadata before every node arrived: refused too.
+    assert.match(
+      await send(connection, first as string[]),
+      /invalid stream chunk \(node \[0\]: node out of order\)/,
+    );
+    connection.close();
+    connection = await RawConnection.open(b.port);
+    assert.match(
+      await send(connection, meta as string[]),
+      /invalid stream metadata \(corrupt stream: length inconsistent/,
+    );
+    connection.close();
+    connection = await RawConnection.open(b.port);
+    assert.equal(await send(connection, second as string[]), ack('0', '2'));
+    assert.equal(await send(connection, third as string[]), ack('0', '3'));
+    assert.equal(await send(connection, meta as string[]), ack('0', '299'));
+    assert.equal(await cb.value('dump', '{st}big'), BIG.latin1Slice());
+    // Onto another type, or metadata for a missing key.
+    assert.equal(await connection.call('set', 's', 'v'), '+OK\r\n');
+    assert.equal(
+      await send(connection, ['SLOTSRESTORE-ASYNC', 'xnodes', 's', ...(first as string[]).slice(3)]),
+      ack('-1', 'wrong type (expect=6/10,got=0/8)'),
+    );
+    connection.close();
+    connection = await RawConnection.open(b.port);
+    assert.equal(
+      await send(connection, ['SLOTSRESTORE-ASYNC', 'xmeta', 'nokey', '0', (meta as string[])[4] as string]),
+      ack('-1', "the specified key doesn't exist (nokey)"),
+    );
+    connection.close();
+    assert.equal(await cb.call('ping'), '+PONG\r\n');
+  });
 });
