@@ -117,7 +117,7 @@ describe('stream keys in slot migration', () => {
 
   it('asynchronous: a small stream goes as one object message, a big one in xnodes chunks and xmeta', async () => {
     await fillSource();
-    const whole = (await ca.value('slotsmgrttagone-async-dump', '1000', '300', '{st}')) as string[][];
+    const whole = (await ca.value('slotsmgrttagone-async-dump', '1000', '400', '{st}')) as string[][];
     assert.deepEqual(
       whole.map((message) => message.slice(0, 3)),
       [
@@ -128,7 +128,8 @@ describe('stream keys in slot migration', () => {
       ],
     );
     assert.equal(whole[1]?.[4], BIG.latin1Slice());
-    // 299 entries > maxbulks 2: one node (100 entries) per chunk, the groups in xmeta.
+    // 299 entries and 11 pending > maxbulks 2: one node (100 entries) per chunk, the groups in
+    // xmeta, the pending entries two by two, then the real TTL.
     const messages = (await ca.value('slotsmgrttagone-async-dump', '1000', '2', '{st}')) as string[][];
     assert.deepEqual(
       messages.map((message) => message.slice(0, 3)),
@@ -138,6 +139,8 @@ describe('stream keys in slot migration', () => {
         ['SLOTSRESTORE-ASYNC', 'xnodes', '{st}big'],
         ['SLOTSRESTORE-ASYNC', 'xnodes', '{st}big'],
         ['SLOTSRESTORE-ASYNC', 'xmeta', '{st}big'],
+        ...Array.from({ length: 6 }, () => ['SLOTSRESTORE-ASYNC', 'xpel', '{st}big']),
+        ['SLOTSRESTORE-ASYNC', 'expire', '{st}big'],
         ['SLOTSRESTORE-ASYNC', 'delete', '{st}empty'],
         ['SLOTSRESTORE-ASYNC', 'object', '{st}empty'],
       ],
@@ -147,7 +150,12 @@ describe('stream keys in slot migration', () => {
       assert.equal(chunk[4], '3');
       assert.equal(chunk.length, 7);
     }
-    const ttl = Number(messages[4]?.[3]);
+    for (const chunk of messages.slice(4, 11)) assert.equal(chunk[3], '3000');
+    assert.deepEqual(
+      messages.slice(5, 11).map((chunk) => [chunk[4], (chunk[5] as string).length / 36]),
+      [...Array.from({ length: 5 }, () => ['workers', 2]), ['workers', 1]],
+    );
+    const ttl = Number(messages[11]?.[3]);
     assert.ok(ttl > 590000 && ttl <= 600000, String(ttl));
     const port = String(b.port);
     assert.equal(
@@ -187,6 +195,7 @@ describe('stream keys in slot migration', () => {
     await fillSource();
     const messages = (await ca.value('slotsmgrttagone-async-dump', '1000', '2', '{st}big')) as string[][];
     const [first, second, third, meta] = messages.slice(1, 5) as string[][];
+    const rest = messages.slice(5, 12) as string[][];
     const send = async (connection: RawConnection, message: string[]): Promise<string> =>
       connection.call(...message.map((arg) => Buffer.from(arg, 'latin1')));
 
@@ -225,7 +234,23 @@ describe('stream keys in slot migration', () => {
     assert.equal(await send(connection, second as string[]), ack('0', '2'));
     assert.equal(await send(connection, third as string[]), ack('0', '3'));
     assert.equal(await send(connection, meta as string[]), ack('0', '299'));
+    // The pending entries: a repeat, or an unknown group, is refused.
+    const expected = ['2', '4', '6', '8', '10', '11', '1'];
+    for (const [i, message] of rest.entries())
+      assert.equal(await send(connection, message), ack('0', expected[i] as string));
     assert.equal(await cb.value('dump', '{st}big'), BIG.latin1Slice());
+    assert.ok(Number(await cb.value('pttl', '{st}big')) > 590000, 'the real TTL');
+    assert.match(
+      await send(connection, rest[0] as string[]),
+      /invalid pending entries \(duplicated pending entry \[0\]\)/,
+    );
+    connection.close();
+    connection = await RawConnection.open(b.port);
+    const unknown = [...(rest[0] as string[])];
+    unknown[4] = 'nogroup';
+    assert.equal(await send(connection, unknown), ack('-1', 'unknown group (nogroup)'));
+    connection.close();
+    connection = await RawConnection.open(b.port);
     // Onto another type, or metadata for a missing key.
     assert.equal(await connection.call('set', 's', 'v'), '+OK\r\n');
     assert.equal(
@@ -234,10 +259,12 @@ describe('stream keys in slot migration', () => {
     );
     connection.close();
     connection = await RawConnection.open(b.port);
-    assert.equal(
+    // Metadata for a missing key makes an empty stream: refused when it says there are entries.
+    assert.match(
       await send(connection, ['SLOTSRESTORE-ASYNC', 'xmeta', 'nokey', '0', (meta as string[])[4] as string]),
-      ack('-1', "the specified key doesn't exist (nokey)"),
+      /invalid stream metadata \(corrupt stream: length inconsistent with the entries\)/,
     );
+    assert.equal(await cb.call('exists', 'nokey'), ':0\r\n');
     connection.close();
     assert.equal(await cb.call('ping'), '+PONG\r\n');
   });

@@ -2,7 +2,7 @@
 // the whole value (`string` / `object` with a DUMP payload) or chunks of at most maxbulks items
 // (`list` / `hash` / `dict` / `zset`) carrying a provisional TTL, closed by `expire`. Messages are
 // generated one at a time, on demand, so a big collection is walked across many event-loop turns.
-// Big streams, which Codis 3.2 does not have, go in our own `xnodes` chunks closed by `xmeta`
+// Big streams, which Codis 3.2 does not have, go in our own `xnodes`, `xmeta` and `xpel` messages
 // (stream-chunks.ts).
 import { tagCrcOf } from '../../slots/index.ts';
 import type { Database } from '../keyspace/database.ts';
@@ -14,7 +14,16 @@ import type { ListValue } from '../types/list.ts';
 import type { SetValue } from '../types/set.ts';
 import type { StreamValue } from '../types/stream.ts';
 import type { ZSetNode, ZSetValue } from '../types/zset.ts';
-import { nodeChunk, streamTailPayload, XMETA, XNODES } from './stream-chunks.ts';
+import {
+  nodeChunk,
+  type PendingCursor,
+  pendingChunk,
+  pendingCursor,
+  streamTailPayload,
+  XMETA,
+  XNODES,
+  XPEL,
+} from './stream-chunks.ts';
 import type { CommandArgument } from './target-connection.ts';
 
 export const STAGE_PREPARE = 0;
@@ -61,9 +70,13 @@ export function bulksOf(value: StoredValue): number {
     case 'zset':
       return big ? 2 * value.size : 0;
     // Codis 3.2 has no streams: a big one goes in our own chunk messages (stream-chunks.ts),
-    // counted by its live entries.
-    case 'stream':
-      return value.size;
+    // counted by its live entries and its groups' pending entries.
+    case 'stream': {
+      let bulks = value.size;
+      const groups = (value as unknown as StreamValue).groups;
+      if (groups !== undefined) for (const group of groups.values()) bulks += group.pel.size;
+      return bulks;
+    }
   }
 }
 
@@ -79,6 +92,10 @@ export class KeyIterator {
   zindex = 0;
   chunkedMsgs = 0;
   zNode: ZSetNode | null = null;
+  /** A stream's xmeta went (its nodes all went before). */
+  streamMetaSent = false;
+  /** A stream's pending entries still to send. */
+  pending: PendingCursor | undefined;
 
   constructor(key: string) {
     this.key = key;
@@ -365,24 +382,44 @@ export class Batch {
       }
       case STAGE_CHUNKED:
         return this.chunk(iterator, context);
-      case STAGE_FILLTTL: {
+      case STAGE_FILLTTL:
         iterator.stage = STAGE_DONE;
         this.removedKeys.push(key);
         this.chunkedVals++;
-        const value = iterator.value as StoredValue;
-        if (typeof value === 'object' && value.type === 'stream') {
-          // The stream's metadata and groups, with the real TTL.
-          return {
-            args: [RESTORE, XMETA, key, this.ttlOf(iterator, now), streamTailPayload(value as StreamValue)],
-            expect: String(value.size),
-          };
-        }
         return { args: [RESTORE, 'expire', key, this.ttlOf(iterator, now)], expect: '1' };
-      }
       default:
         iterator.stage = STAGE_DONE;
         return undefined;
     }
+  }
+
+  /**
+   * A big stream's next message (stream-chunks.ts): its nodes in xnodes chunks, then xmeta, then
+   * its pending entries in xpel chunks; `expire` (FILLTTL) ends it.
+   */
+  private streamChunk(iterator: KeyIterator, stream: StreamValue, budget: number): Message {
+    const key = iterator.key;
+    const provisional = String(3 * this.options.timeout);
+    if (!iterator.streamMetaSent && iterator.cursor < stream.nodes.length) {
+      const chunk = nodeChunk(stream, iterator.cursor, this.options.maxbulks, budget);
+      iterator.cursor = chunk.next;
+      return {
+        args: [RESTORE, XNODES, key, provisional, String(stream.nodes.length), ...chunk.items],
+        expect: String(chunk.next),
+      };
+    }
+    if (!iterator.streamMetaSent) {
+      iterator.streamMetaSent = true;
+      iterator.pending = pendingCursor(stream);
+      if (iterator.pending === undefined) iterator.stage = STAGE_FILLTTL;
+      return {
+        args: [RESTORE, XMETA, key, provisional, streamTailPayload(stream, false)],
+        expect: String(stream.size),
+      };
+    }
+    const chunk = pendingChunk(iterator.pending as PendingCursor, this.options.maxbulks);
+    if (chunk.done) iterator.stage = STAGE_FILLTTL;
+    return { args: [RESTORE, XPEL, key, provisional, chunk.group, chunk.records], expect: chunk.expect };
   }
 
   /** One chunk of a big collection: items while under maxbulks and the byte budget. */
@@ -391,17 +428,7 @@ export class Batch {
     const maxbulks = this.options.maxbulks;
     const budget = Math.max(0, this.options.maxbytes - context.pendingBytes());
     const provisional = String(3 * this.options.timeout);
-    if (value.type === 'stream') {
-      // Whole nodes from the node cursor; the stream ends with xmeta once every node went.
-      const stream = value as unknown as StreamValue;
-      const chunk = nodeChunk(stream, iterator.cursor, maxbulks, budget);
-      iterator.cursor = chunk.next;
-      if (chunk.next >= stream.nodes.length) iterator.stage = STAGE_FILLTTL;
-      return {
-        args: [RESTORE, XNODES, iterator.key, provisional, String(stream.nodes.length), ...chunk.items],
-        expect: String(chunk.next),
-      };
-    }
+    if (value.type === 'stream') return this.streamChunk(iterator, value as unknown as StreamValue, budget);
     const args: CommandArgument[] = [RESTORE, '', iterator.key, provisional, String(value.size)];
     let items = 0;
     let bytes = 0;

@@ -1,7 +1,7 @@
 // Target side of the async migration (spec §9.6): SLOTSRESTORE-ASYNC and its -AUTH / -SELECT
 // messages. Every message is answered with ["SLOTSRESTORE-ASYNC-ACK", errno, message]; after an
 // error ACK the connection is closed, as Codis does, so a source never keeps sending into a failed
-// batch. Big streams come in our own `xnodes` chunks and an `xmeta` end (stream-chunks.ts).
+// batch. Big streams come in our own `xnodes`, `xmeta` and `xpel` messages (stream-chunks.ts).
 import { performance } from 'node:perf_hooks';
 import { parseInt64 } from '../arguments.ts';
 import type { Client } from '../client.ts';
@@ -19,12 +19,14 @@ import { StreamValue } from '../types/stream.ts';
 import { ZSetValue } from '../types/zset.ts';
 import type { AsyncMigrator } from './async-migration.ts';
 import {
+  addPending,
   appendNodes,
   applyTailPayload,
   type ChunkNode,
   readNodeChunk,
   XMETA,
   XNODES,
+  XPEL,
 } from './stream-chunks.ts';
 
 const INT32_MAX = 2147483647;
@@ -421,29 +423,48 @@ export function createRestoreAsyncHandlers(migrator: AsyncMigrator) {
       finish(client, key, database.add(key, value, now), ttl, '1');
       return;
     }
-    if (name === XMETA) {
-      if (argc !== 5) {
+    if (name === XMETA || name === XPEL) {
+      if (argc !== (name === XMETA ? 5 : 6)) {
         errorAck(client, wrongNumber(argc, sub));
         return;
       }
-      const entry = lookupWrite(client, key);
+      let entry = lookupWrite(client, key);
+      if (entry !== undefined && (typeof entry.value !== 'object' || entry.value.type !== 'stream')) {
+        errorAck(client, `wrong type (expect=6/10,got=${typeAndEncoding(entry.value)})`);
+        return;
+      }
+      if (name === XMETA) {
+        // A missing key is a new empty stream: one whose every entry is deleted has no nodes to send.
+        const stream = entry === undefined ? new StreamValue() : (entry.value as StreamValue);
+        try {
+          applyTailPayload(stream, Buffer.from(argv[4] as string, 'latin1'));
+        } catch (error) {
+          if (!(error instanceof RdbFormatError)) throw error;
+          errorAck(client, `invalid stream metadata (${error.message})`);
+          return;
+        }
+        entry ??= database.add(key, stream, now);
+        finish(client, key, entry, ttl, String(stream.length));
+        return;
+      }
       if (entry === undefined) {
         errorAck(client, `the specified key doesn't exist (${key})`);
         return;
       }
-      if (typeof entry.value !== 'object' || entry.value.type !== 'stream') {
-        errorAck(client, `wrong type (expect=6/10,got=${typeAndEncoding(entry.value)})`);
+      const group = (entry.value as StreamValue).group(argv[4] as string);
+      if (group === undefined) {
+        errorAck(client, `unknown group (${argv[4]})`);
         return;
       }
-      const stream = entry.value as StreamValue;
+      let pending: number;
       try {
-        applyTailPayload(stream, Buffer.from(argv[4] as string, 'latin1'));
+        pending = addPending(group, Buffer.from(argv[5] as string, 'latin1'));
       } catch (error) {
         if (!(error instanceof RdbFormatError)) throw error;
-        errorAck(client, `invalid stream metadata (${error.message})`);
+        errorAck(client, `invalid pending entries (${error.message})`);
         return;
       }
-      finish(client, key, entry, ttl, String(stream.length));
+      finish(client, key, entry, ttl, String(pending));
       return;
     }
     if (argc < 5) {

@@ -14,9 +14,14 @@ import {
 } from '../types/stream.ts';
 import { idKey, streamId } from '../types/stream-id.ts';
 import {
+  addPending,
   appendNodes,
   applyTailPayload,
   nodeChunk,
+  PENDING_RECORD_BYTES,
+  type PendingCursor,
+  pendingChunk,
+  pendingCursor,
   readNodeChunk,
   streamTailPayload,
 } from './stream-chunks.ts';
@@ -77,7 +82,15 @@ function moved(
     from = chunk.next;
     chunks++;
   }
-  applyTailPayload(target, streamTailPayload(source));
+  applyTailPayload(target, streamTailPayload(source, false));
+  const cursor = pendingCursor(source);
+  for (let done = cursor === undefined; !done; chunks++) {
+    const chunk = pendingChunk(cursor as PendingCursor, maxbulks);
+    assert.ok(chunk.records.length / PENDING_RECORD_BYTES <= Math.max(1, maxbulks));
+    const group = target.group(chunk.group) as ConsumerGroup;
+    assert.equal(String(addPending(group, chunk.records)), chunk.expect);
+    done = chunk.done;
+  }
   return { target, chunks };
 }
 
@@ -161,5 +174,37 @@ describe('stream chunk messages', () => {
     assert.throws(() => applyTailPayload(target, payload), /invalid payload checksum/);
     assert.equal(target.length, 299);
     assert.equal(target.groups, undefined);
+  });
+
+  it('send pending entries per group in ID order, maxbulks at a time; refuse unknown consumers and repeats', () => {
+    const source = sample();
+    const cursor = pendingCursor(source) as PendingCursor;
+    const chunks: Array<{ group: string; records: Buffer; expect: string }> = [];
+    for (let done = false; !done; ) {
+      const chunk = pendingChunk(cursor, 4);
+      chunks.push(chunk);
+      done = chunk.done;
+    }
+    // Group `empty` has none: three chunks of `g` (4, 4, 2 entries).
+    assert.deepEqual(
+      chunks.map((chunk) => [chunk.group, chunk.records.length / PENDING_RECORD_BYTES, chunk.expect]),
+      [
+        ['g', 4, '4'],
+        ['g', 4, '8'],
+        ['g', 2, '10'],
+      ],
+    );
+    const target = new StreamValue();
+    const group = target.createGroup('g', streamId(0n, 0n), 0n) as ConsumerGroup;
+    assert.throws(() => addPending(group, (chunks[0] as { records: Buffer }).records), /unknown consumer/);
+    group.consumers.set('c', new StreamConsumer('c', 0));
+    assert.equal(addPending(group, (chunks[0] as { records: Buffer }).records), 4);
+    assert.throws(
+      () => addPending(group, (chunks[0] as { records: Buffer }).records),
+      /duplicated pending entry \[0\]/,
+    );
+    assert.throws(() => addPending(group, Buffer.alloc(35)), /records are not whole/);
+    assert.equal(group.pel.size, 4);
+    assert.equal(pendingCursor(new StreamValue()), undefined);
   });
 });

@@ -378,8 +378,11 @@ export function writeStream(writer: RdbWriter, stream: StreamValue): void {
   writeStreamTail(writer, stream);
 }
 
-/** The part of a type-19 body after the nodes: metadata and consumer groups (readStreamTail). */
-export function writeStreamTail(writer: RdbWriter, stream: StreamValue): void {
+/**
+ * The part of a type-19 body after the nodes: metadata and consumer groups (readStreamTail);
+ * without `pending`, every group's and consumer's pending entries are left out (an empty PEL).
+ */
+export function writeStreamTail(writer: RdbWriter, stream: StreamValue, pending = true): void {
   writer.writeLength(stream.length);
   writeId(writer, stream.lastId);
   writeId(writer, stream.firstId);
@@ -391,19 +394,20 @@ export function writeStreamTail(writer: RdbWriter, stream: StreamValue): void {
     writer.writeString(group.name);
     writeId(writer, group.lastId);
     writer.writeLengthBig(group.entriesRead);
-    writer.writeLength(group.pel.size);
-    for (const [id, nack] of group.pel.entries()) {
-      writer.latin1(idKey(id));
-      writer.writeMillisecondTime(nack.deliveryTime);
-      writer.writeLength(nack.deliveryCount);
-    }
+    writer.writeLength(pending ? group.pel.size : 0);
+    if (pending)
+      for (const [id, nack] of group.pel.entries()) {
+        writer.latin1(idKey(id));
+        writer.writeMillisecondTime(nack.deliveryTime);
+        writer.writeLength(nack.deliveryCount);
+      }
     const consumers = group.sortedConsumers();
     writer.writeLength(consumers.length);
     for (const consumer of consumers) {
       writer.writeString(consumer.name);
       writer.writeMillisecondTime(consumer.seenTime);
-      writer.writeLength(consumer.pel.size);
-      for (const [id] of consumer.pel.entries()) writer.latin1(idKey(id));
+      writer.writeLength(pending ? consumer.pel.size : 0);
+      if (pending) for (const [id] of consumer.pel.entries()) writer.latin1(idKey(id));
     }
   }
 }
