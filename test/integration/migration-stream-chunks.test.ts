@@ -5,6 +5,7 @@
 // XINFO STREAM FULL), and meanwhile another client's PINGs on both servers are answered within
 // 100 ms: no event-loop turn on either side works on the whole stream.
 import assert from 'node:assert/strict';
+import { type AddressInfo, createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { createDumpPayload } from '../../src/server/rdb/payload.ts';
@@ -208,5 +209,40 @@ describe('a 200,000-entry stream in async migration chunks', { timeout: 300_000 
     assert.equal(await cb.call('xinfo', 'groups', KEY), await ca.call('xinfo', 'groups', 'copy'));
     assert.ok((source?.max ?? 0) <= MAX_DELAY_MS, `source PING delay ${source?.max.toFixed(1)} ms`);
     assert.ok((target?.max ?? 0) <= MAX_DELAY_MS, `target PING delay ${target?.max.toFixed(1)} ms`);
+  });
+
+  it('while its chunks are in flight the stream is protected, STATUS shows it, CANCEL leaves the source whole', async () => {
+    // A target that reads and never answers: the batch stays in flight.
+    const received: Buffer[] = [];
+    const silent = createServer((socket) => socket.on('data', (chunk) => received.push(chunk)));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as AddressInfo).port;
+    try {
+      assert.equal(await ca.call('flushall'), '+OK\r\n');
+      const adds: string[][] = [];
+      for (let i = 1; i <= 5000; i++) adds.push(['xadd', KEY, `${i}-1`, 'f', String(i)]);
+      await pipeline(ca, adds, /^\$\d+\r\n\d+-1\r\n$/);
+      const before = (await ca.value('dump', KEY)) as string;
+      const caller = await RawConnection.open(a.port);
+      caller.send('slotsmgrttagone-async', '127.0.0.1', String(port), '30000', '100', '8192', KEY);
+      for (let i = 0; i < 100 && Buffer.concat(received).indexOf('xnodes') < 0; i++)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      assert.ok(Buffer.concat(received).indexOf('xnodes') >= 0, 'xnodes chunks were sent');
+      assert.equal(
+        await ca.call('slotsmgrt-exec-wrapper', KEY, 'xadd', KEY, '*', 'f', 'v'),
+        '*2\r\n:1\r\n-ERR the specified key is being migrated\r\n',
+      );
+      assert.equal(await ca.call('slotsmgrt-exec-wrapper', KEY, 'xlen', KEY), '*2\r\n:2\r\n:5000\r\n');
+      const status = JSON.stringify(await ca.value('slotsmgrt-async-status'));
+      assert.match(status, /"stage","2"/);
+      assert.equal(await ca.call('slotsmgrt-async-cancel'), ':1\r\n');
+      assert.equal((await caller.reply()).raw, '-ERR interrupted: canceled\r\n');
+      caller.close();
+      assert.equal(await ca.value('dump', KEY), before);
+      // Only a window's worth went (8 KB of the ~60 KB stream), and no xmeta.
+      assert.ok(Buffer.concat(received).indexOf('xmeta') < 0);
+    } finally {
+      silent.close();
+    }
   });
 });
