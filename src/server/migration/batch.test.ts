@@ -191,11 +191,12 @@ describe('async migration batch fast paths', () => {
 });
 
 describe('type codes and chunking of each type', () => {
-  it('a stream is type 6 and always goes whole (no chunk message exists for it)', () => {
+  it('a stream is type 6 and counts its live entries as bulks', () => {
     const stream = new StreamValue();
     for (let i = 1; i <= 500; i++) stream.append(streamId(BigInt(i), 0n), ['f', String(i)]);
+    stream.delete(streamId(3n, 0n));
     assert.equal(typeCode(stream), 6);
-    assert.equal(bulksOf(stream), 0);
+    assert.equal(bulksOf(stream), 499);
     assert.equal(typeCode('x'), 0);
   });
 });

@@ -2,6 +2,8 @@
 // the whole value (`string` / `object` with a DUMP payload) or chunks of at most maxbulks items
 // (`list` / `hash` / `dict` / `zset`) carrying a provisional TTL, closed by `expire`. Messages are
 // generated one at a time, on demand, so a big collection is walked across many event-loop turns.
+// Big streams, which Codis 3.2 does not have, go in our own `xnodes`, `xmeta` and `xpel` messages
+// (stream-chunks.ts).
 import { tagCrcOf } from '../../slots/index.ts';
 import type { Database } from '../keyspace/database.ts';
 import type { Entry } from '../keyspace/entry.ts';
@@ -10,7 +12,18 @@ import { createDumpPayload } from '../rdb/index.ts';
 import type { HashValue } from '../types/hash.ts';
 import type { ListValue } from '../types/list.ts';
 import type { SetValue } from '../types/set.ts';
+import type { StreamValue } from '../types/stream.ts';
 import type { ZSetNode, ZSetValue } from '../types/zset.ts';
+import {
+  nodeChunk,
+  type PendingCursor,
+  pendingChunk,
+  pendingCursor,
+  streamTailPayload,
+  XMETA,
+  XNODES,
+  XPEL,
+} from './stream-chunks.ts';
 import type { CommandArgument } from './target-connection.ts';
 
 export const STAGE_PREPARE = 0;
@@ -56,10 +69,14 @@ export function bulksOf(value: StoredValue): number {
       return big ? value.size : 0;
     case 'zset':
       return big ? 2 * value.size : 0;
-    // Codis 3.2 has no streams, so no chunk message for them: a stream always goes whole, as one
-    // `object` message with its DUMP payload, however big.
-    case 'stream':
-      return 0;
+    // Codis 3.2 has no streams: a big one goes in our own chunk messages (stream-chunks.ts),
+    // counted by its live entries and its groups' pending entries.
+    case 'stream': {
+      let bulks = value.size;
+      const groups = (value as unknown as StreamValue).groups;
+      if (groups !== undefined) for (const group of groups.values()) bulks += group.pel.size;
+      return bulks;
+    }
   }
 }
 
@@ -75,6 +92,10 @@ export class KeyIterator {
   zindex = 0;
   chunkedMsgs = 0;
   zNode: ZSetNode | null = null;
+  /** A stream's xmeta went (its nodes all went before). */
+  streamMetaSent = false;
+  /** A stream's pending entries still to send. */
+  pending: PendingCursor | undefined;
 
   constructor(key: string) {
     this.key = key;
@@ -230,6 +251,8 @@ export class Batch {
     const iterator = this.iterator;
     if (iterator === undefined || iterator.stage !== STAGE_CHUNKED) return undefined;
     const value = iterator.value as CollectionValue;
+    // A stream's chunks carry listpacks as they are: next() builds them.
+    if (value.type === 'stream') return undefined;
     const maxbulks = this.options.maxbulks;
     const budget = Math.max(0, this.options.maxbytes - context.pendingBytes());
     // First pass: how many items this chunk takes (the same rule as chunk()).
@@ -370,12 +393,42 @@ export class Batch {
     }
   }
 
+  /**
+   * A big stream's next message (stream-chunks.ts): its nodes in xnodes chunks, then xmeta, then
+   * its pending entries in xpel chunks; `expire` (FILLTTL) ends it.
+   */
+  private streamChunk(iterator: KeyIterator, stream: StreamValue, budget: number): Message {
+    const key = iterator.key;
+    const provisional = String(3 * this.options.timeout);
+    if (!iterator.streamMetaSent && iterator.cursor < stream.nodes.length) {
+      const chunk = nodeChunk(stream, iterator.cursor, this.options.maxbulks, budget);
+      iterator.cursor = chunk.next;
+      return {
+        args: [RESTORE, XNODES, key, provisional, String(stream.nodes.length), ...chunk.items],
+        expect: String(chunk.next),
+      };
+    }
+    if (!iterator.streamMetaSent) {
+      iterator.streamMetaSent = true;
+      iterator.pending = pendingCursor(stream);
+      if (iterator.pending === undefined) iterator.stage = STAGE_FILLTTL;
+      return {
+        args: [RESTORE, XMETA, key, provisional, streamTailPayload(stream, false)],
+        expect: String(stream.size),
+      };
+    }
+    const chunk = pendingChunk(iterator.pending as PendingCursor, this.options.maxbulks);
+    if (chunk.done) iterator.stage = STAGE_FILLTTL;
+    return { args: [RESTORE, XPEL, key, provisional, chunk.group, chunk.records], expect: chunk.expect };
+  }
+
   /** One chunk of a big collection: items while under maxbulks and the byte budget. */
   private chunk(iterator: KeyIterator, context: ConnectionContext): Message {
     const value = iterator.value as CollectionValue;
     const maxbulks = this.options.maxbulks;
     const budget = Math.max(0, this.options.maxbytes - context.pendingBytes());
     const provisional = String(3 * this.options.timeout);
+    if (value.type === 'stream') return this.streamChunk(iterator, value as unknown as StreamValue, budget);
     const args: CommandArgument[] = [RESTORE, '', iterator.key, provisional, String(value.size)];
     let items = 0;
     let bytes = 0;

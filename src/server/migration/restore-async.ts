@@ -1,7 +1,7 @@
 // Target side of the async migration (spec §9.6): SLOTSRESTORE-ASYNC and its -AUTH / -SELECT
 // messages. Every message is answered with ["SLOTSRESTORE-ASYNC-ACK", errno, message]; after an
 // error ACK the connection is closed, as Codis does, so a source never keeps sending into a failed
-// batch.
+// batch. Big streams come in our own `xnodes`, `xmeta` and `xpel` messages (stream-chunks.ts).
 import { performance } from 'node:perf_hooks';
 import { parseInt64 } from '../arguments.ts';
 import type { Client } from '../client.ts';
@@ -15,10 +15,23 @@ import type { CommandGate } from '../server.ts';
 import { HashValue } from '../types/hash.ts';
 import { ListValue } from '../types/list.ts';
 import { SetValue } from '../types/set.ts';
+import { StreamValue } from '../types/stream.ts';
 import { ZSetValue } from '../types/zset.ts';
 import type { AsyncMigrator } from './async-migration.ts';
+import {
+  addPending,
+  appendNodes,
+  applyTailPayload,
+  type ChunkNode,
+  readNodeChunk,
+  XMETA,
+  XNODES,
+  XPEL,
+} from './stream-chunks.ts';
 
 const INT32_MAX = 2147483647;
+/** What the first chunk of a stream is checked against (nothing before it). */
+const EMPTY_STREAM = new StreamValue();
 /** Codis 3.2 reads DUMP payloads up to RDB version 7 only; we accept what our RESTORE accepts. */
 const KNOWN_TYPES = new Set<number>(
   Object.entries(rdbConstants)
@@ -410,6 +423,50 @@ export function createRestoreAsyncHandlers(migrator: AsyncMigrator) {
       finish(client, key, database.add(key, value, now), ttl, '1');
       return;
     }
+    if (name === XMETA || name === XPEL) {
+      if (argc !== (name === XMETA ? 5 : 6)) {
+        errorAck(client, wrongNumber(argc, sub));
+        return;
+      }
+      let entry = lookupWrite(client, key);
+      if (entry !== undefined && (typeof entry.value !== 'object' || entry.value.type !== 'stream')) {
+        errorAck(client, `wrong type (expect=6/10,got=${typeAndEncoding(entry.value)})`);
+        return;
+      }
+      if (name === XMETA) {
+        // A missing key is a new empty stream: one whose every entry is deleted has no nodes to send.
+        const stream = entry === undefined ? new StreamValue() : (entry.value as StreamValue);
+        try {
+          applyTailPayload(stream, Buffer.from(argv[4] as string, 'latin1'));
+        } catch (error) {
+          if (!(error instanceof RdbFormatError)) throw error;
+          errorAck(client, `invalid stream metadata (${error.message})`);
+          return;
+        }
+        entry ??= database.add(key, stream, now);
+        finish(client, key, entry, ttl, String(stream.length));
+        return;
+      }
+      if (entry === undefined) {
+        errorAck(client, `the specified key doesn't exist (${key})`);
+        return;
+      }
+      const group = (entry.value as StreamValue).group(argv[4] as string);
+      if (group === undefined) {
+        errorAck(client, `unknown group (${argv[4]})`);
+        return;
+      }
+      let pending: number;
+      try {
+        pending = addPending(group, Buffer.from(argv[5] as string, 'latin1'));
+      } catch (error) {
+        if (!(error instanceof RdbFormatError)) throw error;
+        errorAck(client, `invalid pending entries (${error.message})`);
+        return;
+      }
+      finish(client, key, entry, ttl, String(pending));
+      return;
+    }
     if (argc < 5) {
       errorAck(client, wrongNumber(argc, sub));
       return;
@@ -419,7 +476,7 @@ export function createRestoreAsyncHandlers(migrator: AsyncMigrator) {
       errorAck(client, `invalid Hint value (Hint=${argv[4]})`);
       return;
     }
-    if ((name === 'hash' || name === 'zset') && (argc - 5) % 2 !== 0) {
+    if ((name === 'hash' || name === 'zset' || name === XNODES) && (argc - 5) % 2 !== 0) {
       errorAck(client, wrongNumber(argc, sub));
       return;
     }
@@ -509,6 +566,31 @@ export function createRestoreAsyncHandlers(migrator: AsyncMigrator) {
         for (let i = 5, pair = 0; i < argc; i += 2, pair++)
           zset.set(argv[i] as string, scores[pair] as number);
         finish(client, key, entry, ttl, String(zset.size));
+        return;
+      }
+      case XNODES: {
+        let entry = lookupWrite(client, key);
+        if (entry !== undefined && (typeof entry.value !== 'object' || entry.value.type !== 'stream')) {
+          errorAck(client, `wrong type (expect=6/10,got=${typeAndEncoding(entry.value)})`);
+          return;
+        }
+        if (entry === undefined && items === 0) {
+          errorAck(client, `the specified key doesn't exist (${key})`);
+          return;
+        }
+        // Every listpack is checked before the key is touched: a corrupt chunk changes nothing.
+        let nodes: ChunkNode[];
+        try {
+          nodes = readNodeChunk(entry === undefined ? EMPTY_STREAM : (entry.value as StreamValue), argv, 5);
+        } catch (error) {
+          if (!(error instanceof RdbFormatError)) throw error;
+          errorAck(client, `invalid stream chunk (${error.message})`);
+          return;
+        }
+        entry ??= database.add(key, new StreamValue(), now);
+        const stream = entry.value as StreamValue;
+        appendNodes(stream, nodes);
+        finish(client, key, entry, ttl, String(stream.nodes.length));
         return;
       }
       default:

@@ -6,7 +6,7 @@ import { SetValue } from '../types/set.ts';
 import { type ConsumerGroup, StreamConsumer, StreamNack, StreamNode, StreamValue } from '../types/stream.ts';
 import { ZSetValue } from '../types/zset.ts';
 import type { RdbValue } from './object.ts';
-import { decodeNode, type RdbStream } from './stream.ts';
+import { decodeNode, type RdbStream, type RdbStreamTail } from './stream.ts';
 
 /** The stored form of a decoded value. */
 export function materialize(value: RdbValue): StoredValue {
@@ -42,12 +42,22 @@ function streamOf(decoded: RdbStream): StreamValue {
       ),
     );
   }
-  stream.length = decoded.length;
-  stream.lastId = decoded.lastId;
-  stream.firstId = decoded.firstId;
-  stream.maxDeletedEntryId = decoded.maxDeletedEntryId;
-  stream.entriesAdded = decoded.entriesAdded;
-  for (const each of decoded.groups) {
+  applyStreamTail(stream, decoded);
+  return stream;
+}
+
+/**
+ * Gives a stream whose nodes are in place its metadata and consumer groups as read (replacing any
+ * groups it had): the end of a load, and the last message of a stream moved in chunks.
+ */
+export function applyStreamTail(stream: StreamValue, tail: RdbStreamTail): void {
+  stream.length = tail.length;
+  stream.lastId = tail.lastId;
+  stream.firstId = tail.firstId;
+  stream.maxDeletedEntryId = tail.maxDeletedEntryId;
+  stream.entriesAdded = tail.entriesAdded;
+  stream.groups = undefined;
+  for (const each of tail.groups) {
     // Type 15 has no entries_read: Redis 7 estimates it from the loaded stream.
     const entriesRead = each.entriesRead ?? stream.distanceFromFirstEverEntry(each.lastId);
     const group = stream.createGroup(each.name, each.lastId, entriesRead) as ConsumerGroup;
@@ -63,5 +73,4 @@ function streamOf(decoded: RdbStream): StreamValue {
       consumer.pel.set(pending.id, nack);
     }
   }
-  return stream;
 }

@@ -16,9 +16,14 @@ export function createDumpPayload(value: StoredValue, compress = true): Buffer {
   const hint = objectSizeHint(value);
   const writer = hint > 0 ? new RdbWriter(compress, hint + FOOTER_SIZE) : new RdbWriter(compress);
   writeObject(writer, value);
-  writer.ensure(FOOTER_SIZE);
   const version =
     typeof value === 'object' && value.type === 'stream' ? RDB_STREAM_WRITE_VERSION : RDB_WRITE_VERSION;
+  return sealPayload(writer, version);
+}
+
+/** Appends the footer (RDB version, CRC-64 of everything before) to a payload body; the payload. */
+export function sealPayload(writer: RdbWriter, version: number): Buffer {
+  writer.ensure(FOOTER_SIZE);
   writer.buffer.writeUInt16LE(version, writer.length);
   writer.length += 2;
   const crc = crc64Halves(writer.buffer, 0, 0, 0, writer.length);

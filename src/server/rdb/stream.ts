@@ -182,7 +182,11 @@ function walkNode(
 }
 
 /** Checks a node's listpack and reads what the stream needs without making its entries. */
-function scanNode(masterId: StreamId, blob: Uint8Array, previous: StreamId | undefined): RdbStreamNode {
+export function scanNode(
+  masterId: StreamId,
+  blob: Uint8Array,
+  previous: StreamId | undefined,
+): RdbStreamNode {
   let firstLiveId: StreamId | undefined;
   const scanned = walkNode(masterId, blob, previous, undefined, (id, flags) => {
     if (firstLiveId === undefined && (flags & FLAG_DELETED) === 0) firstLiveId = id;
@@ -281,6 +285,24 @@ export function readStream(reader: RdbReader, type: number): RdbStream {
     previous = node.lastId;
     nodes.push(node);
   }
+  return { type: 'stream', nodes, ...readStreamTail(reader, type, live, previous, firstLive) };
+}
+
+/** What follows the nodes in a stream's body: its metadata and consumer groups. */
+export type RdbStreamTail = Omit<RdbStream, 'type' | 'nodes'>;
+
+/**
+ * Reads the part of a stream's body after its nodes (length, IDs, entries added, groups), checked
+ * against the nodes before it: `live` entries in all, the last one (deleted or not) `previous`,
+ * the first live one `firstLive`.
+ */
+export function readStreamTail(
+  reader: RdbReader,
+  type: number,
+  live: number,
+  previous: StreamId | undefined,
+  firstLive: StreamId | undefined,
+): RdbStreamTail {
   const length = reader.readLengthBig();
   if (length !== BigInt(live)) fail('length inconsistent with the entries');
   const lastId = readId(reader);
@@ -303,16 +325,7 @@ export function readStream(reader: RdbReader, type: number): RdbStream {
   const groups: RdbStreamGroup[] = [];
   const names = new Set<string>();
   for (let i = 0; i < groupCount; i++) groups.push(readGroup(reader, type, names));
-  return {
-    type: 'stream',
-    nodes,
-    length: live,
-    lastId,
-    firstId,
-    maxDeletedEntryId,
-    entriesAdded,
-    groups,
-  };
+  return { length: live, lastId, firstId, maxDeletedEntryId, entriesAdded, groups };
 }
 
 /**
@@ -362,6 +375,14 @@ export function writeStream(writer: RdbWriter, stream: StreamValue): void {
     writer.latin1(idKey(node.masterId));
     writer.writeBlob(encodeNode(node));
   }
+  writeStreamTail(writer, stream);
+}
+
+/**
+ * The part of a type-19 body after the nodes: metadata and consumer groups (readStreamTail);
+ * without `pending`, every group's and consumer's pending entries are left out (an empty PEL).
+ */
+export function writeStreamTail(writer: RdbWriter, stream: StreamValue, pending = true): void {
   writer.writeLength(stream.length);
   writeId(writer, stream.lastId);
   writeId(writer, stream.firstId);
@@ -373,19 +394,20 @@ export function writeStream(writer: RdbWriter, stream: StreamValue): void {
     writer.writeString(group.name);
     writeId(writer, group.lastId);
     writer.writeLengthBig(group.entriesRead);
-    writer.writeLength(group.pel.size);
-    for (const [id, nack] of group.pel.entries()) {
-      writer.latin1(idKey(id));
-      writer.writeMillisecondTime(nack.deliveryTime);
-      writer.writeLength(nack.deliveryCount);
-    }
+    writer.writeLength(pending ? group.pel.size : 0);
+    if (pending)
+      for (const [id, nack] of group.pel.entries()) {
+        writer.latin1(idKey(id));
+        writer.writeMillisecondTime(nack.deliveryTime);
+        writer.writeLength(nack.deliveryCount);
+      }
     const consumers = group.sortedConsumers();
     writer.writeLength(consumers.length);
     for (const consumer of consumers) {
       writer.writeString(consumer.name);
       writer.writeMillisecondTime(consumer.seenTime);
-      writer.writeLength(consumer.pel.size);
-      for (const [id] of consumer.pel.entries()) writer.latin1(idKey(id));
+      writer.writeLength(pending ? consumer.pel.size : 0);
+      if (pending) for (const [id] of consumer.pel.entries()) writer.latin1(idKey(id));
     }
   }
 }
