@@ -32,7 +32,23 @@ after(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-async function startSentinel(port: number): Promise<Daemon> {
+/**
+ * A sentinel on a port that was free a moment ago; when another test's process takes it first
+ * (redis-sentinel exits: address already in use), another port. Returns the port.
+ */
+async function startSentinel(): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    try {
+      await startSentinelOn(port);
+      return port;
+    } catch (error) {
+      if (attempt >= 5 || !/address already in use/i.test((error as Error).message)) throw error;
+    }
+  }
+}
+
+async function startSentinelOn(port: number): Promise<Daemon> {
   const dir = mkdtempSync(join(root, 'sentinel-'));
   const file = join(dir, 'sentinel.conf');
   writeFileSync(file, [`port ${port}`, 'bind 127.0.0.1', `dir ${dir}`].join('\n'));
@@ -79,8 +95,7 @@ test('sentinels fail a group over; the dashboard and the proxies follow', { time
   ]);
   const p1 = await cluster.startProxy('proxy-1');
   const p2 = await cluster.startProxy('proxy-2');
-  const sentinelPorts = [await freePort(), await freePort(), await freePort()];
-  await Promise.all(sentinelPorts.map((port) => startSentinel(port)));
+  const sentinelPorts = await Promise.all([startSentinel(), startSentinel(), startSentinel()]);
 
   for (const gid of [1, 2]) {
     await cluster.ok('--create-group', `--gid=${gid}`);
