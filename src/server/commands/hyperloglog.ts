@@ -111,7 +111,7 @@ function pfcount(client: Client, argv: string[]): void {
   // Caching the estimate modifies the string, so it counts as a change (and is propagated).
   hll.setCachedCardinality(cardinality);
   // PFCOUNT looks its key up as a read: a running snapshot keeps the string as it was first.
-  if (client.database.writeObserver !== undefined) client.database.beforeWrite(key);
+  client.database.beforeWrite(key);
   storeHll(client, key, entry, hll);
   keyChanged(client, key);
   client.out.integer(cardinality);

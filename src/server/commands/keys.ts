@@ -9,6 +9,7 @@ import { globMatch } from '../glob.ts';
 import type { Database } from '../keyspace/database.ts';
 import type { Entry } from '../keyspace/entry.ts';
 import { encodingOf, isIntEncodable, type StoredValue, typeName } from '../keyspace/value.ts';
+import { replyHelp } from './command-introspection.ts';
 import {
   accessTracking,
   keyChanged,
@@ -266,12 +267,6 @@ const OBJECT_HELP = [
   'HELP',
   '    Prints this help.',
 ];
-
-/** Writes a HELP reply: one status line per entry, as Redis's addReplyHelp. */
-export function replyHelp(client: Client, lines: readonly string[]): void {
-  client.out.arrayHeader(lines.length);
-  for (const line of lines) client.out.status(line);
-}
 
 /** OBJECT's lookup: no access-time update, no hit/miss statistics; null reply when missing. */
 function objectLookup(client: Client, key: string): Entry | undefined {

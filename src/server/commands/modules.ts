@@ -3,7 +3,7 @@
 // and when that option allows them they fail as a module that cannot be loaded does.
 import type { Client } from '../client.ts';
 import type { CommandDefinition } from '../command-registry.ts';
-import { replyHelp } from './keys.ts';
+import { replyHelp } from './command-introspection.ts';
 
 const MODULE_HELP = [
   'MODULE <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',

@@ -2,6 +2,7 @@
 // introspection subcommands, with Redis 7.0's replies.
 import type { Client } from '../client.ts';
 import type { CommandDefinition } from '../command-registry.ts';
+import { subcommandSyntax } from '../errors.ts';
 import { globMatch } from '../glob.ts';
 import type { PubSubRegistry } from '../pubsub/registry.ts';
 import { replyHelp } from './command-introspection.ts';
@@ -60,7 +61,7 @@ function countSubscribers(client: Client, channels: Map<string, Set<Client>>, na
 
 function syntaxIfExtra(client: Client, argv: string[]): boolean {
   if (argv.length <= 3) return false;
-  client.replyError(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try PUBSUB HELP.`);
+  client.replyError(subcommandSyntax(argv));
   return true;
 }
 

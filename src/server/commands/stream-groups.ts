@@ -13,7 +13,7 @@ import {
   StreamValue,
 } from '../types/stream.ts';
 import { compareIds, formatId, parseStreamId, type StreamId } from '../types/stream-id.ts';
-import { replyHelp } from './keys.ts';
+import { replyHelp } from './command-introspection.ts';
 import { keyChanged, notify, readCollection, writeCollection } from './keyspace-access.ts';
 import { parseIdArgument, parseIdList, parseLongLongArgument, parseRangeBound } from './stream-arguments.ts';
 import { consumerFor, propagateStream, setIdFor, xclaimFor } from './stream-delivery.ts';
@@ -212,7 +212,8 @@ function xack(client: Client, argv: string[]): void {
   }
   const ids = parseIdList(client, argv, 3);
   if (ids === undefined) return;
-  groupWillChange(client, key);
+  // Looked up as a read (as Redis does), changed all the same: a running snapshot keeps it first.
+  client.database.beforeWrite(key);
   let acknowledged = 0;
   for (const id of ids) {
     const nack = group.pel.get(id);
@@ -223,14 +224,6 @@ function xack(client: Client, argv: string[]): void {
   }
   if (acknowledged > 0) keyChanged(client, key, acknowledged);
   client.out.integer(acknowledged);
-}
-
-/**
- * Group commands look their stream up as a read (as Redis does: hits and misses count) but change
- * its groups: a snapshot being written (BGSAVE) keeps the stream as it was first.
- */
-export function groupWillChange(client: Client, key: string): void {
-  if (client.database.writeObserver !== undefined) client.database.beforeWrite(key);
 }
 
 function noGroup(client: Client, key: string, group: string): void {
@@ -363,7 +356,8 @@ function xclaim(client: Client, argv: string[]): void {
   let minIdle = parseLongWithMessage(client, argv[4] as string, 'Invalid min-idle-time argument for XCLAIM');
   if (minIdle === undefined) return;
   if (minIdle < 0) minIdle = 0;
-  groupWillChange(client, key);
+  // Looked up as a read (as Redis does), changed all the same: a running snapshot keeps it first.
+  client.database.beforeWrite(key);
   let j = 5;
   const ids: StreamId[] = [];
   for (; j < argv.length; j++) {
@@ -382,30 +376,17 @@ function xclaim(client: Client, argv: string[]): void {
     const option = argv[j] as string;
     if (isKeyword(option, 'force')) force = true;
     else if (isKeyword(option, 'justid')) justid = true;
-    else if (more > 0 && isKeyword(option, 'idle')) {
+    else if (more > 0 && ['idle', 'time', 'retrycount'].includes(option.toLowerCase())) {
+      const name = option.toUpperCase();
       const value = parseLongWithMessage(
         client,
         argv[++j] as string,
-        'Invalid IDLE option argument for XCLAIM',
+        `Invalid ${name} option argument for XCLAIM`,
       );
       if (value === undefined) return;
-      deliveryTime = now - value;
-    } else if (more > 0 && isKeyword(option, 'time')) {
-      const value = parseLongWithMessage(
-        client,
-        argv[++j] as string,
-        'Invalid TIME option argument for XCLAIM',
-      );
-      if (value === undefined) return;
-      deliveryTime = value;
-    } else if (more > 0 && isKeyword(option, 'retrycount')) {
-      const value = parseLongWithMessage(
-        client,
-        argv[++j] as string,
-        'Invalid RETRYCOUNT option argument for XCLAIM',
-      );
-      if (value === undefined) return;
-      retryCount = value;
+      if (name === 'IDLE') deliveryTime = now - value;
+      else if (name === 'TIME') deliveryTime = value;
+      else retryCount = value;
     } else if (more > 0 && isKeyword(option, 'lastid')) {
       const value = parseIdArgument(client, argv[++j] as string, 0n, true);
       if (value === undefined) return;
@@ -512,7 +493,8 @@ function xautoclaim(client: Client, argv: string[]): void {
     noGroup(client, key, argv[2] as string);
     return;
   }
-  groupWillChange(client, key);
+  // Looked up as a read (as Redis does), changed all the same: a running snapshot keeps it first.
+  client.database.beforeWrite(key);
   let attempts = count * ATTEMPTS_FACTOR;
   const now = Date.now();
   const out = client.out;

@@ -7,7 +7,7 @@ import type { CommandDefinition } from '../command-registry.ts';
 import { NO_SUCH_KEY, subcommandSyntax, WRONG_TYPE } from '../errors.ts';
 import { type ConsumerGroup, ENTRIES_READ_UNKNOWN, StreamValue } from '../types/stream.ts';
 import { formatId, idKey, MAX_ID, MIN_ID } from '../types/stream-id.ts';
-import { replyHelp } from './keys.ts';
+import { replyHelp } from './command-introspection.ts';
 import { lookupRead } from './keyspace-access.ts';
 import { parseLongLongArgument } from './stream-arguments.ts';
 import { replyEntry } from './stream-replies.ts';

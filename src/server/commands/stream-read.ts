@@ -5,7 +5,7 @@
 import { isKeyword } from '../arguments.ts';
 import type { Client } from '../client.ts';
 import { SYNTAX } from '../errors.ts';
-import type { ConsumerGroup, StreamValue } from '../types/stream.ts';
+import type { ConsumerGroup, StreamConsumer, StreamValue } from '../types/stream.ts';
 import {
   compareIds,
   formatId,
@@ -18,7 +18,6 @@ import {
 import { readCollection } from './keyspace-access.ts';
 import { parseBlockTimeout, parseIdArgument, parseLongLongArgument } from './stream-arguments.ts';
 import { consumerFor, deliverHistory, deliverNew, propagateStream } from './stream-delivery.ts';
-import { groupWillChange } from './stream-groups.ts';
 import { replyEntries } from './stream-replies.ts';
 
 /** COUNT of a blocked read served without one (XREAD_BLOCKED_DEFAULT_COUNT). */
@@ -179,35 +178,20 @@ function readGeneric(client: Client, argv: string[], withGroup: boolean): void {
       }
     } else if (stream.length > 0 && compareIds(stream.edgeId(false) as StreamId, after) > 0) serve = true;
     if (!serve) continue;
-    if (group !== undefined) groupWillChange(client, key);
+    if (group !== undefined) client.database.beforeWrite(key);
     // The consumer is looked up (or created) only when its group serves it, as in Redis.
-    let consumerState: ReturnType<typeof consumerFor> | undefined;
-    if (group !== undefined) {
-      consumerState = consumerFor(client, key, group, request.consumer as string);
-      if (consumerState.created)
-        propagateStream(client, [['XGROUP', 'CREATECONSUMER', key, group.name, request.consumer as string]]);
-    }
+    const consumer = group === undefined ? undefined : readerConsumer(client, key, group, request);
     if (served === 0) mark = client.out.length;
     served++;
     if (!resp3) out.arrayHeader(2);
     out.bulk(key);
     const start = nextId(after);
-    if (group === undefined || consumerState === undefined) {
+    if (group === undefined || consumer === undefined) {
       replyRange(client, stream, start, request.count);
     } else if (history) {
-      deliverHistory(out, stream, start ?? MAX_ID, request.count, consumerState.consumer);
+      deliverHistory(out, stream, start ?? MAX_ID, request.count, consumer);
     } else {
-      deliverNew(
-        client,
-        out,
-        key,
-        stream,
-        after,
-        request.count,
-        group,
-        consumerState.consumer,
-        request.noack,
-      );
+      deliverNew(client, out, key, stream, after, request.count, group, consumer, request.noack);
     }
   }
   if (served > 0) {
@@ -292,7 +276,7 @@ function serveBlocked(client: Client, argv: string[], request: ReadRequest): voi
     return;
   }
   const count = request.count === 0 ? BLOCKED_DEFAULT_COUNT : request.count;
-  if (group !== undefined) groupWillChange(client, key);
+  if (group !== undefined) client.database.beforeWrite(key);
   const out = client.out;
   if (out.protocol === 3) out.mapHeader(1);
   else {
@@ -304,10 +288,30 @@ function serveBlocked(client: Client, argv: string[], request: ReadRequest): voi
     replyRange(client, stream, nextId(after), count);
     return;
   }
-  const state = consumerFor(client, key, group, request.consumer as string);
-  if (state.created)
-    propagateStream(client, [['XGROUP', 'CREATECONSUMER', key, group.name, request.consumer as string]]);
-  deliverNew(client, out, key, stream, after, count, group, state.consumer, request.noack);
+  deliverNew(
+    client,
+    out,
+    key,
+    stream,
+    after,
+    count,
+    group,
+    readerConsumer(client, key, group, request),
+    request.noack,
+  );
+}
+
+/** The reading consumer, created when missing; replicas learn of a new one by XGROUP CREATECONSUMER. */
+function readerConsumer(
+  client: Client,
+  key: string,
+  group: ConsumerGroup,
+  request: ReadRequest,
+): StreamConsumer {
+  const name = request.consumer as string;
+  const state = consumerFor(client, key, group, name);
+  if (state.created) propagateStream(client, [['XGROUP', 'CREATECONSUMER', key, group.name, name]]);
+  return state.consumer;
 }
 
 function keepWaiting(client: Client, argv: string[], request: ReadRequest): void {

@@ -4,7 +4,7 @@ import { getHeapSpaceStatistics } from 'node:v8';
 import { isKeyword, parseInt64 } from '../arguments.ts';
 import type { Client } from '../client.ts';
 import type { CommandDefinition } from '../command-registry.ts';
-import { replyHelp } from '../commands/keys.ts';
+import { replyHelp } from '../commands/command-introspection.ts';
 import { NOT_INTEGER, SYNTAX } from '../errors.ts';
 import type { CodisServer } from '../server.ts';
 import type { MemoryAccounting } from './accounting.ts';

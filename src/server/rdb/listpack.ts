@@ -178,7 +178,7 @@ export class ListpackCursor {
   /** The element last read by next(): an integer (bigint when beyond 32 bits) or a string. */
   private integerValue: number | bigint = 0;
   private stringValue: string | undefined;
-  /** Set by skip(): string elements are checked but not copied out. */
+  /** Set by stepOver(): string elements are checked but not copied out. */
   private skipping = false;
 
   constructor(bytes: Uint8Array) {
@@ -303,7 +303,7 @@ export class ListpackCursor {
   }
 
   /** Steps over an element, checked as any other, without making a string of it. */
-  skip(): void {
+  stepOver(): void {
     this.skipping = true;
     try {
       this.next();

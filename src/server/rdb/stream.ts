@@ -160,7 +160,7 @@ function walkNode(
       pieces = 2 * count + 4;
     }
     if (fields !== undefined) fields(lp, masterFields, count, same);
-    else for (let i = same ? count : 2 * count; i > 0; i--) lp.skip();
+    else for (let i = same ? count : 2 * count; i > 0; i--) lp.stepOver();
     if (lp.small(Number.MAX_SAFE_INTEGER) !== pieces) fail("an entry's element count is wrong");
     // Our lookups search nodes by master ID and entries by ID: both must ascend.
     if (ms < masterId.ms || (ms === masterId.ms && seq < masterId.seq)) fail('entry ID below its master ID');

@@ -54,31 +54,18 @@ export class IdMap<V> {
 
   /** The entries with IDs >= `from` (all when undefined), in ID order, as [id, value]. */
   *entries(from?: StreamId): Generator<[StreamId, V]> {
-    const keys = this.keys;
+    let keys = this.keys;
     let i = from === undefined ? 0 : lowerBound(keys, idKey(from));
-    for (; i < keys.length; i++) {
+    while (i < keys.length) {
       const key = keys[i] as string;
       const value = this.values.get(key);
       if (value !== undefined) yield [idOfKey(key), value];
-      // A compaction during the iteration (a delete by the caller) moved the keys.
-      if (keys !== this.keys) {
-        yield* this.entriesAfter(key);
-        return;
-      }
-    }
-  }
-
-  private *entriesAfter(key: string): Generator<[StreamId, V]> {
-    const keys = this.keys;
-    let i = lowerBound(keys, key);
-    if (keys[i] === key) i++;
-    for (; i < keys.length; i++) {
-      const current = keys[i] as string;
-      const value = this.values.get(current);
-      if (value !== undefined) yield [idOfKey(current), value];
-      if (keys !== this.keys) {
-        yield* this.entriesAfter(current);
-        return;
+      if (keys === this.keys) i++;
+      else {
+        // A delete by the caller compacted the keys: go on after this one in the new array.
+        keys = this.keys;
+        i = lowerBound(keys, key);
+        if (keys[i] === key) i++;
       }
     }
   }
