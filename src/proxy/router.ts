@@ -15,6 +15,9 @@ export interface SlotWaiter {
   slotUnlocked(): void;
 }
 
+/** The replica groups of every slot without any: one shared array, so reading its length hits a warm cache line. */
+const NO_REPLICA_GROUPS: readonly SharedBackend[][] = Object.freeze([]);
+
 export class Slot implements InflightTracker {
   readonly id: number;
   record: ProxySlot;
@@ -23,7 +26,7 @@ export class Slot implements InflightTracker {
   /** host and port of the backend, for SLOTSMGRTTAGONE. */
   backendHost = '';
   backendPort = '';
-  replicaGroups: SharedBackend[][] = [];
+  replicaGroups: readonly SharedBackend[][] = NO_REPLICA_GROUPS;
   method = 0;
   locked = false;
   /** Last filled by a sentinel-driven switch (§6.8); cleared by a normal fill. */
@@ -57,6 +60,14 @@ export class Slot implements InflightTracker {
 
 export class Router {
   readonly slots: Slot[] = [];
+  /**
+   * Per slot, the index in `plainBackends` of its primary when the slot is plain (served, not
+   * locked, not migrating, no replica groups), else -1. The split path reads this table instead of
+   * the Slot objects: 2 KB that stay in cache, where 1024 Slot objects and their arrays do not
+   * (bench/RESULTS.md, session 10).
+   */
+  readonly plainRoutes = new Int16Array(MAX_SLOTS).fill(-1);
+  readonly plainBackends: SharedBackend[] = [];
   readonly primaries: BackendPool;
   readonly replicas: BackendPool;
   closed = false;
@@ -85,6 +96,7 @@ export class Router {
       slot.switched = switched;
       // New requests wait from now on; the switch happens once the in-flight ones are answered.
       slot.locked = true;
+      this.plainRoutes[slot.id] = -1;
       if (slot.inflight === 0) this.applyPending(slot);
     }
   }
@@ -94,7 +106,29 @@ export class Router {
       this.apply(slot, slot.pendingFills.shift() as ProxySlot);
     }
     if (slot.pendingFills.length > 0) slot.locked = true;
-    else if (!slot.locked) this.wake(slot);
+    this.refreshRoute(slot);
+    if (!slot.locked) this.wake(slot);
+  }
+
+  private refreshRoute(slot: Slot): void {
+    const backend = slot.backend;
+    const plain =
+      backend !== null && !slot.locked && slot.migrateFrom === null && slot.replicaGroups.length === 0;
+    if (plain && this.plainBackends.length >= 2 * MAX_SLOTS && !this.plainBackends.includes(backend)) {
+      // Released backends are dropped: at most MAX_SLOTS are any slot's current one.
+      const old = this.plainBackends.splice(0);
+      const routes = this.plainRoutes;
+      for (let id = 0; id < MAX_SLOTS; id++) {
+        const route = routes[id] as number;
+        if (route >= 0) routes[id] = this.plainIndex(old[route] as SharedBackend);
+      }
+    }
+    this.plainRoutes[slot.id] = plain ? this.plainIndex(backend) : -1;
+  }
+
+  private plainIndex(backend: SharedBackend): number {
+    const index = this.plainBackends.indexOf(backend);
+    return index >= 0 ? index : this.plainBackends.push(backend) - 1;
   }
 
   private apply(slot: Slot, record: ProxySlot): void {
@@ -112,7 +146,7 @@ export class Router {
     this.releaseSlot(slot);
     slot.backend = backend;
     slot.migrateFrom = migrateFrom;
-    slot.replicaGroups = replicaGroups;
+    slot.replicaGroups = replicaGroups.length > 0 ? replicaGroups : NO_REPLICA_GROUPS;
     if (backend !== null) {
       const { host, port } = splitAddress(backend.addr);
       slot.backendHost = host;
@@ -130,7 +164,7 @@ export class Router {
     for (const group of slot.replicaGroups) for (const replica of group) this.replicas.release(replica);
     slot.backend = null;
     slot.migrateFrom = null;
-    slot.replicaGroups = [];
+    slot.replicaGroups = NO_REPLICA_GROUPS;
   }
 
   private wake(slot: Slot): void {
@@ -222,6 +256,7 @@ export class Router {
       this.releaseSlot(slot);
       slot.record = { id: slot.id };
       slot.locked = false;
+      this.plainRoutes[slot.id] = -1;
       this.wake(slot);
     }
     this.primaries.close();

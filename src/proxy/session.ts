@@ -628,30 +628,43 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
     // A list, not a Map: a command spans a handful of connections at most.
     const groups: KeyGroup[] = [];
     let others: Map<string, number[]> | null = null;
+    const routes = router.plainRoutes;
+    const plainBackends = router.plainBackends;
+    const resp3 = this.resp3;
     for (let i = 1; i < argc; i += width) {
-      const slot = router.slots[slotIds[i] as number] as Slot;
-      if (slot.migrateFrom === null && !slot.locked && slot.backend !== null) {
-        let connection =
-          slot.replicaGroups.length > 0 && !masterOnly
-            ? pickReplica(slot.replicaGroups, db, seed, this.resp3)
-            : undefined;
-        connection ??= this.resp3 ? slot.backend.pick3(db, seed, true) : slot.backend.pick(db, seed, true);
-        if (connection !== undefined) {
-          let group: KeyGroup | undefined;
-          for (let g = 0; g < groups.length; g++)
-            if ((groups[g] as KeyGroup).connection === connection) {
-              group = groups[g];
-              break;
-            }
-          if (group === undefined) {
-            group = { connection, indexes: [], slots: [] };
-            groups.push(group);
-          }
-          group.indexes.push(i);
-          if (!group.slots.includes(slot)) group.slots.push(slot);
-          continue;
+      const slotId = slotIds[i] as number;
+      const route = routes[slotId] as number;
+      let connection: BackendConnection | undefined;
+      let slot: Slot | undefined;
+      if (route >= 0) {
+        const backend = plainBackends[route] as SharedBackend;
+        connection = resp3 ? backend.pick3(db, seed, true) : backend.pick(db, seed, true);
+      } else {
+        slot = router.slots[slotId] as Slot;
+        if (slot.migrateFrom === null && !slot.locked && slot.backend !== null) {
+          connection =
+            slot.replicaGroups.length > 0 && !masterOnly
+              ? pickReplica(slot.replicaGroups, db, seed, resp3)
+              : undefined;
+          connection ??= resp3 ? slot.backend.pick3(db, seed, true) : slot.backend.pick(db, seed, true);
         }
       }
+      if (connection !== undefined) {
+        let group: KeyGroup | undefined;
+        for (let g = 0; g < groups.length; g++)
+          if ((groups[g] as KeyGroup).connection === connection) {
+            group = groups[g];
+            break;
+          }
+        if (group === undefined) {
+          group = { connection, indexes: [], slotIds: [] };
+          groups.push(group);
+        }
+        group.indexes.push(i);
+        if (!group.slotIds.includes(slotId)) group.slotIds.push(slotId);
+        continue;
+      }
+      slot ??= router.slots[slotId] as Slot;
       const id = slot.migrateFrom !== null ? `k${i}` : `s${slot.id}`;
       others ??= new Map();
       let indexes = others.get(id);
@@ -672,10 +685,21 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
     let n = 0;
     for (const group of groups) {
       const sub = subs[n++] as Request;
-      const slots = group.slots;
-      for (const slot of slots) slot.inflight++;
-      sub.slotId = (slots[0] as Slot).id;
-      sub.tracker = slots.length === 1 ? (slots[0] as Slot) : new SlotsTracker(slots);
+      const ids = group.slotIds;
+      const first = router.slots[ids[0] as number] as Slot;
+      sub.slotId = first.id;
+      if (ids.length === 1) {
+        first.inflight++;
+        sub.tracker = first;
+      } else {
+        const slots: Slot[] = [];
+        for (const id of ids) {
+          const slot = router.slots[id] as Slot;
+          slot.inflight++;
+          slots.push(slot);
+        }
+        sub.tracker = new SlotsTracker(slots);
+      }
       request.nextSub = n;
       group.connection.send(sub);
     }
@@ -1285,7 +1309,7 @@ interface KeyGroup {
   /** Indexes in the client's argument list of the group's keys, in order. */
   indexes: number[];
   /** The distinct slots of those keys, each counted in flight for the sub-request. */
-  slots: Slot[];
+  slotIds: number[];
 }
 
 /** In-flight tracking of a sub-request whose keys span several slots. */
@@ -1299,7 +1323,7 @@ class SlotsTracker implements InflightTracker {
   }
 }
 
-function pickReplica(groups: SharedBackend[][], db: number, seed: number, resp3: boolean) {
+function pickReplica(groups: readonly SharedBackend[][], db: number, seed: number, resp3: boolean) {
   for (const group of groups) {
     const n = group.length;
     for (let i = 0; i < n; i++) {
