@@ -84,8 +84,14 @@ export function writeBatch(socket: Socket, parts: Buffer[], bytes: number): void
       at += part.length;
     }
     // Slices start on 8-byte boundaries, as Node's own pool does.
-    slabUsed = (at + 7) & ~7;
+    const end = (at + 7) & ~7;
+    slabUsed = end;
     socket.write(slab.subarray(from, at));
+    // Handed to the kernel at once (the usual case): nothing holds the slice any more, so the next
+    // batch reuses the same, cache-warm bytes. Without this every 1 MB of output took a new slab,
+    // and those slabs, kept past two scavenges, made V8 run a full mark-compact every ~4,000
+    // 10-key MSETs (bench/RESULTS.md, session 10).
+    if (socket.writableLength === 0 && slabUsed === end) slabUsed = from;
   } else {
     socket.cork();
     for (const part of parts) socket.write(part);
