@@ -5,6 +5,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { adoptWithSharedRead } from '../common/shared-read.ts';
+import { AccessControl } from './acl/index.ts';
 import { BlockingRegistry } from './blocking.ts';
 import { Client, type ClientOrigin } from './client.ts';
 import { CommandRegistry, type ServerCommand } from './command-registry.ts';
@@ -58,6 +59,8 @@ export class CodisServer implements KeyspaceHooks {
   readonly keyModifiedListeners: KeyModifiedListener[] = [];
   /** Extra state of features, by name (slowlog, monitors, persistence...). */
   readonly features = new Map<string, unknown>();
+  /** Users and permissions (ACL). */
+  readonly acl: AccessControl;
   /** Writes since the last save (rdb_changes_since_last_save). */
   dirty = 0;
   /** Date.now() at the start of the current command: one clock read per request. */
@@ -98,6 +101,7 @@ export class CodisServer implements KeyspaceHooks {
       errorReplies: 0,
       errors: new Map(),
     };
+    this.acl = new AccessControl(this);
     this.queryBufferLimit = config.getNumber('client-query-buffer-limit');
     this.logLevel = LOG_LEVELS[config.get('loglevel')] ?? 2;
     config.onChange((name, value) => {
@@ -217,11 +221,13 @@ export class CodisServer implements KeyspaceHooks {
         return;
       }
     }
-    if (!client.authenticated && !command.noAuth) {
+    if (!client.authenticated && this.acl.authRequired && !command.noAuth) {
       command.stats.rejectedCalls++;
       this.rejectCommand(client, NOAUTH);
       return;
     }
+    // One flag for users allowed everything (the default user unless configured otherwise).
+    if (!client.user.unrestricted && this.acl.refuse(client, command, argv)) return;
     const gates = this.gates;
     const errorsBefore = this.stats.errorReplies;
     for (let i = 0; i < gates.length; i++) {
