@@ -262,6 +262,8 @@ export class CodisServer implements KeyspaceHooks {
   callDepth = 0;
   /** The client whose command is running (the outermost one), undefined between commands. */
   callingClient: Client | undefined = undefined;
+  /** The outermost command running (EVAL for a script's redis.call), for the ACL log. */
+  callingCommand: ServerCommand | undefined = undefined;
 
   /**
    * Set by a command that propagates other commands than itself to replicas and the AOF (XADD
@@ -277,7 +279,10 @@ export class CodisServer implements KeyspaceHooks {
   /** Runs a command's handler with its statistics (also used by EXEC for queued commands). */
   call(client: Client, command: ServerCommand, argv: string[]): void {
     // The outermost client (a MULTI's, a script's caller) is the one Redis calls current_client.
-    if (this.callDepth++ === 0) this.callingClient = client;
+    if (this.callDepth++ === 0) {
+      this.callingClient = client;
+      this.callingCommand = command;
+    }
     const mark = client.out.length;
     const errorsBefore = this.stats.errorReplies;
     const start = performance.now();
@@ -303,7 +308,10 @@ export class CodisServer implements KeyspaceHooks {
     for (let i = 0; i < hooks.length; i++)
       (hooks[i] as (typeof hooks)[number])(client, command, argv, microseconds);
     this.propagateInstead = undefined;
-    if (--this.callDepth === 0) this.callingClient = undefined;
+    if (--this.callDepth === 0) {
+      this.callingClient = undefined;
+      this.callingCommand = undefined;
+    }
     if (this.blocking.hasReadyKeys && !client.retryingBlocked && !this.deferReadyKeys)
       this.blocking.serveReadyKeys();
   }

@@ -218,12 +218,8 @@ export class AccessControl {
   }
 
   /** A script's redis.call: the caller's user decides; the error text for the script, or undefined. */
-  scriptRefusal(
-    caller: Client,
-    command: ServerCommand,
-    argv: readonly string[],
-    callerCommand: string,
-  ): string | undefined {
+  scriptRefusal(caller: Client, command: ServerCommand, argv: readonly string[]): string | undefined {
+    const callerCommand = this.server.callingCommand?.fullName ?? caller.lastCommandName;
     const user = caller.user;
     const verdict = this.check(user, command, argv);
     if (verdict.result === ACL_OK) return undefined;
@@ -483,7 +479,7 @@ export class AccessControl {
           user.apply(rule.replace(/^[\t\r\n]+|[\t\r\n]+$/g, ''), this.allChannelsByDefault);
         } catch (error) {
           if (!(error instanceof AclRuleError)) throw error;
-          errors += `${path}:${number}: ${error.message}. `;
+          errors += `${path}:${number}: Error in applying operation '${rule}': ${error.message}. `;
         }
       }
     }

@@ -52,7 +52,7 @@ function getUser(client: Client, argv: string[]): void {
   const name = argv[2] as string;
   const user = client.server.acl.getUser(name);
   if (user === undefined) {
-    client.replyError(`ERR Can not find user '${name}' in ACL`);
+    client.out.nullBulk();
     return;
   }
   const out = client.out;

@@ -857,7 +857,7 @@ export class ScriptEngine {
       return 'This Redis command is not allowed from script';
     // The caller's user decides what its script may run.
     if (!run.caller.user.unrestricted) {
-      const denial = server.acl.scriptRefusal(run.caller, command, argv, (run.argv[0] ?? '').toLowerCase());
+      const denial = server.acl.scriptRefusal(run.caller, command, argv);
       if (denial !== undefined) return denial;
     }
     if (command.isWrite) {
