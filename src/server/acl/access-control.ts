@@ -331,7 +331,6 @@ export class AccessControl {
    * unauthenticated, and are closed (the one running this command after its reply).
    */
   private disconnectClientsOf(user: User): void {
-    user.removed = true;
     const server = this.server;
     for (const client of [...server.clients.values()]) {
       if (client.user !== user) continue;

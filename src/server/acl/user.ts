@@ -29,8 +29,6 @@ export class User {
    * only this flag, so a server whose users are all like `default` pays nothing for ACLs.
    */
   unrestricted = false;
-  /** Dropped from the users (ACL DELUSER, ACL LOAD): its clients are being disconnected. */
-  removed = false;
 
   constructor(name: string, allChannelsByDefault: boolean) {
     this.name = name;
