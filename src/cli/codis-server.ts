@@ -47,7 +47,7 @@ if (process.env.CODIS_SERVER_GC_LOG !== undefined && Number.isFinite(gcLogMs)) {
   }).observe({ entryTypes: ['gc'] });
 }
 
-const { ConfigError, createCodisServer, ServerConfig } = await import('../server/index.ts');
+const { AclLoadError, ConfigError, createCodisServer, ServerConfig } = await import('../server/index.ts');
 const { AofError, installPersistence, loadDataFiles, RdbFileError } = await import(
   '../server/persistence/index.ts'
 );
@@ -63,7 +63,16 @@ try {
   throw error;
 }
 
-const server = createCodisServer(config);
+let server: ReturnType<typeof createCodisServer>;
+try {
+  server = createCodisServer(config);
+} catch (error) {
+  if (error instanceof AclLoadError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+  throw error;
+}
 installPersistence(server);
 try {
   loadDataFiles(server);

@@ -2,6 +2,7 @@
 // server, and writes all the replies produced in one event-loop turn with a single socket write.
 import type { Socket } from 'node:net';
 import { PARSE_COMMAND, PARSE_ERROR, PARSE_INCOMPLETE, ReplyWriter, RequestParser } from '../resp/index.ts';
+import type { User } from './acl/index.ts';
 import type { Database } from './keyspace/database.ts';
 import type { CodisServer } from './server.ts';
 
@@ -42,8 +43,10 @@ export class Client {
   name = '';
   libraryName = '';
   libraryVersion = '';
+  /** Redis's c->authenticated: AUTH succeeded, or `default` needed no password when it connected. */
   authenticated: boolean;
-  user = 'default';
+  /** The ACL user its requests run as (internal clients: the unrestricted superuser). */
+  user: User;
   replyMode: ReplyMode = 'on';
   lastInteraction: number;
   lastCommandName = 'NULL';
@@ -100,8 +103,10 @@ export class Client {
     this.origin = origin;
     this.parser = new RequestParser({ maxBulkLength: server.config.getNumber('proto-max-bulk-len') });
     this.database = server.databases[0] as Database;
-    this.authenticated = server.config.get('requirepass') === '';
-    this.parser.authenticated = this.authenticated;
+    const acl = server.acl;
+    this.user = origin === 'socket' ? acl.defaultUser : acl.superuser;
+    this.authenticated = acl.initialAuthenticated();
+    acl.syncParser(this);
     this.createdAt = Date.now();
     this.lastInteraction = this.createdAt;
     this.address = socket ? `${socket.remoteAddress}:${socket.remotePort}` : '';

@@ -2,6 +2,7 @@
 // with an implementation exist for clients; anything else is an unknown command, as in Redis.
 
 import { type CommandSpec, commandSpec } from '../commands/index.ts';
+import { type AclCommand, aclCommandOf } from './acl/command-catalog.ts';
 import type { Client } from './client.ts';
 import type { LatencyHistogram } from './latency-histogram.ts';
 
@@ -29,6 +30,8 @@ export interface ServerCommand {
   readonly isFast: boolean;
   /** Allowed before AUTH (AUTH, HELLO, QUIT, ...). */
   readonly noAuth: boolean;
+  /** Its entry in the ACL's command table (id, categories). */
+  readonly acl: AclCommand;
   readonly stats: CommandStats;
 }
 
@@ -84,6 +87,8 @@ export class CommandRegistry {
     parent: ServerCommand | undefined,
   ): ServerCommand {
     const flags = spec.flags;
+    const acl = aclCommandOf(spec);
+    if (acl === undefined) throw new Error(`command '${fullName}' is not in the ACL command table`);
     return {
       spec,
       fullName,
@@ -94,6 +99,7 @@ export class CommandRegistry {
       denyOom: flags.has('denyoom'),
       isFast: flags.has('fast'),
       noAuth: flags.has('no_auth'),
+      acl,
       stats: newStats(),
     };
   }

@@ -1,8 +1,9 @@
 // codis-server's public surface: build a server from a configuration with every command wired in.
 
 import { adminState } from './admin-state.ts';
+import { aclCommands } from './commands/acl.ts';
 import { bitmapCommands } from './commands/bitmaps.ts';
-import { clientCommands, registerClientSetinfo } from './commands/client.ts';
+import { clientCommands, clientLine, registerClientSetinfo } from './commands/client.ts';
 import { clientTrackingCommands } from './commands/client-tracking.ts';
 import { clusterDisabledCommands } from './commands/cluster-disabled.ts';
 import { commandIntrospectionCommands } from './commands/command-introspection.ts';
@@ -41,11 +42,15 @@ import { installTracking } from './tracking/index.ts';
 import { installTransactions } from './transactions/index.ts';
 import { bindEncodingLimits } from './types/encoding-limits.ts';
 
+export { AclLoadError } from './acl/index.ts';
 export { Client } from './client.ts';
 export { ConfigError, ServerConfig } from './config/index.ts';
 export { CodisServer } from './server.ts';
 
-/** A codis-server with all commands and background tasks, not yet listening. */
+/**
+ * A codis-server with all commands and background tasks, not yet listening. Throws AclLoadError
+ * when the `user` directives or the ACL file cannot be loaded.
+ */
 export function createCodisServer(config: ServerConfig): CodisServer {
   const server = new CodisServer(config);
   bindEncodingLimits(config);
@@ -82,6 +87,8 @@ export function createCodisServer(config: ServerConfig): CodisServer {
   server.registry.register(configCommands);
   server.registry.register(diagnosticCommands);
   server.registry.register(clientCommands);
+  server.registry.register(aclCommands);
+  server.acl.describeClient = clientLine;
   server.registry.register(clientTrackingCommands);
   registerClientSetinfo(server);
   adminState(server);
@@ -92,5 +99,6 @@ export function createCodisServer(config: ServerConfig): CodisServer {
   installScripting(server);
   // Last: queueing runs after every other gate (pause, read-only replica...).
   installTransactions(server);
+  server.acl.loadAtStartup(config.users);
   return server;
 }

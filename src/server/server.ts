@@ -5,6 +5,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { adoptWithSharedRead } from '../common/shared-read.ts';
+import { AccessControl } from './acl/index.ts';
 import { BlockingRegistry } from './blocking.ts';
 import { Client, type ClientOrigin } from './client.ts';
 import { CommandRegistry, type ServerCommand } from './command-registry.ts';
@@ -58,6 +59,8 @@ export class CodisServer implements KeyspaceHooks {
   readonly keyModifiedListeners: KeyModifiedListener[] = [];
   /** Extra state of features, by name (slowlog, monitors, persistence...). */
   readonly features = new Map<string, unknown>();
+  /** Users and permissions (ACL). */
+  readonly acl: AccessControl;
   /** Writes since the last save (rdb_changes_since_last_save). */
   dirty = 0;
   /** Date.now() at the start of the current command: one clock read per request. */
@@ -98,6 +101,7 @@ export class CodisServer implements KeyspaceHooks {
       errorReplies: 0,
       errors: new Map(),
     };
+    this.acl = new AccessControl(this);
     this.queryBufferLimit = config.getNumber('client-query-buffer-limit');
     this.logLevel = LOG_LEVELS[config.get('loglevel')] ?? 2;
     config.onChange((name, value) => {
@@ -217,11 +221,13 @@ export class CodisServer implements KeyspaceHooks {
         return;
       }
     }
-    if (!client.authenticated && !command.noAuth) {
+    if (!client.authenticated && this.acl.authRequired && !command.noAuth) {
       command.stats.rejectedCalls++;
       this.rejectCommand(client, NOAUTH);
       return;
     }
+    // One flag for users allowed everything (the default user unless configured otherwise).
+    if (!client.user.unrestricted && this.acl.refuse(client, command, argv)) return;
     const gates = this.gates;
     const errorsBefore = this.stats.errorReplies;
     for (let i = 0; i < gates.length; i++) {
@@ -256,6 +262,8 @@ export class CodisServer implements KeyspaceHooks {
   callDepth = 0;
   /** The client whose command is running (the outermost one), undefined between commands. */
   callingClient: Client | undefined = undefined;
+  /** The outermost command running (EVAL for a script's redis.call), for the ACL log. */
+  callingCommand: ServerCommand | undefined = undefined;
 
   /**
    * Set by a command that propagates other commands than itself to replicas and the AOF (XADD
@@ -271,7 +279,10 @@ export class CodisServer implements KeyspaceHooks {
   /** Runs a command's handler with its statistics (also used by EXEC for queued commands). */
   call(client: Client, command: ServerCommand, argv: string[]): void {
     // The outermost client (a MULTI's, a script's caller) is the one Redis calls current_client.
-    if (this.callDepth++ === 0) this.callingClient = client;
+    if (this.callDepth++ === 0) {
+      this.callingClient = client;
+      this.callingCommand = command;
+    }
     const mark = client.out.length;
     const errorsBefore = this.stats.errorReplies;
     const start = performance.now();
@@ -297,7 +308,10 @@ export class CodisServer implements KeyspaceHooks {
     for (let i = 0; i < hooks.length; i++)
       (hooks[i] as (typeof hooks)[number])(client, command, argv, microseconds);
     this.propagateInstead = undefined;
-    if (--this.callDepth === 0) this.callingClient = undefined;
+    if (--this.callDepth === 0) {
+      this.callingClient = undefined;
+      this.callingCommand = undefined;
+    }
     if (this.blocking.hasReadyKeys && !client.retryingBlocked && !this.deferReadyKeys)
       this.blocking.serveReadyKeys();
   }

@@ -1,6 +1,7 @@
 // CLIENT and its subcommands (ID, INFO, LIST, KILL, SETNAME, GETNAME, SETINFO, PAUSE, UNPAUSE,
 // REPLY, NO-EVICT, UNBLOCK, HELP) with Redis 7.0's formats and error texts.
 
+import type { User } from '../acl/index.ts';
 import { adminState } from '../admin-state.ts';
 import { isKeyword, parseInt64, parseLongLong } from '../arguments.ts';
 import type { Client } from '../client.ts';
@@ -61,7 +62,7 @@ export function clientLine(client: Client, current?: string): string {
     ` multi=${(client.features.get('multi') as { queue: unknown[] } | undefined)?.queue.length ?? -1} qbuf=${queryBuffer} qbuf-free=${Math.max(0, 32768 - queryBuffer)} argv-mem=0 multi-mem=0` +
     ` rbs=${outputBuffer} rbp=${outputBuffer} obl=${client.out.length} oll=0 omem=${client.socket?.writableLength ?? 0}` +
     ` tot-mem=${outputBuffer + queryBuffer} events=r cmd=${current ?? client.lastCommandName}` +
-    ` user=${client.user} redir=${trackingOf(client)?.redirect ?? -1} resp=${client.out.protocol}`
+    ` user=${client.user.name} redir=${trackingOf(client)?.redirect ?? -1} resp=${client.out.protocol}`
   );
 }
 
@@ -110,7 +111,7 @@ interface KillFilter {
   id?: number;
   address?: string;
   localAddress?: string;
-  user?: string;
+  user?: User;
   type?: ClientType;
   skipMe: boolean;
 }
@@ -162,11 +163,12 @@ function clientKill(client: Client, argv: string[]): void {
     } else if (option === 'addr') filter.address = value;
     else if (option === 'laddr') filter.localAddress = value;
     else if (option === 'user') {
-      if (value !== 'default') {
+      const user = client.server.acl.getUser(value);
+      if (user === undefined) {
         client.replyError(`ERR No such user '${value}'`);
         return;
       }
-      filter.user = value;
+      filter.user = user;
     } else if (option === 'skipme') {
       const lower = value.toLowerCase();
       if (lower !== 'yes' && lower !== 'no') {
@@ -401,6 +403,8 @@ export function registerClientSetinfo(server: CodisServer): void {
     denyOom: false,
     isFast: false,
     noAuth: false,
+    // Not in Redis 7.0's table: ACL rules on CLIENT (+client, +@connection...) decide for it.
+    acl: parent.acl,
     stats: { calls: 0, microseconds: 0, rejectedCalls: 0, failedCalls: 0 },
   });
 }

@@ -1,5 +1,4 @@
 // Connection commands: PING, ECHO, QUIT, SELECT, AUTH, HELLO, RESET.
-import { timingSafeEqual } from 'node:crypto';
 import { isKeyword, parseInt64 } from '../arguments.ts';
 import type { Client } from '../client.ts';
 import type { CommandDefinition } from '../command-registry.ts';
@@ -46,32 +45,13 @@ function select(client: Client, argv: string[]): void {
   client.out.ok();
 }
 
-function passwordMatches(given: string, expected: string): boolean {
-  const a = Buffer.from(given, 'latin1');
-  const b = Buffer.from(expected, 'latin1');
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
-/** Checks credentials for the default user; returns an error text or undefined when accepted. */
-function checkCredentials(client: Client, username: string, password: string): string | undefined {
-  const required = client.server.config.get('requirepass');
-  if (username !== 'default') return WRONGPASS;
-  if (required === '') return undefined;
-  return passwordMatches(password, required) ? undefined : WRONGPASS;
-}
-
-function setAuthenticated(client: Client, value: boolean): void {
-  client.authenticated = value;
-  client.parser.authenticated = value;
-}
-
 function auth(client: Client, argv: string[]): void {
   if (argv.length > 3) {
     client.replyError(SYNTAX);
     return;
   }
-  const required = client.server.config.get('requirepass');
-  if (argv.length === 2 && required === '') {
+  const acl = client.server.acl;
+  if (argv.length === 2 && acl.defaultUser.noPass) {
     client.replyError(
       'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
     );
@@ -79,13 +59,10 @@ function auth(client: Client, argv: string[]): void {
   }
   const username = argv.length === 3 ? (argv[1] as string) : 'default';
   const password = argv[argv.length - 1] as string;
-  const failure = checkCredentials(client, username, password);
-  if (failure !== undefined) {
-    client.server.log('verbose', `authentication failed for client ${client.id}`);
-    client.replyError(failure);
+  if (!acl.authenticate(client, username, password, argv[0] as string)) {
+    client.replyError(WRONGPASS);
     return;
   }
-  setAuthenticated(client, true);
   client.out.ok();
 }
 
@@ -122,12 +99,10 @@ function hello(client: Client, argv: string[]): void {
     }
   }
   if (credentials !== undefined) {
-    const failure = checkCredentials(client, credentials[0], credentials[1]);
-    if (failure !== undefined) {
-      client.replyError(failure);
+    if (!client.server.acl.authenticate(client, credentials[0], credentials[1], argv[0] as string)) {
+      client.replyError(WRONGPASS);
       return;
     }
-    setAuthenticated(client, true);
   }
   if (!client.authenticated) {
     client.replyError(
@@ -167,7 +142,7 @@ function reset(client: Client): void {
   client.out.protocol = 2;
   client.name = '';
   client.replyMode = 'on';
-  setAuthenticated(client, client.server.config.get('requirepass') === '');
+  client.server.acl.setDefaultAuth(client);
   client.out.status('RESET');
 }
 

@@ -64,7 +64,11 @@ function exec(client: Client): void {
   const deferred = server.deferReadyKeys;
   server.deferReadyKeys = true;
   try {
-    for (const queued of queue) server.call(client, queued.command, queued.argv);
+    for (const queued of queue) {
+      // Rules may have changed since the command was queued: checked again (the reply stays in place).
+      if (!client.user.unrestricted && server.acl.refuseInExec(client, queued.command, queued.argv)) continue;
+      server.call(client, queued.command, queued.argv);
+    }
   } finally {
     server.deferReadyKeys = deferred;
     transactions.discard(client);

@@ -3,6 +3,7 @@
 // accessors for the hot ones.
 import { readFileSync } from 'node:fs';
 import { splitInlineArguments } from '../../resp/index.ts';
+import { AccessControl, AclLoadError } from '../acl/index.ts';
 import { CONFIG_PARAMETERS, type ConfigParameter, configParameter } from './schema.ts';
 import { ConfigValueError, normalizeConfigValue } from './values.ts';
 
@@ -17,6 +18,8 @@ export class ServerConfig {
   private readonly listeners: ConfigListener[] = [];
   /** The config file given at start (CONFIG REWRITE writes it back). */
   configFile: string | undefined;
+  /** `user <name> rules...` directives, checked, in order: the ACL creates them at start. */
+  readonly users: string[][] = [];
 
   constructor() {
     for (const parameter of CONFIG_PARAMETERS) this.values.set(parameter.name, parameter.default);
@@ -97,6 +100,10 @@ export class ServerConfig {
   /** Applies one directive: [name, ...values]. */
   applyDirective(words: string[], where: string): void {
     const [name = '', ...rest] = words;
+    if (name.toLowerCase() === 'user' && rest.length >= 1) {
+      this.addUser(rest, where);
+      return;
+    }
     const parameter = configParameter(name);
     if (parameter === undefined)
       throw new ConfigError(`${where}: Bad directive or wrong number of arguments: unknown option '${name}'`);
@@ -111,6 +118,20 @@ export class ServerConfig {
         throw new ConfigError(`${where}: invalid value for '${parameter.name}': ${error.message}`);
       throw error;
     }
+  }
+
+  private addUser(args: string[], where: string): void {
+    if (this.users.some((each) => each[0] === args[0]))
+      throw new ConfigError(
+        `${where}: Error in user declaration '${args[0]}': Duplicate user found. A user can only be defined once in config files`,
+      );
+    try {
+      AccessControl.validateDirective(args);
+    } catch (error) {
+      if (error instanceof AclLoadError) throw new ConfigError(`${where}: ${error.message}`);
+      throw error;
+    }
+    this.users.push(args);
   }
 
   /** Applies command-line arguments as redis-server does: `[config-file] [--name value ...]`. */

@@ -50,6 +50,11 @@ export const CONFIG_PARAMETERS: readonly ConfigParameter[] = [
   parameter('port', 'integer', '6379', true, { min: 0, max: 65535 }),
   parameter('bind', 'list', '127.0.0.1', true),
   parameter('requirepass', 'string', '', true),
+  parameter('aclfile', 'string', '', false),
+  parameter('acllog-max-len', 'integer', '128', true, { min: 0, max: LONG_MAX }),
+  parameter('acl-pubsub-default', 'enum', 'resetchannels', true, {
+    values: ['allchannels', 'resetchannels'],
+  }),
   // codis: the password this server sends to migration targets (SLOTSMGRT*); empty = its own
   // requirepass, Codis 3.2's only behaviour, which forced every group to share one password.
   parameter('migration-target-auth', 'string', '', true),

@@ -237,7 +237,9 @@ function createFastInput(migrator: AsyncMigrator): (client: Client) => boolean {
   const deleteArgv: string[] = [COMMAND_NAME, 'delete', ''];
   const stringArgv: string[] = [COMMAND_NAME, 'string', '', '', ''];
   return (client) => {
-    if (!client.authenticated || client.replyMode !== 'on') return false;
+    // Users with restrictions take the generic path, where each message is checked.
+    if (!client.user.unrestricted || client.replyMode !== 'on') return false;
+    if (!client.authenticated && client.server.acl.authRequired) return false;
     const parser = client.parser;
     const buffer = parser.idleBuffer;
     if (buffer === undefined) return false;
@@ -599,19 +601,18 @@ export function createRestoreAsyncHandlers(migrator: AsyncMigrator) {
   }
 
   function slotsrestoreAsyncAuth(client: Client, argv: string[]): void {
-    const password = client.server.config.get('requirepass');
-    if (password === '') {
+    // The password is the default user's (requirepass, or its ACL rules), as for AUTH <password>.
+    const acl = client.server.acl;
+    if (acl.defaultUser.noPass) {
       errorAck(client, 'Client sent AUTH, but no password is set');
       return;
     }
-    const given = argv[1] as string;
-    const same =
-      given.length === password.length &&
-      Buffer.from(given, 'latin1').equals(Buffer.from(password, 'latin1'));
-    client.authenticated = same;
-    client.parser.authenticated = same;
-    if (same) ack(client, 0, 'OK');
-    else errorAck(client, 'invalid password');
+    if (acl.authenticate(client, 'default', argv[1] as string, argv[0] as string)) ack(client, 0, 'OK');
+    else {
+      client.authenticated = false;
+      acl.syncParser(client);
+      errorAck(client, 'invalid password');
+    }
   }
 
   function slotsrestoreAsyncSelect(client: Client, argv: string[]): void {

@@ -855,6 +855,11 @@ export class ScriptEngine {
     const root = command.parent ?? command;
     if (command.spec.flags.has('noscript') || root.spec.flags.has('noscript'))
       return 'This Redis command is not allowed from script';
+    // The caller's user decides what its script may run.
+    if (!run.caller.user.unrestricted) {
+      const denial = server.acl.scriptRefusal(run.caller, command, argv);
+      if (denial !== undefined) return denial;
+    }
     if (command.isWrite) {
       if (run.readOnly) return 'Write commands are not allowed from read-only scripts.';
       // Once the script wrote, failing it would leave half its writes (scriptVerifyWriteCommandAllow).
