@@ -27,7 +27,7 @@ test('codis <program> runs that program with the remaining arguments', () => {
 test('codis --help names the programs; codis up --help its options; a bad layout is refused', () => {
   const help = run('--help');
   assert.equal(help.status, 0);
-  assert.match(help.stdout, /codis <server\|proxy\|dashboard\|admin\|fe>/);
+  assert.match(help.stdout, /codis <server\|proxy\|dashboard\|admin\|fe\|ha>/);
   const upHelp = run('up', '--help');
   assert.equal(upHelp.status, 0);
   for (const flag of [
