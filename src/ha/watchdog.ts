@@ -108,7 +108,7 @@ export class Watchdog {
     } catch (error) {
       this.#log.error(
         { err: errorText(error) },
-        `dashboard ${dashboard} does not answer (model, overview): retry in ${this.#options.interval} s`,
+        `cannot read the model and overview of dashboard ${dashboard}: retry in ${this.#options.interval} s`,
       );
       return false;
     }
