@@ -12,6 +12,8 @@ export {
   type DashboardStats,
   type GroupJson,
   type ProxyJson,
+  type ProxyStatsJson,
+  type RedisStatsJson,
 } from './dashboard-client.ts';
 export {
   connectDashboard,

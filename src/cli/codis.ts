@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // codis: the umbrella program.
 //   codis up [options]           start a whole local cluster (servers, dashboard, proxies)
-//   codis <program> [args...]    run codis-server, codis-proxy, codis-dashboard, codis-admin or codis-fe
+//   codis <program> [args...]    run codis-server, codis-proxy, codis-dashboard, codis-admin, codis-fe
+//                                or codis-ha
 import { enableCompileCache } from 'node:module';
 import { Command, Option } from 'commander';
 import {

@@ -15,5 +15,6 @@ export {
 export { DashboardError, UnauthorizedError } from './errors.ts';
 export { ADMIN_SECRET_HEADER, DashboardHttp } from './http.ts';
 export { rebalancePlan } from './rebalance.ts';
+export { RedisClient, RedisClientError } from './redis-client.ts';
 export { renderSlot } from './slot-view.ts';
 export { DEFAULT_TIMINGS, Topom, type TopomOptions, type TopomTimings } from './topom.ts';

@@ -10,6 +10,7 @@ export const PROGRAMS = [
   'codis-dashboard',
   'codis-admin',
   'codis-fe',
+  'codis-ha',
 ] as const;
 export type ProgramName = (typeof PROGRAMS)[number];
 

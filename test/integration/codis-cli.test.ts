@@ -13,6 +13,12 @@ test('codis <program> runs that program with the remaining arguments', () => {
   const admin = run('admin', '--version');
   assert.equal(admin.status, 0, admin.stderr);
   assert.match(admin.stdout, /^codis-admin /);
+  const ha = run('ha', '--version');
+  assert.equal(ha.status, 0, ha.stderr);
+  assert.match(ha.stdout, /^codis-ha /);
+  const haBad = run('ha', '--dashboard=127.0.0.1:9', '--interval=0');
+  assert.equal(haBad.status, 1);
+  assert.match(haBad.stderr, /codis-ha: invalid --interval 0/);
   const server = run('codis-server', '--version');
   assert.equal(server.status, 0, server.stderr);
   assert.match(server.stdout, /^codis-server v=/);
@@ -27,7 +33,7 @@ test('codis <program> runs that program with the remaining arguments', () => {
 test('codis --help names the programs; codis up --help its options; a bad layout is refused', () => {
   const help = run('--help');
   assert.equal(help.status, 0);
-  assert.match(help.stdout, /codis <server\|proxy\|dashboard\|admin\|fe>/);
+  assert.match(help.stdout, /codis <server\|proxy\|dashboard\|admin\|fe\|ha>/);
   const upHelp = run('up', '--help');
   assert.equal(upHelp.status, 0);
   for (const flag of [
