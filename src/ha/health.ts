@@ -26,6 +26,8 @@ export interface ServerState {
   readonly health: ServerHealth;
   /** The server's INFO map when it answered (empty otherwise). */
   readonly info: Readonly<Record<string, string>>;
+  /** The state of the server's sync action in the group ('' when none: `pending`, `syncing`...). */
+  readonly action: string;
 }
 
 export interface GroupState {
@@ -81,6 +83,11 @@ export function serverHealth(
   }
 }
 
+function actionState(action: unknown): string {
+  const state = (action as { state?: unknown } | null | undefined)?.state;
+  return typeof state === 'string' ? state : '';
+}
+
 export function classify(stats: DashboardStats): Health {
   const proxies = (stats.proxy?.models ?? []).map((proxy) => ({
     proxy,
@@ -98,6 +105,7 @@ export function classify(stats: DashboardStats): Health {
         addr: x.server,
         health: serverHealth(entry, index, masterAddr),
         info: entry?.stats ?? {},
+        action: actionState(x.action),
       };
     });
     const promoting = group.promoting as { state?: unknown } | null | undefined;

@@ -26,6 +26,8 @@ const brief = (steps: Step[]): string[] =>
         return `remove-proxy ${s.token}`;
       case 'remove-replica':
         return `remove-replica group-${s.gid} ${s.addr}`;
+      case 'sync-replica':
+        return `sync-replica group-${s.gid} ${s.addr}`;
       default:
         return `promote group-${s.gid} ${s.addr} (${s.choice})`;
     }
@@ -70,15 +72,8 @@ test('phase 1: the first proxy in error, timeout or without stats is removed (fo
   }
 });
 
-test('phase 2: the first replica in error, timeout, missing or out of sync is removed, and the cycle ends there', () => {
-  for (const entry of [
-    polled.error(),
-    polled.timeout(),
-    polled.empty(),
-    undefined,
-    polled.up(D),
-    polled.master(),
-  ]) {
+test('phase 2: the first replica in error, timeout or missing is removed, and the cycle ends there', () => {
+  for (const entry of [polled.error(), polled.timeout(), polled.empty(), undefined]) {
     const steps = plan([
       healthyGroup(1, A, B),
       {
@@ -99,6 +94,62 @@ test('phase 2: the first replica in error, timeout, missing or out of sync is re
     ]);
     assert.deepEqual(brief(steps), [`remove-replica group-2 ${D}`]);
   }
+});
+
+test('phase 2: a replica that answers but follows another master gets a sync action instead (better than Codis)', () => {
+  for (const entry of [polled.up(D), polled.master(), polled.link(C, 'sync')]) {
+    const steps = plan([
+      healthyGroup(1, A, B),
+      {
+        id: 2,
+        servers: [
+          [C, polled.master()],
+          [D, entry],
+          ['127.0.0.1:16383', polled.error()],
+        ],
+      },
+    ]);
+    assert.deepEqual(brief(steps), [`sync-replica group-2 ${D}`]);
+  }
+});
+
+test('phase 2: an out-of-sync replica whose sync action is under way is left to the dashboard', () => {
+  const steps = plan([
+    {
+      id: 1,
+      servers: [
+        [A, polled.master()],
+        [B, polled.master(), 'pending'],
+        [C, polled.up(D), 'syncing'],
+        [D, polled.error()],
+      ],
+    },
+  ]);
+  assert.deepEqual(brief(steps), [
+    'notice sync-under-way group-1',
+    'notice sync-under-way group-1',
+    `remove-replica group-1 ${D}`,
+  ]);
+  assert.equal(steps[0]?.kind === 'notice' && steps[0].text, `slave ${B} out of sync, sync action pending`);
+});
+
+test('after a promotion the replicas left following the old master are re-pointed, one per cycle', () => {
+  // The dashboard reordered the group: [promoted, other replica, old master].
+  assert.deepEqual(
+    brief(
+      plan([
+        {
+          id: 1,
+          servers: [
+            [B, polled.master()],
+            [C, polled.down(A, 3)],
+            [A, polled.error()],
+          ],
+        },
+      ]),
+    ),
+    [`sync-replica group-1 ${C}`],
+  );
 });
 
 test('phase 2: a replica whose link is down is only logged; the scan goes on to the next bad replica', () => {

@@ -2,8 +2,10 @@
 // proxies and servers alone: a pure plan of steps that the watchdog then carries out in order.
 // Three phases, as Codis 3.2's codis-ha:
 //   1. the first proxy that does not answer is removed (force), and nothing else happens this cycle;
-//   2. the first bad replica (of a group whose master is healthy) is taken out of its group and shut
-//      down, and nothing else happens this cycle;
+//   2. the first bad replica (of a group whose master is healthy) is repaired, and nothing else
+//      happens this cycle: one that does not answer is taken out of its group and shut down, as
+//      Codis does; better than Codis, one that answers but follows another master (the replicas
+//      left behind by a promotion, a server just added) gets a sync action instead of a SHUTDOWN;
 //   3. every group whose master does not answer gets a replica promoted, chosen as below.
 
 import type { GroupState, Health, ServerState } from './health.ts';
@@ -13,6 +15,8 @@ export type Step =
   | { readonly kind: 'remove-proxy'; readonly id: number; readonly token: string; readonly adminAddr: string }
   /** `PUT /api/topom/group/del/:xauth/:gid/:addr`, then `SHUTDOWN` sent to the server. */
   | { readonly kind: 'remove-replica'; readonly gid: number; readonly addr: string }
+  /** `PUT /api/topom/group/action/create/:xauth/:addr`: the dashboard makes it follow servers[0]. */
+  | { readonly kind: 'sync-replica'; readonly gid: number; readonly addr: string }
   /** `PUT /api/topom/group/promote/:xauth/:gid/:addr`. */
   | {
       readonly kind: 'promote';
@@ -29,6 +33,8 @@ export type NoticeReason =
   | 'master-unhealthy'
   /** A replica whose link to its master is down is left alone (it may be the next master). */
   | 'replica-link-down'
+  /** An out-of-sync replica whose sync action is already under way is left to the dashboard. */
+  | 'sync-under-way'
   /** `master_link_down_since_seconds` is not a number: that replica cannot be ranked. */
   | 'unreadable-link-down'
   /** The master is down and no replica can take over. */
@@ -66,6 +72,16 @@ export function planRepairs(health: Health, maxDownSeconds: number): Step[] {
       break;
     }
     for (const replica of replicas) {
+      if (replica.health === 'sync-error') {
+        if (replica.action !== '') {
+          steps.push(
+            notice('sync-under-way', g, `slave ${replica.addr} out of sync, sync action ${replica.action}`),
+          );
+          continue;
+        }
+        steps.push({ kind: 'sync-replica', gid: g.group.id, addr: replica.addr });
+        return steps;
+      }
       if (unhealthy.has(replica.health)) {
         steps.push({ kind: 'remove-replica', gid: g.group.id, addr: replica.addr });
         return steps;

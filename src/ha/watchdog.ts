@@ -163,6 +163,17 @@ export class Watchdog {
         log.warn(`try to shutdown codis-server (slave) ${step.addr}`);
         await this.#shutdownServer(step.addr);
         return;
+      case 'sync-replica':
+        log.warn({ gid: step.gid }, `try to sync-action ${step.addr} of group-[${step.gid}] (out of sync)`);
+        try {
+          await this.#writes.createSyncAction(step.addr);
+        } catch (error) {
+          log.error(
+            { err: errorText(error) },
+            `call rpc create-sync-action ${step.addr} to dashboard failed`,
+          );
+        }
+        return;
       case 'promote':
         log.warn(
           { gid: step.gid, choice: step.choice },

@@ -53,8 +53,11 @@ export const proxyPolled = {
 
 export interface GroupSpec {
   readonly id: number;
-  /** [addr, what the dashboard polled] in group order: index 0 is the master. */
-  readonly servers: readonly (readonly [string, Entry])[];
+  /**
+   * [addr, what the dashboard polled, the state of its sync action ('' or absent: none)] in group
+   * order: index 0 is the master.
+   */
+  readonly servers: readonly (readonly [string, Entry, string?])[];
   readonly promoting?: string;
 }
 
@@ -76,7 +79,12 @@ export function statsOf(groups: readonly GroupSpec[], proxies: readonly ProxySpe
     group: {
       models: groups.map((g) => ({
         id: g.id,
-        servers: g.servers.map(([server]) => ({ server, datacenter: '', action: {}, replica_group: false })),
+        servers: g.servers.map(([server, , action]) => ({
+          server,
+          datacenter: '',
+          action: action ? { index: 1, state: action } : {},
+          replica_group: false,
+        })),
         promoting: g.promoting === undefined ? {} : { index: 1, state: g.promoting },
         out_of_sync: false,
       })),
