@@ -134,7 +134,17 @@ describe('codis-proxy backends and sessions', () => {
     fixture.proxy.start();
     const c = await RawConnection.open(fixture.port);
     assert.equal(await c.call('GET', 'a'), '-NOAUTH Authentication required\r\n');
-    assert.equal(await c.call('AUTH', 'a', 'b'), "-ERR wrong number of arguments for 'AUTH' command\r\n");
+    assert.equal(
+      await c.call('AUTH', 'a', 'b', 'c'),
+      "-ERR wrong number of arguments for 'AUTH' command\r\n",
+    );
+    // Better than Codis: Redis 6's AUTH <user> <password>, for the one user a proxy has.
+    const wrongpass = '-WRONGPASS invalid username-password pair or user is disabled.\r\n';
+    assert.equal(await c.call('AUTH', 'a', 'secret'), wrongpass);
+    assert.equal(await c.call('AUTH', 'default', 'wrong'), wrongpass);
+    assert.equal(await c.call('GET', 'a'), '-NOAUTH Authentication required\r\n');
+    assert.equal(await c.call('AUTH', 'default', 'secret'), '+OK\r\n');
+    assert.equal(await c.call('GET', 'a'), '$-1\r\n');
     assert.equal(await c.call('AUTH', 'wrong'), '-ERR invalid password\r\n');
     assert.equal(await c.call('AUTH', 'secret'), '+OK\r\n');
     assert.equal(await c.call('SELECT', '3'), '+OK\r\n');

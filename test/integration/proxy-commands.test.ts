@@ -51,6 +51,12 @@ describe('codis-proxy commands', () => {
     assert.equal(await c.call('SELECT', 'x'), '-ERR invalid DB index\r\n');
     assert.equal(await c.call('AUTH', 'foo'), '-ERR Client sent AUTH, but no password is set\r\n');
     assert.equal(await c.call('AUTH'), wrong('AUTH'));
+    // Without session_auth the one user, default, takes any password (Redis's nopass user).
+    assert.equal(await c.call('AUTH', 'default', 'any'), '+OK\r\n');
+    assert.equal(
+      await c.call('AUTH', 'someone', 'any'),
+      '-WRONGPASS invalid username-password pair or user is disabled.\r\n',
+    );
     assert.equal(await c.call('SLOTSINFO'), wrong('SLOTSINFO'));
     assert.equal(await c.call('SLOTSINFO', addrA, '0', '10'), wrong('SLOTSINFO'));
     assert.equal(await c.call('SLOTSINFO', '1.2.3.4:5'), "-ERR backend server '1.2.3.4:5' not found\r\n");
