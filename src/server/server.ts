@@ -331,6 +331,10 @@ export class CodisServer implements KeyspaceHooks {
   freeMemoryIfNeeded: () => boolean = () => true;
 
   // KeyspaceHooks
+  get blockedClients(): number {
+    return this.blocking.blockedCount;
+  }
+
   streamRemoved(database: Database, key: string): void {
     this.blocking.signalKeyRemoved(database, key);
   }
