@@ -11,6 +11,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import pino from 'pino';
+import { pinoLevel } from '../common/log-levels.ts';
 import { localSystemDescription, openStore, type Store } from '../coordinator/index.ts';
 import {
   applyDashboardEnvironment,
@@ -24,15 +25,6 @@ import {
   validateDashboardConfig,
 } from '../dashboard/index.ts';
 import { goTimeNow, ProductNameError } from '../models/index.ts';
-
-const LEVELS: Record<string, string> = {
-  ERROR: 'error',
-  WARN: 'warn',
-  WARNING: 'warn',
-  INFO: 'info',
-  DEBUG: 'debug',
-  NONE: 'silent',
-};
 
 const program = new Command('codis-dashboard')
   .description('Codis dashboard: topology, slot migration, groups, proxies and sentinels of one product')
@@ -98,7 +90,7 @@ const config = (() => {
   }
 })();
 
-const level = LEVELS[opts.logLevel.toUpperCase()];
+const level = pinoLevel(opts.logLevel);
 if (level === undefined) die(`invalid --log-level ${opts.logLevel}`);
 const logger = pino(
   {

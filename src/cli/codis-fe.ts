@@ -10,6 +10,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import pino from 'pino';
+import { pinoLevel } from '../common/log-levels.ts';
 import { openStore } from '../coordinator/index.ts';
 import {
   CoordinatorSource,
@@ -19,15 +20,6 @@ import {
   FeServer,
   ListFileSource,
 } from '../fe/index.ts';
-
-const LEVELS: Record<string, string> = {
-  ERROR: 'error',
-  WARN: 'warn',
-  WARNING: 'warn',
-  INFO: 'info',
-  DEBUG: 'debug',
-  NONE: 'silent',
-};
 
 const program = new Command('codis-fe')
   .description('Codis FE: the web UI of every product (reverse proxy to their dashboards)')
@@ -67,7 +59,7 @@ function die(message: string): never {
   process.exit(1);
 }
 
-const level = LEVELS[opts.logLevel.toUpperCase()];
+const level = pinoLevel(opts.logLevel);
 if (level === undefined) die(`invalid --log-level ${opts.logLevel}`);
 const logger = pino(
   { level, base: { component: 'fe' } },

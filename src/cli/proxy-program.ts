@@ -6,9 +6,10 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { type DestinationStream, type Logger, pino } from 'pino';
+import { pinoLevel } from '../common/log-levels.ts';
 import { openStore } from '../coordinator/index.ts';
 import { dashboardFromStore, onlineProxy } from '../proxy/admin/online.ts';
-import { PROXY_VERSION, ProxyService, pinoLevel } from '../proxy/admin/service.ts';
+import { PROXY_VERSION, ProxyService } from '../proxy/admin/service.ts';
 import { slotsFromBody } from '../proxy/admin/slots-json.ts';
 import { ClusterCore, runProxyWorker } from '../proxy/cluster.ts';
 import {

@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { gzipSync } from 'node:zlib';
 import type { Logger } from 'pino';
 import { Gauge, Registry } from 'prom-client';
+import { pinoLevel } from '../common/log-levels.ts';
 import { encodeGoJson, type JsonObject, type JsonValue, topomToJson } from '../models/index.ts';
 import { dashboardConfigJson } from './config.ts';
 import { DashboardError, errorText, UnauthorizedError } from './errors.ts';
@@ -16,15 +17,6 @@ import type { Topom } from './topom.ts';
 
 export const ADMIN_SECRET_HEADER = 'x-codis-admin-secret';
 export const DASHBOARD_VERSION = '3.2.2-ts (codis 3.2 compatible)';
-
-const LOG_LEVELS: Record<string, string> = {
-  ERROR: 'error',
-  WARN: 'warn',
-  WARNING: 'warn',
-  INFO: 'info',
-  DEBUG: 'debug',
-  NONE: 'silent',
-};
 
 interface Request {
   readonly params: Record<string, string>;
@@ -174,7 +166,7 @@ export class DashboardHttp {
       return ok;
     });
     this.route('PUT', '/api/topom/loglevel/:xauth/:value', (r) => {
-      const level = LOG_LEVELS[strParam(r, 'value').toUpperCase()];
+      const level = pinoLevel(strParam(r, 'value'));
       if (level === undefined) throw new DashboardError('invalid loglevel');
       this.log.level = level;
       t.log.level = level;

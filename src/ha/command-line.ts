@@ -7,19 +7,10 @@
 
 import { Command, CommanderError } from 'commander';
 import { ADMIN_SECRET_ENV } from '../admin/index.ts';
+import { pinoLevel } from '../common/log-levels.ts';
 
 export const PRODUCT_AUTH_ENV = 'CODIS_PRODUCT_AUTH';
 export const HA_VERSION = 'codis-ha 3.2 (TypeScript) 0.1.0';
-
-/** pino's level for each of Codis's `--log-level` names. */
-export const LOG_LEVELS: Readonly<Record<string, string>> = {
-  ERROR: 'error',
-  WARN: 'warn',
-  WARNING: 'warn',
-  INFO: 'info',
-  DEBUG: 'debug',
-  NONE: 'silent',
-};
 
 export interface HaSettings {
   readonly dashboard: string;
@@ -87,7 +78,7 @@ export function parseHaCommandLine(argv: readonly string[], io: HaIo): HaCommand
     io.stderr.write(`codis-ha: ${message}\n`);
     return { exitCode: 1 };
   };
-  const logLevel = LOG_LEVELS[o.logLevel.toUpperCase()];
+  const logLevel = pinoLevel(o.logLevel);
   if (logLevel === undefined)
     return fail(`invalid --log-level ${o.logLevel}: ERROR, WARN, INFO, DEBUG or NONE`);
   const interval = /^\s*\d+\s*$/.test(o.interval) ? Number(o.interval) : Number.NaN;

@@ -3,7 +3,6 @@ export {
   type HaCommandLine,
   type HaIo,
   type HaSettings,
-  LOG_LEVELS,
   PRODUCT_AUTH_ENV,
   parseHaCommandLine,
 } from './command-line.ts';

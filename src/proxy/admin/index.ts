@@ -5,6 +5,6 @@ export { createMetricsRegistry } from './metrics.ts';
 export { AddressError, advertisedAddress, checkHostOverride, joinHostPort, splitHostPort } from './model.ts';
 export { influxLine, MetricsReporters, statsdLines, type UsageFields, type UsageTags } from './reporters.ts';
 export { AdminServer, atoi } from './server.ts';
-export { AdminError, PROXY_VERSION, ProxyService, type ProxyServiceOptions, pinoLevel } from './service.ts';
+export { AdminError, PROXY_VERSION, ProxyService, type ProxyServiceOptions } from './service.ts';
 export { slotsFromBody, slotToJson } from './slots-json.ts';
 export { STATS_CMD, STATS_RUNTIME, STATS_SLOTS, StatsSampler, statsToJson } from './stats.ts';

@@ -3,6 +3,7 @@
 // registration, and closes everything in Codis's order (spec/proxy.md §1.1, §1.4).
 
 import type { Logger } from 'pino';
+import { pinoLevel } from '../../common/log-levels.ts';
 import { coordinatorKind, openStore, type Store } from '../../coordinator/index.ts';
 import { encodeGoJson, type JsonObject } from '../../models/go-json.ts';
 import { goTimeNow } from '../../models/go-time.ts';
@@ -55,20 +56,6 @@ export interface ProxyServiceOptions {
   onResetStats?: () => void;
   /** Stats of several cores merged (--ncpu); defaults to the core's. */
   statsSource?: () => ProxyStatsSnapshot;
-}
-
-const LOG_LEVELS: Record<string, string> = {
-  ERROR: 'error',
-  DEBUG: 'debug',
-  WARN: 'warn',
-  WARNING: 'warn',
-  INFO: 'info',
-  NONE: 'silent',
-};
-
-/** pino level for Codis's level names (case-insensitive), or undefined. */
-export function pinoLevel(name: string): string | undefined {
-  return LOG_LEVELS[name.toUpperCase()];
 }
 
 export class ProxyService {
