@@ -354,6 +354,58 @@ conformanceSuite('streams', (it) => {
     await c.call('CONFIG', 'SET', 'notify-keyspace-events', '');
   });
 
+  it('XSETID below the deleted entries an empty stream kept: nodes and ranges as Redis, DUMP and RESTORE', async ({
+    connection: c,
+  }) => {
+    // XTRIM MINID leaves the node of a deleted entry with no live one: the stream is empty but keeps
+    // the node; XSETID may then go below that node's master ID, and later entries follow the
+    // deleted ones in it (IDs no longer ascending inside the node), until a new node is made,
+    // whose key sorts before it. Redis iterates nodes by key and entries in node order.
+    await c.call('XADD', 'k', '5-0', 'f', 'v');
+    await c.call('XADD', 'k', '10-0', 'f', 'v');
+    assert.equal(await c.call('XDEL', 'k', '10-0'), ':1\r\n');
+    assert.equal(await c.call('XTRIM', 'k', 'MINID', '6'), ':1\r\n');
+    assert.equal(infoField(await c.call('XINFO', 'STREAM', 'k'), 'radix-tree-keys'), '1');
+    assert.equal(await c.call('XSETID', 'k', '1-0'), '+OK\r\n');
+    assert.equal(await c.call('XADD', 'k', '2-0', 'f', 'v2'), bulk('2-0'));
+    assert.equal(await c.call('XADD', 'k', '3-0', 'f', 'v3'), bulk('3-0'));
+    assert.equal(await c.call('XRANGE', 'k', '3', '+'), `*1\r\n${entry('3-0', 'f', 'v3')}`);
+    await c.call('CONFIG', 'SET', 'stream-node-max-entries', '4');
+    try {
+      await c.call('XADD', 'k', '4-0', 'f', 'v4');
+      await c.call('XADD', 'k', '6-0', 'f', 'v6');
+      assert.equal(infoField(await c.call('XINFO', 'STREAM', 'k'), 'radix-tree-keys'), '3');
+      // By node key: 4-0's node, the old node (key 5-0) with 2-0 and 3-0, then 6-0's node.
+      const all = [
+        entry('4-0', 'f', 'v4'),
+        entry('2-0', 'f', 'v2'),
+        entry('3-0', 'f', 'v3'),
+        entry('6-0', 'f', 'v6'),
+      ];
+      assert.equal(await c.call('XRANGE', 'k', '-', '+'), `*4\r\n${all.join('')}`);
+      // A range is read from the node keyed at or below its start, deleted entries skipped.
+      assert.equal(
+        await c.call('XRANGE', 'k', '3', '5'),
+        `*2\r\n${entry('4-0', 'f', 'v4')}${entry('3-0', 'f', 'v3')}`,
+      );
+      assert.equal(await c.call('XREVRANGE', 'k', '+', '-'), `*4\r\n${all.slice().reverse().join('')}`);
+      // The whole stream travels as it is and loads back.
+      const payload = (await c.value('DUMP', 'k')) as Buffer | string;
+      assert.equal(await c.call('RESTORE', 'copy', '0', payload), '+OK\r\n');
+      assert.equal(await c.call('XRANGE', 'copy', '-', '+'), `*4\r\n${all.join('')}`);
+      // Approximate trimming removes whole nodes from the first key: 4-0's and the old one go.
+      await c.call('XADD', 'k', 'MAXLEN', '~', '1', '7-0', 'f', 'v7');
+      assert.equal(await c.call('XLEN', 'k'), ':2\r\n');
+      assert.equal(await c.call('XDEL', 'k', '3-0'), ':0\r\n');
+      assert.equal(
+        await c.call('XRANGE', 'k', '-', '+'),
+        `*2\r\n${entry('6-0', 'f', 'v6')}${entry('7-0', 'f', 'v7')}`,
+      );
+    } finally {
+      await c.call('CONFIG', 'SET', 'stream-node-max-entries', '100');
+    }
+  });
+
   it('RESP3: XREAD answers a map', async ({ connection: c }) => {
     await c.call('HELLO', '3');
     await c.call('XADD', 's', '1-1', 'f', 'v');

@@ -48,7 +48,7 @@ import {
   StreamNode,
   type StreamValue,
 } from '../types/stream.ts';
-import { compareIds, idKey, idOfKey, isZeroId, nextId, type StreamId } from '../types/stream-id.ts';
+import { compareIds, idKey, idOfKey, nextId, type StreamId } from '../types/stream-id.ts';
 import type { CommandArgument } from './target-connection.ts';
 
 export const XNODES = 'xnodes';
@@ -90,11 +90,6 @@ export function streamTailPayload(stream: StreamValue, pending = true): Buffer {
   return sealPayload(writer, RDB_STREAM_WRITE_VERSION);
 }
 
-/** The ID before a stream's next entry: its last ID, undefined for a stream that never had one. */
-function previousId(stream: StreamValue): StreamId | undefined {
-  return stream.nodes.length === 0 && isZeroId(stream.lastId) ? undefined : stream.lastId;
-}
-
 /** A node of a received chunk, with its first live entry's ID (undefined: all deleted). */
 export interface ChunkNode {
   readonly node: StreamNode;
@@ -103,12 +98,12 @@ export interface ChunkNode {
 
 /**
  * Checks the nodes of an xnodes chunk (argv[first..] = master ID, listpack, ...) as RDB loading
- * checks them, in order after `stream`'s last ID, and makes them (lazily decoded). Throws
- * RdbFormatError naming the faulty node; the stream is not touched.
+ * checks them, their keys after those of `stream`'s nodes, and makes them (lazily decoded).
+ * Throws RdbFormatError naming the faulty node; the stream is not touched.
  */
 export function readNodeChunk(stream: StreamValue, argv: readonly string[], first: number): ChunkNode[] {
   const nodes: ChunkNode[] = [];
-  let previous = previousId(stream);
+  let previous = stream.nodes[stream.nodes.length - 1]?.masterId;
   for (let i = first, index = 0; i < argv.length; i += 2, index++) {
     try {
       const key = argv[i] as string;
@@ -116,7 +111,7 @@ export function readNodeChunk(stream: StreamValue, argv: readonly string[], firs
       const masterId = idOfKey(key);
       if (previous !== undefined && compareIds(masterId, previous) <= 0)
         throw new RdbFormatError('node out of order');
-      const scanned = scanNode(masterId, Buffer.from(argv[i + 1] as string, 'latin1'), previous);
+      const scanned = scanNode(masterId, Buffer.from(argv[i + 1] as string, 'latin1'));
       const node = StreamNode.loaded(
         masterId,
         scanned.masterFields,
@@ -127,7 +122,7 @@ export function readNodeChunk(stream: StreamValue, argv: readonly string[], firs
         decodeNode,
       );
       nodes.push({ node, firstLiveId: scanned.firstLiveId });
-      previous = scanned.lastId;
+      previous = masterId;
     } catch (error) {
       if (!(error instanceof RdbFormatError)) throw error;
       throw new RdbFormatError(`node [${index}]: ${error.message}`);
@@ -158,14 +153,7 @@ export function applyTailPayload(stream: StreamValue, payload: Buffer): void {
   if (!verifyDumpPayload(payload)) throw new RdbFormatError('invalid payload checksum');
   const reader = new RdbReader(payload);
   if (reader.readByte() !== RDB_TYPE_STREAM_LISTPACKS_2) throw new RdbFormatError('invalid payload type');
-  const last = stream.nodes[stream.nodes.length - 1];
-  const tail = readStreamTail(
-    reader,
-    RDB_TYPE_STREAM_LISTPACKS_2,
-    stream.length,
-    last === undefined ? undefined : last.lastId,
-    undefined,
-  );
+  const tail = readStreamTail(reader, RDB_TYPE_STREAM_LISTPACKS_2, stream.length, undefined);
   applyStreamTail(stream, tail);
 }
 

@@ -109,16 +109,16 @@ function readMaster(lp: ListpackCursor): { live: number; deleted: number; master
 }
 
 /**
- * Walks every entry of a node's listpack, checking what Redis's deep sanitization checks and what
- * our structures rely on (IDs ascending and not below the master ID, element counts, the master
- * entry's counts), calling `visit` for each entry with its ID and flags; `fields` makes the
- * entry's field strings (else they are only stepped over). `previous` is the stream's entry ID
- * before this node.
+ * Walks every entry of a node's listpack, checking what Redis's deep sanitization checks (element
+ * counts, the master entry's counts), calling `visit` for each entry with its ID and flags;
+ * `fields` makes the entry's field strings (else they are only stepped over). Entry IDs are not required to ascend, nor to be above
+ * the node's master ID: Redis writes such nodes itself after XSETID lowered the last ID of an
+ * empty stream that kept a node of deleted entries (later entries go after those, with negative
+ * deltas), and loads them back.
  */
 function walkNode(
   masterId: StreamId,
   blob: Uint8Array,
-  previous: StreamId | undefined,
   fields: ((lp: ListpackCursor, masterFields: string[], count: number, same: boolean) => void) | undefined,
   visit: (id: StreamId, flags: number) => void,
 ): { live: number; deleted: number; masterFields: string[]; last: StreamId } {
@@ -127,15 +127,13 @@ function walkNode(
   const fieldCount = masterFields.length;
   let entries = 0;
   let liveSeen = 0;
-  let last = previous;
+  let last: StreamId | undefined;
   // Consecutive entries mostly repeat a delta (same millisecond, or sequence 0): their ID halves
   // are then the previous entry's bigints, not new ones.
   let msDelta: number | bigint = 0;
   let ms = masterId.ms;
   let seqDelta: number | bigint = 0;
   let seq = masterId.seq;
-  let lastMs: bigint | undefined = previous?.ms;
-  let lastSeq: bigint | undefined = previous?.seq;
   while (!lp.atEnd) {
     const flags = lp.small(FLAG_DELETED | FLAG_SAME_FIELDS);
     // Deltas are int64s added with the wrap-around of C's uint64 arithmetic.
@@ -162,12 +160,6 @@ function walkNode(
     if (fields !== undefined) fields(lp, masterFields, count, same);
     else for (let i = same ? count : 2 * count; i > 0; i--) lp.stepOver();
     if (lp.small(Number.MAX_SAFE_INTEGER) !== pieces) fail("an entry's element count is wrong");
-    // Our lookups search nodes by master ID and entries by ID: both must ascend.
-    if (ms < masterId.ms || (ms === masterId.ms && seq < masterId.seq)) fail('entry ID below its master ID');
-    if (lastMs !== undefined && (ms < lastMs || (ms === lastMs && seq <= (lastSeq as bigint))))
-      fail('entry IDs out of order');
-    lastMs = ms;
-    lastSeq = seq;
     entries++;
     if ((flags & FLAG_DELETED) === 0) liveSeen++;
     const id = { ms, seq };
@@ -182,13 +174,9 @@ function walkNode(
 }
 
 /** Checks a node's listpack and reads what the stream needs without making its entries. */
-export function scanNode(
-  masterId: StreamId,
-  blob: Uint8Array,
-  previous: StreamId | undefined,
-): RdbStreamNode {
+export function scanNode(masterId: StreamId, blob: Uint8Array): RdbStreamNode {
   let firstLiveId: StreamId | undefined;
-  const scanned = walkNode(masterId, blob, previous, undefined, (id, flags) => {
+  const scanned = walkNode(masterId, blob, undefined, (id, flags) => {
     if (firstLiveId === undefined && (flags & FLAG_DELETED) === 0) firstLiveId = id;
   });
   const listpack = Buffer.isBuffer(blob) ? blob : Buffer.from(blob.buffer, blob.byteOffset, blob.length);
@@ -210,7 +198,6 @@ export function decodeNode(listpack: Buffer, node: StreamNode): StreamEntry[] {
   walkNode(
     node.masterId,
     listpack,
-    undefined,
     (lp, masterFields, count, same) => {
       fields = [];
       if (same) for (const field of masterFields) fields.push(field, lp.string());
@@ -271,21 +258,22 @@ export function readStream(reader: RdbReader, type: number): RdbStream {
   // A node takes a key and a listpack: 8 bytes even if both were LZF-compressed.
   const nodeCount = reader.readCount(8);
   const nodes: RdbStreamNode[] = [];
-  let previous: StreamId | undefined;
+  // Node keys ascend, as a rax holds them; the entries need not (see walkNode).
+  let previousKey: StreamId | undefined;
   let live = 0;
   let firstLive: StreamId | undefined;
   for (let i = 0; i < nodeCount; i++) {
     const key = reader.readBlob();
     if (key.length !== ID_BYTES) fail('node key is not the size of a stream ID');
     const masterId = idOfKey(Buffer.from(key.buffer, key.byteOffset, key.length).latin1Slice());
-    if (previous !== undefined && compareIds(masterId, previous) <= 0) fail('nodes out of order');
-    const node = scanNode(masterId, reader.readBlob(), previous);
+    if (previousKey !== undefined && compareIds(masterId, previousKey) <= 0) fail('nodes out of order');
+    const node = scanNode(masterId, reader.readBlob());
     live += node.live;
     firstLive ??= node.firstLiveId;
-    previous = node.lastId;
+    previousKey = masterId;
     nodes.push(node);
   }
-  return { type: 'stream', nodes, ...readStreamTail(reader, type, live, previous, firstLive) };
+  return { type: 'stream', nodes, ...readStreamTail(reader, type, live, firstLive) };
 }
 
 /** What follows the nodes in a stream's body: its metadata and consumer groups. */
@@ -293,20 +281,18 @@ export type RdbStreamTail = Omit<RdbStream, 'type' | 'nodes'>;
 
 /**
  * Reads the part of a stream's body after its nodes (length, IDs, entries added, groups), checked
- * against the nodes before it: `live` entries in all, the last one (deleted or not) `previous`,
- * the first live one `firstLive`.
+ * against the nodes before it: `live` entries in all, the first live one `firstLive`. Entries
+ * after the last ID are allowed, as Redis allows them (see walkNode).
  */
 export function readStreamTail(
   reader: RdbReader,
   type: number,
   live: number,
-  previous: StreamId | undefined,
   firstLive: StreamId | undefined,
 ): RdbStreamTail {
   const length = reader.readLengthBig();
   if (length !== BigInt(live)) fail('length inconsistent with the entries');
   const lastId = readId(reader);
-  if (previous !== undefined && compareIds(previous, lastId) > 0) fail('entries after the last ID');
   let firstId: StreamId;
   let maxDeletedEntryId: StreamId;
   let entriesAdded: bigint;

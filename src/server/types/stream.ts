@@ -173,19 +173,6 @@ export class StreamNode {
     const entries = this.entries;
     return (entries[entries.length - 1] as StreamEntry).id;
   }
-
-  /** The index of the first entry with an ID >= id. */
-  lowerBound(id: StreamId): number {
-    const entries = this.entries;
-    let low = 0;
-    let high = entries.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (compareIds((entries[middle] as StreamEntry).id, id) < 0) low = middle + 1;
-      else high = middle;
-    }
-    return low;
-  }
 }
 
 export class StreamNack {
@@ -300,7 +287,17 @@ export class StreamValue implements CollectionValue {
       const master = new Array<string>(fields.length / 2);
       for (let i = 0; i < master.length; i++) master[i] = fields[2 * i] as string;
       node = new StreamNode(id, master);
-      nodes.push(node);
+      // In master-ID order, as Redis's rax: after XSETID lowered the last ID of an empty stream
+      // that kept a node, the new node's key sorts before that node (and later entries keep going
+      // to that, the largest, node; Redis then makes a node per entry and trims them first).
+      const last = nodes[nodes.length - 1];
+      if (last === undefined || compareIds(last.masterId, id) < 0) nodes.push(node);
+      else
+        nodes.splice(
+          this.nodeIndexFor(id) + (compareIds((nodes[0] as StreamNode).masterId, id) <= 0 ? 1 : 0),
+          0,
+          node,
+        );
       flags = FLAG_SAME_FIELDS;
     } else if (node.sameFields(fields)) {
       flags = FLAG_SAME_FIELDS;
@@ -331,27 +328,47 @@ export class StreamValue implements CollectionValue {
 
   /** The live entry with this ID, or undefined. */
   find(id: StreamId): StreamEntry | undefined {
-    const node = this.nodes[this.nodeIndexFor(id)];
-    if (node === undefined) return undefined;
-    const entry = node.entries[node.lowerBound(id)];
-    if (entry === undefined || entry.deleted || compareIds(entry.id, id) !== 0) return undefined;
-    return entry;
+    return this.locate(id)?.entry;
   }
 
-  /** Live entries with start <= ID <= end, in ID order (or reversed). */
+  /**
+   * The live entry with this ID and the index of its node, found as Redis's iterator finds it: in
+   * the node whose master ID is the largest <= id, entries read in order, deleted ones skipped,
+   * the search ending at the first live entry beyond id. Entries are read one by one rather than
+   * bisected, because a node need not hold its entries in ID order (see append).
+   */
+  private locate(id: StreamId): { index: number; entry: StreamEntry } | undefined {
+    const nodes = this.nodes;
+    for (let n = this.nodeIndexFor(id); n < nodes.length; n++) {
+      const entries = (nodes[n] as StreamNode).entries;
+      for (let i = 0; i < entries.length; i++) {
+        const entry = entries[i] as StreamEntry;
+        if (entry.deleted) continue;
+        const order = compareIds(entry.id, id);
+        if (order === 0) return { index: n, entry };
+        if (order > 0) return undefined;
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Live entries with start <= ID <= end, in the order Redis's stream iterator gives them: from the
+   * node whose master ID is the largest <= start (<= end backwards), entry by entry, deleted ones
+   * skipped, ending at the first live entry past the range. In a stream whose IDs all ascend, that
+   * is ID order (or reversed).
+   */
   *range(start: StreamId, end: StreamId, reverse = false): Generator<StreamEntry> {
     if (compareIds(start, end) > 0) return;
     const nodes = this.nodes;
     if (!reverse) {
-      const first = this.nodeIndexFor(start);
-      for (let n = first; n < nodes.length; n++) {
-        const node = nodes[n] as StreamNode;
-        const entries = node.entries;
-        for (let i = n === first ? node.lowerBound(start) : 0; i < entries.length; i++) {
+      for (let n = this.nodeIndexFor(start); n < nodes.length; n++) {
+        const entries = (nodes[n] as StreamNode).entries;
+        for (let i = 0; i < entries.length; i++) {
           const entry = entries[i] as StreamEntry;
-          if (compareIds(entry.id, start) < 0) continue;
+          if (entry.deleted || compareIds(entry.id, start) < 0) continue;
           if (compareIds(entry.id, end) > 0) return;
-          if (!entry.deleted) yield entry;
+          yield entry;
         }
       }
       return;
@@ -362,9 +379,9 @@ export class StreamValue implements CollectionValue {
       const entries = node.entries;
       for (let i = entries.length - 1; i >= 0; i--) {
         const entry = entries[i] as StreamEntry;
-        if (compareIds(entry.id, end) > 0) continue;
+        if (entry.deleted || compareIds(entry.id, end) > 0) continue;
         if (compareIds(entry.id, start) < 0) return;
-        if (!entry.deleted) yield entry;
+        yield entry;
       }
     }
   }
@@ -377,14 +394,12 @@ export class StreamValue implements CollectionValue {
 
   /** Deletes a live entry (XDEL); returns whether it was there. */
   delete(id: StreamId): boolean {
-    const index = this.nodeIndexFor(id);
-    const node = this.nodes[index];
-    if (node === undefined) return false;
-    const entry = node.entries[node.lowerBound(id)];
-    if (entry === undefined || entry.deleted || compareIds(entry.id, id) !== 0) return false;
-    if (node.live === 1) this.nodes.splice(index, 1);
+    const found = this.locate(id);
+    if (found === undefined) return false;
+    const node = this.nodes[found.index] as StreamNode;
+    if (node.live === 1) this.nodes.splice(found.index, 1);
     else {
-      entry.flags |= FLAG_DELETED;
+      found.entry.flags |= FLAG_DELETED;
       node.live--;
       node.deleted++;
     }
