@@ -70,5 +70,9 @@ conformanceSuite('lolwut', (it) => {
       assert.equal(lines.length, rows);
       for (const line of lines) assert.match(line, new RegExp(`^(?:${cell}){${columns}}$`));
     }
+    // 20 rows: no building reaches the top row (19 at most), black ones stand on the bottom row.
+    const lines = text(await c.call('LOLWUT', 'VERSION', '6')).split('\n');
+    assert.equal(lines[0], '\x1b[0;97;107m \x1b[0m'.repeat(80));
+    assert.ok(lines[19]?.includes('\x1b[0;30;40m \x1b[0m'));
   });
 });
