@@ -72,3 +72,20 @@ function stripZeros(text: string): string {
   if (text.charCodeAt(end - 1) === 46) end--;
   return text.slice(0, end);
 }
+
+/**
+ * C's printf("%.<precision>f") for a finite double below 1e21: value.toFixed(precision), except that
+ * an exact tie rounds to even as glibc does (0.125 → "0.12"; JavaScript gives "0.13").
+ */
+export function formatFixed(value: number, precision: number): string {
+  const rounded = value.toFixed(precision);
+  // Every double below 1e21 with a fraction has at most 1074 binary places; 100 decimals cover the
+  // ones a tie at `precision` can come from (a tie needs a short exact decimal expansion).
+  const exact = Math.abs(value).toFixed(100);
+  const dot = exact.indexOf('.');
+  const tail = exact.slice(dot + 1 + precision);
+  if (tail[0] !== '5' || !/^0*$/.test(tail.slice(1))) return rounded;
+  const kept = exact.slice(0, precision > 0 ? dot + 1 + precision : dot);
+  if ((kept.charCodeAt(kept.length - 1) - 48) % 2 === 1) return rounded;
+  return `${value < 0 ? '-' : ''}${kept}`;
+}

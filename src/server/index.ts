@@ -19,6 +19,7 @@ import { keyCommands } from './commands/keys.ts';
 import { basicKeyCommands } from './commands/keys-basic.ts';
 import { lcsCommands } from './commands/lcs.ts';
 import { listCommands } from './commands/lists.ts';
+import { lolwutCommands } from './commands/lolwut.ts';
 import { moduleCommands } from './commands/modules.ts';
 import { replicationCommands } from './commands/replication.ts';
 import { setCommands } from './commands/sets.ts';
@@ -86,6 +87,7 @@ export function createCodisServer(config: ServerConfig): CodisServer {
   server.registry.register(infoCommands);
   server.registry.register(configCommands);
   server.registry.register(diagnosticCommands);
+  server.registry.register(lolwutCommands);
   server.registry.register(clientCommands);
   server.registry.register(aclCommands);
   server.acl.describeClient = clientLine;

@@ -184,4 +184,22 @@ conformanceSuite('hyperloglog', (it) => {
       "-ERR wrong number of arguments for 'pfdebug' command\r\n",
     );
   });
+  it('PFSELFTEST checks the implementation; a tiny hll-sparse-max-bytes fails its sparse check', async ({
+    connection: c,
+  }) => {
+    // Ten million elements: seconds on a loaded machine.
+    c.send('PFSELFTEST');
+    assert.equal((await c.reply(120_000)).raw, '+OK\r\n');
+    assert.equal(
+      await c.call('PFSELFTEST', 'x'),
+      "-ERR wrong number of arguments for 'pfselftest' command\r\n",
+    );
+    await c.call('CONFIG', 'SET', 'hll-sparse-max-bytes', '10');
+    try {
+      c.send('PFSELFTEST');
+      assert.equal((await c.reply(120_000)).raw, '-ERR TESTFAILED sparse encoding not used\r\n');
+    } finally {
+      await c.call('CONFIG', 'SET', 'hll-sparse-max-bytes', '3000');
+    }
+  });
 });

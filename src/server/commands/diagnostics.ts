@@ -6,6 +6,8 @@ import type { Client } from '../client.ts';
 import type { CommandDefinition, ServerCommand } from '../command-registry.ts';
 import { NOT_INTEGER, SYNTAX } from '../errors.ts';
 import { encodingOf } from '../keyspace/value.ts';
+import { latencyDoctorReport, processAnonHugePages } from '../latency-doctor.ts';
+import { latencyGraph } from '../latency-graph.ts';
 import type { LatencyHistogram } from '../latency-histogram.ts';
 import { replyHelp } from './command-introspection.ts';
 
@@ -149,9 +151,41 @@ function latencyReset(client: Client, argv: string[]): void {
     client.out.integer(count);
     return;
   }
+  // latencyResetEvent compares names case-insensitively (HISTORY and GRAPH do not).
   let count = 0;
-  for (let i = 2; i < argv.length; i++) if (latency.delete(argv[i] as string)) count++;
+  for (let i = 2; i < argv.length; i++) {
+    const name = (argv[i] as string).toLowerCase();
+    for (const event of latency.keys()) {
+      if (event.toLowerCase() !== name) continue;
+      latency.delete(event);
+      count++;
+    }
+  }
   client.out.integer(count);
+}
+
+function latencyGraphCommand(client: Client, argv: string[]): void {
+  const event = argv[2] as string;
+  const data = adminState(client.server).latency.get(event);
+  if (data === undefined) {
+    client.replyError(`ERR No samples available for event '${event}'`);
+    return;
+  }
+  client.out.verbatim(latencyGraph(event, data.samples, data.max, Math.floor(Date.now() / 1000)));
+}
+
+function latencyDoctor(client: Client): void {
+  const config = client.server.config;
+  const report = latencyDoctorReport({
+    events: adminState(client.server).latency,
+    now: Math.floor(Date.now() / 1000),
+    latencyThreshold: config.getNumber('latency-monitor-threshold'),
+    slowlogSlowerThan: config.getNumber('slowlog-log-slower-than'),
+    appendfsync: config.get('appendfsync'),
+    hz: config.getNumber('hz'),
+    anonHugePages: processAnonHugePages(),
+  });
+  client.out.verbatim(report);
 }
 
 function monitor(client: Client): void {
@@ -298,6 +332,8 @@ export const diagnosticCommands: CommandDefinition[] = [
   { name: 'latency|histogram', handler: latencyHistogram },
   { name: 'latency|history', handler: latencyHistory },
   { name: 'latency|reset', handler: latencyReset },
+  { name: 'latency|graph', handler: latencyGraphCommand },
+  { name: 'latency|doctor', handler: latencyDoctor },
   { name: 'latency|help', handler: (client) => replyHelp(client, LATENCY_HELP) },
   { name: 'monitor', handler: monitor },
   { name: 'debug', handler: debug },

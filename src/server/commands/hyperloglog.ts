@@ -1,9 +1,11 @@
-// HyperLogLog commands: PFADD, PFCOUNT, PFMERGE (hyperloglog.c of Redis 7.0). The values are plain
-// strings in Redis's exact HLL format (src/server/hll), so GET/SET move them between servers.
+// HyperLogLog commands: PFADD, PFCOUNT, PFMERGE, PFDEBUG, PFSELFTEST (hyperloglog.c of Redis 7.0).
+// The values are plain strings in Redis's exact HLL format (src/server/hll), so GET/SET move them
+// between servers.
 import type { Client } from '../client.ts';
 import type { CommandDefinition } from '../command-registry.ts';
 import { WRONG_TYPE } from '../errors.ts';
 import { countRawRegisters, HLL_DENSE, HLL_REGISTERS, HllBuffer, isHllString } from '../hll/hyperloglog.ts';
+import { hllSelfTest } from '../hll/self-test.ts';
 import { type Entry, STRING_RAW } from '../keyspace/entry.ts';
 import { keyChanged, lookupRead, lookupWrite, notify } from './keyspace-access.ts';
 
@@ -199,7 +201,15 @@ function pfdebug(client: Client, argv: string[]): void {
   for (let i = 0; i < HLL_REGISTERS; i++) out.integer(hll.register(i));
 }
 
+/** PFSELFTEST: the implementation's self-test on the live code (blocks, as in Redis: ~1-2 s). */
+function pfselftest(client: Client): void {
+  const failure = hllSelfTest(sparseMaxBytes(client));
+  if (failure === undefined) client.out.ok();
+  else client.replyError(failure);
+}
+
 export const hyperLogLogCommands: CommandDefinition[] = [
+  { name: 'pfselftest', handler: pfselftest },
   { name: 'pfadd', handler: pfadd },
   { name: 'pfdebug', handler: pfdebug },
   { name: 'pfcount', handler: pfcount },

@@ -11,7 +11,7 @@ export const HLL_Q = 64 - HLL_P;
 export const HLL_REGISTERS = 1 << HLL_P;
 const HLL_P_MASK = HLL_REGISTERS - 1;
 const HLL_BITS = 6;
-const HLL_REGISTER_MAX = (1 << HLL_BITS) - 1;
+export const HLL_REGISTER_MAX = (1 << HLL_BITS) - 1;
 export const HLL_HDR_SIZE = 16;
 export const HLL_DENSE_SIZE = HLL_HDR_SIZE + Math.floor((HLL_REGISTERS * HLL_BITS + 7) / 8);
 export const HLL_DENSE = 0;
@@ -111,6 +111,11 @@ export class HllBuffer {
   /** A dense HLL's register (PFDEBUG GETREG). */
   register(index: number): number {
     return getRegister(this.data, index);
+  }
+
+  /** Writes a dense HLL's register (HLL_DENSE_SET_REGISTER: any value, up or down; PFSELFTEST). */
+  setRegister(index: number, value: number): void {
+    setRegister(this.data, index, value);
   }
 
   /** A sparse HLL's opcodes as PFDEBUG DECODE prints them: `z:<run>`, `Z:<run>`, `v:<value>,<run>`. */
