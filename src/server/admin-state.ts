@@ -262,7 +262,10 @@ export function quoteArgument(text: string): string {
   return `${out}"`;
 }
 
-/** The administration state of a server, created on first use with its hooks, gate and cron task. */
+/**
+ * The administration state of a server, created on first use with its hooks and cron task. Its
+ * pause gate is installed by the server's assembly, after the gates Redis checks first.
+ */
 export function adminState(server: CodisServer): AdminState {
   let state = server.features.get('admin') as AdminState | undefined;
   if (state !== undefined) return state;
@@ -272,7 +275,6 @@ export function adminState(server: CodisServer): AdminState {
   server.afterCommandHooks.push((client, command, argv, microseconds) =>
     admin.afterCommand(client, command, argv, microseconds),
   );
-  server.gates.push((client, command, argv) => admin.pauseGate(client, command, argv));
   server.clientClosedHooks.push((client) => admin.forget(client));
   server.addCronTask((now) => admin.sample(now));
   return admin;

@@ -249,6 +249,12 @@ for (const kind of TARGETS) {
       const { admin, replica, target, replid, offset } = await setup();
       const newId = 'abcdef0123456789abcdef0123456789abcdef01';
       target.onPsync = (socket) => socket.write(`+CONTINUE ${newId}\r\n`);
+      // Blocked before the failover (BLPOP is a write: once paused, it would wait as SET does).
+      const blocked = await writer();
+      blocked.send('BLPOP', 'queue', '0');
+      await waitFor('BLPOP blocked', async () =>
+        /blocked_clients:1\r\n/.test(String(await admin.value('INFO', 'clients'))),
+      );
       assert.equal(await admin.call('FAILOVER', 'TO', '127.0.0.1', String(target.port)), '+OK\r\n');
       assert.equal(await field(admin, 'master_failover_state'), 'waiting-for-sync');
       assert.equal(
@@ -268,6 +274,12 @@ for (const kind of TARGETS) {
         async () => (await field(admin, 'master_failover_state')) === 'no-failover',
       );
       assert.equal((await write.reply()).raw, READONLY);
+      // A request blocked on keys ends with an error and its connection closes (master -> replica).
+      assert.equal(
+        (await blocked.reply()).raw,
+        '-UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)\r\n',
+      );
+      await blocked.waitClosed();
       assert.deepEqual(target.psync(), ['PSYNC', replid, String(offset + 1), 'FAILOVER']);
       assert.deepEqual(target.commands[0], ['PING']);
       assert.deepEqual(target.commands[1], ['REPLCONF', 'listening-port', String(master?.port)]);
@@ -373,6 +385,29 @@ for (const kind of TARGETS) {
       const fields = await info(admin);
       assert.equal(fields.get('role'), 'master');
       assert.equal(fields.get('master_replid'), replid);
+    });
+
+    test('ABORT in progress (PSYNC FAILOVER unanswered): writes meanwhile meet READONLY; a master again', async () => {
+      const { admin, replica, target, replid, offset } = await setup();
+      target.onPsync = () => undefined;
+      assert.equal(await admin.call('FAILOVER', 'TO', '127.0.0.1', String(target.port)), '+OK\r\n');
+      replica.ack(offset);
+      await waitFor('PSYNC FAILOVER sent', async () => target.psync() !== undefined);
+      const fields = await info(admin);
+      assert.equal(fields.get('master_failover_state'), 'failover-in-progress');
+      assert.equal(fields.get('role'), 'slave');
+      assert.equal(fields.get('master_link_status'), 'down');
+      // Already a replica: a write is refused at once rather than paused; reads are served.
+      const write = await writer();
+      assert.equal(await write.call('SET', 'during', 'failover'), READONLY);
+      assert.equal(await admin.call('GET', 'k'), '$1\r\nv\r\n');
+      assert.equal(await admin.call('FAILOVER', 'ABORT'), '+OK\r\n');
+      const after = await info(admin);
+      assert.equal(after.get('master_failover_state'), 'no-failover');
+      assert.equal(after.get('role'), 'master');
+      assert.equal(after.get('master_replid2'), replid);
+      assert.equal(after.get('second_repl_offset'), String(offset + 1));
+      assert.equal(await write.call('SET', 'after', 'abort'), '+OK\r\n');
     });
 
     test('a replica syncing during a failover is refused; the target leaving does not end the wait', async () => {
