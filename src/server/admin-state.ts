@@ -42,10 +42,17 @@ export class AdminState {
   readonly monitors = new Set<Client>();
   readonly noEvict = new WeakSet<Client>();
   peakMemory = 0;
-  /** CLIENT PAUSE: 'all', 'write' or undefined; until when (ms). */
+  /**
+   * The pause in force, read by the gate on every request: the most restrictive of CLIENT PAUSE's
+   * and a FAILOVER's (Redis's pause purposes: CLIENT UNPAUSE does not end a failover's pause).
+   */
   pauseMode: 'all' | 'write' | undefined;
+  /** CLIENT PAUSE: 'all', 'write' or undefined; until when (ms). */
+  private clientPauseMode: 'all' | 'write' | undefined;
   pauseEnd = 0;
   private pauseTimer: NodeJS.Timeout | undefined;
+  /** FAILOVER pauses writes until it ends (completed or aborted). */
+  private failoverPause = false;
   private readonly parked: ParkedRequest[] = [];
   private readonly opsSamples: number[] = [];
   private lastOpsTime = 0;
@@ -174,18 +181,45 @@ export class AdminState {
     return true;
   }
 
+  /** CLIENT PAUSE: a pause already in force is extended, never made less restrictive. */
   pause(mode: 'all' | 'write', until: number): void {
-    if (this.pauseMode !== 'all') this.pauseMode = mode;
+    if (this.clientPauseMode !== 'all') this.clientPauseMode = mode;
     if (until > this.pauseEnd) this.pauseEnd = until;
     if (this.pauseTimer !== undefined) clearTimeout(this.pauseTimer);
     this.pauseTimer = setTimeout(() => this.unpause(), Math.max(0, this.pauseEnd - Date.now()));
+    this.applyPause();
   }
 
+  /** CLIENT UNPAUSE, or the end of CLIENT PAUSE's timeout. */
   unpause(): void {
     if (this.pauseTimer !== undefined) clearTimeout(this.pauseTimer);
     this.pauseTimer = undefined;
-    this.pauseMode = undefined;
+    this.clientPauseMode = undefined;
     this.pauseEnd = 0;
+    this.applyPause();
+  }
+
+  /** FAILOVER: writes wait until the failover ends. */
+  pauseForFailover(): void {
+    this.failoverPause = true;
+    this.applyPause();
+  }
+
+  unpauseForFailover(): void {
+    this.failoverPause = false;
+    this.applyPause();
+  }
+
+  private applyPause(): void {
+    const before = this.pauseMode;
+    const mode = this.clientPauseMode ?? (this.failoverPause ? 'write' : undefined);
+    this.pauseMode = mode;
+    // As Redis while writes are paused: keys expire for readers but are not deleted, so no DEL
+    // moves the replication offset (a failover waits for a replica to reach it).
+    if ((before === undefined) !== (mode === undefined))
+      this.server.expiryHidesOnly = mode !== undefined || this.server.role === 'slave';
+    if (before === undefined || before === mode || mode === 'all') return;
+    // Less restrictive: every parked request runs again; one the pause still covers parks again.
     const parked = this.parked.splice(0);
     // Resumed clients run their parked request first, then the rest of their pipeline.
     setImmediate(() => {
@@ -228,7 +262,10 @@ export function quoteArgument(text: string): string {
   return `${out}"`;
 }
 
-/** The administration state of a server, created on first use with its hooks, gate and cron task. */
+/**
+ * The administration state of a server, created on first use with its hooks and cron task. Its
+ * pause gate is installed by the server's assembly, after the gates Redis checks first.
+ */
 export function adminState(server: CodisServer): AdminState {
   let state = server.features.get('admin') as AdminState | undefined;
   if (state !== undefined) return state;
@@ -238,7 +275,6 @@ export function adminState(server: CodisServer): AdminState {
   server.afterCommandHooks.push((client, command, argv, microseconds) =>
     admin.afterCommand(client, command, argv, microseconds),
   );
-  server.gates.push((client, command, argv) => admin.pauseGate(client, command, argv));
   server.clientClosedHooks.push((client) => admin.forget(client));
   server.addCronTask((now) => admin.sample(now));
   return admin;

@@ -165,6 +165,24 @@ export class BlockingRegistry {
     return true;
   }
 
+  /**
+   * The server turns into a replica (FAILOVER): as Redis, every blocked request (keys, WAIT) ends
+   * with an error and its client is closed, since what it waited for will come from another
+   * master. Requests parked by a pause are not blocked: they run again (and meet READONLY).
+   */
+  unblockAllForRoleChange(): void {
+    if (this.blockedCount === 0) return;
+    for (const client of this.server.clients.values()) {
+      if (client.blocked === undefined) continue;
+      this.remove(client);
+      client.replyError(
+        'UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)',
+      );
+      client.closeAfterReply = true;
+      client.flush();
+    }
+  }
+
   private resume(client: Client): void {
     if (client.closed) return;
     client.socket?.resume();

@@ -99,6 +99,10 @@ export function createCodisServer(config: ServerConfig): CodisServer {
   installPubSub(server);
   installTracking(server);
   installScripting(server);
+  // CLIENT PAUSE and FAILOVER park requests after Redis's other checks: a write to a replica is
+  // refused with READONLY at once, paused or not.
+  const admin = adminState(server);
+  server.gates.push((client, command, argv) => admin.pauseGate(client, command, argv));
   // Last: queueing runs after every other gate (pause, read-only replica...).
   installTransactions(server);
   server.acl.loadAtStartup(config.users);

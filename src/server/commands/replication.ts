@@ -1,4 +1,5 @@
-// Replication commands: REPLICAOF/SLAVEOF, REPLCONF, PSYNC, SYNC (from replicas), ROLE, WAIT.
+// Replication commands: REPLICAOF/SLAVEOF, REPLCONF, PSYNC, SYNC (from replicas), ROLE, WAIT,
+// FAILOVER.
 import { parseLongLong } from '../arguments.ts';
 import type { Client } from '../client.ts';
 import type { CommandDefinition } from '../command-registry.ts';
@@ -15,7 +16,7 @@ function replicaof(client: Client, argv: string[]): void {
   const host = argv[1] as string;
   const portText = argv[2] as string;
   if (host.toLowerCase() === 'no' && portText.toLowerCase() === 'one') {
-    promote(replication);
+    promote(replication, 'user request from client');
     client.out.ok();
     return;
   }
@@ -33,7 +34,7 @@ function replicaof(client: Client, argv: string[]): void {
     client.out.status('OK Already connected to specified master');
     return;
   }
-  replicateFrom(replication, host, Number(port));
+  replicateFrom(replication, host, Number(port), 'user request');
   client.out.ok();
 }
 
@@ -42,8 +43,29 @@ function replconf(client: Client, argv: string[]): void {
 }
 
 function psync(client: Client, argv: string[]): void {
+  const replication = replicationFor(client);
+  if (replication.replicas.has(client)) return;
+  // `PSYNC <replid> <offset> FAILOVER`: our master hands over to us (its FAILOVER). We take over
+  // first, so the PSYNC below continues our shared history from the old id (now our replid2).
+  if (argv.length > 3 && (argv[3] as string).toLowerCase() === 'failover') {
+    const replicationId = argv[1] as string;
+    replication.server.log('warning', `Failover request received for replid ${replicationId}.`);
+    if (replication.link === undefined) {
+      client.replyError("ERR PSYNC FAILOVER can't be sent to a master.");
+      return;
+    }
+    if (replicationId.toLowerCase() !== replication.replicationId.toLowerCase()) {
+      client.replyError('ERR PSYNC FAILOVER replid must match my replid.');
+      return;
+    }
+    promote(replication, `failover request from '${client.address}'`);
+  }
   const offset = parseLongLong(argv[2] as string);
-  replicationFor(client).psync(client, argv[1] as string, offset === undefined ? -1 : Number(offset));
+  replication.psync(client, argv[1] as string, offset === undefined ? -1 : Number(offset));
+}
+
+function failover(client: Client, argv: string[]): void {
+  replicationFor(client).failover.command(client, argv);
 }
 
 function sync(client: Client): void {
@@ -78,4 +100,5 @@ export const replicationCommands: CommandDefinition[] = [
   { name: 'sync', handler: sync },
   { name: 'role', handler: role },
   { name: 'wait', handler: wait },
+  { name: 'failover', handler: failover },
 ];

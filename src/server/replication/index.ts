@@ -5,12 +5,14 @@ import type { Client } from '../client.ts';
 import type { ServerCommand } from '../command-registry.ts';
 import type { CodisServer } from '../server.ts';
 import { Replication } from './master.ts';
-import { MasterLink } from './replica.ts';
+import { replicateFrom } from './role.ts';
 
 export { encodeCommand } from '../propagation/index.ts';
 export { Backlog } from './backlog.ts';
+export type { FailoverState } from './failover.ts';
 export { type AttachedReplica, newReplicationId, Replication } from './master.ts';
 export { MasterLink } from './replica.ts';
+export { promote, replicateFrom } from './role.ts';
 
 const READONLY = "READONLY You can't write against a read only replica.";
 
@@ -44,7 +46,7 @@ export function installReplication(server: CodisServer): Replication {
   const [host, port] = server.config.get('replicaof').split(' ');
   if (host !== undefined && host !== '' && port !== undefined && /^\d+$/.test(port))
     setImmediate(() => {
-      if (replication.link === undefined) replicateFrom(replication, host, Number(port));
+      if (replication.link === undefined) replicateFrom(replication, host, Number(port), 'configuration');
     });
   return replication;
 }
@@ -68,38 +70,4 @@ function readOnlyGate(replication: Replication, client: Client, command: ServerC
   command.stats.rejectedCalls++;
   client.replyError(READONLY);
   return true;
-}
-
-/** REPLICAOF host port: drops our replicas and history link, then syncs from the new master. */
-export function replicateFrom(replication: Replication, host: string, port: number): void {
-  const server = replication.server;
-  if (replication.link !== undefined) replication.link.cancel();
-  else {
-    // Our own history is the cache we try to continue from (PSYNC with our id and offset).
-    replication.ensureBacklog();
-  }
-  replication.disconnectReplicas();
-  server.role = 'slave';
-  server.expiryHidesOnly = true;
-  server.config.set('replicaof', `${host} ${port}`);
-  const link = new MasterLink(replication, host, port);
-  replication.link = link;
-  server.log('notice', `REPLICAOF ${host}:${port} enabled (user request)`);
-  link.start();
-}
-
-/** REPLICAOF NO ONE: become a master with a new history; the old id serves PSYNC from peers. */
-export function promote(replication: Replication): void {
-  const server = replication.server;
-  const link = replication.link;
-  if (link === undefined) return;
-  link.cancel();
-  replication.link = undefined;
-  replication.shiftReplicationId();
-  replication.disconnectReplicas();
-  replication.selectedDatabase = -1;
-  server.config.set('replicaof', '');
-  server.role = 'master';
-  server.expiryHidesOnly = false;
-  server.log('notice', 'MASTER MODE enabled (user request from client)');
 }

@@ -3,6 +3,7 @@
 // A replica keeps the same state: its offset is what it applied of its master's stream, which it
 // proxies verbatim to its own replicas and backlog (so a promoted replica serves PSYNC from peers).
 import { randomBytes } from 'node:crypto';
+import { adminState } from '../admin-state.ts';
 import type { Client } from '../client.ts';
 import {
   type ReplicationPoint,
@@ -13,6 +14,7 @@ import {
 import { encodeCommand, type PropagationTarget, propagatorOf } from '../propagation/index.ts';
 import type { CodisServer } from '../server.ts';
 import { Backlog } from './backlog.ts';
+import { Failover } from './failover.ts';
 import type { MasterLink } from './replica.ts';
 
 const NO_REPLICATION_ID = '0000000000000000000000000000000000000000';
@@ -67,6 +69,8 @@ export class Replication implements PropagationTarget {
   readonly replicas = new Map<Client, AttachedReplica>();
   /** The connection to our master while a replica. */
   link: MasterLink | undefined;
+  /** FAILOVER's state (a coordinated switch of roles with one of our replicas). */
+  readonly failover: Failover;
   /** The database the stream last SELECTed (-1: the next command must select). */
   selectedDatabase = -1;
   syncFull = 0;
@@ -84,6 +88,7 @@ export class Replication implements PropagationTarget {
   constructor(server: CodisServer, replicationId: string) {
     this.server = server;
     this.replicationId = replicationId;
+    this.failover = new Failover(this);
     // Every RDB snapshot records where the stream stands, so a replica can continue from it.
     snapshotServiceOf(server).replicationPoint = () => this.snapshotPoint();
     propagatorOf(server).addTarget(this);
@@ -158,10 +163,7 @@ export class Replication implements PropagationTarget {
   /** PSYNC replid offset: +CONTINUE from the backlog when possible, +FULLRESYNC otherwise. */
   psync(client: Client, replicationId: string, requested: number): void {
     if (this.replicas.has(client)) return;
-    if (this.link !== undefined && this.link.state !== 'connected') {
-      client.replyError("NOMASTERLINK Can't SYNC while not connected with my master");
-      return;
-    }
+    if (this.refuseSync(client)) return;
     const backlog = this.backlog;
     const knownHistory =
       replicationId === this.replicationId ||
@@ -193,16 +195,26 @@ export class Replication implements PropagationTarget {
    * replica waits for the running one (an AOF rewrite's) to end.
    */
   fullResync(client: Client, psync: boolean): void {
-    if (this.link !== undefined && this.link.state !== 'connected') {
-      client.replyError("NOMASTERLINK Can't SYNC while not connected with my master");
-      return;
-    }
+    if (this.refuseSync(client)) return;
     this.syncFull++;
     this.ensureBacklog();
     const replica = this.attach(client, 'wait_bgsave');
     replica.psync = psync;
     this.server.log('notice', `Full resync requested by replica ${replica.ip}:${replica.listeningPort}`);
     this.joinSync(replica);
+  }
+
+  /** No replica syncs with us during a failover, nor while our own master link is down. */
+  private refuseSync(client: Client): boolean {
+    if (this.failover.state !== 'no-failover') {
+      client.replyError("NOMASTERLINK Can't SYNC while failing over");
+      return true;
+    }
+    if (this.link !== undefined && this.link.state !== 'connected') {
+      client.replyError("NOMASTERLINK Can't SYNC while not connected with my master");
+      return true;
+    }
+    return false;
   }
 
   private joinSync(replica: AttachedReplica): void {
@@ -366,6 +378,7 @@ export class Replication implements PropagationTarget {
           if (offset > replica.ackOffset) replica.ackOffset = offset;
           replica.ackTime = Date.now();
           this.checkWaiting();
+          this.failover.acknowledged();
         }
         return;
       }
@@ -437,12 +450,14 @@ export class Replication implements PropagationTarget {
       this.waiting.delete(waiter);
       waiter.out.integer(this.acknowledged(target));
     });
-    // Ask the replicas for their offset now rather than at their next periodic ACK.
+    // Ask the replicas for their offset now rather than at their next periodic ACK. Not while
+    // writes are paused (as Redis): GETACK would move the offset a failover waits for.
     if (!this.getAckPending) {
       this.getAckPending = true;
       setImmediate(() => {
         this.getAckPending = false;
-        if (this.replicas.size > 0) this.feed(encodeCommand(['REPLCONF', 'GETACK', '*']));
+        if (this.replicas.size > 0 && adminState(this.server).pauseMode === undefined)
+          this.feed(encodeCommand(['REPLCONF', 'GETACK', '*']));
       });
     }
   }
@@ -462,9 +477,11 @@ export class Replication implements PropagationTarget {
     const period = this.server.config.getNumber('repl-ping-replica-period') * 1000;
     if (this.link === undefined && this.replicas.size > 0 && now - this.lastPing >= period) {
       this.lastPing = now;
-      // PING goes through the stream (and the backlog), keeping idle links and offsets moving.
-      this.feed(encodeCommand(['PING']));
+      // PING goes through the stream (and the backlog), keeping idle links and offsets moving;
+      // not during a failover, whose target must reach an offset that stays put.
+      if (this.failover.state === 'no-failover') this.feed(encodeCommand(['PING']));
     }
+    this.failover.cron(now);
     const timeout = this.server.config.getNumber('repl-timeout') * 1000;
     const keepAlive = now - this.lastKeepAlive >= 1000;
     if (keepAlive) this.lastKeepAlive = now;
@@ -542,7 +559,7 @@ export class Replication implements PropagationTarget {
     }
     const backlog = this.backlog;
     lines.push(
-      `master_failover_state:no-failover`,
+      `master_failover_state:${this.failover.state}`,
       `master_replid:${this.replicationId}`,
       `master_replid2:${this.replicationId2}`,
       `master_repl_offset:${this.offset}`,

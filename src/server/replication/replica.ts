@@ -93,6 +93,8 @@ export class MasterLink {
   private onClose(socket: Socket): void {
     if (socket !== this.socket) return;
     this.socket = undefined;
+    const awaitingPsync = this.awaitingPsync;
+    this.awaitingPsync = false;
     if (this.state === 'connected') {
       this.downSince = Date.now();
       this.replication.server.log('notice', 'Connection with master lost.');
@@ -105,6 +107,12 @@ export class MasterLink {
     this.payloadReceived = 0;
     this.parser.reset();
     this.heldInput = undefined;
+    if (awaitingPsync && this.replication.failover.state === 'failover-in-progress') {
+      // The target closed the link instead of answering PSYNC FAILOVER: as a refusal.
+      this.replication.server.log('warning', 'Master did not reply to PSYNC, will try later');
+      this.replication.failover.targetAnswered(false);
+      return;
+    }
     if (!this.cancelled) {
       this.reconnectTimer = setTimeout(() => this.start(), RECONNECT_MS);
       this.reconnectTimer.unref();
@@ -157,17 +165,28 @@ export class MasterLink {
     const history = replication.backlog !== undefined;
     const id = history ? replication.replicationId : '?';
     const offset = history ? String(replication.offset + 1) : '-1';
-    this.request(['PSYNC', id, offset], (line) => this.onPsyncReply(line));
+    // A master handing over to us (FAILOVER) asks its replica to take over with this PSYNC.
+    const argv =
+      replication.failover.state === 'failover-in-progress'
+        ? ['PSYNC', id, offset, 'FAILOVER']
+        : ['PSYNC', id, offset];
+    this.awaitingPsync = true;
+    this.request(argv, (line) => this.onPsyncReply(line));
   }
+
+  /** PSYNC was sent and not answered yet (a FAILOVER fails when the link closes meanwhile). */
+  private awaitingPsync = false;
 
   private onPsyncReply(line: string): void {
     const server = this.replication.server;
     const replication = this.replication;
+    this.awaitingPsync = false;
     if (line.startsWith('+FULLRESYNC')) {
       const [, id, offset] = line.split(' ');
       server.log('notice', `Full resync from master: ${id}:${offset}`);
       this.pendingFullSync = { id: id ?? '', offset: Number(offset) };
       this.state = 'sync';
+      replication.failover.targetAnswered(true);
       return;
     }
     if (line.startsWith('+CONTINUE')) {
@@ -178,9 +197,17 @@ export class MasterLink {
         replication.secondOffset = replication.offset + 1;
         replication.replicationId = newId;
         // Our replicas must learn the new id: they reconnect and continue from us.
+        server.log('notice', `Master replication ID changed to ${newId}`);
         replication.disconnectReplicas();
       }
       this.linkUp();
+      replication.failover.targetAnswered(true);
+      return;
+    }
+    if (replication.failover.state === 'failover-in-progress') {
+      // The target refused to take over: the failover is aborted (we become a master again).
+      server.log('warning', `Unexpected reply to PSYNC FAILOVER from the target: ${line}`);
+      replication.failover.targetAnswered(false);
       return;
     }
     if (line.startsWith('-NOMASTERLINK') || line.startsWith('-LOADING')) {
