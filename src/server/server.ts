@@ -202,7 +202,7 @@ export class CodisServer implements KeyspaceHooks {
     const arity = command.spec.arity;
     if ((arity > 0 && argv.length !== arity) || argv.length < -arity) {
       command.stats.rejectedCalls++;
-      this.rejectCommand(client, wrongArity(command.fullName));
+      this.rejectCommand(client, wrongArity(command.fullName), command);
       return;
     }
     // A bare container (COMMAND) runs its own handler; the others' arity needs a subcommand.
@@ -249,7 +249,15 @@ export class CodisServer implements KeyspaceHooks {
   }
 
   /** A request refused before its handler ran: the error, and MULTI flags its transaction. */
-  rejectCommand(client: Client, message: string): void {
+  /**
+   * Refuses a request. A refused EXEC (wrong arity, an ACL denial) ends the transaction, as Redis's
+   * rejectCommand does: `EXECABORT ... because of: <error>`, with or without a MULTI.
+   */
+  rejectCommand(client: Client, message: string, command?: ServerCommand): void {
+    if (command !== undefined && command.fullName === 'exec' && this.execRejected !== undefined) {
+      this.execRejected(client, message.startsWith('ERR ') ? message.slice(4) : message);
+      return;
+    }
     client.replyError(message);
     const hooks = this.commandRejectedHooks;
     for (let i = 0; i < hooks.length; i++) (hooks[i] as (client: Client) => void)(client);
@@ -273,6 +281,8 @@ export class CodisServer implements KeyspaceHooks {
 
   /** Run when a request is refused before its handler (unknown command, arity, NOAUTH, OOM). */
   readonly commandRejectedHooks: Array<(client: Client) => void> = [];
+  /** Ends a refused EXEC's transaction and says why (installed by transactions). */
+  execRejected: ((client: Client, reason: string) => void) | undefined = undefined;
   /** Set during EXEC: clients blocked on keys are served once the whole transaction ran. */
   deferReadyKeys = false;
 

@@ -356,6 +356,15 @@ conformanceSuite('ACL enforcement', (it) => {
     );
     const [exec] = await logEntries(c, 1);
     assert.deepEqual([exec?.reason, exec?.context, exec?.object], ['key', 'multi', 'a']);
+    // EXEC itself refused: the transaction ends with EXECABORT, as Redis's rejectCommand does.
+    assert.equal(await u.call('MULTI'), OK);
+    assert.equal(await u.call('GET', 'b'), '+QUEUED\r\n');
+    assert.equal(await c.call('ACL', 'SETUSER', 'u', '-exec'), OK);
+    assert.equal(
+      await u.call('EXEC'),
+      "-EXECABORT Transaction discarded because of: NOPERM this user has no permissions to run the 'exec' command\r\n",
+    );
+    assert.equal(await u.call('DISCARD'), '-ERR DISCARD without MULTI\r\n');
   });
 
   it('scripts run with the permissions of their caller', async (context) => {

@@ -56,6 +56,27 @@ conformanceSuite('transactions', (it) => {
     assert.equal(await c.call('DISCARD'), '+OK\r\n');
   });
 
+  it('a refused EXEC ends the transaction and its watches, with or without MULTI', async ({
+    connection: c,
+    connect,
+  }) => {
+    const abort =
+      "-EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' command\r\n";
+    assert.equal(await c.call('MULTI'), '+OK\r\n');
+    assert.equal(await c.call('SET', 'k', 'v'), QUEUED);
+    assert.equal(await c.call('EXEC', 'x'), abort);
+    assert.equal(await c.call('EXEC'), '-ERR EXEC without MULTI\r\n');
+    assert.equal(await c.call('EXISTS', 'k'), ':0\r\n');
+    // Outside MULTI too, and the keys watched are let go.
+    assert.equal(await c.call('WATCH', 'w'), '+OK\r\n');
+    const other = await connect();
+    assert.equal(await other.call('SET', 'w', '1'), '+OK\r\n');
+    assert.equal(await c.call('EXEC', 'x'), abort);
+    assert.equal(await c.call('MULTI'), '+OK\r\n');
+    assert.equal(await c.call('SET', 'k', 'v'), QUEUED);
+    assert.equal(await c.call('EXEC'), '*1\r\n+OK\r\n');
+  });
+
   it('WATCH: a key touched by another client makes EXEC return a null array', async ({
     connection: c,
     connect,

@@ -195,7 +195,7 @@ export class AccessControl {
     );
     const message = (TOPLEVEL_DENIALS[verdict.result] as (name: string) => string)(command.fullName);
     command.stats.rejectedCalls++;
-    this.server.rejectCommand(client, message);
+    this.server.rejectCommand(client, message, command);
     return true;
   }
 

@@ -14,6 +14,10 @@ export function installTransactions(server: CodisServer): Transactions {
   server.registry.register(transactionCommands);
   server.gates.push(transactions.gate);
   server.commandRejectedHooks.push((client) => transactions.flag(client));
+  server.execRejected = (client, reason) => {
+    transactions.discard(client);
+    client.replyError(`EXECABORT Transaction discarded because of: ${reason}`);
+  };
   const drop = (client: Parameters<typeof transactions.discard>[0]): void => {
     if (transactions.stateOf(client) !== undefined || client.features.has('watch'))
       transactions.discard(client);
