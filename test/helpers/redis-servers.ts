@@ -30,6 +30,8 @@ const START_TIMEOUT_MS = 30_000;
 export interface StartOptions {
   /** Extra `--name value` options, e.g. ['--requirepass', 'pw']. */
   args?: string[];
+  /** A configuration file, read before the options (they override it). */
+  configFile?: string;
   /** Keep the directory (for restart tests); removed otherwise. */
   dir?: string;
   port?: number;
@@ -106,7 +108,11 @@ async function spawnServer(
   dir: string,
 ): Promise<RunningServer> {
   const common = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''];
-  const args = [...common, ...(options.args ?? [])];
+  const args = [
+    ...(options.configFile === undefined ? [] : [options.configFile]),
+    ...common,
+    ...(options.args ?? []),
+  ];
   const command =
     kind === 'codis-server'
       ? [process.execPath, ...(options.nodeArgs ?? []), CODIS_SERVER_ENTRY, ...args]

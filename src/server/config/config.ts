@@ -50,7 +50,7 @@ export class ServerConfig {
       );
     let value: string;
     try {
-      value = normalizeConfigValue(parameter, raw);
+      value = normalizeConfigValue(parameter, raw, this.values.get(parameter.name));
     } catch (error) {
       if (error instanceof ConfigValueError) {
         throw new ConfigError(
@@ -112,7 +112,10 @@ export class ServerConfig {
       throw new ConfigError(`${where}: wrong number of arguments for '${parameter.name}'`);
     }
     try {
-      this.values.set(parameter.name, normalizeConfigValue(parameter, rest.join(' ')));
+      this.values.set(
+        parameter.name,
+        normalizeConfigValue(parameter, rest.join(' '), this.values.get(parameter.name)),
+      );
     } catch (error) {
       if (error instanceof ConfigValueError)
         throw new ConfigError(`${where}: invalid value for '${parameter.name}': ${error.message}`);

@@ -25,11 +25,18 @@ export class ConfigValueError extends Error {
   readonly code = 'CONFIG_INVALID_VALUE';
 }
 
-/** Validates and normalizes a value for a parameter; throws ConfigValueError with Redis's wording. */
-export function normalizeConfigValue(parameter: ConfigParameter, raw: string): string {
+/**
+ * Validates and normalizes a value for a parameter (`current` is its value before: some values only
+ * change part of it); throws ConfigValueError with Redis's wording.
+ */
+export function normalizeConfigValue(
+  parameter: ConfigParameter,
+  raw: string,
+  current = parameter.default,
+): string {
   if (parameter.normalize !== undefined) {
     try {
-      return parameter.normalize(raw);
+      return parameter.normalize(raw, current);
     } catch (error) {
       throw new ConfigValueError((error as Error).message);
     }
