@@ -95,6 +95,14 @@ function stop(signal: string): void {
   if (stopping) return;
   stopping = true;
   server.log('warning', `Received ${signal} scheduling shutdown...`);
+  // shutdown-on-sigterm / shutdown-on-sigint: `save` or `nosave` as SHUTDOWN's options.
+  const flags = server.config
+    .get(signal === 'SIGINT' ? 'shutdown-on-sigint' : 'shutdown-on-sigterm')
+    .split(' ');
+  server.features.set(
+    'shutdown-save',
+    flags.includes('nosave') ? 'nosave' : flags.includes('save') ? 'save' : 'default',
+  );
   server.close().then(
     () => {
       server.log('warning', 'codis-server is now ready to exit, bye bye...');

@@ -3,7 +3,7 @@
 // from that file and report the same names with the same values. Then the parameters whose feature
 // codis-server lacks refuse to be enabled, with a message that says so.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -112,4 +112,32 @@ describe('codis-server reads a configuration file of every redis-server 7 parame
       await assert.rejects(startServer('codis-server', { args: [`--${name}`, value] }), message);
     }
   });
+});
+
+describe('shutdown-on-sigterm and shutdown-on-sigint, as redis-server', () => {
+  for (const kind of ['redis-server', 'codis-server'] as const) {
+    it(`${kind}: save forces the final snapshot, nosave skips it`, async () => {
+      const cases = [
+        { signal: 'SIGTERM', args: ['--shutdown-on-sigterm', 'save'], saved: true },
+        { signal: 'SIGINT', args: ['--shutdown-on-sigint', 'nosave', '--save', '3600 1'], saved: false },
+        { signal: 'SIGTERM', args: [], saved: false },
+      ] as const;
+      for (const { signal, args, saved } of cases) {
+        const dir = mkdtempSync(join(tmpdir(), 'shutdown-signal-'));
+        const server = await startServer(kind, { dir, args: [...args] });
+        try {
+          const connection = await RawConnection.open(server.port);
+          assert.equal(await connection.call('SET', 'k', 'v'), '+OK\r\n');
+          connection.close();
+          const exited = new Promise((resolve) => server.process.once('exit', resolve));
+          server.process.kill(signal);
+          await exited;
+          assert.equal(existsSync(join(dir, 'dump.rdb')), saved, `${signal} ${args.join(' ')}`);
+        } finally {
+          await server.stop();
+          rmSync(dir, { recursive: true, force: true });
+        }
+      }
+    });
+  }
 });
