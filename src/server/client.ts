@@ -1,9 +1,11 @@
 // One client connection: parses its requests from the socket, runs them in order through the
 // server, and writes all the replies produced in one event-loop turn with a single socket write.
+
 import type { Socket } from 'node:net';
 import { PARSE_COMMAND, PARSE_ERROR, PARSE_INCOMPLETE, ReplyWriter, RequestParser } from '../resp/index.ts';
 import type { User } from './acl/index.ts';
 import type { Database } from './keyspace/database.ts';
+import { overLimit } from './output-limits.ts';
 import type { CodisServer } from './server.ts';
 
 /** Redis's order of CLIENT LIST flag letters. */
@@ -213,7 +215,10 @@ export class Client {
       const accepted = socket.write(this.out.view());
       // Usually the kernel took every byte at once and the buffer can be reused; if anything is
       // still queued, the queue holds a view of it, so the writer moves to fresh memory.
-      if (socket.writableLength > 0) this.out.release();
+      if (socket.writableLength > 0) {
+        this.out.release();
+        if (this.overOutputLimit(socket.writableLength)) return;
+      }
       if (!accepted) {
         this.outputBlocked = true;
         socket.pause();
@@ -224,6 +229,28 @@ export class Client {
       socket.end();
       this.server.removeClient(this);
     }
+  }
+
+  /** Since when the soft output limit has been exceeded (ms; 0: it is not). */
+  private readonly outputLimitState = { softSince: 0 };
+
+  /**
+   * client-output-buffer-limit for normal and pub/sub clients (replicas are the master's to check,
+   * without their full sync's payload): a client over its class's limit is closed, as Redis does.
+   */
+  private overOutputLimit(pending: number): boolean {
+    const flags = this.flags;
+    if (flags.includes('S') && !flags.includes('O')) return false;
+    const limits = this.server.outputLimits;
+    const limit = flags.includes('P') ? limits.pubsub : limits.normal;
+    if (limit.hard === 0 && limit.soft === 0) return false;
+    if (!overLimit(limit, pending, Date.now(), this.outputLimitState)) return false;
+    this.server.log(
+      'warning',
+      `Client ${this.address} scheduled to be closed ASAP for overcoming of output buffer limits.`,
+    );
+    this.close();
+    return true;
   }
 
   /** Flushes at the end of this turn (for replies produced outside the client's own input). */

@@ -13,6 +13,7 @@ import type { ServerConfig } from './config/index.ts';
 import { NOAUTH, OOM, unknownCommand, unknownSubcommand, wrongArity } from './errors.ts';
 import { Database, type KeyspaceHooks } from './keyspace/database.ts';
 import { LatencyHistogram } from './latency-histogram.ts';
+import { type OutputLimits, parseOutputLimits } from './output-limits.ts';
 import { ScanCursors } from './scan-cursors.ts';
 
 export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning';
@@ -59,6 +60,8 @@ export class CodisServer implements KeyspaceHooks {
   readonly keyModifiedListeners: KeyModifiedListener[] = [];
   /** Extra state of features, by name (slowlog, monitors, persistence...). */
   readonly features = new Map<string, unknown>();
+  /** client-output-buffer-limit, parsed. */
+  outputLimits: OutputLimits;
   /** Users and permissions (ACL). */
   readonly acl: AccessControl;
   /** Writes since the last save (rdb_changes_since_last_save). */
@@ -103,9 +106,11 @@ export class CodisServer implements KeyspaceHooks {
     };
     this.acl = new AccessControl(this);
     this.queryBufferLimit = config.getNumber('client-query-buffer-limit');
+    this.outputLimits = parseOutputLimits(config.get('client-output-buffer-limit'));
     this.logLevel = LOG_LEVELS[config.get('loglevel')] ?? 2;
     config.onChange((name, value) => {
       if (name === 'client-query-buffer-limit') this.queryBufferLimit = Number(value);
+      else if (name === 'client-output-buffer-limit') this.outputLimits = parseOutputLimits(value);
       else if (name === 'loglevel') this.logLevel = LOG_LEVELS[value] ?? 2;
       else if (name === 'proto-max-bulk-len')
         for (const client of this.clients.values()) client.parser.limits.maxBulkLength = Number(value);

@@ -2,9 +2,11 @@
 // replicas attached (PSYNC/SYNC, REPLCONF, ACKs), the propagation of writes, WAIT and the pings.
 // A replica keeps the same state: its offset is what it applied of its master's stream, which it
 // proxies verbatim to its own replicas and backlog (so a promoted replica serves PSYNC from peers).
+
 import { randomBytes } from 'node:crypto';
 import { adminState } from '../admin-state.ts';
 import type { Client } from '../client.ts';
+import { overLimit } from '../output-limits.ts';
 import {
   type ReplicationPoint,
   type SnapshotConsumer,
@@ -18,7 +20,6 @@ import { Failover } from './failover.ts';
 import type { MasterLink } from './replica.ts';
 
 const NO_REPLICATION_ID = '0000000000000000000000000000000000000000';
-const REPLICA_OUTPUT_LIMIT = 256 * 1024 * 1024;
 
 export interface AttachedReplica {
   readonly client: Client;
@@ -36,6 +37,8 @@ export interface AttachedReplica {
   heldBytes: number;
   /** Bytes of the RDB payload still counted in the output: not held against the output limit. */
   payloadAllowance: number;
+  /** Since when its output has been over the soft limit of client-output-buffer-limit replica. */
+  readonly outputLimitState: { softSince: number };
 }
 
 /** A full sync in progress: the payload collected from a snapshot, for the replicas waiting for it. */
@@ -147,7 +150,9 @@ export class Replication implements PropagationTarget {
       } else if (this.sync?.replicas.has(replica)) {
         replica.held.push(Buffer.from(bytes));
         replica.heldBytes += bytes.length;
-        if (replica.heldBytes > REPLICA_OUTPUT_LIMIT) {
+        if (
+          overLimit(this.server.outputLimits.slave, replica.heldBytes, Date.now(), replica.outputLimitState)
+        ) {
           this.server.log(
             'warning',
             `Client ${client.address} (replica) scheduled to be closed ASAP for overcoming of output buffer limits.`,
@@ -330,6 +335,7 @@ export class Replication implements PropagationTarget {
       held: [],
       heldBytes: 0,
       payloadAllowance: 0,
+      outputLimitState: { softSince: 0 },
     };
     this.replicas.set(client, replica);
     client.flags = 'S';
@@ -494,11 +500,18 @@ export class Replication implements PropagationTarget {
         }
         continue;
       }
-      // client-output-buffer-limit replica 256mb: a replica that cannot keep up syncs again. The
+      // client-output-buffer-limit replica: a replica that cannot keep up syncs again. The
       // payload of its full sync does not count (Redis sends it from the RDB file).
       const pending = replica.client.outputPending;
       if (pending < replica.payloadAllowance) replica.payloadAllowance = pending;
-      if (pending - replica.payloadAllowance > REPLICA_OUTPUT_LIMIT) {
+      if (
+        overLimit(
+          this.server.outputLimits.slave,
+          pending - replica.payloadAllowance,
+          now,
+          replica.outputLimitState,
+        )
+      ) {
         this.server.log(
           'warning',
           `Client ${replica.client.address} (replica) scheduled to be closed ASAP for overcoming of output buffer limits.`,
