@@ -62,7 +62,7 @@ function populated() {
   run('RPUSH', 'list', 'a', 'b', 'c', 'd', '12', 'long-element-'.repeat(10));
   run('RPUSH', 'list4', 'a', 'b', 'c', 'd');
   const fields: string[] = [];
-  for (let i = 0; i < 300; i++) fields.push(`f${i}`, i % 3 === 0 ? String(i) : `value-${i}`);
+  for (let i = 0; i < 600; i++) fields.push(`f${i}`, i % 3 === 0 ? String(i) : `value-${i}`);
   run('HSET', 'hash', ...fields);
   run('PEXPIRE', 'hash', '50000');
   run('HSET', 'smallhash', 'f', 'v');
