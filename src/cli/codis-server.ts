@@ -48,7 +48,7 @@ if (process.env.CODIS_SERVER_GC_LOG !== undefined && Number.isFinite(gcLogMs)) {
 }
 
 const { AclLoadError, ConfigError, createCodisServer, ServerConfig } = await import('../server/index.ts');
-const { AofError, installPersistence, loadDataFiles, RdbFileError } = await import(
+const { AofError, installPersistence, loadDataFiles, RdbFileError, setShutdownSave } = await import(
   '../server/persistence/index.ts'
 );
 
@@ -96,12 +96,9 @@ function stop(signal: string): void {
   stopping = true;
   server.log('warning', `Received ${signal} scheduling shutdown...`);
   // shutdown-on-sigterm / shutdown-on-sigint: `save` or `nosave` as SHUTDOWN's options.
-  const flags = server.config
-    .get(signal === 'SIGINT' ? 'shutdown-on-sigint' : 'shutdown-on-sigterm')
-    .split(' ');
-  server.features.set(
-    'shutdown-save',
-    flags.includes('nosave') ? 'nosave' : flags.includes('save') ? 'save' : 'default',
+  setShutdownSave(
+    server,
+    server.config.get(signal === 'SIGINT' ? 'shutdown-on-sigint' : 'shutdown-on-sigterm').split(' '),
   );
   server.close().then(
     () => {

@@ -9,6 +9,7 @@ import { encodingOf } from '../keyspace/value.ts';
 import { latencyDoctorReport, processAnonHugePages } from '../latency-doctor.ts';
 import { latencyGraph } from '../latency-graph.ts';
 import type { LatencyHistogram } from '../latency-histogram.ts';
+import { setShutdownSave } from '../persistence/index.ts';
 import { replyHelp } from './command-introspection.ts';
 
 function time(client: Client): void {
@@ -296,11 +297,9 @@ function shutdown(client: Client, argv: string[]): void {
     return;
   }
   const server = client.server;
-  // Persistence's shutdown task reads this: NOSAVE skips the final save, SAVE forces it.
-  const options = argv.slice(1).map((option) => option.toLowerCase());
-  server.features.set(
-    'shutdown-save',
-    options.includes('nosave') ? 'nosave' : options.includes('save') ? 'save' : 'default',
+  setShutdownSave(
+    server,
+    argv.slice(1).map((option) => option.toLowerCase()),
   );
   server.log('warning', 'User requested shutdown...');
   // No reply: the connection closes with the server, as Redis's SHUTDOWN does.

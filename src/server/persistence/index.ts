@@ -604,6 +604,18 @@ export class Persistence implements PropagationTarget {
 }
 
 /** Installs persistence on a server: hooks the command pipeline, cron, FLUSHALL and shutdown. */
+/**
+ * What the final save of a shutdown does, from SHUTDOWN's options or the words of
+ * shutdown-on-sigterm/-sigint: NOSAVE skips it, SAVE forces it, else it follows the save points.
+ * Persistence's shutdown task reads it from the server's `shutdown-save` feature.
+ */
+export function setShutdownSave(server: CodisServer, options: readonly string[]): void {
+  server.features.set(
+    'shutdown-save',
+    options.includes('nosave') ? 'nosave' : options.includes('save') ? 'save' : 'default',
+  );
+}
+
 export function installPersistence(server: CodisServer): Persistence {
   const persistence = new Persistence(server);
   server.registry.register(persistenceCommands);

@@ -290,14 +290,7 @@ export class StreamValue implements CollectionValue {
       // In master-ID order, as Redis's rax: after XSETID lowered the last ID of an empty stream
       // that kept a node, the new node's key sorts before that node (and later entries keep going
       // to that, the largest, node; Redis then makes a node per entry and trims them first).
-      const last = nodes[nodes.length - 1];
-      if (last === undefined || compareIds(last.masterId, id) < 0) nodes.push(node);
-      else
-        nodes.splice(
-          this.nodeIndexFor(id) + (compareIds((nodes[0] as StreamNode).masterId, id) <= 0 ? 1 : 0),
-          0,
-          node,
-        );
+      nodes.splice(this.nodesUpTo(id), 0, node);
       flags = FLAG_SAME_FIELDS;
     } else if (node.sameFields(fields)) {
       flags = FLAG_SAME_FIELDS;
@@ -313,8 +306,8 @@ export class StreamValue implements CollectionValue {
     if (this.length === 1) this.firstId = id;
   }
 
-  /** The index of the node that may hold id: the last one whose master ID is <= id (0 if none). */
-  private nodeIndexFor(id: StreamId): number {
+  /** How many nodes have a master ID <= id: where a node keyed id goes. */
+  private nodesUpTo(id: StreamId): number {
     const nodes = this.nodes;
     let low = 0;
     let high = nodes.length;
@@ -323,7 +316,12 @@ export class StreamValue implements CollectionValue {
       if (compareIds((nodes[middle] as StreamNode).masterId, id) <= 0) low = middle + 1;
       else high = middle;
     }
-    return low > 0 ? low - 1 : 0;
+    return low;
+  }
+
+  /** The index of the node that may hold id: the last one whose master ID is <= id (0 if none). */
+  private nodeIndexFor(id: StreamId): number {
+    return Math.max(this.nodesUpTo(id) - 1, 0);
   }
 
   /** The live entry with this ID, or undefined. */
