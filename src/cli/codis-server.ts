@@ -7,10 +7,22 @@
 // 0.2-1.3 s while a big key moved. `--single-threaded-gc` does all collection on the main thread,
 // and an 8 MB semi-space bounds the one scavenge that copies many survivors (300+ ms with the
 // default size, under 30 ms with 8 MB) at no measurable cost in requests/s or migration CPU.
+// Without helper threads, marking the old generation is all done in steps on the main thread, and
+// V8 started it late: a source that had just grown to ~190 MB (a 1,000,000-field hash loaded) began
+// marking only when its limit was overshot by 114 MB, and gave up for one atomic mark-compact, a
+// 100-140 ms pause in the middle of the hash's migration. The triggers start marking when half
+// (soft: a task) or 60% (hard: at once) of the room to the limit is used, so the collection
+// finishes in steps: 14-37 ms worst stalls in the same move, and no change in MSET CPU or migration
+// keys/s (bench/RESULTS.md, session 11).
 // CODIS_SERVER_V8_FLAGS replaces the list (space separated; empty = Node's defaults).
 import { ensureV8Flags } from './v8-flags.ts';
 
-const DEFAULT_V8_FLAGS = ['--single-threaded-gc', '--max-semi-space-size=8'];
+const DEFAULT_V8_FLAGS = [
+  '--single-threaded-gc',
+  '--max-semi-space-size=8',
+  '--incremental-marking-soft-trigger=50',
+  '--incremental-marking-hard-trigger=60',
+];
 
 const args = process.argv.slice(2);
 if (args[0] === '--version' || args[0] === '-v') {

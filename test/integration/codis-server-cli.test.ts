@@ -89,7 +89,16 @@ describe('codis-server program', () => {
   test('Node runs it with its GC flags in the same process; CODIS_SERVER_V8_FLAGS replaces the flags', async () => {
     const { CODIS_SERVER_V8_FLAGS: _, ...inherited } = process.env;
     const cases: [string | undefined, string[], string[]][] = [
-      [undefined, ['--single-threaded-gc', '--max-semi-space-size=8'], []],
+      [
+        undefined,
+        [
+          '--single-threaded-gc',
+          '--max-semi-space-size=8',
+          '--incremental-marking-soft-trigger=50',
+          '--incremental-marking-hard-trigger=60',
+        ],
+        [],
+      ],
       [
         '--max-semi-space-size=8  --no-parallel-scavenge',
         ['--max-semi-space-size=8', '--no-parallel-scavenge'],
