@@ -8,8 +8,12 @@
 //    GET in a loop through the proxy;
 // 3. hash: one hash of F fields moved alone (its slot only), with the same stall probe running.
 //   node bench/cluster-migration.ts [--quick] [--keys N] [--hash-fields F] [--method sync|semi-async]
-//                                   [--phases empty,keys,hash] [--markdown FILE] [--trace FILE]
+//                                   [--phases empty,keys,hash] [--repeats N] [--markdown FILE]
+//                                   [--trace FILE]
 // --quick: 100,000 keys and a 100,000-field hash (defaults: 1,000,000 and 1,000,000).
+// --repeats N runs each method N times on a fresh product and prints the medians (1 by default: a
+// sync run takes minutes); the longest stall is a maximum, so one run's value swings with whatever
+// else the 2 shared vCPUs do, and the median of several runs' is the typical worst stall of a move.
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
@@ -139,6 +143,15 @@ interface Options {
   trace: string | undefined;
   /** Where the filesystem coordinator's directory is made (its disk's fsync cost shows). */
   coordinatorDir: string;
+  repeats: number;
+}
+
+/** What one run of a method measured, for the medians over runs. */
+interface MethodResult {
+  emptySeconds?: number;
+  keysPerSecond?: number;
+  keysStallMs?: number;
+  hashStallMs?: number;
 }
 
 function options(): Options {
@@ -157,6 +170,7 @@ function options(): Options {
     markdown: value('--markdown'),
     trace: value('--trace'),
     coordinatorDir: value('--coordinator-dir') ?? tmpdir(),
+    repeats: Math.max(1, Number(value('--repeats') ?? 1)),
   };
 }
 
@@ -251,7 +265,8 @@ async function loadHash(port: number, key: string, fields: number): Promise<void
   c.close();
 }
 
-async function runMethod(method: string, o: Options, lines: string[]): Promise<void> {
+async function runMethod(method: string, o: Options, lines: string[]): Promise<MethodResult> {
+  const result: MethodResult = {};
   const root = mkdtempSync(join(o.coordinatorDir, 'codis-bench-cluster-'));
   const cluster = new Cluster(`bench-${method}`, {
     name: 'filesystem',
@@ -308,6 +323,7 @@ async function runMethod(method: string, o: Options, lines: string[]): Promise<v
     };
     if (o.phases.has('empty')) {
       const ms = await moveAll(600_000);
+      result.emptySeconds = ms / 1000;
       out(`1024 empty slots: ${format(ms / 1000, 2)} s (${format((1024 * 1000) / ms)} slots/s)`);
       out(`  CPU during the move: ${cpu}`);
     }
@@ -340,6 +356,8 @@ async function runMethod(method: string, o: Options, lines: string[]): Promise<v
       out(
         `  during: ${format(d.requests / d.seconds)} req/s, p50 ${format(d.p50, 3)} ms, p99 ${format(d.p99, 3)} ms, errors ${d.errors}`,
       );
+      result.keysPerSecond = (o.keys * 1000) / ms;
+      result.keysStallMs = Math.max(p.max, d.max);
       out(`  longest stall (1 probe connection, GET/SET in a loop): ${format(Math.max(p.max, d.max), 1)} ms`);
       out(`  CPU during the move: ${cpu}`);
     }
@@ -357,6 +375,7 @@ async function runMethod(method: string, o: Options, lines: string[]): Promise<v
       await new Promise((resolve) => setTimeout(resolve, 200));
       const p = await probe();
       trace('hash', [p]);
+      result.hashStallMs = p.max;
       out(
         `one ${format(o.hashFields)}-field hash (slot ${sid}): moved in ${format(ms / 1000, 2)} s, longest stall ${format(p.max, 1)} ms`,
       );
@@ -368,6 +387,68 @@ async function runMethod(method: string, o: Options, lines: string[]): Promise<v
     await cluster.dispose();
     rmSync(root, { recursive: true, force: true });
   }
+  return result;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+/** The medians of a method's runs, with each run's value, against the issue's targets. */
+function summary(method: string, results: MethodResult[]): string[] {
+  const lines = [`## ${method}: median of ${results.length} runs`];
+  const each = (
+    name: string,
+    pick: (result: MethodResult) => number | undefined,
+    unit: string,
+    digits: number,
+    target: string,
+    met: (value: number) => boolean,
+  ): void => {
+    const values = results.map(pick).filter((value): value is number => value !== undefined);
+    if (values.length === 0) return;
+    const middle = median(values);
+    lines.push(
+      `  ${name}: ${format(middle, digits)} ${unit} (${values.map((value) => format(value, digits)).join(', ')}); ${target}: ${met(middle) ? 'met' : 'not met'}`,
+    );
+  };
+  each(
+    '1024 empty slots',
+    (r) => r.emptySeconds,
+    's',
+    2,
+    'target ≤ 5 s',
+    (v) => v <= 5,
+  );
+  each(
+    'keys/s',
+    (r) => r.keysPerSecond,
+    'keys/s',
+    0,
+    'target ≥ 76,000 (2× Codis 3.2)',
+    (v) => v >= 76_000,
+  );
+  each(
+    'longest stall, keys',
+    (r) => r.keysStallMs,
+    'ms',
+    1,
+    'target ≤ 25 ms',
+    (v) => v <= 25,
+  );
+  each(
+    'longest stall, hash',
+    (r) => r.hashStallMs,
+    'ms',
+    1,
+    'target ≤ 25 ms',
+    (v) => v <= 25,
+  );
+  return lines;
 }
 
 async function main(): Promise<void> {
@@ -378,7 +459,15 @@ async function main(): Promise<void> {
     `load average at start: ${load.map((l) => l.toFixed(2)).join(' ')}; keys ${format(o.keys)}, hash fields ${format(o.hashFields)}`,
   );
   console.log(lines[0]);
-  for (const method of o.methods) await runMethod(method, o, lines);
+  for (const method of o.methods) {
+    const results: MethodResult[] = [];
+    for (let run = 0; run < o.repeats; run++) results.push(await runMethod(method, o, lines));
+    if (o.repeats > 1)
+      for (const line of summary(method, results)) {
+        console.log(line);
+        lines.push(line);
+      }
+  }
   if (o.markdown !== undefined)
     appendFileSync(
       o.markdown,
