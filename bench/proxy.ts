@@ -90,8 +90,11 @@ const WORKLOADS: Workload[] = [
     args: ['-c', '50', '-d', '1024', '-r', KEYS, '-P', '16', '-t', 'get'],
     requests: 300_000,
   },
-  { name: 'MSET (10 keys)', args: ['-c', '50', '-d', '1024', '-r', KEYS, '-t', 'mset'], requests: 5_000 },
-  { name: 'MGET (10 keys)', args: ['-c', '50', '-r', KEYS, 'MGET', ...TEN_KEYS], requests: 10_000 },
+  // 20,000 10-key requests take ~1 s per run. 5,000 took a quarter of a second, short enough for
+  // one backend collection to decide a run: three medians of the same code gave MSET 0.56-0.74×
+  // (bench/RESULTS.md, session 11).
+  { name: 'MSET (10 keys)', args: ['-c', '50', '-d', '1024', '-r', KEYS, '-t', 'mset'], requests: 20_000 },
+  { name: 'MGET (10 keys)', args: ['-c', '50', '-r', KEYS, 'MGET', ...TEN_KEYS], requests: 20_000 },
 ];
 
 function runBenchmark(port: number, workload: Workload, requests = requestsOf(workload)): Measurement {
