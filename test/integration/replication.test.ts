@@ -2,6 +2,7 @@
 // type, the stream under writes, partial resync after a broken link, full resync after the backlog
 // was outrun, read-only replicas, WAIT, expiry and promotion.
 import assert from 'node:assert/strict';
+import { createServer, type Socket } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { type RunningServer, type ServerKind, startServer } from '../helpers/redis-servers.ts';
@@ -335,5 +336,62 @@ describe('replication', { timeout: 120000 }, () => {
       /MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'\./,
     );
     assert.equal(await info(r, 'role'), 'slave');
+  });
+
+  test('the handshake sends PSYNC only once the master answered every REPLCONF, as Redis does', async () => {
+    // A redis-server that reads PSYNC while its REPLCONF replies are still unsent refuses it ("SYNC
+    // and PSYNC are invalid with pending output"): a master here that answers REPLCONF late must
+    // not see PSYNC before its answers.
+    const received: string[] = [];
+    let answeredReplconf = 0;
+    let psyncBeforeAnswers = false;
+    const fakeMaster = createServer((socket: Socket) => {
+      let buffered = '';
+      socket.on('data', (chunk) => {
+        buffered += chunk.toString('latin1');
+        for (;;) {
+          const match = /^\*(\d+)\r\n/.exec(buffered);
+          if (match === null) return;
+          const parts: string[] = [];
+          let at = match[0].length;
+          for (let i = 0; i < Number(match[1]); i++) {
+            const header = /^\$(\d+)\r\n/.exec(buffered.slice(at));
+            if (header === null) return;
+            const length = Number(header[1]);
+            const start = at + header[0].length;
+            if (buffered.length < start + length + 2) return;
+            parts.push(buffered.slice(start, start + length));
+            at = start + length + 2;
+          }
+          buffered = buffered.slice(at);
+          const name = (parts[0] as string).toUpperCase();
+          received.push(name);
+          if (name === 'PING') socket.write('+PONG\r\n');
+          else if (name === 'REPLCONF')
+            setTimeout(() => {
+              answeredReplconf++;
+              socket.write('+OK\r\n');
+            }, 100);
+          else if (name === 'PSYNC') {
+            psyncBeforeAnswers = answeredReplconf < received.filter((each) => each === 'REPLCONF').length;
+            socket.end();
+          }
+        }
+      });
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => fakeMaster.listen(0, '127.0.0.1', resolve));
+    try {
+      const replica = await start('codis-server');
+      const r = client(replica);
+      const { port } = fakeMaster.address() as { port: number };
+      assert.equal(await r.replicaof('127.0.0.1', String(port)), 'OK');
+      await waitFor('PSYNC at the fake master', async () => received.includes('PSYNC'));
+      assert.deepEqual(received.slice(0, 4), ['PING', 'REPLCONF', 'REPLCONF', 'PSYNC']);
+      assert.equal(psyncBeforeAnswers, false);
+      await r.replicaof('NO', 'ONE');
+    } finally {
+      fakeMaster.close();
+    }
   });
 });

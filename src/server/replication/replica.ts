@@ -160,7 +160,13 @@ export class MasterLink {
     this.request(['REPLCONF', 'listening-port', String(port)], () => undefined);
     const ip = config.get('replica-announce-ip');
     if (ip !== '') this.request(['REPLCONF', 'ip-address', ip], () => undefined);
-    this.request(['REPLCONF', 'capa', 'psync2'], () => undefined);
+    // PSYNC waits for the REPLCONF replies, as Redis's handshake does: a redis-server that reads
+    // PSYNC while those replies are still in its output buffer refuses it ("SYNC and PSYNC are
+    // invalid with pending output"), which made about one FAILOVER to a redis-server in six abort.
+    this.request(['REPLCONF', 'capa', 'psync2'], () => this.psync());
+  }
+
+  private psync(): void {
     const replication = this.replication;
     const history = replication.backlog !== undefined;
     const id = history ? replication.replicationId : '?';
