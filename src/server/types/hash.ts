@@ -1,13 +1,15 @@
-// The hash type. Fields live in a Map (field → slot in two parallel arrays) so lookups, updates and
+// The hash type. Fields live in a map (field → slot in two parallel arrays) so lookups, updates and
 // deletions are O(1), iteration follows insertion order (Redis's listpack order) and a random field
-// (HRANDFIELD) is one array access. Deletion moves the last slot into the hole; the Map keeps its
-// order because a moved field is only re-assigned, never re-inserted.
+// (HRANDFIELD) is one array access. Deletion moves the last slot into the hole; the map keeps its
+// order because a moved field is only re-assigned, never re-inserted. The map is a ShardedMap, so a
+// hash of millions of fields never stops the server to rehash them all at once.
 import type { CollectionValue } from '../keyspace/value.ts';
 import { encodingLimits } from './encoding-limits.ts';
+import { ShardedMap } from './sharded-map.ts';
 
 export class HashValue implements CollectionValue {
   readonly type = 'hash';
-  private readonly slots = new Map<string, number>();
+  private readonly slots = new ShardedMap<number>();
   private readonly fieldList: string[] = [];
   private readonly valueList: string[] = [];
   /** Listpack while small (one-way: once a hashtable, always a hashtable, as in Redis). */

@@ -2,11 +2,13 @@
 // set-max-intset-entries) is a sorted array of the members' text in numeric order: O(log n) lookup,
 // O(n) insert like Redis's intset, and SMEMBERS comes out sorted as in Redis. A hashtable is a Map
 // (member → slot in an array) for O(1) add/remove/lookup and O(1) random members (SPOP,
-// SRANDMEMBER); deletion moves the last slot into the hole, and the Map's iteration order stays
-// stable under mutation, which scans rely on.
+// SRANDMEMBER); deletion moves the last slot into the hole, and the map's iteration order stays
+// stable under mutation, which scans rely on. The map is a ShardedMap: a set of millions of members
+// never stops the server to rehash them all at once.
 import { parseInt64 } from '../arguments.ts';
 import type { CollectionValue } from '../keyspace/value.ts';
 import { encodingLimits } from './encoding-limits.ts';
+import { ShardedMap } from './sharded-map.ts';
 
 /** Whether Redis would store the member in an intset (string2ll succeeds). */
 export function isIntegerMember(member: string): boolean {
@@ -32,7 +34,7 @@ export class SetValue implements CollectionValue {
   /** Intset: sorted members. Hashtable: members by slot. */
   private list: string[] = [];
   /** Present once the set is a hashtable (one-way conversion). */
-  private slots: Map<string, number> | undefined;
+  private slots: ShardedMap<number> | undefined;
 
   static fromMembers(members: Iterable<string>): SetValue {
     const set = new SetValue();
@@ -98,7 +100,7 @@ export class SetValue implements CollectionValue {
   }
 
   private convert(): void {
-    const slots = new Map<string, number>();
+    const slots = new ShardedMap<number>();
     const list = this.list;
     for (let i = 0; i < list.length; i++) slots.set(list[i] as string, i);
     this.slots = slots;
@@ -153,7 +155,7 @@ export class SetValue implements CollectionValue {
   clone(): SetValue {
     const copy = new SetValue();
     copy.list = this.list.slice();
-    if (this.slots !== undefined) copy.slots = new Map(this.slots);
+    if (this.slots !== undefined) copy.slots = this.slots.copy();
     return copy;
   }
 }

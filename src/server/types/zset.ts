@@ -5,6 +5,7 @@
 // does; the structure underneath is the same.
 import type { CollectionValue } from '../keyspace/value.ts';
 import { encodingLimits } from './encoding-limits.ts';
+import { ShardedMap } from './sharded-map.ts';
 
 const MAX_LEVEL = 32;
 const LEVEL_PROBABILITY = 0.25;
@@ -99,8 +100,8 @@ function randomLevel(): number {
 
 export class ZSetValue implements CollectionValue {
   readonly type = 'zset';
-  /** member -> score */
-  readonly dict = new Map<string, number>();
+  /** member -> score (sharded past 65,536 members, so it never rehashes them all at once) */
+  readonly dict = new ShardedMap<number>();
   private readonly header = new ZSetNode(MAX_LEVEL, 0, '');
   private tail: ZSetNode | null = null;
   private level = 1;

@@ -1,0 +1,155 @@
+// A Map from strings that never rehashes more than a bounded share of its entries at once, for the
+// members of big hashes, sets and sorted sets. V8's Map doubles (and halves) its table in one step:
+// the insert that takes it past 1,048,576 entries copies every entry in one go (63 ms on this
+// machine, 263 ms at 2,097,152), and every client of the server waits through it; restoring a
+// migrated 1,000,000-field hash stalled the target that long. Redis rehashes its dicts
+// incrementally for the same reason. Past SHARD_THRESHOLD entries the entries move into
+// SHARD_COUNT maps chosen by a hash of the key, so a growth copies at most one shard's share.
+//
+// Iteration visits the shards in turn, each in its insertion order, and is live as a Map's is:
+// what is added or removed meanwhile is seen or not as a Map iterator would, per shard. (Redis
+// leaves a hashtable's order unspecified; a small value, whose listpack order Redis keeps, is one
+// map.) An iteration begun before the entries moved into shards goes on over the map they left,
+// which then stays as it was: every entry present throughout is still visited, as SCAN promises.
+
+/** Entries at which one map becomes shards (its last doubling copies ~65,000 entries, ~4 ms). */
+export const SHARD_THRESHOLD = 1 << 16;
+const SHARD_COUNT = 256;
+const SHARD_MASK = SHARD_COUNT - 1;
+
+/**
+ * The shard of a key: FNV-1a over all its characters (keys that differ anywhere must spread; V8
+ * hashes the whole string for its own lookup too), then a final mix so the low bits depend on
+ * every character.
+ */
+export function shardOf(key: string): number {
+  const length = key.length;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  return hash & SHARD_MASK;
+}
+
+export class ShardedMap<V> {
+  /** The one map while small; undefined once the entries are in shards. */
+  private single: Map<string, V> | undefined = new Map();
+  private shards: Map<string, V>[] = [];
+  private count = 0;
+
+  get size(): number {
+    return this.single === undefined ? this.count : this.single.size;
+  }
+
+  /** Whether the entries are spread over shards (for tests). */
+  get sharded(): boolean {
+    return this.single === undefined;
+  }
+
+  get(key: string): V | undefined {
+    const single = this.single;
+    return single !== undefined ? single.get(key) : (this.shards[shardOf(key)] as Map<string, V>).get(key);
+  }
+
+  has(key: string): boolean {
+    const single = this.single;
+    return single !== undefined ? single.has(key) : (this.shards[shardOf(key)] as Map<string, V>).has(key);
+  }
+
+  set(key: string, value: V): this {
+    const single = this.single;
+    if (single !== undefined) {
+      single.set(key, value);
+      // At the threshold the map is full: spreading now spares it the doubling the next insert makes.
+      if (single.size >= SHARD_THRESHOLD) this.spread(single);
+      return this;
+    }
+    const shard = this.shards[shardOf(key)] as Map<string, V>;
+    const before = shard.size;
+    shard.set(key, value);
+    this.count += shard.size - before;
+    return this;
+  }
+
+  delete(key: string): boolean {
+    const single = this.single;
+    if (single !== undefined) return single.delete(key);
+    if (!(this.shards[shardOf(key)] as Map<string, V>).delete(key)) return false;
+    this.count--;
+    return true;
+  }
+
+  clear(): void {
+    this.single = new Map();
+    this.shards = [];
+    this.count = 0;
+  }
+
+  *keys(): IterableIterator<string> {
+    const single = this.single;
+    if (single !== undefined) {
+      yield* single.keys();
+      return;
+    }
+    const shards = this.shards;
+    for (let i = 0; i < shards.length; i++) yield* (shards[i] as Map<string, V>).keys();
+  }
+
+  *values(): IterableIterator<V> {
+    const single = this.single;
+    if (single !== undefined) {
+      yield* single.values();
+      return;
+    }
+    const shards = this.shards;
+    for (let i = 0; i < shards.length; i++) yield* (shards[i] as Map<string, V>).values();
+  }
+
+  *entries(): IterableIterator<[string, V]> {
+    const single = this.single;
+    if (single !== undefined) {
+      yield* single.entries();
+      return;
+    }
+    const shards = this.shards;
+    for (let i = 0; i < shards.length; i++) yield* (shards[i] as Map<string, V>).entries();
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, V]> {
+    return this.entries();
+  }
+
+  /** Every entry, without an iterator object per entry (DUMP and RDB walk millions). */
+  forEach(visit: (value: V, key: string) => void): void {
+    const single = this.single;
+    if (single !== undefined) {
+      single.forEach(visit);
+      return;
+    }
+    const shards = this.shards;
+    for (let i = 0; i < shards.length; i++) (shards[i] as Map<string, V>).forEach(visit);
+  }
+
+  /** An independent copy with the same entries (COPY of a set). */
+  copy(): ShardedMap<V> {
+    const copied = new ShardedMap<V>();
+    this.forEach((value, key) => {
+      copied.set(key, value);
+    });
+    return copied;
+  }
+
+  /** Moves the entries of the one map into shards, keeping their relative order in each. */
+  private spread(single: Map<string, V>): void {
+    const shards: Map<string, V>[] = [];
+    for (let i = 0; i < SHARD_COUNT; i++) shards.push(new Map());
+    single.forEach((value, key) => {
+      (shards[shardOf(key)] as Map<string, V>).set(key, value);
+    });
+    this.shards = shards;
+    this.count = single.size;
+    // Left as it is: an iteration begun on it goes on over what it held (see the file comment).
+    this.single = undefined;
+  }
+}
