@@ -2,16 +2,18 @@
 // deletions are O(1), iteration follows insertion order (Redis's listpack order) and a random field
 // (HRANDFIELD) is one array access. Deletion moves the last slot into the hole; the map keeps its
 // order because a moved field is only re-assigned, never re-inserted. The map is a ShardedMap, so a
-// hash of millions of fields never stops the server to rehash them all at once.
+// hash of millions of fields never stops the server to rehash them all at once, and the lists are
+// ChunkedLists, which never copy them all to grow either.
 import type { CollectionValue } from '../keyspace/value.ts';
+import { ChunkedList } from './chunked-list.ts';
 import { encodingLimits } from './encoding-limits.ts';
 import { ShardedMap } from './sharded-map.ts';
 
 export class HashValue implements CollectionValue {
   readonly type = 'hash';
   private readonly slots = new ShardedMap<number>();
-  private readonly fieldList: string[] = [];
-  private readonly valueList: string[] = [];
+  private readonly fieldList = new ChunkedList<string>();
+  private readonly valueList = new ChunkedList<string>();
   /** Listpack while small (one-way: once a hashtable, always a hashtable, as in Redis). */
   private compact = true;
 
@@ -36,7 +38,7 @@ export class HashValue implements CollectionValue {
 
   get(field: string): string | undefined {
     const slot = this.slots.get(field);
-    return slot === undefined ? undefined : this.valueList[slot];
+    return slot === undefined ? undefined : this.valueList.at(slot);
   }
 
   has(field: string): boolean {
@@ -47,7 +49,7 @@ export class HashValue implements CollectionValue {
   set(field: string, value: string): boolean {
     const slot = this.slots.get(field);
     if (slot !== undefined) {
-      this.valueList[slot] = value;
+      this.valueList.setAt(slot, value);
       if (this.compact && value.length > encodingLimits.hashMaxListpackValue) this.compact = false;
       return false;
     }
@@ -81,9 +83,9 @@ export class HashValue implements CollectionValue {
     this.slots.delete(field);
     const last = this.fieldList.length - 1;
     if (slot !== last) {
-      const movedField = this.fieldList[last] as string;
-      this.fieldList[slot] = movedField;
-      this.valueList[slot] = this.valueList[last] as string;
+      const movedField = this.fieldList.at(last);
+      this.fieldList.setAt(slot, movedField);
+      this.valueList.setAt(slot, this.valueList.at(last));
       this.slots.set(movedField, slot);
     }
     this.fieldList.pop();
@@ -93,11 +95,11 @@ export class HashValue implements CollectionValue {
 
   /** Field and value at a position 0..size-1 (random access for HRANDFIELD). */
   fieldAt(index: number): string {
-    return this.fieldList[index] as string;
+    return this.fieldList.at(index);
   }
 
   valueAt(index: number): string {
-    return this.valueList[index] as string;
+    return this.valueList.at(index);
   }
 
   /** Fields in insertion order; stays valid while the hash changes (for scans). */
@@ -106,7 +108,7 @@ export class HashValue implements CollectionValue {
   }
 
   *entries(): IterableIterator<[string, string]> {
-    for (const [field, slot] of this.slots) yield [field, this.valueList[slot] as string];
+    for (const [field, slot] of this.slots) yield [field, this.valueList.at(slot)];
   }
 
   /**
@@ -116,7 +118,7 @@ export class HashValue implements CollectionValue {
   forEachEntry(visit: (field: string, value: string) => void): void {
     const values = this.valueList;
     this.slots.forEach((slot, field) => {
-      visit(field, values[slot] as string);
+      visit(field, values.at(slot));
     });
   }
 
@@ -125,14 +127,13 @@ export class HashValue implements CollectionValue {
     const fields = this.fieldList;
     const values = this.valueList;
     const perEntry = this.compact ? 4 : 56;
-    for (let i = 0; i < fields.length; i++)
-      bytes += (fields[i] as string).length + (values[i] as string).length + perEntry;
+    for (let i = 0; i < fields.length; i++) bytes += fields.at(i).length + values.at(i).length + perEntry;
     return bytes;
   }
 
   clone(): HashValue {
     const copy = new HashValue();
-    for (const [field, slot] of this.slots) copy.set(field, this.valueList[slot] as string);
+    for (const [field, slot] of this.slots) copy.set(field, this.valueList.at(slot));
     copy.compact = this.compact;
     return copy;
   }

@@ -3,7 +3,7 @@
 // the insert that takes it past 1,048,576 entries copies every entry in one go (63 ms on this
 // machine, 263 ms at 2,097,152), and every client of the server waits through it; restoring a
 // migrated 1,000,000-field hash stalled the target that long. Redis rehashes its dicts
-// incrementally for the same reason. Past SHARD_THRESHOLD entries the entries move into
+// incrementally for the same reason. Past SHARD_THRESHOLD (16,384) entries they move into
 // SHARD_COUNT maps chosen by a hash of the key, so a growth copies at most one shard's share.
 //
 // Iteration visits the shards in turn, each in its insertion order, and is live as a Map's is:
@@ -12,8 +12,11 @@
 // map.) An iteration begun before the entries moved into shards goes on over the map they left,
 // which then stays as it was: every entry present throughout is still visited, as SCAN promises.
 
-/** Entries at which one map becomes shards (its last doubling copies ~65,000 entries, ~4 ms). */
-export const SHARD_THRESHOLD = 1 << 16;
+/**
+ * Entries at which one map becomes shards: moving them takes ~4 ms, and no single map's doubling
+ * copies more than this many entries until a shard holds as many (4,000,000 members).
+ */
+export const SHARD_THRESHOLD = 1 << 14;
 const SHARD_COUNT = 256;
 const SHARD_MASK = SHARD_COUNT - 1;
 

@@ -100,7 +100,7 @@ function randomLevel(): number {
 
 export class ZSetValue implements CollectionValue {
   readonly type = 'zset';
-  /** member -> score (sharded past 65,536 members, so it never rehashes them all at once) */
+  /** member -> score (sharded past 16,384 members, so it never rehashes them all at once) */
   readonly dict = new ShardedMap<number>();
   private readonly header = new ZSetNode(MAX_LEVEL, 0, '');
   private tail: ZSetNode | null = null;
