@@ -3,10 +3,11 @@
 // O(n) insert like Redis's intset, and SMEMBERS comes out sorted as in Redis. A hashtable is a Map
 // (member → slot in an array) for O(1) add/remove/lookup and O(1) random members (SPOP,
 // SRANDMEMBER); deletion moves the last slot into the hole, and the map's iteration order stays
-// stable under mutation, which scans rely on. The map is a ShardedMap: a set of millions of members
-// never stops the server to rehash them all at once.
+// stable under mutation, which scans rely on. The map is a ShardedMap and the array a ChunkedList: a
+// set of millions of members never stops the server to rehash or copy them all at once.
 import { parseInt64 } from '../arguments.ts';
 import type { CollectionValue } from '../keyspace/value.ts';
+import { ChunkedList } from './chunked-list.ts';
 import { encodingLimits } from './encoding-limits.ts';
 import { ShardedMap } from './sharded-map.ts';
 
@@ -31,9 +32,10 @@ export function compareIntegerText(a: string, b: string): number {
 
 export class SetValue implements CollectionValue {
   readonly type = 'set';
-  /** Intset: sorted members. Hashtable: members by slot. */
-  private list: string[] = [];
-  /** Present once the set is a hashtable (one-way conversion). */
+  /** Intset: the members in numeric order (emptied when the set becomes a hashtable). */
+  private intset: string[] = [];
+  /** Hashtable: the members by slot, and each member's slot (one-way conversion). */
+  private list: ChunkedList<string> | undefined;
   private slots: ShardedMap<number> | undefined;
 
   static fromMembers(members: Iterable<string>): SetValue {
@@ -51,7 +53,7 @@ export class SetValue implements CollectionValue {
   }
 
   get size(): number {
-    return this.list.length;
+    return this.list === undefined ? this.intset.length : this.list.length;
   }
 
   has(member: string): boolean {
@@ -61,12 +63,12 @@ export class SetValue implements CollectionValue {
 
   /** Binary search in the intset: the index, or -(insertion point) - 1. */
   private search(member: string): number {
-    const list = this.list;
+    const intset = this.intset;
     let low = 0;
-    let high = list.length - 1;
+    let high = intset.length - 1;
     while (low <= high) {
       const middle = (low + high) >>> 1;
-      const order = compareIntegerText(list[middle] as string, member);
+      const order = compareIntegerText(intset[middle] as string, member);
       if (order < 0) low = middle + 1;
       else if (order > 0) high = middle - 1;
       else return middle;
@@ -79,8 +81,9 @@ export class SetValue implements CollectionValue {
     const slots = this.slots;
     if (slots !== undefined) {
       if (slots.has(member)) return false;
-      slots.set(member, this.list.length);
-      this.list.push(member);
+      const list = this.list as ChunkedList<string>;
+      slots.set(member, list.length);
+      list.push(member);
       return true;
     }
     if (!isIntegerMember(member)) {
@@ -89,8 +92,8 @@ export class SetValue implements CollectionValue {
     }
     const at = this.search(member);
     if (at >= 0) return false;
-    this.list.splice(-at - 1, 0, member);
-    if (this.list.length > encodingLimits.setMaxIntsetEntries) this.convert();
+    this.intset.splice(-at - 1, 0, member);
+    if (this.intset.length > encodingLimits.setMaxIntsetEntries) this.convert();
     return true;
   }
 
@@ -101,29 +104,35 @@ export class SetValue implements CollectionValue {
 
   private convert(): void {
     const slots = new ShardedMap<number>();
-    const list = this.list;
-    for (let i = 0; i < list.length; i++) slots.set(list[i] as string, i);
+    const list = new ChunkedList<string>();
+    const intset = this.intset;
+    for (let i = 0; i < intset.length; i++) {
+      slots.set(intset[i] as string, i);
+      list.push(intset[i] as string);
+    }
     this.slots = slots;
+    this.list = list;
+    this.intset = [];
   }
 
   /** Removes a member; returns whether it existed. */
   delete(member: string): boolean {
     const slots = this.slots;
-    const list = this.list;
     if (slots === undefined) {
       if (!isIntegerMember(member)) return false;
       const at = this.search(member);
       if (at < 0) return false;
-      list.splice(at, 1);
+      this.intset.splice(at, 1);
       return true;
     }
     const slot = slots.get(member);
     if (slot === undefined) return false;
     slots.delete(member);
+    const list = this.list as ChunkedList<string>;
     const last = list.length - 1;
     if (slot !== last) {
-      const moved = list[last] as string;
-      list[slot] = moved;
+      const moved = list.at(last);
+      list.setAt(slot, moved);
       slots.set(moved, slot);
     }
     list.pop();
@@ -132,30 +141,36 @@ export class SetValue implements CollectionValue {
 
   /** The member at a position 0..size-1 (random access). */
   memberAt(index: number): string {
-    return this.list[index] as string;
+    return this.list === undefined ? (this.intset[index] as string) : this.list.at(index);
   }
 
   /** A uniformly random member; the set must not be empty. */
   randomMember(): string {
-    return this.list[Math.floor(Math.random() * this.list.length)] as string;
+    return this.memberAt(Math.floor(Math.random() * this.size));
   }
 
-  /** Members: numeric order for an intset, insertion order for a hashtable. */
+  /** Members: numeric order for an intset, the map's order for a hashtable. */
   members(): IterableIterator<string> {
-    return this.slots === undefined ? this.list.values() : this.slots.keys();
+    return this.slots === undefined ? this.intset.values() : this.slots.keys();
   }
 
   memoryUsage(): number {
-    if (this.slots === undefined) return 16 + this.list.length * 8;
+    const list = this.list;
+    if (list === undefined) return 16 + this.intset.length * 8;
     let bytes = 64;
-    for (const member of this.list) bytes += member.length + 40;
+    for (let i = 0; i < list.length; i++) bytes += list.at(i).length + 40;
     return bytes;
   }
 
   clone(): SetValue {
     const copy = new SetValue();
-    copy.list = this.list.slice();
-    if (this.slots !== undefined) copy.slots = this.slots.copy();
+    copy.intset = this.intset.slice();
+    if (this.slots !== undefined && this.list !== undefined) {
+      copy.slots = this.slots.copy();
+      const list = new ChunkedList<string>();
+      for (let i = 0; i < this.list.length; i++) list.push(this.list.at(i));
+      copy.list = list;
+    }
     return copy;
   }
 }
