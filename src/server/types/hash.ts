@@ -47,13 +47,12 @@ export class HashValue implements CollectionValue {
 
   /** Sets a field; returns true when the field is new. */
   set(field: string, value: string): boolean {
-    const slot = this.slots.get(field);
+    const slot = this.slots.addIfAbsent(field, this.fieldList.length);
     if (slot !== undefined) {
       this.valueList.setAt(slot, value);
       if (this.compact && value.length > encodingLimits.hashMaxListpackValue) this.compact = false;
       return false;
     }
-    this.slots.set(field, this.fieldList.length);
     this.fieldList.push(field);
     this.valueList.push(value);
     if (
@@ -78,9 +77,8 @@ export class HashValue implements CollectionValue {
 
   /** Removes a field; returns whether it existed. */
   delete(field: string): boolean {
-    const slot = this.slots.get(field);
+    const slot = this.slots.take(field);
     if (slot === undefined) return false;
-    this.slots.delete(field);
     const last = this.fieldList.length - 1;
     if (slot !== last) {
       const movedField = this.fieldList.at(last);

@@ -80,9 +80,8 @@ export class SetValue implements CollectionValue {
   add(member: string): boolean {
     const slots = this.slots;
     if (slots !== undefined) {
-      if (slots.has(member)) return false;
       const list = this.list as ChunkedList<string>;
-      slots.set(member, list.length);
+      if (slots.addIfAbsent(member, list.length) !== undefined) return false;
       list.push(member);
       return true;
     }
@@ -125,9 +124,8 @@ export class SetValue implements CollectionValue {
       this.intset.splice(at, 1);
       return true;
     }
-    const slot = slots.get(member);
+    const slot = slots.take(member);
     if (slot === undefined) return false;
-    slots.delete(member);
     const list = this.list as ChunkedList<string>;
     const last = list.length - 1;
     if (slot !== last) {

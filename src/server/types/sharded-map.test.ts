@@ -4,7 +4,10 @@ import fc from 'fast-check';
 import { SHARD_THRESHOLD, ShardedMap, shardOf } from './sharded-map.ts';
 
 /** The same operations on a ShardedMap and a Map, from a small key space so keys repeat. */
-function replay(operations: Array<[op: 'set' | 'delete', key: number, value: number]>, base: number): void {
+function replay(
+  operations: Array<[op: 'set' | 'delete' | 'add' | 'take', key: number, value: number]>,
+  base: number,
+): void {
   const sharded = new ShardedMap<number>();
   const reference = new Map<string, number>();
   // Start just under the threshold, so random operations cross it both ways.
@@ -17,6 +20,12 @@ function replay(operations: Array<[op: 'set' | 'delete', key: number, value: num
     if (op === 'set') {
       sharded.set(name, value);
       reference.set(name, value);
+    } else if (op === 'add') {
+      assert.equal(sharded.addIfAbsent(name, value), reference.get(name));
+      if (!reference.has(name)) reference.set(name, value);
+    } else if (op === 'take') {
+      assert.equal(sharded.take(name), reference.get(name));
+      reference.delete(name);
     } else assert.equal(sharded.delete(name), reference.delete(name));
     assert.equal(sharded.size, reference.size);
     assert.equal(sharded.get(name), reference.get(name));
@@ -43,7 +52,7 @@ function replay(operations: Array<[op: 'set' | 'delete', key: number, value: num
 
 test('behaves as a Map through random sets and deletes, below and across the sharding threshold', () => {
   const operation = fc.tuple(
-    fc.constantFrom('set' as const, 'delete' as const),
+    fc.constantFrom('set' as const, 'delete' as const, 'add' as const, 'take' as const),
     fc.integer({ min: 0, max: 300 }),
     fc.integer(),
   );
