@@ -23,7 +23,7 @@ import { ReplyParser } from '../src/resp/index.ts';
 import { slotOf } from '../src/slots/index.ts';
 import { Cluster } from '../test/helpers/cluster.ts';
 import { RawConnection } from '../test/helpers/raw-connection.ts';
-import { format } from './measure.ts';
+import { format, median } from './measure.ts';
 
 const VALUE = 'value-0123456789';
 
@@ -388,14 +388,6 @@ async function runMethod(method: string, o: Options, lines: string[]): Promise<M
     rmSync(root, { recursive: true, force: true });
   }
   return result;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 /** The medians of a method's runs, with each run's value, against the targets. */

@@ -19,6 +19,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { slotOf } from '../src/slots/index.ts';
 import { RawConnection } from '../test/helpers/raw-connection.ts';
 import { startServer } from '../test/helpers/redis-servers.ts';
+import { median } from './measure.ts';
 
 const argv = process.argv.slice(2);
 const QUICK = argv.includes('--quick');
@@ -330,14 +331,6 @@ async function main(): Promise<void> {
       MARKDOWN_FILE,
       `\n### Migration (${new Date().toISOString()})\n\n\`\`\`\n${lines.join('\n')}\n\`\`\`\n`,
     );
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 /** Loads the small keys on a fresh pair of servers, moves them, then `big`-element collections. */
