@@ -5,8 +5,12 @@
 // V8 flags"): by default V8 scavenges the young generation with helper threads, and on a small, busy
 // machine the main thread waits for helpers the kernel does not schedule: replies stalled for
 // 0.2-1.3 s while a big key moved. `--single-threaded-gc` does all collection on the main thread,
-// and an 8 MB semi-space bounds the one scavenge that copies many survivors (300+ ms with the
-// default size, under 30 ms with 8 MB) at no measurable cost in requests/s or migration CPU.
+// and a small semi-space bounds the scavenges that copy many survivors (300+ ms with the default
+// 16 MB). 4 MB, not 8: a migration's target keeps every key it restores, so each of its scavenges
+// copies a full semi-space; the whole-cluster move's worst client stall, three medians of five
+// runs, was 21.4, 19.8 and 20.8 ms with 4 MB against 22.0-28.4 ms with 8 MB. The price is more
+// scavenges where values survive briefly: ~5-10% fewer 10-key MSETs of 1 KB values through the
+// proxy (bench/RESULTS.md, session 11).
 // Without helper threads, marking the old generation is all done in steps on the main thread, and
 // V8 started it late: a source that had just grown to ~190 MB (a 1,000,000-field hash loaded) began
 // marking only when its limit was overshot by 114 MB, and gave up for one atomic mark-compact, a
@@ -19,7 +23,7 @@ import { ensureV8Flags } from './v8-flags.ts';
 
 const DEFAULT_V8_FLAGS = [
   '--single-threaded-gc',
-  '--max-semi-space-size=8',
+  '--max-semi-space-size=4',
   '--incremental-marking-soft-trigger=50',
   '--incremental-marking-hard-trigger=60',
 ];

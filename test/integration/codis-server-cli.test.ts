@@ -93,7 +93,7 @@ describe('codis-server program', () => {
         undefined,
         [
           '--single-threaded-gc',
-          '--max-semi-space-size=8',
+          '--max-semi-space-size=4',
           '--incremental-marking-soft-trigger=50',
           '--incremental-marking-hard-trigger=60',
         ],
