@@ -119,34 +119,23 @@ export class ShardedMap<V> {
     this.count = 0;
   }
 
-  *keys(): IterableIterator<string> {
-    const single = this.single;
-    if (single !== undefined) {
-      yield* single.keys();
-      return;
-    }
-    const shards = this.shards;
-    for (let i = 0; i < shards.length; i++) yield* (shards[i] as Map<string, V>).keys();
+  // While one map holds the entries its own iterators are returned: a generator around them costs
+  // a call per entry (SMEMBERS, HKEYS of every hashtable-encoded value).
+  keys(): IterableIterator<string> {
+    return this.single !== undefined ? this.single.keys() : this.acrossShards((map) => map.keys());
   }
 
-  *values(): IterableIterator<V> {
-    const single = this.single;
-    if (single !== undefined) {
-      yield* single.values();
-      return;
-    }
-    const shards = this.shards;
-    for (let i = 0; i < shards.length; i++) yield* (shards[i] as Map<string, V>).values();
+  values(): IterableIterator<V> {
+    return this.single !== undefined ? this.single.values() : this.acrossShards((map) => map.values());
   }
 
-  *entries(): IterableIterator<[string, V]> {
-    const single = this.single;
-    if (single !== undefined) {
-      yield* single.entries();
-      return;
-    }
+  entries(): IterableIterator<[string, V]> {
+    return this.single !== undefined ? this.single.entries() : this.acrossShards((map) => map.entries());
+  }
+
+  private *acrossShards<T>(iterate: (map: Map<string, V>) => IterableIterator<T>): IterableIterator<T> {
     const shards = this.shards;
-    for (let i = 0; i < shards.length; i++) yield* (shards[i] as Map<string, V>).entries();
+    for (let i = 0; i < shards.length; i++) yield* iterate(shards[i] as Map<string, V>);
   }
 
   [Symbol.iterator](): IterableIterator<[string, V]> {
