@@ -303,7 +303,7 @@ async function main(): Promise<void> {
     for (const line of result.lines) console.log(line);
     runs.push(result);
   }
-  const lines = runs.length === 1 ? (runs[0] as RunResult).lines : [...runs.flatMap((run) => run.lines)];
+  const lines = runs.flatMap((run) => run.lines);
   if (runs.length > 1) {
     const keysPerSecond = median(runs.map((run) => run.keysPerSecond));
     const each = (values: number[], digits: number): string =>

@@ -55,27 +55,18 @@ export class ShardedMap<V> {
   }
 
   get(key: string): V | undefined {
-    const single = this.single;
-    return single !== undefined ? single.get(key) : (this.shards[shardOf(key)] as Map<string, V>).get(key);
+    return this.mapOf(key).get(key);
   }
 
   has(key: string): boolean {
-    const single = this.single;
-    return single !== undefined ? single.has(key) : (this.shards[shardOf(key)] as Map<string, V>).has(key);
+    return this.mapOf(key).has(key);
   }
 
   set(key: string, value: V): this {
-    const single = this.single;
-    if (single !== undefined) {
-      single.set(key, value);
-      // At the threshold the map is full: spreading now spares it the doubling the next insert makes.
-      if (single.size >= SHARD_THRESHOLD) this.spread(single);
-      return this;
-    }
-    const shard = this.shards[shardOf(key)] as Map<string, V>;
-    const before = shard.size;
-    shard.set(key, value);
-    this.count += shard.size - before;
+    const map = this.mapOf(key);
+    const size = map.size;
+    map.set(key, value);
+    if (map.size !== size) this.inserted();
     return this;
   }
 
@@ -84,33 +75,41 @@ export class ShardedMap<V> {
    * has/get then set would hash the key twice.
    */
   addIfAbsent(key: string, value: V): V | undefined {
-    const single = this.single;
-    const map = single !== undefined ? single : (this.shards[shardOf(key)] as Map<string, V>);
+    const map = this.mapOf(key);
     const current = map.get(key);
     if (current !== undefined) return current;
     map.set(key, value);
-    if (single === undefined) this.count++;
-    else if (single.size >= SHARD_THRESHOLD) this.spread(single);
+    this.inserted();
     return undefined;
   }
 
   /** Removes a key and returns its value (undefined when it was not there). */
   take(key: string): V | undefined {
-    const single = this.single;
-    const map = single !== undefined ? single : (this.shards[shardOf(key)] as Map<string, V>);
+    const map = this.mapOf(key);
     const current = map.get(key);
     if (current === undefined) return undefined;
     map.delete(key);
-    if (single === undefined) this.count--;
+    if (this.single === undefined) this.count--;
     return current;
   }
 
   delete(key: string): boolean {
-    const single = this.single;
-    if (single !== undefined) return single.delete(key);
-    if (!(this.shards[shardOf(key)] as Map<string, V>).delete(key)) return false;
-    this.count--;
+    if (!this.mapOf(key).delete(key)) return false;
+    if (this.single === undefined) this.count--;
     return true;
+  }
+
+  /** The map that holds (or would hold) a key. */
+  private mapOf(key: string): Map<string, V> {
+    return this.single ?? (this.shards[shardOf(key)] as Map<string, V>);
+  }
+
+  /** A key was added: counted in shards; the one map spreads at the threshold. */
+  private inserted(): void {
+    const single = this.single;
+    if (single === undefined) this.count++;
+    // At the threshold the map is full: spreading now spares it the doubling the next insert makes.
+    else if (single.size >= SHARD_THRESHOLD) this.spread(single);
   }
 
   clear(): void {
