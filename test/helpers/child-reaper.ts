@@ -4,6 +4,7 @@
 // holding ports and memory.
 
 import type { ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 
 const running = new Set<ChildProcess>();
 let installed = false;
@@ -17,4 +18,15 @@ export function killOnExit(child: ChildProcess): void {
   }
   running.add(child);
   child.once('exit', () => running.delete(child));
+}
+
+const directories = new Set<string>();
+
+/** Removes a temporary directory when the test process exits, if nothing removed it before. */
+export function removeOnExit(directory: string): void {
+  if (directories.size === 0)
+    process.on('exit', () => {
+      for (const leftover of directories) rmSync(leftover, { recursive: true, force: true });
+    });
+  directories.add(directory);
 }

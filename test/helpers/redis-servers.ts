@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { killOnExit } from './child-reaper.ts';
+import { killOnExit, removeOnExit } from './child-reaper.ts';
 import { freePort } from './free-port.ts';
 import { holdsPort } from './port-owner.ts';
 
@@ -88,6 +88,8 @@ const PORT_ATTEMPTS = 5;
 
 export async function startServer(kind: ServerKind, options: StartOptions = {}): Promise<RunningServer> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), `${kind}-`));
+  // stop() removes it; a test that never stops its server leaves it to the exit.
+  if (options.dir === undefined) removeOnExit(dir);
   for (let attempt = 1; ; attempt++) {
     const port = options.port ?? (await freePort());
     try {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RespValue } from '../../src/resp/index.ts';
+import { removeOnExit } from '../helpers/child-reaper.ts';
 import { type ConformanceContext, conformanceSuite, TARGETS } from '../helpers/conformance.ts';
 import type { RawConnection } from '../helpers/raw-connection.ts';
 
@@ -555,6 +556,7 @@ conformanceSuite(
 // Each server gets its own ACL file, made before it starts.
 for (const kind of TARGETS) {
   const dir = mkdtempSync(join(tmpdir(), 'acl-file-'));
+  removeOnExit(dir);
   const path = join(dir, 'users.acl');
   writeFileSync(path, 'user default on nopass ~* &* +@all\nuser bob on >p ~b* &* -@all +get\n');
   conformanceSuite(
