@@ -11,7 +11,16 @@
 // run fails if it hangs again. A run once stopped for 85 minutes at one test file that passes in a
 // second (CI's time ran out with no clue); now a hang costs at most the timeout and names itself.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, existsSync, globSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  globSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -28,6 +37,8 @@ const CONCURRENCY = positiveNumber('TEST_CONCURRENCY', 2);
 const FILE_TIMEOUT_MS = positiveNumber('TEST_FILE_TIMEOUT_S', 600) * 1000;
 /** How long a hung file's process gets to show its stack before it is killed. */
 const STACK_WAIT_MS = 5000;
+/** How long a killed file's process gets to be reported gone. */
+const EXIT_WAIT_MS = 10_000;
 /** A line naming the running files when none finished for this long. */
 const QUIET_NOTICE_MS = 60_000;
 
@@ -88,7 +99,6 @@ interface Outcome {
   counts: Counts | null;
   /** Why the file failed, or null when it passed. */
   failure: string | null;
-  hung: boolean;
 }
 
 interface Running {
@@ -99,6 +109,7 @@ interface Running {
   outputPath: string;
   timer: NodeJS.Timeout;
   hungStack: string | null;
+  done: boolean;
 }
 
 const running = new Set<Running>();
@@ -137,9 +148,15 @@ function startFile(file: string, attempt: number): void {
     outputPath,
     timer: setTimeout(() => hung(entry), FILE_TIMEOUT_MS),
     hungStack: null,
+    done: false,
   };
   running.add(entry);
   child.once('exit', (code, signal) => finished(entry, code, signal));
+  // A process that could not be started (no 'exit' follows).
+  child.once('error', (error) => {
+    appendFileSync(outputPath, `could not start the test process: ${error.message}\n`);
+    finished(entry, null, null);
+  });
 }
 
 function hung(entry: Running): void {
@@ -148,6 +165,8 @@ function hung(entry: Running): void {
   void pausedStack(entry).then((stack) => {
     entry.hungStack = stack;
     killGroup(pid);
+    // Should its exit never be reported, the run goes on without it.
+    setTimeout(() => finished(entry, null, 'SIGKILL'), EXIT_WAIT_MS).unref();
   });
 }
 
@@ -217,6 +236,8 @@ function killGroup(pid: number): void {
 }
 
 function finished(entry: Running, code: number | null, signal: NodeJS.Signals | null): void {
+  if (entry.done) return;
+  entry.done = true;
   clearTimeout(entry.timer);
   running.delete(entry);
   lastFinish = Date.now();
@@ -251,7 +272,7 @@ function finished(entry: Running, code: number | null, signal: NodeJS.Signals | 
   else if (code !== 0 || signal !== null) failure = `failed (${signal ?? `exit code ${code}`})`;
   else if (counts.tests === 0) failure = 'reported no test';
   else if (counts.fail > 0 || counts.cancelled > 0) failure = 'failed';
-  outcomes.push({ file: entry.file, seconds, counts, failure, hung: hungNow });
+  outcomes.push({ file: entry.file, seconds, counts, failure });
   fill();
 }
 
@@ -284,6 +305,10 @@ function summarize(): void {
     `══ ${outcomes.length} files, ${((Date.now() - runStarted) / 1000).toFixed(1)} s`,
     ...COUNT_NAMES.map((name) => `ℹ ${name} ${total[name]}`),
   ];
+  const slowest = [...outcomes].sort((a, b) => b.seconds - a.seconds).slice(0, 5);
+  lines.push(
+    `slowest: ${slowest.map((outcome) => `${outcome.file} ${outcome.seconds.toFixed(1)} s`).join(', ')}`,
+  );
   if (hangs.length > 0) lines.push('', `Files that hung (${hangs.length}):`, ...hangs);
   if (failed.length > 0)
     lines.push('', 'Failed files:', ...failed.map((outcome) => `✖ ${outcome.file}: ${outcome.failure}`));
