@@ -8,7 +8,7 @@ import type { ProxyConfig } from './config/types.ts';
 import { closedProxy, invalidForwardMethod, invalidSlotId } from './errors.ts';
 import type { ProxyLogger } from './logger.ts';
 import { CodisProxy } from './proxy.ts';
-import type { ProxySlot } from './slot.ts';
+import { normaliseSlot, type ProxySlot } from './slot.ts';
 
 const MAX_SLOTS = 1024;
 /** How often a worker sends its counters to the primary, in ms. */
@@ -36,19 +36,6 @@ function emptyStats(): ProxyStatsSnapshot {
     ops: { total: 0, fails: 0, redisErrors: 0, qps: 0, commands: [] },
     sessions: { total: 0, alive: 0 },
   };
-}
-
-function normalise(record: ProxySlot): ProxySlot {
-  const out: ProxySlot = { id: record.id };
-  if (record.locked) out.locked = true;
-  if (record.backend_addr) out.backend_addr = record.backend_addr;
-  if (record.backend_addr_group_id) out.backend_addr_group_id = record.backend_addr_group_id;
-  if (record.migrate_from) out.migrate_from = record.migrate_from;
-  if (record.migrate_from_group_id) out.migrate_from_group_id = record.migrate_from_group_id;
-  if (record.forward_method) out.forward_method = record.forward_method;
-  const groups = (record.replica_groups ?? []).filter((group) => group.length > 0);
-  if (groups.length > 0) out.replica_groups = groups.map((group) => [...group]);
-  return out;
 }
 
 /** Sums worker snapshots: ops and per-command counters, sessions. */
@@ -226,7 +213,7 @@ export class ClusterCore implements ProxyCore {
       else if ((record.forward_method ?? 0) !== 0 && record.forward_method !== 1)
         failure = invalidForwardMethod();
       if (failure !== undefined) break;
-      const normal = normalise(record);
+      const normal = normaliseSlot(record);
       this.table[record.id] = normal;
       valid.push(normal);
     }

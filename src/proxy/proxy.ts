@@ -3,7 +3,7 @@
 // class.
 import { createServer, type Server, type Socket } from 'node:net';
 import { adoptWithSharedRead } from '../common/shared-read.ts';
-import type { ProxyCore as AdminContract } from './admin/core.ts';
+import type { ProxyCore as AdminContract, ProxyStatsSnapshot } from './admin/core.ts';
 import { splitAddress } from './backend.ts';
 import type { ProxyConfig } from './config/types.ts';
 import { closeDedicatedPool } from './dedicated.ts';
@@ -16,7 +16,7 @@ import { fetchRunIds } from './run-id.ts';
 import { SentinelWatcher } from './sentinel.ts';
 import { IDLE_CHECKS, Session } from './session.ts';
 import type { ProxySlot } from './slot.ts';
-import { ProxyStats, type ProxyStatsSnapshot } from './stats.ts';
+import { ProxyStats } from './stats.ts';
 
 export interface ProxyOptions {
   /** How long a request waits for a locked slot before it fails (Codis: forever). Default 30 s. */
@@ -129,7 +129,7 @@ export class CodisProxy implements ProxyCore, AdminContract {
   }
 
   /** The counters of §9 (the admin API adds rusage, runtime and backend settings). */
-  stats(): ProxyStatsSnapshot {
+  stats(): Required<ProxyStatsSnapshot> {
     const c = this.counters;
     return {
       online: this.isOnline,

@@ -8,7 +8,7 @@ import type { ProxyConfig } from './config/types.ts';
 import { closedRouter, invalidForwardMethod, invalidSlotId } from './errors.ts';
 import type { ProxyLogger } from './logger.ts';
 import type { InflightTracker } from './request.ts';
-import type { ProxySlot } from './slot.ts';
+import { normaliseSlot, type ProxySlot } from './slot.ts';
 
 /** A session blocked on a locked slot. */
 export interface SlotWaiter {
@@ -92,7 +92,7 @@ export class Router {
       const method = record.forward_method ?? 0;
       if (method !== 0 && method !== 1) throw invalidForwardMethod();
       const slot = this.slots[record.id] as Slot;
-      slot.pendingFills.push(normalise(record));
+      slot.pendingFills.push(normaliseSlot(record));
       slot.switched = switched;
       // New requests wait from now on; the switch happens once the in-flight ones are answered.
       slot.locked = true;
@@ -262,18 +262,4 @@ export class Router {
     this.primaries.close();
     this.replicas.close();
   }
-}
-
-/** The JSON form of §8.4.3: every key but `id` omitted when zero, empty or false. */
-function normalise(record: ProxySlot): ProxySlot {
-  const out: ProxySlot = { id: record.id };
-  if (record.locked) out.locked = true;
-  if (record.backend_addr) out.backend_addr = record.backend_addr;
-  if (record.backend_addr_group_id) out.backend_addr_group_id = record.backend_addr_group_id;
-  if (record.migrate_from) out.migrate_from = record.migrate_from;
-  if (record.migrate_from_group_id) out.migrate_from_group_id = record.migrate_from_group_id;
-  if (record.forward_method) out.forward_method = record.forward_method;
-  const groups = (record.replica_groups ?? []).filter((group) => group.length > 0);
-  if (groups.length > 0) out.replica_groups = groups.map((group) => [...group]);
-  return out;
 }

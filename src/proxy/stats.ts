@@ -1,26 +1,14 @@
 // The proxy's counters (spec/proxy.md §9). Per-command records live as long as the process and are
 // zeroed by a reset, so a request can hold its record without a map lookup on the hot path.
 
+import type { ProxyCommandStats } from './admin/core.ts';
+
 export interface CommandStats {
   readonly opstr: string;
   calls: number;
   usecs: number;
   fails: number;
   redisErrors: number;
-}
-
-export interface ProxyStatsSnapshot {
-  online: boolean;
-  closed: boolean;
-  ops: {
-    total: number;
-    fails: number;
-    redisErrors: number;
-    qps: number;
-    commands: Array<{ opstr: string; calls: number; usecs: number; fails: number; redisErrors: number }>;
-  };
-  sessions: { total: number; alive: number };
-  sentinels: { servers: string[]; masters: Record<string, string>; switched: boolean };
 }
 
 export class ProxyStats {
@@ -66,8 +54,8 @@ export class ProxyStats {
     }
   }
 
-  commandList(): ProxyStatsSnapshot['ops']['commands'] {
-    const list: ProxyStatsSnapshot['ops']['commands'] = [];
+  commandList(): ProxyCommandStats[] {
+    const list: ProxyCommandStats[] = [];
     for (const r of this.commands.values()) {
       if (r.calls === 0 && r.fails === 0 && r.redisErrors === 0) continue;
       list.push({
