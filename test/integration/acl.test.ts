@@ -7,6 +7,7 @@ import type { RespValue } from '../../src/resp/index.ts';
 import { removeOnExit } from '../helpers/child-reaper.ts';
 import { type ConformanceContext, conformanceSuite, TARGETS } from '../helpers/conformance.ts';
 import type { RawConnection } from '../helpers/raw-connection.ts';
+import { bulk } from '../helpers/resp-text.ts';
 
 const OK = '+OK\r\n';
 const WRONGPASS = '-WRONGPASS invalid username-password pair or user is disabled.\r\n';
@@ -15,10 +16,6 @@ const NOPERM_CHANNELS =
   '-NOPERM this user has no permissions to access one of the channels used as arguments\r\n';
 const noPermCommand = (name: string): string =>
   `-NOPERM this user has no permissions to run the '${name}' command\r\n`;
-
-function bulk(value: string): string {
-  return `$${value.length}\r\n${value}\r\n`;
-}
 
 /** The users a test made are dropped and the log emptied, so tests do not see each other's. */
 async function fresh(c: RawConnection): Promise<void> {

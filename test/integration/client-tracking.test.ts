@@ -4,10 +4,7 @@
 import assert from 'node:assert/strict';
 import { conformanceSuite } from '../helpers/conformance.ts';
 import type { RawConnection } from '../helpers/raw-connection.ts';
-
-function bulk(text: string): string {
-  return `$${text.length}\r\n${text}\r\n`;
-}
+import { bulk } from '../helpers/resp-text.ts';
 
 function invalidate(...keys: string[]): string {
   return `>2\r\n${bulk('invalidate')}*${keys.length}\r\n${keys.map(bulk).join('')}`;

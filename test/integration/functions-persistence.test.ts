@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../helpers/free-port.ts';
 import { RawConnection } from '../helpers/raw-connection.ts';
 import { type RunningServer, type ServerKind, startServer } from '../helpers/redis-servers.ts';
+import { bulk } from '../helpers/resp-text.ts';
 
 const running: RunningServer[] = [];
 const connections: RawConnection[] = [];
@@ -48,10 +49,6 @@ function directory(): string {
   const dir = mkdtempSync(join(tmpdir(), 'codis-functions-'));
   directories.push(dir);
   return dir;
-}
-
-function bulk(value: string): string {
-  return `$${value.length}\r\n${value}\r\n`;
 }
 
 async function bulkBytes(c: RawConnection, ...args: string[]): Promise<Buffer> {

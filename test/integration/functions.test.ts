@@ -4,10 +4,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { conformanceSuite } from '../helpers/conformance.ts';
 import type { RawConnection } from '../helpers/raw-connection.ts';
-
-function bulk(value: string): string {
-  return `$${value.length}\r\n${value}\r\n`;
-}
+import { bulk } from '../helpers/resp-text.ts';
 
 const LIBRARY = `#!lua name=mylib
 redis.register_function('echo', function(keys, args) return {keys[1], args[1], #keys, #args} end)

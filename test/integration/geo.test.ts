@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { conformanceSuite } from '../helpers/conformance.ts';
 import type { RawConnection } from '../helpers/raw-connection.ts';
+import { bulk } from '../helpers/resp-text.ts';
 
 const WRONGTYPE = '-WRONGTYPE Operation against a key holding the wrong kind of value\r\n';
 const SYNTAX = '-ERR syntax error\r\n';
@@ -20,11 +21,6 @@ async function sicily(c: RawConnection): Promise<void> {
     ),
     ':2\r\n',
   );
-}
-
-/** A bulk string reply. */
-function bulk(text: string): string {
-  return `$${text.length}\r\n${text}\r\n`;
 }
 
 conformanceSuite('geo', (it) => {

@@ -2,18 +2,9 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { conformanceSuite } from '../helpers/conformance.ts';
 import type { RawConnection } from '../helpers/raw-connection.ts';
+import { array, bulk, NOT_INTEGER, WRONG_TYPE } from '../helpers/resp-text.ts';
 
-const WRONGTYPE = '-WRONGTYPE Operation against a key holding the wrong kind of value\r\n';
-const NOT_INTEGER = '-ERR value is not an integer or out of range\r\n';
 const SYNTAX = '-ERR syntax error\r\n';
-
-function bulk(value: string): string {
-  return `$${value.length}\r\n${value}\r\n`;
-}
-
-function array(...items: string[]): string {
-  return `*${items.length}\r\n${items.map(bulk).join('')}`;
-}
 
 function integers(...values: number[]): string {
   return `*${values.length}\r\n${values.map((value) => `:${value}\r\n`).join('')}`;
@@ -58,10 +49,10 @@ conformanceSuite('lists', (it) => {
     assert.equal(await c.call('LRANGE', 'bin', '0', '-1'), array(binary, ''));
     assert.equal(await c.call('SET', 's', 'x'), '+OK\r\n');
     for (const command of ['LPUSH', 'RPUSH', 'LPUSHX', 'RPUSHX']) {
-      assert.equal(await c.call(command, 's', 'a'), WRONGTYPE);
+      assert.equal(await c.call(command, 's', 'a'), WRONG_TYPE);
     }
-    assert.equal(await c.call('LLEN', 's'), WRONGTYPE);
-    assert.equal(await c.call('LRANGE', 's', '0', '1'), WRONGTYPE);
+    assert.equal(await c.call('LLEN', 's'), WRONG_TYPE);
+    assert.equal(await c.call('LRANGE', 's', '0', '1'), WRONG_TYPE);
     assert.equal(await c.call('LPUSH', 'l'), "-ERR wrong number of arguments for 'lpush' command\r\n");
   });
 
@@ -86,7 +77,7 @@ conformanceSuite('lists', (it) => {
     assert.equal(await c.call('LTRIM', 'missing', '0', '1'), '+OK\r\n');
     assert.equal(await c.call('LTRIM', 'missing', 'a', '1'), NOT_INTEGER);
     assert.equal(await c.call('SET', 's', 'x'), '+OK\r\n');
-    assert.equal(await c.call('LTRIM', 's', '0', '1'), WRONGTYPE);
+    assert.equal(await c.call('LTRIM', 's', '0', '1'), WRONG_TYPE);
   });
 
   it('LPOP and RPOP with and without a count, RESP2 and RESP3 nulls', async ({ connection: c }) => {
@@ -107,8 +98,8 @@ conformanceSuite('lists', (it) => {
       "-ERR wrong number of arguments for 'lpop' command\r\n",
     );
     assert.equal(await c.call('SET', 's', 'x'), '+OK\r\n');
-    assert.equal(await c.call('LPOP', 's'), WRONGTYPE);
-    assert.equal(await c.call('RPOP', 's', '1'), WRONGTYPE);
+    assert.equal(await c.call('LPOP', 's'), WRONG_TYPE);
+    assert.equal(await c.call('RPOP', 's', '1'), WRONG_TYPE);
     assert.equal(await c.call('RPOP', 's', '-1'), '-ERR value is out of range, must be positive\r\n');
     await c.call('HELLO', '3');
     assert.equal(await c.call('LPOP', 'l'), '_\r\n');
@@ -141,9 +132,9 @@ conformanceSuite('lists', (it) => {
     assert.equal(await c.call('LINSERT', 'missing', 'middle', 'a', 'z'), SYNTAX);
     assert.equal(await c.call('LRANGE', 'l', '0', '-1'), array('x', 'a', 'B', 'z', 'C', 'y'));
     assert.equal(await c.call('SET', 's', 'x'), '+OK\r\n');
-    assert.equal(await c.call('LINDEX', 's', '0'), WRONGTYPE);
-    assert.equal(await c.call('LSET', 's', '0', 'x'), WRONGTYPE);
-    assert.equal(await c.call('LINSERT', 's', 'before', 'a', 'x'), WRONGTYPE);
+    assert.equal(await c.call('LINDEX', 's', '0'), WRONG_TYPE);
+    assert.equal(await c.call('LSET', 's', '0', 'x'), WRONG_TYPE);
+    assert.equal(await c.call('LINSERT', 's', 'before', 'a', 'x'), WRONG_TYPE);
   });
 
   it('LREM from the head, from the tail, all', async ({ connection: c }) => {
@@ -161,7 +152,7 @@ conformanceSuite('lists', (it) => {
     assert.equal(await c.call('LREM', 'l', '1', 'c'), ':0\r\n');
     assert.equal(await c.call('LREM', 'l', 'x', 'c'), NOT_INTEGER);
     assert.equal(await c.call('SET', 's', 'x'), '+OK\r\n');
-    assert.equal(await c.call('LREM', 's', '0', 'x'), WRONGTYPE);
+    assert.equal(await c.call('LREM', 's', '0', 'x'), WRONG_TYPE);
   });
 
   it('LPOS with RANK, COUNT, MAXLEN and its errors', async ({ connection: c }) => {
@@ -208,7 +199,7 @@ conformanceSuite('lists', (it) => {
     assert.equal(await c.call('LPOS', 'l', 'a', 'BOGUS'), SYNTAX);
     assert.equal(await c.call('LPOS', 'l', 'a', 'RANK'), SYNTAX);
     assert.equal(await c.call('SET', 's', 'x'), '+OK\r\n');
-    assert.equal(await c.call('LPOS', 's', 'a'), WRONGTYPE);
+    assert.equal(await c.call('LPOS', 's', 'a'), WRONG_TYPE);
     await c.call('HELLO', '3');
     assert.equal(await c.call('LPOS', 'l', 'z'), '_\r\n');
   });
@@ -230,8 +221,8 @@ conformanceSuite('lists', (it) => {
     assert.equal(await c.call('LMOVE', 'missing', 'dst', 'up', 'left'), SYNTAX);
     assert.equal(await c.call('LMOVE', 'dst', 'x', 'left', 'down'), SYNTAX);
     assert.equal(await c.call('SET', 's', 'x'), '+OK\r\n');
-    assert.equal(await c.call('LMOVE', 'dst', 's', 'left', 'left'), WRONGTYPE);
-    assert.equal(await c.call('RPOPLPUSH', 's', 'dst'), WRONGTYPE);
+    assert.equal(await c.call('LMOVE', 'dst', 's', 'left', 'left'), WRONG_TYPE);
+    assert.equal(await c.call('RPOPLPUSH', 's', 'dst'), WRONG_TYPE);
     assert.equal(await c.call('RPOPLPUSH', 'missing', 's'), '$-1\r\n');
     assert.equal(await c.call('LLEN', 'dst'), ':3\r\n');
   });
@@ -262,7 +253,7 @@ conformanceSuite('lists', (it) => {
     );
     assert.equal(await c.call('LMPOP', '1', 'c'), "-ERR wrong number of arguments for 'lmpop' command\r\n");
     assert.equal(await c.call('SET', 's', 'x'), '+OK\r\n');
-    assert.equal(await c.call('LMPOP', '2', 'missing', 's', 'left'), WRONGTYPE);
+    assert.equal(await c.call('LMPOP', '2', 'missing', 's', 'left'), WRONG_TYPE);
     await c.call('HELLO', '3');
     assert.equal(await c.call('LMPOP', '1', 'missing', 'left'), '_\r\n');
   });
@@ -277,10 +268,10 @@ conformanceSuite('lists', (it) => {
     assert.equal(await c.call('EXISTS', 'b', 'd'), ':0\r\n');
     assert.equal(await c.call('LRANGE', 'e', '0', '-1'), array('4'));
     assert.equal(await c.call('SET', 's', 'x'), '+OK\r\n');
-    assert.equal(await c.call('BLPOP', 'missing', 's', '0'), WRONGTYPE);
-    assert.equal(await c.call('BLMPOP', '0', '1', 's', 'LEFT'), WRONGTYPE);
-    assert.equal(await c.call('BLMOVE', 's', 'e', 'LEFT', 'RIGHT', '0'), WRONGTYPE);
-    assert.equal(await c.call('BRPOPLPUSH', 'e', 's', '0'), WRONGTYPE);
+    assert.equal(await c.call('BLPOP', 'missing', 's', '0'), WRONG_TYPE);
+    assert.equal(await c.call('BLMPOP', '0', '1', 's', 'LEFT'), WRONG_TYPE);
+    assert.equal(await c.call('BLMOVE', 's', 'e', 'LEFT', 'RIGHT', '0'), WRONG_TYPE);
+    assert.equal(await c.call('BRPOPLPUSH', 'e', 's', '0'), WRONG_TYPE);
     assert.equal(await c.call('LLEN', 'e'), ':1\r\n');
   });
 
@@ -424,13 +415,16 @@ conformanceSuite('lists', (it) => {
     assert.equal(await c.call('LRANGE', 'ring', '0', '-1'), array('2', '1'));
   });
 
-  it('a served BLMOVE whose destination is not a list gets WRONGTYPE', async ({ connection: c, connect }) => {
+  it('a served BLMOVE whose destination is not a list gets WRONG_TYPE', async ({
+    connection: c,
+    connect,
+  }) => {
     const mover = await connect();
     assert.equal(await c.call('SET', 'dst', 'x'), '+OK\r\n');
     mover.send('BLMOVE', 'src', 'dst', 'LEFT', 'LEFT', '0');
     await waitBlocked(c, 1);
     assert.equal(await c.call('RPUSH', 'src', 'a'), ':1\r\n');
-    assert.equal((await mover.reply()).raw, WRONGTYPE);
+    assert.equal((await mover.reply()).raw, WRONG_TYPE);
     assert.equal(await c.call('LRANGE', 'src', '0', '-1'), array('a'));
   });
 

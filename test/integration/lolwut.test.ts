@@ -2,12 +2,12 @@
 // the deterministic ones are compared byte for byte and the others by shape.
 import assert from 'node:assert/strict';
 import { conformanceSuite } from '../helpers/conformance.ts';
+import { NOT_INTEGER } from '../helpers/resp-text.ts';
 
 const VERSION = 'Redis ver. 7.0.15\n';
 const SCHOTTER = '\nGeorg Nees - schotter, plotter on paper, 1968. Redis ver. 7.0.15\n';
 const SKYLINE =
   '\nDedicated to the 8 bit game developers of past and present.\nOriginal 8 bit image from Plaguemon by hikikomori. Redis ver. 7.0.15\n';
-const NOT_INTEGER = '-ERR value is not an integer or out of range\r\n';
 
 /** A bulk reply's body, its UTF-8 bytes decoded. */
 function text(reply: string): string {

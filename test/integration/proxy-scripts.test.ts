@@ -19,6 +19,7 @@ import {
 } from '../helpers/proxy-fixture.ts';
 import { RawConnection } from '../helpers/raw-connection.ts';
 import { type RunningServer, startServer } from '../helpers/redis-servers.ts';
+import { bulk } from '../helpers/resp-text.ts';
 
 const SET_AND_GET =
   "redis.call('set', KEYS[1], ARGV[1]) redis.call('set', KEYS[2], ARGV[1]) return redis.call('mget', KEYS[1], KEYS[2])";
@@ -27,10 +28,6 @@ const NOSCRIPT = '-NOSCRIPT No matching script. Please use EVAL.\r\n';
 
 function sha1(text: string): string {
   return createHash('sha1').update(text, 'latin1').digest('hex');
-}
-
-function bulk(value: string): string {
-  return `$${value.length}\r\n${value}\r\n`;
 }
 
 /** A key name with the prefix whose slot is served by A (< 512) or B. */

@@ -4,10 +4,7 @@ import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { conformanceSuite } from '../helpers/conformance.ts';
 import type { RawConnection } from '../helpers/raw-connection.ts';
-
-function bulk(value: string): string {
-  return `$${value.length}\r\n${value}\r\n`;
-}
+import { bulk } from '../helpers/resp-text.ts';
 
 /** A RESP2 push-shaped array of bulks followed by an integer: `*3 subscribe ch :1`. */
 function confirm(kind: string, name: string | null, count: number, header = '*'): string {

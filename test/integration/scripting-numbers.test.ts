@@ -5,10 +5,7 @@
 import assert from 'node:assert/strict';
 import { conformanceSuite } from '../helpers/conformance.ts';
 import type { RawConnection } from '../helpers/raw-connection.ts';
-
-function bulk(value: string): string {
-  return `$${value.length}\r\n${value}\r\n`;
-}
+import { bulk } from '../helpers/resp-text.ts';
 
 async function check(c: RawConnection, cases: ReadonlyArray<readonly [string, string]>): Promise<void> {
   for (const [body, expected] of cases) assert.equal(await c.call('EVAL', body, '0'), expected, body);

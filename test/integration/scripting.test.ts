@@ -3,10 +3,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { conformanceSuite } from '../helpers/conformance.ts';
 import type { RawConnection } from '../helpers/raw-connection.ts';
-
-function bulk(value: string): string {
-  return `$${value.length}\r\n${value}\r\n`;
-}
+import { bulk } from '../helpers/resp-text.ts';
 
 function sha1(text: string): string {
   return createHash('sha1').update(text, 'latin1').digest('hex');

@@ -1,29 +1,7 @@
 import assert from 'node:assert/strict';
 import { conformanceSuite } from '../helpers/conformance.ts';
 import type { RawConnection } from '../helpers/raw-connection.ts';
-
-const WRONG_TYPE = '-WRONGTYPE Operation against a key holding the wrong kind of value\r\n';
-const NOT_INTEGER = '-ERR value is not an integer or out of range\r\n';
-
-function bulk(value: string): string {
-  return `$${value.length}\r\n${value}\r\n`;
-}
-
-function array(...values: string[]): string {
-  return `*${values.length}\r\n${values.map(bulk).join('')}`;
-}
-
-/** The bulk strings of a flat reply, in order. */
-function bulks(reply: string): string[] {
-  const items: string[] = [];
-  const pattern = /\$(\d+)\r\n/g;
-  for (let match = pattern.exec(reply); match !== null; match = pattern.exec(reply)) {
-    const length = Number(match[1]);
-    items.push(reply.slice(pattern.lastIndex, pattern.lastIndex + length));
-    pattern.lastIndex += length + 2;
-  }
-  return items;
-}
+import { array, bulk, bulks, NOT_INTEGER, WRONG_TYPE } from '../helpers/resp-text.ts';
 
 /** The members of a reply, sorted (for replies whose order Redis does not define). */
 async function sorted(c: RawConnection, ...command: string[]): Promise<string[]> {

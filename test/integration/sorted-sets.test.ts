@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { conformanceSuite } from '../helpers/conformance.ts';
+import { NOT_INTEGER, WRONG_TYPE } from '../helpers/resp-text.ts';
 
 /** RESP2 array of bulk strings. */
 function bulks(...items: string[]): string {
@@ -10,9 +11,7 @@ function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-const WRONG_TYPE = '-WRONGTYPE Operation against a key holding the wrong kind of value\r\n';
 const SYNTAX = '-ERR syntax error\r\n';
-const NOT_INTEGER = '-ERR value is not an integer or out of range\r\n';
 const NOT_FLOAT = '-ERR value is not a valid float\r\n';
 const RANGE_NOT_FLOAT = '-ERR min or max is not a float\r\n';
 const BAD_LEX = '-ERR min or max not valid string range item\r\n';

@@ -4,10 +4,7 @@
 import assert from 'node:assert/strict';
 import { conformanceSuite } from '../helpers/conformance.ts';
 import type { RawConnection } from '../helpers/raw-connection.ts';
-
-function bulk(text: string): string {
-  return `$${text.length}\r\n${text}\r\n`;
-}
+import { bulk } from '../helpers/resp-text.ts';
 
 /** The RESP of one entry: [id, [field, value, ...]]. */
 function entry(id: string, ...fields: string[]): string {

@@ -1,13 +1,10 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { conformanceSuite } from '../helpers/conformance.ts';
+import { bulk } from '../helpers/resp-text.ts';
 
 const QUEUED = '+QUEUED\r\n';
 const EXECABORT = '-EXECABORT Transaction discarded because of previous errors.\r\n';
-
-function bulk(value: string): string {
-  return `$${value.length}\r\n${value}\r\n`;
-}
 
 conformanceSuite('transactions', (it) => {
   it('MULTI queues, EXEC answers every reply (errors are elements)', async ({ connection: c, connect }) => {
