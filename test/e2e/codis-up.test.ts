@@ -12,6 +12,7 @@ import { after, test } from 'node:test';
 import { runAdmin } from '../../src/admin/index.ts';
 import { freeRange, portFree } from '../helpers/free-port.ts';
 import { RawConnection } from '../helpers/raw-connection.ts';
+import { bulk } from '../helpers/resp-text.ts';
 
 const CODIS = join(import.meta.dirname, '..', '..', 'src', 'cli', 'codis.ts');
 const dir = mkdtempSync(join(tmpdir(), 'codis-up-'));
@@ -76,8 +77,6 @@ async function command(port: number, ...args: string[]): Promise<string> {
     conn.close();
   }
 }
-
-const bulk = (text: string): string => `$${text.length}\r\n${text}\r\n`;
 
 test('codis up: a cluster through the proxy, codis-admin on it, Ctrl-C, and a second run on the same data', async () => {
   const serverPort = await freeRange(4);
