@@ -91,7 +91,7 @@ interface Counts {
   todo: number;
 }
 const COUNT_NAMES = ['tests', 'suites', 'pass', 'fail', 'cancelled', 'skipped', 'todo'] as const;
-const COUNT_LINES = /^ℹ (?:tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) [\d.]+\n/gm;
+const COUNT_LINES = new RegExp(`^ℹ (?:${COUNT_NAMES.join('|')}|duration_ms) [\\d.]+\n`, 'gm');
 
 interface Outcome {
   file: string;
