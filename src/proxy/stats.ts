@@ -3,12 +3,9 @@
 
 import type { ProxyCommandStats } from './admin/core.ts';
 
-export interface CommandStats {
+/** A command's live record: the snapshot's fields, its name fixed. */
+export interface CommandStats extends ProxyCommandStats {
   readonly opstr: string;
-  calls: number;
-  usecs: number;
-  fails: number;
-  redisErrors: number;
 }
 
 export class ProxyStats {

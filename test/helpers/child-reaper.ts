@@ -1,7 +1,7 @@
 // Processes a test started are killed when the test process exits, whatever path it took: a
 // failed start in a Promise.all leaves its siblings running, and the runner (--test-force-exit)
 // ends the file's process once its tests are done; without this they would outlive the suite,
-// holding ports and memory.
+// holding ports and memory. The temporary directories they worked in go at the same moment.
 
 import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
