@@ -111,6 +111,20 @@ export class ReplyWriter {
     buffer[this.length++] = 10;
   }
 
+  /** A bulk string of `size` bytes copied from `bytes` at `start` (a value kept in the arena). */
+  bulkFrom(bytes: Buffer, start: number, size: number): void {
+    this.ensure(size + 16);
+    const buffer = this.buffer;
+    buffer[this.length++] = 36;
+    this.length += buffer.latin1Write(String(size), this.length);
+    buffer[this.length++] = 13;
+    buffer[this.length++] = 10;
+    bytes.copy(buffer, this.length, start, start + size);
+    this.length += size;
+    buffer[this.length++] = 13;
+    buffer[this.length++] = 10;
+  }
+
   bulkBytes(value: Uint8Array): void {
     this.raw(`$${value.length}\r\n`);
     this.rawBytes(value);

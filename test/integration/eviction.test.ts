@@ -167,6 +167,30 @@ conformanceSuite(
       assert.match(await c.call('OBJECT', 'IDLETIME', 'k'), /^-ERR An LFU maxmemory policy is selected/);
       assert.equal(await c.call('CONFIG', 'SET', 'maxmemory-policy', 'noeviction'), '+OK\r\n');
     });
+
+    it('used memory counts 1 KB values while they are stored, and no longer once they are deleted', async ({
+      connection: c,
+    }) => {
+      assert.equal(await c.call('FLUSHALL'), '+OK\r\n');
+      assert.equal(await c.call('MEMORY', 'PURGE'), '+OK\r\n');
+      const baseline = await memoryField(c, 'total.allocated');
+      await writeMany(c, 'mem:', 8000);
+      assert.equal(await c.call('MEMORY', 'PURGE'), '+OK\r\n');
+      const stored = (await memoryField(c, 'total.allocated')) - baseline;
+      assert.ok(stored > 8000 * 1024 && stored < 8000 * 1600, `8000 values of 1 KB: ${stored} bytes`);
+      const usage = Number(await c.value('MEMORY', 'USAGE', 'mem:1'));
+      assert.ok(usage >= 1024 && usage < 1400, `MEMORY USAGE ${usage}`);
+      // Half deleted: their memory is free for new values, and no longer counted as used.
+      for (let i = 0; i < 8000; i += 2) c.send('DEL', `mem:${i}`);
+      for (let i = 0; i < 8000; i += 2) assert.equal((await c.reply()).raw, ':1\r\n');
+      assert.equal(await c.call('MEMORY', 'PURGE'), '+OK\r\n');
+      const half = (await memoryField(c, 'total.allocated')) - baseline;
+      assert.ok(half < stored - 4000 * 1024, `after deleting half: ${half} bytes (${stored} before)`);
+      assert.equal(await c.call('FLUSHALL'), '+OK\r\n');
+      assert.equal(await c.call('MEMORY', 'PURGE'), '+OK\r\n');
+      const left = (await memoryField(c, 'total.allocated')) - baseline;
+      assert.ok(left < 1024 * 1024, `${left} bytes left after FLUSHALL`);
+    });
   },
   { only: 'codis-server' },
 );

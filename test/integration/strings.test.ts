@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { conformanceSuite } from '../helpers/conformance.ts';
+import { bulk } from '../helpers/resp-text.ts';
 
 conformanceSuite('strings', (it) => {
   it('SET and GET round-trip binary values', async ({ connection: c }) => {
@@ -165,5 +166,79 @@ conformanceSuite('strings', (it) => {
       [await encoding('copied'), await encoding('renamed'), await encoding('float'), await encoding('int')],
       ['raw', 'raw', 'int', 'int'],
     );
+  });
+
+  // codis-server keeps values of 128 bytes to 128 KB in its value arena, outside V8's heap: every
+  // way in and out of a string must see the same bytes as redis-server, at and across those sizes.
+  it('values at and across the value arena sizes, through every kind of string access', async ({
+    connection: c,
+  }) => {
+    /** `length` bytes of every value from 0 to 255, varied by `seed`. */
+    const value = (length: number, seed: number): string => {
+      let text = '';
+      for (let i = 0; i < length; i++) text += String.fromCharCode((i * 7 + seed) & 0xff);
+      return text;
+    };
+    const send = (text: string): Buffer => Buffer.from(text, 'latin1');
+    for (const [seed, length] of [127, 128, 129, 1000, 1024, 131_072, 131_073].entries()) {
+      const text = value(length, seed);
+      assert.equal(await c.call('SET', `v${length}`, send(text)), '+OK\r\n');
+      assert.equal(await c.call('GET', `v${length}`), bulk(text));
+      assert.equal(await c.call('STRLEN', `v${length}`), `:${length}\r\n`);
+    }
+    assert.equal(
+      await c.call('MGET', 'v127', 'v1000', 'missing', 'v131072'),
+      `*4\r\n${bulk(value(127, 0))}${bulk(value(1000, 3))}$-1\r\n${bulk(value(131_072, 5))}`,
+    );
+    // Overwrites: longer, shorter, an integer, and back.
+    assert.equal(await c.call('SET', 'v1000', send(value(5000, 9)), 'GET'), bulk(value(1000, 3)));
+    assert.equal(await c.call('GET', 'v1000'), bulk(value(5000, 9)));
+    assert.equal(await c.call('SET', 'v1000', 'short'), '+OK\r\n');
+    assert.equal(await c.call('GETSET', 'v1000', '12345'), bulk('short'));
+    assert.equal(await c.call('INCR', 'v1000'), ':12346\r\n');
+    assert.equal(await c.call('MSET', 'v1000', send(value(300, 1)), 'm2', send(value(200, 2))), '+OK\r\n');
+    assert.equal(await c.call('MGET', 'v1000', 'm2'), `*2\r\n${bulk(value(300, 1))}${bulk(value(200, 2))}`);
+    // Edits that grow a string into the arena's sizes and change it in place.
+    assert.equal(await c.call('SET', 'grow', send(value(100, 4))), '+OK\r\n');
+    assert.equal(await c.call('APPEND', 'grow', send(value(100, 5))), ':200\r\n');
+    assert.equal(await c.call('GET', 'grow'), bulk(value(100, 4) + value(100, 5)));
+    assert.equal(await c.call('SETRANGE', 'grow', '150', 'PATCH'), ':200\r\n');
+    assert.equal(
+      await c.call('GETRANGE', 'grow', '148', '156'),
+      bulk(`${value(100, 5).slice(48, 50)}PATCH${value(100, 5).slice(55, 57)}`),
+    );
+    assert.equal(
+      await c.call('SETBIT', 'grow', '1599', '1'),
+      `:${(value(100, 5).charCodeAt(99) & 1).toString()}\r\n`,
+    );
+    assert.equal(await c.call('OBJECT', 'ENCODING', 'grow'), bulk('raw'));
+    const grown = (await c.value('GET', 'grow')) as string;
+    assert.equal(
+      await c.call('BITCOUNT', 'grow'),
+      `:${[...send(grown)].reduce((sum, byte) => sum + byte.toString(2).replaceAll('0', '').length, 0)}\r\n`,
+    );
+    // The record moves with RENAME and MOVE, is copied by COPY, and leaves with GETDEL and DEL.
+    assert.equal(await c.call('RENAME', 'v128', 'renamed'), '+OK\r\n');
+    assert.equal(await c.call('GET', 'renamed'), bulk(value(128, 1)));
+    assert.equal(await c.call('COPY', 'renamed', 'copied'), ':1\r\n');
+    assert.equal(await c.call('SET', 'renamed', 'x'), '+OK\r\n');
+    assert.equal(await c.call('GET', 'copied'), bulk(value(128, 1)));
+    assert.equal(await c.call('MOVE', 'copied', '1'), ':1\r\n');
+    assert.equal(await c.call('SELECT', '1'), '+OK\r\n');
+    assert.equal(await c.call('GET', 'copied'), bulk(value(128, 1)));
+    assert.equal(await c.call('SELECT', '0'), '+OK\r\n');
+    assert.equal(await c.call('GETDEL', 'v129'), bulk(value(129, 2)));
+    assert.equal(await c.call('GET', 'v129'), '$-1\r\n');
+    // DUMP and RESTORE carry the value out and back in.
+    const dumped = send((await c.value('DUMP', 'v1024')) as string);
+    assert.equal(await c.call('DEL', 'v1024'), ':1\r\n');
+    assert.equal(await c.call('RESTORE', 'v1024', '0', dumped), '+OK\r\n');
+    assert.equal(await c.call('GET', 'v1024'), bulk(value(1024, 4)));
+    assert.equal(await c.call('LPUSH', 'list', 'x'), ':1\r\n');
+    assert.equal(await c.call('MGET', 'list', 'm2'), `*2\r\n$-1\r\n${bulk(value(200, 2))}`);
+    assert.equal(await c.call('FLUSHALL'), '+OK\r\n');
+    assert.equal(await c.call('MGET', 'm2', 'grow', 'v131072'), '*3\r\n$-1\r\n$-1\r\n$-1\r\n');
+    assert.equal(await c.call('SET', 'after', send(value(700, 6))), '+OK\r\n');
+    assert.equal(await c.call('GET', 'after'), bulk(value(700, 6)));
   });
 });

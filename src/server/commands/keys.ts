@@ -71,7 +71,7 @@ function renameGeneric(client: Client, argv: string[], nx: boolean): void {
     }
     database.delete(target);
   }
-  database.delete(source);
+  database.detach(source);
   database.putEntry(target, entry);
   keyChanged(client, source);
   client.server.signalModifiedKey(database, target);
@@ -104,7 +104,7 @@ function move(client: Client, argv: string[]): void {
     client.out.integer(0);
     return;
   }
-  source.delete(key);
+  source.detach(key);
   target.putEntry(key, entry);
   keyChanged(client, key);
   client.server.signalModifiedKey(target, key);

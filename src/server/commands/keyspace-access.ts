@@ -5,6 +5,7 @@ import { WRONG_TYPE } from '../errors.ts';
 import type { Entry } from '../keyspace/entry.ts';
 import { accessClockOf, LFU_INIT_VALUE } from '../keyspace/entry.ts';
 import type { CollectionType, CollectionValue, StoredValue } from '../keyspace/value.ts';
+import { valueArena } from '../keyspace/value-arena.ts';
 
 /** Policy-dependent access bookkeeping, set from maxmemory-policy. */
 export const accessTracking = { lfu: false, lfuLogFactor: 10, lfuDecayMinutes: 1 };
@@ -71,6 +72,25 @@ export function readString(client: Client, key: string): string | null | undefin
   if (typeof value === 'number') return String(value);
   client.replyError(WRONG_TYPE);
   return undefined;
+}
+
+/**
+ * Replies with a key's string value (GET, MGET's elements): the bytes straight from the value
+ * arena when they are there, a null bulk for a missing key. Returns false, having replied nothing,
+ * when the key holds another type.
+ */
+export function replyString(client: Client, key: string): boolean {
+  const entry = lookupRead(client, key);
+  const out = client.out;
+  if (entry === undefined) out.nullBulk();
+  else if (entry.chunk >= 0)
+    out.bulkFrom(valueArena.pageOf(entry.chunk), valueArena.offsetOf(entry.chunk), entry.chunkLength);
+  else {
+    const value = entry.value;
+    if (typeof value === 'object') return false;
+    out.bulk(typeof value === 'number' ? String(value) : value);
+  }
+  return true;
 }
 
 /**

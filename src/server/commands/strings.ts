@@ -8,7 +8,7 @@ import { INVALID_EXPIRE, NOT_FLOAT, NOT_INTEGER, OVERFLOW, SYNTAX, WRONG_TYPE } 
 import { STRING_AUTO, STRING_NOT_INT, STRING_RAW } from '../keyspace/entry.ts';
 import { encodeString, stringOf } from '../keyspace/value.ts';
 import { addLongDouble, formatLongDoubleHuman, type LongDouble, parseLongDouble } from '../long-double.ts';
-import { keyChanged, lookupRead, lookupWrite, notify, readString } from './keyspace-access.ts';
+import { keyChanged, lookupRead, lookupWrite, notify, readString, replyString } from './keyspace-access.ts';
 
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
@@ -16,10 +16,7 @@ const INT64_MIN = -9223372036854775808n;
 const MAX_STRING_LENGTH = 512 * 1024 * 1024;
 
 function get(client: Client, argv: string[]): void {
-  const value = readString(client, argv[1] as string);
-  if (value === undefined) return;
-  if (value === null) client.out.nullBulk();
-  else client.out.bulk(value);
+  if (!replyString(client, argv[1] as string)) client.replyError(WRONG_TYPE);
 }
 
 const SET_NX = 1;
@@ -228,12 +225,7 @@ function getex(client: Client, argv: string[]): void {
 function mget(client: Client, argv: string[]): void {
   const out = client.out;
   out.arrayHeader(argv.length - 1);
-  for (let i = 1; i < argv.length; i++) {
-    const entry = lookupRead(client, argv[i] as string);
-    const value = entry?.value;
-    if (value === undefined || typeof value === 'object') out.nullBulk();
-    else out.bulk(typeof value === 'number' ? String(value) : value);
-  }
+  for (let i = 1; i < argv.length; i++) if (!replyString(client, argv[i] as string)) out.nullBulk();
 }
 
 function mset(client: Client, argv: string[]): void {
@@ -316,9 +308,14 @@ function flatten(text: string): string {
 }
 
 function strlen(client: Client, argv: string[]): void {
-  const value = readString(client, argv[1] as string);
-  if (value === undefined) return;
-  client.out.integer(value === null ? 0 : value.length);
+  const entry = lookupRead(client, argv[1] as string);
+  if (entry === undefined) client.out.integer(0);
+  else if (entry.chunk >= 0) client.out.integer(entry.chunkLength);
+  else {
+    const value = entry.value;
+    if (typeof value === 'object') client.replyError(WRONG_TYPE);
+    else client.out.integer(stringOf(value).length);
+  }
 }
 
 function incrementBy(client: Client, key: string, increment: number | bigint): void {

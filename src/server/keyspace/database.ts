@@ -43,6 +43,8 @@ export class Database {
   size = 0;
   /** Set while a snapshot (BGSAVE, AOF rewrite) runs; undefined otherwise so writes pay one check. */
   writeObserver: WriteObserver | undefined;
+  /** Slot maps flushed while a snapshot was reading them (see flush). */
+  private readonly retiredWhileObserved: Map<string, Entry>[][] = [];
   private readonly hooks: KeyspaceHooks;
 
   constructor(index: number, hooks: KeyspaceHooks) {
@@ -119,15 +121,11 @@ export class Database {
       if (this.hooks.keyspaceNotifier !== undefined) this.hooks.keyspaceNotifier('n', 'new', key, this.index);
       return created;
     }
-    const previous = entry.value;
+    // The replaced value is read only for blocked stream readers: an arena string would be copied.
+    const previous = this.hooks.blockedClients ? entry.value : undefined;
     entry.value = value;
     entry.stringForm = 0;
-    if (
-      this.hooks.blockedClients &&
-      typeof previous === 'object' &&
-      previous.type === 'stream' &&
-      previous !== value
-    )
+    if (typeof previous === 'object' && previous.type === 'stream' && previous !== value)
       this.hooks.streamRemoved?.(this, key);
     if (!keepTtl && entry.expireAt !== 0) {
       entry.expireAt = 0;
@@ -151,14 +149,10 @@ export class Database {
       if (this.hooks.keyspaceNotifier !== undefined) this.hooks.keyspaceNotifier('n', 'new', key, this.index);
     } else {
       if (previous.expireAt !== 0) this.volatileKeys.delete(key);
-      const value = previous.value;
-      if (
-        this.hooks.blockedClients &&
-        typeof value === 'object' &&
-        value.type === 'stream' &&
-        value !== entry.value
-      )
+      const value = this.hooks.blockedClients ? previous.value : undefined;
+      if (typeof value === 'object' && value.type === 'stream' && value !== entry.value)
         this.hooks.streamRemoved?.(this, key);
+      if (previous !== entry) previous.release();
     }
     map.set(key, entry);
     if (entry.expireAt !== 0) this.volatileKeys.add(key);
@@ -172,14 +166,28 @@ export class Database {
     return true;
   }
 
-  private removeEntry(map: Map<string, Entry>, key: string, entry: Entry): void {
+  /** Removes a key whose record moves elsewhere (RENAME, MOVE): its value is kept. */
+  detach(key: string): Entry | undefined {
+    const map = this.slotMap(key);
+    const entry = map.get(key);
+    if (entry !== undefined) this.removeEntry(map, key, entry, false);
+    return entry;
+  }
+
+  /**
+   * Removes a key; `release` frees its arena value at once (the snapshot, the only reader of
+   * removed records, took its pre-image in writeObserver first).
+   */
+  private removeEntry(map: Map<string, Entry>, key: string, entry: Entry, release = true): void {
     if (this.writeObserver !== undefined) this.writeObserver(map, key);
     map.delete(key);
     this.size--;
     if (entry.expireAt !== 0) this.volatileKeys.delete(key);
-    const value = entry.value;
-    if (this.hooks.blockedClients && typeof value === 'object' && value.type === 'stream')
-      this.hooks.streamRemoved?.(this, key);
+    if (this.hooks.blockedClients) {
+      const value = entry.value;
+      if (typeof value === 'object' && value.type === 'stream') this.hooks.streamRemoved?.(this, key);
+    }
+    if (release) entry.release();
   }
 
   setExpire(key: string, entry: Entry, expireAt: number): void {
@@ -199,11 +207,22 @@ export class Database {
   /** Removes every key; returns how many there were. */
   flush(): number {
     const removed = this.size;
-    // Fresh maps rather than clear(): a running snapshot keeps reading the old ones.
+    const retired = this.slots.slice();
+    // Fresh maps rather than clear(): a running snapshot keeps reading the old ones, so their
+    // arena values are freed only when it is done.
     for (let i = 0; i < MAX_SLOTS; i++) this.slots[i] = new Map();
     this.volatileKeys.clear();
     this.size = 0;
+    if (this.writeObserver === undefined) releaseValues(retired);
+    else this.retiredWhileObserved.push(retired);
     return removed;
+  }
+
+  /** A snapshot is done with this database: values flushed while it read them are freed. */
+  endObservation(): void {
+    this.writeObserver = undefined;
+    for (const maps of this.retiredWhileObserved) releaseValues(maps);
+    this.retiredWhileObserved.length = 0;
   }
 
   /** Exchanges the whole contents with another database (SWAPDB). */
@@ -242,5 +261,13 @@ export class Database {
       target -= map.size;
     }
     return undefined;
+  }
+}
+
+/** Frees the arena values of flushed slot maps (their records are garbage from here). */
+function releaseValues(maps: readonly Map<string, Entry>[]): void {
+  for (const map of maps) {
+    if (map.size === 0) continue;
+    for (const entry of map.values()) entry.release();
   }
 }

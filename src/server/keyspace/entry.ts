@@ -1,4 +1,5 @@
 import type { StoredValue } from './value.ts';
+import { ValueArena, valueArena } from './value-arena.ts';
 
 /**
  * The access clock: milliseconds since the process started, wrapping every 2^30 ms (12.4 days),
@@ -8,9 +9,18 @@ import type { StoredValue } from './value.ts';
 const CLOCK_ORIGIN = Date.now();
 const CLOCK_WRAP = 2 ** 30;
 
-/** One key's record: its value, its expiry (absolute ms, 0 = none) and its access statistics. */
+/**
+ * One key's record: its value, its expiry (absolute ms, 0 = none) and its access statistics. A
+ * string of ValueArena's sizes is kept in a chunk of the arena (value-arena.ts): `value` reads it
+ * back as a string, and the hot readers (GET, MGET, STRLEN) use `chunk` to skip the string.
+ */
 export class Entry {
-  value: StoredValue;
+  /** The value when it is not in the arena ('' while it is). */
+  private held: StoredValue;
+  /** The arena chunk holding the value, or -1. */
+  chunk: number;
+  /** The value's length when it is in the arena. */
+  chunkLength: number;
   expireAt: number;
   /** Last access on the wrapping access clock (OBJECT IDLETIME, LRU eviction). */
   accessClock: number;
@@ -24,11 +34,41 @@ export class Entry {
   stringForm: number;
 
   constructor(value: StoredValue, now: number) {
+    this.held = '';
+    this.chunk = -1;
+    this.chunkLength = 0;
     this.value = value;
     this.expireAt = 0;
     this.accessClock = accessClockOf(now);
     this.frequency = LFU_INIT_VALUE;
     this.stringForm = STRING_AUTO;
+  }
+
+  get value(): StoredValue {
+    return this.chunk < 0 ? this.held : valueArena.read(this.chunk, this.chunkLength);
+  }
+
+  set value(value: StoredValue) {
+    if (this.chunk >= 0) {
+      valueArena.free(this.chunk);
+      this.chunk = -1;
+    }
+    if (typeof value === 'string' && ValueArena.fits(value.length)) {
+      this.chunk = valueArena.store(value);
+      this.chunkLength = value.length;
+      this.held = '';
+    } else {
+      this.held = value;
+    }
+  }
+
+  /** Drops the value (the key is gone): an arena chunk is freed at once. */
+  release(): void {
+    if (this.chunk >= 0) {
+      valueArena.free(this.chunk);
+      this.chunk = -1;
+      this.held = '';
+    }
   }
 
   /** Last access in ms since the epoch (idle times beyond the clock's wrap read modulo it). */

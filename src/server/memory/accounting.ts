@@ -1,5 +1,6 @@
 // Honest memory accounting: used_memory is what V8 says the process holds (heap in use plus
-// external memory such as Buffers), not a sum of guesses. Reading the heap statistics costs a few
+// external memory such as Buffers, with the value arena's chunks that hold values, not its free
+// ones), not a sum of guesses. Reading the heap statistics costs a few
 // microseconds, so the reading is cached for REFRESH_MS; in between, the bytes received since the
 // reading stand in for what the writes added. Two corrections keep garbage out of the figure:
 // the young generation is mostly short-lived request garbage until the next scavenge, so it counts
@@ -11,6 +12,7 @@
 import { constants, PerformanceObserver, performance } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { valueArena } from '../keyspace/value-arena.ts';
 
 /** How long a heap reading is trusted. */
 const REFRESH_MS = 5;
@@ -18,6 +20,7 @@ const REFRESH_MS = 5;
 export interface MemorySample {
   heapUsed: number;
   heapTotal: number;
+  /** Memory outside the heap (Buffers...), without the value arena's pages: used() adds its values. */
   external: number;
   /** Part of heapUsed in the young generation (new space and new large objects). */
   young: number;
@@ -34,7 +37,7 @@ export function readHeap(): MemorySample {
   return {
     heapUsed: stats.used_heap_size,
     heapTotal: stats.total_heap_size,
-    external: stats.external_memory,
+    external: stats.external_memory - valueArena.reservedBytes,
     young,
   };
 }
@@ -158,7 +161,8 @@ export class MemoryAccounting {
     const written = input - this.inputAtSample;
     // Young objects that outlive the next scavenge came from requests: cap them by input bytes.
     const young = Math.min(sample.young + written, input - this.inputAtCollection);
-    const measured = sample.heapUsed - sample.young + young + sample.external;
+    // The arena's values are counted as they are now: they are freed at once, not by a collection.
+    const measured = sample.heapUsed - sample.young + young + sample.external + valueArena.usedBytes;
     // Never below start-up: an over-estimate of what was dropped must not hide real growth.
     const used = Math.max(measured - this.pendingFreed, Math.min(measured, this.startup));
     if (used > this.peak) this.peak = used;

@@ -8,7 +8,7 @@ import { replyHelp } from '../commands/command-introspection.ts';
 import { NOT_INTEGER, SYNTAX } from '../errors.ts';
 import type { CodisServer } from '../server.ts';
 import type { MemoryAccounting } from './accounting.ts';
-import { entryBytes } from './estimate.ts';
+import { keyBytes } from './estimate.ts';
 
 const MEMORY_HELP = [
   'MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
@@ -54,7 +54,7 @@ function memoryUsage(client: Client, argv: string[]): void {
   const key = argv[2] as string;
   const entry = client.database.lookup(key, client.server.cachedNow);
   if (entry === undefined) client.out.nullBulk();
-  else client.out.integer(entryBytes(key, entry.value));
+  else client.out.integer(keyBytes(key, entry));
 }
 
 /** The bytes held by client connections: reply buffers, queued output, unparsed input. */

@@ -1,5 +1,8 @@
-// Per-key memory estimates for MEMORY USAGE and eviction: what one key costs in V8's heap.
+// Per-key memory estimates for MEMORY USAGE and eviction: what one key costs in V8's heap, plus its
+// value's chunk when the value is kept in the arena.
+import type { Entry } from '../keyspace/entry.ts';
 import type { StoredValue } from '../keyspace/value.ts';
+import { valueArena } from '../keyspace/value-arena.ts';
 
 /**
  * Fixed cost of a key besides its bytes: the Map slot in its slot map (hash table entry and
@@ -28,4 +31,19 @@ export function valueBytes(value: StoredValue): number {
 /** Bytes of one key with its value and bookkeeping. */
 export function entryBytes(key: string, value: StoredValue): number {
   return KEY_OVERHEAD + stringBytes(key.length) + valueBytes(value);
+}
+
+/** A key's bytes in V8's heap: everything but a value kept in the arena. */
+export function heapBytesOf(key: string, entry: Entry): number {
+  return entry.chunk >= 0 ? KEY_OVERHEAD + stringBytes(key.length) : entryBytes(key, entry.value);
+}
+
+/** A key's bytes in all (MEMORY USAGE): an arena value counts its chunk. */
+export function keyBytes(key: string, entry: Entry): number {
+  return heapBytesOf(key, entry) + arenaBytesOf(entry);
+}
+
+/** The arena chunk of a key's value, freed with the key (0 for a value in V8's heap). */
+export function arenaBytesOf(entry: Entry): number {
+  return entry.chunk >= 0 ? valueArena.chunkBytes(entry.chunk) : 0;
 }

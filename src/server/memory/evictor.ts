@@ -4,7 +4,7 @@ import { accessTracking, lfuDecrement } from '../commands/keyspace-access.ts';
 import type { Entry } from '../keyspace/entry.ts';
 import type { CodisServer } from '../server.ts';
 import type { MemoryAccounting } from './accounting.ts';
-import { entryBytes } from './estimate.ts';
+import { arenaBytesOf, heapBytesOf } from './estimate.ts';
 import { type EvictionPolicy, type Scorer, VictimChooser } from './eviction.ts';
 
 /** An eviction of more than limit / LARGE_EVICTION_SHARE bytes first collects garbage. */
@@ -95,20 +95,24 @@ export class Evictor {
     if (this.policy === 'noeviction') return this.lastResort(limit);
     const toFree = used - limit;
     let freed = 0;
+    /** The part of `freed` V8 still holds until a collection (arena chunks are freed at once). */
+    let heapFreed = 0;
     const now = server.cachedNow;
     const notifier = server.keyspaceNotifier;
     while (freed < toFree) {
       const victim = this.chooser.choose(server.databases, this.policy, this.samples, this.scorer, now);
       if (victim === undefined) break;
       const { database, key, entry } = victim;
-      freed += entryBytes(key, entry.value);
+      const heapBytes = heapBytesOf(key, entry);
+      freed += heapBytes + arenaBytesOf(entry);
+      heapFreed += heapBytes;
       database.delete(key);
       server.stats.evictedKeys++;
       server.signalModifiedKey(database, key);
       for (const listener of this.evictionListeners) listener(database.index, key);
       if (notifier !== undefined) notifier('e', 'evicted', key, database.index);
     }
-    accounting.noteFreed(freed);
+    accounting.noteFreed(heapFreed);
     return freed >= toFree || this.lastResort(limit);
   }
 

@@ -168,7 +168,8 @@ export class Batch {
   /** The same from the key's entry (the slot's map was walked directly). */
   estimateEntry(entry: Entry | undefined, now: number): number {
     if (entry === undefined || (entry.expireAt !== 0 && entry.expireAt <= now)) return 0;
-    const bulks = bulksOf(entry.value);
+    // A string counts 0 (an arena value need not be read to know it is one).
+    const bulks = entry.chunk >= 0 ? 0 : bulksOf(entry.value);
     return bulks > this.options.maxbulks ? Math.ceil(bulks / this.options.maxbulks) : 1;
   }
 
@@ -231,8 +232,9 @@ export class Batch {
     const key = this.order[this.index];
     if (key === undefined) return false;
     const entry = this.database.lookup(key, now);
-    if (entry === undefined || typeof entry.value === 'object') return false;
+    if (entry === undefined) return false;
     const value = entry.value;
+    if (typeof value === 'object') return false;
     this.index++;
     this.removedKeys.push(key);
     const ttl = entry.expireAt === 0 ? '0' : String(Math.max(1, entry.expireAt - now));

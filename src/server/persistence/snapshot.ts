@@ -181,7 +181,7 @@ export class Snapshot {
     this.finished = true;
     if (!this.observing) return;
     this.observing = false;
-    for (const database of this.server.databases) database.writeObserver = undefined;
+    for (const database of this.server.databases) database.endObservation();
     this.pending.clear();
     this.preImages.clear();
   }
