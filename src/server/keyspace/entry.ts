@@ -56,7 +56,7 @@ export class Entry {
     if (typeof value === 'string' && ValueArena.fits(value.length)) {
       this.chunk = valueArena.store(value);
       this.chunkLength = value.length;
-      this.held = '';
+      this.held = this.chunk < 0 ? value : '';
     } else {
       this.held = value;
     }

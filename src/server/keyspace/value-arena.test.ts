@@ -33,6 +33,18 @@ describe('ValueArena', () => {
     );
   });
 
+  test('a full class refuses new values (they stay strings) until one of its values is freed', () => {
+    const arena = new ValueArena(2048);
+    const chunks = Array.from({ length: 2048 }, (_, i) => arena.store(bytes(1000, i)));
+    assert.ok(chunks.every((chunk) => chunk >= 0));
+    assert.equal(arena.store(bytes(1000, 1)), -1);
+    assert.ok(arena.store(bytes(100_000, 1)) >= 0, 'other classes still take values');
+    arena.free(chunks[5] as number);
+    const reused = arena.store(bytes(1000, 9));
+    assert.ok(reused >= 0);
+    assert.equal(arena.read(reused, 1000), bytes(1000, 9));
+  });
+
   test('only strings of 128 bytes to 128 KB fit', () => {
     assert.equal(ValueArena.fits(ARENA_MIN_LENGTH - 1), false);
     assert.equal(ValueArena.fits(ARENA_MIN_LENGTH), true);

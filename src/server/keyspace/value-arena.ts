@@ -36,20 +36,29 @@ class SizeClass {
   /** Chunks holding a value. */
   live = 0;
 
-  constructor(chunkBytes: number) {
+  /** How many chunks the class may hand out (a handle's index bits; fewer in tests). */
+  private readonly maxChunks: number;
+
+  constructor(chunkBytes: number, maxChunks: number) {
     this.chunkBytes = chunkBytes;
+    this.maxChunks = maxChunks;
     this.chunksPerPage = Math.max(MIN_CHUNKS_PER_PAGE, Math.floor(PAGE_BYTES / chunkBytes));
     this.pageBytes = this.chunksPerPage * chunkBytes;
   }
 
+  /** A free chunk's index, or -1 when the class has handed out all the indexes a handle holds. */
   allocate(): number {
-    this.live++;
-    if (this.freedCount > 0) return this.freed[--this.freedCount] as number;
-    const index = this.used++;
+    if (this.freedCount > 0) {
+      this.live++;
+      return this.freed[--this.freedCount] as number;
+    }
+    const index = this.used;
     if (index === this.pages.length * this.chunksPerPage) {
-      if (index + this.chunksPerPage > INDEX_MASK) throw new Error('ERR value arena class is full');
+      if (index + this.chunksPerPage > this.maxChunks) return -1;
       this.pages.push(Buffer.allocUnsafeSlow(this.pageBytes));
     }
+    this.used++;
+    this.live++;
     return index;
   }
 
@@ -94,9 +103,9 @@ export class ValueArena {
   /** Class index by ceil(length / 2^UNIT_SHIFT). */
   private readonly classByUnits: Uint8Array;
 
-  constructor() {
+  constructor(maxChunksPerClass = INDEX_MASK + 1) {
     const sizes = chunkSizes();
-    this.classes = sizes.map((size) => new SizeClass(size));
+    this.classes = sizes.map((size) => new SizeClass(size, maxChunksPerClass));
     this.classByUnits = new Uint8Array((ARENA_MAX_LENGTH >> UNIT_SHIFT) + 1);
     let sizeClass = 0;
     for (let units = 0; units < this.classByUnits.length; units++) {
@@ -110,11 +119,16 @@ export class ValueArena {
     return length >= ARENA_MIN_LENGTH && length <= ARENA_MAX_LENGTH;
   }
 
-  /** Copies a latin1 string (ValueArena.fits its length) into a new chunk; returns its handle. */
+  /**
+   * Copies a latin1 string (ValueArena.fits its length) into a new chunk; returns its handle, or
+   * -1 when its class is full (2^24 chunks: 2 GB of the smallest values, 2 TB of the largest),
+   * and the value stays a string in V8's heap.
+   */
   store(text: string): number {
     const classIndex = this.classByUnits[(text.length + (1 << UNIT_SHIFT) - 1) >> UNIT_SHIFT] as number;
     const sizeClass = this.classes[classIndex] as SizeClass;
     const index = sizeClass.allocate();
+    if (index < 0) return -1;
     sizeClass.page(index).latin1Write(text, sizeClass.offset(index), text.length);
     return (classIndex << CLASS_SHIFT) | index;
   }
