@@ -1,8 +1,8 @@
 // Honest memory accounting: used_memory is what V8 says the process holds (heap in use plus
-// external memory such as Buffers, with the value arena's chunks that hold values, not its free
-// ones), not a sum of guesses. Reading the heap statistics costs a few
-// microseconds, so the reading is cached for REFRESH_MS; in between, the bytes received since the
-// reading stand in for what the writes added. Two corrections keep garbage out of the figure:
+// external memory such as Buffers; of the value arena, the chunks that hold values, not its free
+// ones), not a sum of guesses. Reading the heap statistics costs a few microseconds, so the
+// reading is cached for REFRESH_MS; in between, the bytes received since the reading stand in for
+// what the writes added. Two corrections keep garbage out of the figure:
 // the young generation is mostly short-lived request garbage until the next scavenge, so it counts
 // for at most the bytes received since the last collection; and keys the server dropped
 // (eviction) are subtracted until a full collection that started after they were dropped reclaims

@@ -6,9 +6,9 @@ import { valueArena } from '../keyspace/value-arena.ts';
 
 /**
  * Fixed cost of a key besides its bytes: the Map slot in its slot map (hash table entry and
- * bucket), the Entry object (header plus four fields) and the key string's header.
+ * bucket), the Entry object (header plus seven fields) and the key string's header.
  */
-export const KEY_OVERHEAD = 96;
+export const KEY_OVERHEAD = 104;
 /** Header of a V8 sequential one-byte string. */
 const STRING_HEADER = 16;
 /** A heap number, for integers outside V8's small-integer range. */
