@@ -274,13 +274,13 @@ describe('RDB files', () => {
   test('BGSAVE of 1 KB values while a client overwrites, deletes and flushes them: the file holds the values at the start', async () => {
     const dir = newDir();
     const total = 100_000;
-    const valueOf = (i: number): string => `${i}:`.padEnd(1000, String.fromCharCode(97 + (i % 26)));
+    const originalValue = (i: number): string => `${i}:`.padEnd(1000, String.fromCharCode(97 + (i % 26)));
     const changed = new Set<number>();
     await withServer('codis-server', dir, async (c, server) => {
       const batch = 200;
       for (let start = 0; start < total; start += batch) {
         const args: string[] = [];
-        for (let i = start; i < start + batch; i++) args.push(`k:${i}`, valueOf(i));
+        for (let i = start; i < start + batch; i++) args.push(`k:${i}`, originalValue(i));
         c.send('MSET', ...args);
       }
       for (let start = 0; start < total; start += batch) assert.equal((await c.reply(60000)).raw, '+OK\r\n');
@@ -297,12 +297,12 @@ describe('RDB files', () => {
           assert.equal((await writer.reply()).raw, '+OK\r\n');
         } else if (round < 5) {
           // Overwritten (a new chunk, the old one reused by the next value) or deleted.
-          if (round % 2 === 0) await writer.call('SET', `k:${i}`, valueOf(i + 1).toUpperCase());
+          if (round % 2 === 0) await writer.call('SET', `k:${i}`, originalValue(i + 1).toUpperCase());
           else await writer.call('DEL', `k:${i}`);
           changed.add(i);
         } else {
           // After the flush, new values take chunks while the flushed ones are still being saved.
-          assert.equal(await writer.call('SET', `n:${round}`, valueOf(total + round)), '+OK\r\n');
+          assert.equal(await writer.call('SET', `n:${round}`, originalValue(total + round)), '+OK\r\n');
         }
         if (round % 50 === 0 && /rdb_bgsave_in_progress:0/.test(await writer.call('INFO', 'persistence')))
           break;
@@ -310,14 +310,14 @@ describe('RDB files', () => {
       writer.close();
       assert.ok(flushedWhileSaving, 'FLUSHDB ran while the snapshot was being written');
       assert.match(await c.call('INFO', 'persistence'), /rdb_last_bgsave_status:ok/);
-      assert.equal(await c.call('GET', `n:50`), `$1000\r\n${valueOf(total + 50)}\r\n`);
+      assert.equal(await c.call('GET', `n:50`), `$1000\r\n${originalValue(total + 50)}\r\n`);
     });
     await withServer('codis-server', dir, async (c) => {
       assert.equal(await c.value('DBSIZE'), total);
-      for (const i of changed) assert.equal(await c.value('GET', `k:${i}`), valueOf(i));
+      for (const i of changed) assert.equal(await c.value('GET', `k:${i}`), originalValue(i));
       for (let n = 0; n < 2000; n++) {
         const i = Math.floor(Math.random() * total);
-        assert.equal(await c.value('GET', `k:${i}`), valueOf(i));
+        assert.equal(await c.value('GET', `k:${i}`), originalValue(i));
       }
     });
   });
