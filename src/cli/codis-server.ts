@@ -8,9 +8,10 @@
 // and a small semi-space bounds the scavenges that copy many survivors (300+ ms with the default
 // 16 MB). 4 MB, not 8: a migration's target keeps every key it restores, so each of its scavenges
 // copies a full semi-space; the whole-cluster move's worst client stall, three medians of five
-// runs, was 21.4, 19.8 and 20.8 ms with 4 MB against 22.0-28.4 ms with 8 MB. The price is more
+// runs, was 21.4, 19.8 and 20.8 ms with 4 MB against 22.0-28.4 ms with 8 MB. The price was more
 // scavenges where values survive briefly: ~5-10% fewer 10-key MSETs of 1 KB values through the
-// proxy (bench/RESULTS.md, session 11).
+// proxy (bench/RESULTS.md, session 11); since values of 128 B to 128 KB live in the value arena
+// (keyspace/value-arena.ts), they no longer survive in the young generation: scavenges copy little.
 // Without helper threads, marking the old generation is all done in steps on the main thread, and
 // V8 started it late: a source that had just grown to ~190 MB (a 1,000,000-field hash loaded) began
 // marking only when its limit was overshot by 114 MB, and gave up for one atomic mark-compact, a
