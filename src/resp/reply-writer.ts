@@ -95,12 +95,7 @@ export class ReplyWriter {
   /** A bulk string from a latin1 string. */
   bulk(value: string): void {
     const size = value.length;
-    this.ensure(size + 16);
-    const buffer = this.buffer;
-    buffer[this.length++] = 36;
-    this.length += buffer.latin1Write(String(size), this.length);
-    buffer[this.length++] = 13;
-    buffer[this.length++] = 10;
+    const buffer = this.bulkHeader(size);
     if (size < 16) {
       for (let i = 0; i < size; i++) buffer[this.length + i] = value.charCodeAt(i);
       this.length += size;
@@ -113,16 +108,22 @@ export class ReplyWriter {
 
   /** A bulk string of `size` bytes copied from `bytes` at `start` (a value kept in the arena). */
   bulkFrom(bytes: Buffer, start: number, size: number): void {
+    const buffer = this.bulkHeader(size);
+    bytes.copy(buffer, this.length, start, start + size);
+    this.length += size;
+    buffer[this.length++] = 13;
+    buffer[this.length++] = 10;
+  }
+
+  /** Writes `$<size>\r\n` with room for the data and its CRLF after it; returns the buffer. */
+  private bulkHeader(size: number): Buffer {
     this.ensure(size + 16);
     const buffer = this.buffer;
     buffer[this.length++] = 36;
     this.length += buffer.latin1Write(String(size), this.length);
     buffer[this.length++] = 13;
     buffer[this.length++] = 10;
-    bytes.copy(buffer, this.length, start, start + size);
-    this.length += size;
-    buffer[this.length++] = 13;
-    buffer[this.length++] = 10;
+    return buffer;
   }
 
   bulkBytes(value: Uint8Array): void {
