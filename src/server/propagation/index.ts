@@ -79,7 +79,7 @@ export class Propagator {
     this.lastDirty = dirty;
     this.forced = false;
     if (!this.active) {
-      this.touched.length = 0;
+      this.forgetTouched();
       this.transactionClient = undefined;
       return;
     }
@@ -108,12 +108,17 @@ export class Propagator {
         this.propagated(client);
       }
     }
-    this.touched.length = 0;
+    this.forgetTouched();
   }
 
   /** Keys changed outside commands (active expiry) matter to no command's propagation. */
   cron(): void {
-    this.touched.length = 0;
+    this.forgetTouched();
+  }
+
+  /** Empties the touched keys; an array's length store is a runtime call, paid per command otherwise. */
+  private forgetTouched(): void {
+    if (this.touched.length > 0) this.touched.length = 0;
   }
 
   /** Propagates commands run in database `index` (with a SELECT where a stream was elsewhere). */
