@@ -3,6 +3,7 @@
 // decoded straight from the socket's chunks; the argument array is reused between requests, so a
 // consumer that keeps a request (MULTI queue, blocked client) must copy it.
 import { splitInlineArguments } from './inline.ts';
+import { SHORT_LATIN1, shortLatin1 } from './short-latin1.ts';
 
 /** Largest inline request or `*`/`$` header line, as Redis's PROTO_INLINE_MAX_SIZE. */
 export const INLINE_MAX_SIZE = 64 * 1024;
@@ -232,7 +233,11 @@ export class RequestParser {
         }
         return PARSE_INCOMPLETE;
       }
-      this.argv.push(buffer.latin1Slice(this.position, end));
+      this.argv.push(
+        this.bulkLength <= SHORT_LATIN1
+          ? shortLatin1(buffer, this.position, this.bulkLength)
+          : buffer.latin1Slice(this.position, end),
+      );
       this.position = end + 2;
       this.bulkLength = -1;
       this.argumentsLeft--;
