@@ -84,6 +84,22 @@ test('doubles print as printf %.17g', () => {
   assert.equal(formatDouble(3), '3');
 });
 
+test('bulk lengths at every count of digits, from strings and from bytes', () => {
+  for (const size of [0, 1, 9, 10, 11, 99, 100, 999, 1000, 1024, 65_535, 100_000, 1_048_576]) {
+    const value = 'v'.repeat(size);
+    const expected = `$${size}\r\n${value}\r\n`;
+    assert.equal(
+      written(2, (out) => out.bulk(value)),
+      expected,
+    );
+    const bytes = Buffer.from(`..${value}..`, 'latin1');
+    assert.equal(
+      written(2, (out) => out.bulkFrom(bytes, 2, size)),
+      expected,
+    );
+  }
+});
+
 test('the writer grows for large replies and hands them over whole', () => {
   const big = 'x'.repeat(200_000);
   const out = new ReplyWriter();
