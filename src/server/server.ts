@@ -66,7 +66,7 @@ export class CodisServer implements KeyspaceHooks {
   readonly acl: AccessControl;
   /** Writes since the last save (rdb_changes_since_last_save). */
   dirty = 0;
-  /** Date.now() at the start of the current command: one clock read per request. */
+  /** The wall clock (ms) at the start of the current command, from its one clock read (execute). */
   cachedNow = Date.now();
   queryBufferLimit: number;
   expiryHidesOnly = false;
@@ -195,9 +195,17 @@ export class CodisServer implements KeyspaceHooks {
     this.stats.errors.set(code, (this.stats.errors.get(code) ?? 0) + 1);
   }
 
+  /**
+   * Date.now() minus performance.now(), taken again by every cron run (a wall clock that was set
+   * is followed within 1/hz s): a request reads the clock once for both its timing and the time
+   * its command sees. Each read costs ~50 ns on this kind of machine, a few percent of a GET.
+   */
+  private wallClockOffset = Date.now() - performance.now();
+
   /** Runs one request of a client. The hot path: no allocation beyond what the command needs. */
   execute(client: Client, argv: string[]): void {
-    this.cachedNow = Date.now();
+    const start = performance.now();
+    this.cachedNow = Math.floor(start + this.wallClockOffset);
     const name = argv[0] as string;
     let command = this.registry.lookup(name);
     if (command === undefined) {
@@ -250,7 +258,7 @@ export class CodisServer implements KeyspaceHooks {
       this.rejectCommand(client, OOM);
       return;
     }
-    this.call(client, command, argv);
+    this.call(client, command, argv, start);
   }
 
   /** A request refused before its handler ran: the error, and MULTI flags its transaction. */
@@ -291,8 +299,11 @@ export class CodisServer implements KeyspaceHooks {
   /** Set during EXEC: clients blocked on keys are served once the whole transaction ran. */
   deferReadyKeys = false;
 
-  /** Runs a command's handler with its statistics (also used by EXEC for queued commands). */
-  call(client: Client, command: ServerCommand, argv: string[]): void {
+  /**
+   * Runs a command's handler with its statistics (also used by EXEC for queued commands); `start`
+   * is execute's clock read, so a request's one read times its command too.
+   */
+  call(client: Client, command: ServerCommand, argv: string[], start = performance.now()): void {
     // The outermost client (a MULTI's, a script's caller) is the one Redis calls current_client.
     if (this.callDepth++ === 0) {
       this.callingClient = client;
@@ -300,7 +311,6 @@ export class CodisServer implements KeyspaceHooks {
     }
     const mark = client.out.length;
     const errorsBefore = this.stats.errorReplies;
-    const start = performance.now();
     command.handler(client, argv);
     const microseconds = (performance.now() - start) * 1000;
     const stats = command.stats;
@@ -387,6 +397,7 @@ export class CodisServer implements KeyspaceHooks {
     const run = (): void => {
       const now = Date.now();
       this.cachedNow = now;
+      this.wallClockOffset = now - performance.now();
       for (const task of this.cronTasks) {
         try {
           task(now);
