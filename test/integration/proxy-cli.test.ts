@@ -196,12 +196,13 @@ describe('codis-proxy command line', () => {
       assert.equal(slots[600]?.backend_addr, `127.0.0.1:${servers[1]?.port}`);
     });
 
-    it('runs under Node with --single-threaded-gc, in the process that was started', () => {
+    it('runs under Node with its V8 flags, in the process that was started', () => {
       const pid = proxy?.process.pid;
       const node = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
       const entry = node.indexOf(ENTRY);
       assert.ok(entry > 0, node.join(' '));
       assert.ok(node.slice(0, entry).includes('--single-threaded-gc'), node.join(' '));
+      assert.ok(node.slice(0, entry).includes('--max-semi-space-size=4'), node.join(' '));
       assert.deepEqual(node.slice(entry + 1, entry + 3), ['-c', join(dir, 'proxy.toml')]);
     });
 
