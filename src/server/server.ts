@@ -15,6 +15,7 @@ import { Database, type KeyspaceHooks } from './keyspace/database.ts';
 import { LatencyHistogram } from './latency-histogram.ts';
 import { type OutputLimits, parseOutputLimits } from './output-limits.ts';
 import { ScanCursors } from './scan-cursors.ts';
+import { WallClock } from './wall-clock.ts';
 
 export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning';
 
@@ -195,17 +196,18 @@ export class CodisServer implements KeyspaceHooks {
     this.stats.errors.set(code, (this.stats.errors.get(code) ?? 0) + 1);
   }
 
-  /**
-   * Date.now() minus performance.now(), taken again by every cron run (a wall clock that was set
-   * is followed within 1/hz s): a request reads the clock once for both its timing and the time
-   * its command sees. Each read costs ~50 ns on this kind of machine, a few percent of a GET.
-   */
-  private wallClockOffset = Date.now() - performance.now();
+  /** The time commands see, from the one clock read of each request. */
+  private readonly wallClock = new WallClock();
+
+  /** The wall clock in ms, as commands see it (cachedNow is its value at the current command). */
+  clockNow(): number {
+    return this.wallClock.now();
+  }
 
   /** Runs one request of a client. The hot path: no allocation beyond what the command needs. */
   execute(client: Client, argv: string[]): void {
     const start = performance.now();
-    this.cachedNow = Math.floor(start + this.wallClockOffset);
+    this.cachedNow = this.wallClock.at(start);
     const name = argv[0] as string;
     let command = this.registry.lookup(name);
     if (command === undefined) {
@@ -395,9 +397,9 @@ export class CodisServer implements KeyspaceHooks {
 
   private startCron(): void {
     const run = (): void => {
-      const now = Date.now();
+      this.wallClock.follow();
+      const now = this.clockNow();
       this.cachedNow = now;
-      this.wallClockOffset = now - performance.now();
       for (const task of this.cronTasks) {
         try {
           task(now);

@@ -20,7 +20,7 @@ export function deleteMovedKeys(server: CodisServer, database: Database, keys: r
     internalClients.set(server, client);
   }
   client.database = database;
-  server.cachedNow = Date.now();
+  server.cachedNow = server.clockNow();
   // Copied in a loop: a spread steps an iterator through every key, an object per key.
   const argv = new Array<string>(keys.length + 1);
   argv[0] = 'DEL';

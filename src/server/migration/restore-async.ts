@@ -257,7 +257,7 @@ function createFastInput(migrator: AsyncMigrator): (client: Client) => boolean {
     let ran = 0;
     let deletedKey: string | undefined;
     let clock = performance.now();
-    server.cachedNow = Date.now();
+    server.cachedNow = server.clockNow();
     while (!client.closed && !client.closeAfterReply && !client.paused && !client.outputBlocked) {
       const end = readMessage(buffer, position, limit);
       if (end < 0) break;

@@ -118,7 +118,7 @@ export class SyncMigrator {
         finish({ error: error as string });
         return;
       }
-      this.server.cachedNow = Date.now();
+      this.server.cachedNow = this.server.clockNow();
       const chosen = keys ?? collect();
       const live = chosen.filter((key) => database.lookup(key, this.server.cachedNow) !== undefined);
       if (live.length === 0) {

@@ -703,7 +703,7 @@ export class ScriptEngine {
     const run = this.current;
     if (run === undefined) return;
     run.sliceStart = Date.now();
-    this.server.cachedNow = run.sliceStart;
+    this.server.cachedNow = this.server.clockNow();
     const status = lua.lua_resume(run.thread, run.state, 0);
     if (status === lua.LUA_YIELD) {
       setImmediate(this.continueBound);
