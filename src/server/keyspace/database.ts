@@ -3,6 +3,7 @@
 import { MAX_SLOTS, slotOf } from '../../slots/index.ts';
 import { Entry } from './entry.ts';
 import type { StoredValue } from './value.ts';
+import { valueArena } from './value-arena.ts';
 
 /** What the database tells the rest of the server about. */
 export interface KeyspaceHooks {
@@ -266,6 +267,8 @@ export class Database {
 
 /** Frees the arena values of flushed slot maps (their records are garbage from here). */
 function releaseValues(maps: readonly Map<string, Entry>[]): void {
+  // Without a value in the arena there is nothing to free: no walk over every key.
+  if (valueArena.usedBytes === 0) return;
   for (const map of maps) {
     if (map.size === 0) continue;
     for (const entry of map.values()) entry.release();
