@@ -34,7 +34,7 @@ class SizeClass {
   /** Chunks handed out so far from the pages (the next never-used index). */
   private used = 0;
   /** Chunks holding a value. */
-  live = 0;
+  private live = 0;
 
   /** How many chunks the class may hand out (a handle's index bits; fewer in tests). */
   private readonly maxChunks: number;
@@ -100,6 +100,8 @@ function chunkSizes(): number[] {
 
 export class ValueArena {
   private readonly classes: SizeClass[];
+  /** Bytes of the chunks holding values (read per write under maxmemory: kept, not summed). */
+  private used = 0;
   /** Class index by ceil(length / 2^UNIT_SHIFT). */
   private readonly classByUnits: Uint8Array;
 
@@ -129,12 +131,15 @@ export class ValueArena {
     const sizeClass = this.classes[classIndex] as SizeClass;
     const index = sizeClass.allocate();
     if (index < 0) return -1;
+    this.used += sizeClass.chunkBytes;
     sizeClass.page(index).latin1Write(text, sizeClass.offset(index), text.length);
     return (classIndex << CLASS_SHIFT) | index;
   }
 
   free(chunk: number): void {
-    (this.classes[chunk >>> CLASS_SHIFT] as SizeClass).release(chunk & INDEX_MASK);
+    const sizeClass = this.classes[chunk >>> CLASS_SHIFT] as SizeClass;
+    this.used -= sizeClass.chunkBytes;
+    sizeClass.release(chunk & INDEX_MASK);
   }
 
   /** The first `length` bytes of a chunk as a latin1 string. */
@@ -161,9 +166,7 @@ export class ValueArena {
 
   /** Bytes of the chunks holding values. */
   get usedBytes(): number {
-    let bytes = 0;
-    for (const sizeClass of this.classes) bytes += sizeClass.live * sizeClass.chunkBytes;
-    return bytes;
+    return this.used;
   }
 
   /** Bytes of all pages (held values, freed chunks kept for reuse, never-used chunks). */
