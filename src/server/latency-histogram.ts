@@ -22,7 +22,9 @@ function bucketIndex(value: number): number {
 /** The counts index of a value (counts_index_for). */
 function indexOf(value: number): number {
   const bucket = bucketIndex(value);
-  const sub = Math.floor(value / 2 ** bucket);
+  // A shift, not value / 2 ** bucket: values are integers below 2^31, and the power was a call to
+  // the C library's pow() for every command recorded.
+  const sub = value >>> bucket;
   return ((bucket + 1) << SUB_BUCKET_HALF_MAGNITUDE) + (sub - SUB_BUCKET_HALF_COUNT);
 }
 
