@@ -201,3 +201,61 @@ test('random bytes never throw and always end in commands, an error or a wait', 
     { numRuns: 3000 },
   );
 });
+
+test('deferValues leaves a plain SET value of 128 B to 128 KB as bytes until materialize()', () => {
+  const parser = new RequestParser({ ...LIMITS });
+  parser.deferValues = true;
+  const value = Buffer.alloc(1000, 'v');
+  value[0] = 0xff;
+  const cases: Array<[Buffer[], boolean]> = [
+    [[Buffer.from('SET'), Buffer.from('k'), value], true],
+    [[Buffer.from('sEt'), Buffer.from('k'), Buffer.alloc(128, 'a')], true],
+    [[Buffer.from('set'), Buffer.from('k'), Buffer.alloc(128 * 1024, 'b')], true],
+    [[Buffer.from('set'), Buffer.from('k'), Buffer.alloc(127, 'c')], false],
+    [[Buffer.from('set'), Buffer.from('k'), Buffer.alloc(128 * 1024 + 1, 'd')], false],
+    [[Buffer.from('set'), Buffer.from('k'), value, Buffer.from('EX'), Buffer.from('10')], false],
+    [[Buffer.from('append'), Buffer.from('k'), value], false],
+    [[Buffer.from('set'), value, Buffer.from('x')], false],
+  ];
+  for (const [args, deferred] of cases) {
+    parser.feed(encode(args));
+    assert.equal(parser.next(), PARSE_COMMAND);
+    const argv = parser.argv;
+    assert.equal(parser.deferredArgv === argv, deferred, args[0]?.toString());
+    if (deferred) {
+      assert.equal(argv[2], undefined);
+      const at = parser.deferredStart;
+      assert.ok(parser.deferredBuffer.subarray(at, at + parser.deferredLength).equals(args[2] as Buffer));
+    }
+    parser.materialize();
+    assert.deepEqual(
+      argv,
+      args.map((arg) => arg.latin1Slice()),
+    );
+    assert.equal(parser.deferredArgv, undefined);
+  }
+  // Off by default (AOF loading, replication streams), and the next request forgets a value.
+  const plain = parseChunks([encode([Buffer.from('SET'), Buffer.from('k'), value])]);
+  assert.equal(plain.commands[0]?.[2], value.latin1Slice());
+  parser.feed(encode([Buffer.from('SET'), Buffer.from('k'), value]));
+  parser.feed(encode([Buffer.from('PING')]));
+  assert.equal(parser.next(), PARSE_COMMAND);
+  assert.ok(parser.deferredArgv !== undefined);
+  assert.equal(parser.next(), PARSE_COMMAND);
+  assert.equal(parser.deferredArgv, undefined);
+});
+
+test('a deferred value in a reused read buffer is decoded before the buffer is refilled', () => {
+  const parser = new RequestParser({ ...LIMITS });
+  parser.deferValues = true;
+  const shared = Buffer.alloc(4096);
+  const bytes = encode([Buffer.from('SET'), Buffer.from('k'), Buffer.alloc(300, 'z')]);
+  bytes.copy(shared);
+  parser.feed(shared.subarray(0, bytes.length));
+  assert.equal(parser.next(), PARSE_COMMAND);
+  const argv = parser.argv;
+  parser.detach(shared);
+  shared.fill(0);
+  assert.equal(argv[2], 'z'.repeat(300));
+  assert.equal(parser.deferredArgv, undefined);
+});

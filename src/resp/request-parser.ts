@@ -24,6 +24,13 @@ export const PARSE_COMMAND = 1;
 export const PARSE_ERROR = 2;
 export type ParseResult = typeof PARSE_INCOMPLETE | typeof PARSE_COMMAND | typeof PARSE_ERROR;
 
+/**
+ * The value of a plain `SET key value` of this many bytes is not decoded into a string while
+ * parsing (see RequestParser.deferValues): the value arena's range (server/keyspace/value-arena.ts).
+ */
+const DEFERRED_MIN = 128;
+const DEFERRED_MAX = 128 * 1024;
+
 export interface RequestParserLimits {
   /** proto-max-bulk-len */
   maxBulkLength: number;
@@ -39,6 +46,20 @@ export class RequestParser {
   /** Whether the connection has authenticated; before that, Redis caps request sizes. */
   authenticated = true;
   limits: RequestParserLimits;
+  /**
+   * Leaves the value of a plain `SET key value` (three arguments, a value of 128 B to 128 KB) as
+   * bytes: argv[2] is undefined and deferred() locates the value in the input, until
+   * materialize() or the next request. The server sets this, and its SET stores the bytes straight
+   * into the value arena; every other reader of argv calls materialize() first. A 1 KB value
+   * decoded into a string cost a young-generation allocation and a copy that the arena then copied
+   * again (bench/RESULTS.md, session 14).
+   */
+  deferValues = false;
+  /** The argv whose value is deferred (the array of the last request), or undefined. */
+  deferredArgv: string[] | undefined = undefined;
+  deferredBuffer: Buffer = EMPTY;
+  deferredStart = 0;
+  deferredLength = 0;
 
   private buffer: Buffer = Buffer.alloc(0);
   private position = 0;
@@ -46,6 +67,8 @@ export class RequestParser {
   private bulkLength = -1;
   private bigParts: Buffer[] = [];
   private bigBytes = 0;
+  /** The argument count of the multibulk request being parsed. */
+  private argumentCount = 0;
 
   constructor(limits: RequestParserLimits) {
     this.limits = limits;
@@ -85,6 +108,7 @@ export class RequestParser {
    */
   detach(shared: Buffer): void {
     const memory = shared.buffer;
+    if (this.deferredArgv !== undefined && this.deferredBuffer.buffer === memory) this.materialize();
     if (this.buffer.buffer === memory) {
       this.buffer =
         this.position < this.buffer.length ? Buffer.from(this.buffer.subarray(this.position)) : EMPTY;
@@ -97,8 +121,23 @@ export class RequestParser {
     }
   }
 
+  /** Decodes a deferred value into its place in argv (a no-op when none is deferred). */
+  materialize(): void {
+    const argv = this.deferredArgv;
+    if (argv === undefined) return;
+    argv[2] = this.deferredBuffer.latin1Slice(this.deferredStart, this.deferredStart + this.deferredLength);
+    this.forgetDeferred();
+  }
+
+  /** Drops the reference to a deferred value's bytes (its request is done). */
+  forgetDeferred(): void {
+    this.deferredArgv = undefined;
+    this.deferredBuffer = EMPTY;
+  }
+
   /** Parses the next request out of the bytes fed so far. */
   next(): ParseResult {
+    if (this.deferredArgv !== undefined) this.forgetDeferred();
     if (this.bigParts.length > 0) {
       if (this.bigBytes < this.bulkLength + 2) return PARSE_INCOMPLETE;
       this.buffer = Buffer.concat(this.bigParts, this.bigBytes);
@@ -150,6 +189,7 @@ export class RequestParser {
     this.bulkLength = -1;
     this.bigParts = [];
     this.bigBytes = 0;
+    this.forgetDeferred();
   }
 
   private fail(message: string): ParseResult {
@@ -195,6 +235,7 @@ export class RequestParser {
     this.argumentsLeft = count;
     // Grow the reused array only as arguments arrive: a hostile `*2147483647` must cost nothing.
     this.argv = [];
+    this.argumentCount = count;
     this.bulkLength = -1;
     return PARSE_COMMAND;
   }
@@ -233,17 +274,33 @@ export class RequestParser {
         }
         return PARSE_INCOMPLETE;
       }
-      this.argv.push(
-        this.bulkLength <= SHORT_LATIN1
-          ? shortLatin1(buffer, this.position, this.bulkLength)
-          : buffer.latin1Slice(this.position, end),
-      );
+      const length = this.bulkLength;
+      if (length <= SHORT_LATIN1) this.argv.push(shortLatin1(buffer, this.position, length));
+      else if (
+        this.deferValues &&
+        length >= DEFERRED_MIN &&
+        length <= DEFERRED_MAX &&
+        this.argumentCount === 3 &&
+        this.argv.length === 2 &&
+        isSet(this.argv[0] as string)
+      ) {
+        this.argv.push(undefined as unknown as string);
+        this.deferredArgv = this.argv;
+        this.deferredBuffer = buffer;
+        this.deferredStart = this.position;
+        this.deferredLength = length;
+      } else this.argv.push(buffer.latin1Slice(this.position, end));
       this.position = end + 2;
       this.bulkLength = -1;
       this.argumentsLeft--;
     }
     return PARSE_COMMAND;
   }
+}
+
+/** Whether a command name is SET, in any case. */
+function isSet(name: string): boolean {
+  return name.length === 3 && (name === 'SET' || name === 'set' || name.toLowerCase() === 'set');
 }
 
 /**

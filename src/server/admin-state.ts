@@ -98,12 +98,16 @@ export class AdminState {
     const flags = command.spec.flags;
     if (this.monitors.size > 0) {
       const root = command.parent ?? command;
-      if (!flags.has('admin') && !root.spec.flags.has('admin') && !flags.has('skip_monitor'))
+      if (!flags.has('admin') && !root.spec.flags.has('admin') && !flags.has('skip_monitor')) {
+        client.materializeArguments();
         this.feedMonitors(client, argv);
+      }
     }
     const threshold = this.slowlogThreshold;
-    if (threshold >= 0 && microseconds >= threshold && !flags.has('skip_slowlog'))
+    if (threshold >= 0 && microseconds >= threshold && !flags.has('skip_slowlog')) {
+      client.materializeArguments();
       this.logSlow(client, argv, microseconds);
+    }
     const latencyThreshold = this.latencyThreshold;
     if (latencyThreshold > 0 && microseconds >= latencyThreshold * 1000) {
       this.addLatencySample(flags.has('fast') ? 'fast-command' : 'command', Math.floor(microseconds / 1000));
@@ -177,6 +181,7 @@ export class AdminState {
       if (!flags.has('write') && !flags.has('may_replicate')) return false;
     }
     client.paused = true;
+    client.materializeArguments();
     this.parked.push({ client, argv: argv.slice() });
     return true;
   }

@@ -104,6 +104,7 @@ export class Client {
     this.silent = silent;
     this.origin = origin;
     this.parser = new RequestParser({ maxBulkLength: server.config.getNumber('proto-max-bulk-len') });
+    this.parser.deferValues = origin === 'socket';
     this.database = server.databases[0] as Database;
     const acl = server.acl;
     this.user = origin === 'socket' ? acl.defaultUser : acl.superuser;
@@ -131,6 +132,15 @@ export class Client {
       socket.on('error', () => this.close());
       socket.on('close', () => this.close());
     }
+  }
+
+  /**
+   * Decodes the value of the request being run when the parser left it as bytes (a plain SET's,
+   * RequestParser.deferValues). Whatever keeps or reads a request's argv beyond its keys (MULTI's
+   * queue, a parked client, MONITOR, the slow log, propagation) calls this first.
+   */
+  materializeArguments(): void {
+    this.parser.materialize();
   }
 
   /** The index of the selected database. */
@@ -191,6 +201,7 @@ export class Client {
       }
       if (result === PARSE_COMMAND) {
         server.execute(this, parser.argv);
+        if (parser.deferredArgv !== undefined) parser.forgetDeferred();
         // A long pipeline is answered as it goes, so its replies never pile up in memory.
         if (this.out.length >= OUTPUT_FLUSH_BYTES) this.flush();
       }

@@ -60,6 +60,8 @@ describe('AOF', () => {
       await c.call('SET', 'gone', 'v');
       await c.call('EXPIRE', 'gone', '1000');
       await c.call('DEL', 'gone');
+      // A value the request parser hands to SET as bytes (128 B to 128 KB) is logged whole.
+      await c.call('SET', 'big', Buffer.alloc(3000, 'q'));
       await c.call('SELECT', '2');
       await c.call('SET', 'in2', 'yes');
       await c.call('INCRBYFLOAT', 'f', '1.5');
@@ -76,6 +78,7 @@ describe('AOF', () => {
       assert.ok(expireAt > Date.now() + 990_000 && expireAt <= Date.now() + 1_000_000);
       assert.equal(await c.value('EXISTS', 'gone'), 0);
       assert.equal(await c.value('ZSCORE', 'z', 'a'), '1');
+      assert.equal(await c.value('GET', 'big'), 'q'.repeat(3000));
       await c.call('SELECT', '2');
       assert.equal(await c.value('GET', 'in2'), 'yes');
       assert.equal(await c.value('GET', 'f'), '1.5');

@@ -135,6 +135,8 @@ async function writeLoad(redis: Redis, rounds: number): Promise<void> {
     pipeline.append('live:str', 'ab');
     pipeline.del(`live:tmp${i % 4}`);
     pipeline.set(`live:tmp${(i + 1) % 4}`, 'x');
+    // Values of 128 B to 128 KB: the request parser hands them to SET as bytes.
+    pipeline.set(`live:big${i % 3}`, `${i}`.padEnd(200 + i, 'b'));
     pipeline.rpoplpush('live:list', 'live:list2');
     await pipeline.exec();
     // A transaction (Redis wraps it in MULTI/EXEC in the stream).

@@ -92,6 +92,17 @@ function expireAtOf(client: Client, options: SetOptions, commandName: string): n
 
 function set(client: Client, argv: string[]): void {
   const key = argv[1] as string;
+  const parser = client.parser;
+  if (parser.deferredArgv === argv) {
+    // A plain SET whose value the parser left as bytes: into the value arena without a string.
+    const entry = client.database.set(key, '', client.server.cachedNow);
+    // The bytes stay deferred: the hooks after the command may still decode them.
+    entry.assignBytes(parser.deferredBuffer, parser.deferredStart, parser.deferredLength);
+    keyChanged(client, key);
+    notify(client, '$', 'set', key);
+    client.out.ok();
+    return;
+  }
   const options = parseSetOptions(client, argv, 3, false);
   if (options === undefined) return;
   let expireAt = 0;

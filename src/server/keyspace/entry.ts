@@ -62,6 +62,14 @@ export class Entry {
     }
   }
 
+  /** Sets the value to bytes[start, start + length) (a length ValueArena.fits), copied. */
+  assignBytes(bytes: Buffer, start: number, length: number): void {
+    if (this.chunk >= 0) valueArena.free(this.chunk);
+    this.chunk = valueArena.storeBytes(bytes, start, length);
+    this.chunkLength = length;
+    this.held = this.chunk < 0 ? bytes.latin1Slice(start, start + length) : '';
+  }
+
   /** Drops the value (the key is gone): an arena chunk is freed at once. */
   release(): void {
     if (this.chunk >= 0) {

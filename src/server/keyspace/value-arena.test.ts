@@ -45,6 +45,17 @@ describe('ValueArena', () => {
     assert.equal(arena.read(reused, 1000), bytes(1000, 9));
   });
 
+  test('storeBytes copies a slice of a buffer into the same chunks store() would use', () => {
+    const arena = new ValueArena(2048);
+    const input = Buffer.from(`head${bytes(1000, 3)}tail`, 'latin1');
+    const chunk = arena.storeBytes(input, 4, 1000);
+    assert.equal(arena.read(chunk, 1000), bytes(1000, 3));
+    assert.equal(arena.chunkBytes(chunk), arena.chunkBytes(arena.store(bytes(1000, 4))));
+    assert.equal(arena.usedBytes, 2 * arena.chunkBytes(chunk));
+    for (let i = 2; i < 2048; i++) assert.ok(arena.storeBytes(input, 4, 1000) >= 0);
+    assert.equal(arena.storeBytes(input, 4, 1000), -1, 'a full class');
+  });
+
   test('only strings of 128 bytes to 128 KB fit', () => {
     assert.equal(ValueArena.fits(ARENA_MIN_LENGTH - 1), false);
     assert.equal(ValueArena.fits(ARENA_MIN_LENGTH), true);

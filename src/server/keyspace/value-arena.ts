@@ -136,6 +136,17 @@ export class ValueArena {
     return (classIndex << CLASS_SHIFT) | index;
   }
 
+  /** store() for bytes[start, start + length): the same chunk, copied without a string. */
+  storeBytes(bytes: Buffer, start: number, length: number): number {
+    const classIndex = this.classByUnits[(length + (1 << UNIT_SHIFT) - 1) >> UNIT_SHIFT] as number;
+    const sizeClass = this.classes[classIndex] as SizeClass;
+    const index = sizeClass.allocate();
+    if (index < 0) return -1;
+    this.used += sizeClass.chunkBytes;
+    bytes.copy(sizeClass.page(index), sizeClass.offset(index), start, start + length);
+    return (classIndex << CLASS_SHIFT) | index;
+  }
+
   free(chunk: number): void {
     const sizeClass = this.classes[chunk >>> CLASS_SHIFT] as SizeClass;
     this.used -= sizeClass.chunkBytes;

@@ -78,6 +78,7 @@ export class SyncMigrator {
     // migrating towards each other.
     if (command.spec.name.startsWith('slotsrestore')) return false;
     client.paused = true;
+    client.materializeArguments();
     this.parked.push({ client, argv: argv.slice() });
     return true;
   }

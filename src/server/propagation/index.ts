@@ -83,6 +83,8 @@ export class Propagator {
       this.transactionClient = undefined;
       return;
     }
+    // A SET's value left as bytes by the request parser goes out decoded.
+    client.materializeArguments();
     if ((command.parent ?? command).spec.name === 'exec') {
       // The writes of a transaction (or a script) go out as one MULTI ... EXEC, as in Redis.
       if (this.transactionClient === client) {

@@ -77,7 +77,8 @@ export class Transactions {
       client.replyError(OOM);
       return true;
     }
-    // The parser reuses its argv array: keep a copy.
+    // The parser reuses its argv array: keep a copy (with a deferred SET value decoded).
+    client.materializeArguments();
     state.queue.push({ command, argv: argv.slice() });
     client.out.status('QUEUED');
     return true;
