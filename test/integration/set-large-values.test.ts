@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { conformanceSuite } from '../helpers/conformance.ts';
 
 /** A value of `length` bytes with every byte value in it (binary, not only ASCII). */
-function valueOf(length: number, seed: number): Buffer {
+function sample(length: number, seed: number): Buffer {
   const bytes = Buffer.alloc(length);
   for (let i = 0; i < length; i++) bytes[i] = (i * 7 + seed) & 0xff;
   return bytes;
@@ -20,35 +20,35 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 conformanceSuite('SET of arena-sized values', (it) => {
   it('pipelined SETs of every size class edge read back exactly', async ({ connection: c }) => {
     const sizes = [128, 129, 1000, 1024, 4096, 65_536, 131_072, 127, 131_073];
-    for (const [index, size] of sizes.entries()) c.send('SET', `k${index}`, valueOf(size, index));
+    for (const [index, size] of sizes.entries()) c.send('SET', `k${index}`, sample(size, index));
     for (let i = 0; i < sizes.length; i++) assert.equal((await c.reply()).raw, '+OK\r\n');
     for (const [index, size] of sizes.entries())
-      assert.equal(await c.call('GET', `k${index}`), bulk(valueOf(size, index)));
+      assert.equal(await c.call('GET', `k${index}`), bulk(sample(size, index)));
     // Overwrites: another class, a TTL dropped, a non-string replaced.
     await c.call('SET', 'k0', 'short', 'EX', '100');
-    await c.call('SET', 'k0', valueOf(300, 9));
+    await c.call('SET', 'k0', sample(300, 9));
     assert.equal(await c.call('TTL', 'k0'), ':-1\r\n');
     await c.call('RPUSH', 'list', 'a');
-    await c.call('SET', 'list', valueOf(200, 3));
-    assert.equal(await c.call('GET', 'list'), bulk(valueOf(200, 3)));
+    await c.call('SET', 'list', sample(200, 3));
+    assert.equal(await c.call('GET', 'list'), bulk(sample(200, 3)));
     assert.equal(await c.call('STRLEN', 'list'), ':200\r\n');
     assert.equal(await c.call('APPEND', 'list', 'x'), ':201\r\n');
   });
 
   it('MULTI queues the whole value', async ({ connection: c }) => {
-    const value = valueOf(1000, 1);
+    const value = sample(1000, 1);
     await c.call('MULTI');
     assert.equal(await c.call('SET', 'k', value), '+QUEUED\r\n');
-    assert.equal(await c.call('SET', 'other', valueOf(500, 2)), '+QUEUED\r\n');
+    assert.equal(await c.call('SET', 'other', sample(500, 2)), '+QUEUED\r\n');
     assert.equal(await c.call('EXEC'), '*2\r\n+OK\r\n+OK\r\n');
     assert.equal(await c.call('GET', 'k'), bulk(value));
-    assert.equal(await c.call('GET', 'other'), bulk(valueOf(500, 2)));
+    assert.equal(await c.call('GET', 'other'), bulk(sample(500, 2)));
   });
 
   it('WATCH sees the write and keyspace events name it', async ({ connection: c, connect }) => {
     const other = await connect();
     await c.call('WATCH', 'k');
-    await other.call('SET', 'k', valueOf(400, 4));
+    await other.call('SET', 'k', sample(400, 4));
     await c.call('MULTI');
     await c.call('GET', 'k');
     assert.equal(await c.call('EXEC'), '*-1\r\n');
@@ -56,7 +56,7 @@ conformanceSuite('SET of arena-sized values', (it) => {
     try {
       const subscriber = await connect();
       await subscriber.call('SUBSCRIBE', '__keyevent@0__:set');
-      await other.call('SET', 'k', valueOf(400, 5));
+      await other.call('SET', 'k', sample(400, 5));
       const event = (await subscriber.reply()).raw;
       assert.equal(event, '*3\r\n$7\r\nmessage\r\n$18\r\n__keyevent@0__:set\r\n$1\r\nk\r\n');
     } finally {
@@ -87,7 +87,7 @@ conformanceSuite('SET of arena-sized values', (it) => {
   }) => {
     const writer = await connect();
     await c.call('CLIENT', 'PAUSE', '300', 'WRITE');
-    const value = valueOf(2000, 6);
+    const value = sample(2000, 6);
     writer.send('SET', 'k', value);
     await sleep(50);
     assert.equal(await c.call('EXISTS', 'k'), ':0\r\n');
@@ -104,9 +104,9 @@ conformanceSuite('SET of arena-sized values', (it) => {
     try {
       const limited = await connect();
       assert.equal(await limited.call('AUTH', 'limited', 'pw'), '+OK\r\n');
-      assert.equal(await limited.call('SET', 'allowed:1', valueOf(300, 7)), '+OK\r\n');
-      assert.match(await limited.call('SET', 'denied', valueOf(300, 8)), /^-NOPERM/);
-      assert.equal(await c.call('GET', 'allowed:1'), bulk(valueOf(300, 7)));
+      assert.equal(await limited.call('SET', 'allowed:1', sample(300, 7)), '+OK\r\n');
+      assert.match(await limited.call('SET', 'denied', sample(300, 8)), /^-NOPERM/);
+      assert.equal(await c.call('GET', 'allowed:1'), bulk(sample(300, 7)));
       assert.equal(await c.call('EXISTS', 'denied'), ':0\r\n');
     } finally {
       await c.call('ACL', 'DELUSER', 'limited');
@@ -114,7 +114,7 @@ conformanceSuite('SET of arena-sized values', (it) => {
   });
 
   it('a request cut inside the value, alone and inside MULTI', async ({ connection: c }) => {
-    const value = valueOf(5000, 10);
+    const value = sample(5000, 10);
     const bytes = Buffer.from(`*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5000\r\n${value.latin1Slice()}\r\n`, 'latin1');
     c.sendRaw(bytes.subarray(0, 2000));
     await sleep(20);
