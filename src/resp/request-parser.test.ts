@@ -202,43 +202,58 @@ test('random bytes never throw and always end in commands, an error or a wait', 
   );
 });
 
-test('deferValues leaves a plain SET value of 128 B to 128 KB as bytes until materialize()', () => {
+test('deferValues leaves SET and MSET values of 128 B to 128 KB as bytes until materialize()', () => {
   const parser = new RequestParser({ ...LIMITS });
   parser.deferValues = true;
   const value = Buffer.alloc(1000, 'v');
   value[0] = 0xff;
-  const cases: Array<[Buffer[], boolean]> = [
-    [[Buffer.from('SET'), Buffer.from('k'), value], true],
-    [[Buffer.from('sEt'), Buffer.from('k'), Buffer.alloc(128, 'a')], true],
-    [[Buffer.from('set'), Buffer.from('k'), Buffer.alloc(128 * 1024, 'b')], true],
-    [[Buffer.from('set'), Buffer.from('k'), Buffer.alloc(127, 'c')], false],
-    [[Buffer.from('set'), Buffer.from('k'), Buffer.alloc(128 * 1024 + 1, 'd')], false],
-    [[Buffer.from('set'), Buffer.from('k'), value, Buffer.from('EX'), Buffer.from('10')], false],
-    [[Buffer.from('append'), Buffer.from('k'), value], false],
-    [[Buffer.from('set'), value, Buffer.from('x')], false],
+  const b = (text: string): Buffer => Buffer.from(text);
+  // [arguments, the indexes deferred]
+  const cases: Array<[Buffer[], number[]]> = [
+    [[b('SET'), b('k'), value], [2]],
+    [[b('sEt'), b('k'), Buffer.alloc(128, 'a')], [2]],
+    [[b('set'), b('k'), Buffer.alloc(128 * 1024, 'b')], [2]],
+    [[b('set'), b('k'), Buffer.alloc(127, 'c')], []],
+    [[b('set'), b('k'), Buffer.alloc(128 * 1024 + 1, 'd')], []],
+    [[b('set'), b('k'), value, b('EX'), b('10')], []],
+    [[b('append'), b('k'), value], []],
+    [[b('set'), value, b('x')], []],
+    [
+      [b('MSET'), b('a'), value, b('b'), b('short'), b('c'), Buffer.alloc(300, 'e')],
+      [2, 6],
+    ],
+    [[b('mset'), value, value], [2]],
+    [[b('mset'), b('a'), value, b('b')], []],
+    [[b('msetnx'), b('a'), value], []],
   ];
-  for (const [args, deferred] of cases) {
+  for (const [args, indexes] of cases) {
     parser.feed(encode(args));
     assert.equal(parser.next(), PARSE_COMMAND);
     const argv = parser.argv;
-    assert.equal(parser.deferredArgv === argv, deferred, args[0]?.toString());
-    if (deferred) {
-      assert.equal(argv[2], undefined);
-      const at = parser.deferredStart;
-      assert.ok(parser.deferredBuffer.subarray(at, at + parser.deferredLength).equals(args[2] as Buffer));
-    }
+    assert.equal(parser.deferredArgv === argv, indexes.length > 0, args[0]?.toString());
+    assert.deepEqual(parser.deferredIndexes, indexes);
+    indexes.forEach((index, which) => {
+      assert.equal(argv[index], undefined);
+      const at = parser.deferredStarts[which] as number;
+      const bytes = (parser.deferredBuffers[which] as Buffer).subarray(
+        at,
+        at + (parser.deferredLengths[which] as number),
+      );
+      assert.ok(bytes.equals(args[index] as Buffer));
+    });
     parser.materialize();
     assert.deepEqual(
       argv,
       args.map((arg) => arg.latin1Slice()),
     );
     assert.equal(parser.deferredArgv, undefined);
+    assert.equal(parser.deferredBuffers.length, 0);
   }
   // Off by default (AOF loading, replication streams), and the next request forgets a value.
-  const plain = parseChunks([encode([Buffer.from('SET'), Buffer.from('k'), value])]);
+  const plain = parseChunks([encode([b('SET'), b('k'), value])]);
   assert.equal(plain.commands[0]?.[2], value.latin1Slice());
-  parser.feed(encode([Buffer.from('SET'), Buffer.from('k'), value]));
-  parser.feed(encode([Buffer.from('PING')]));
+  parser.feed(encode([b('SET'), b('k'), value]));
+  parser.feed(encode([b('PING')]));
   assert.equal(parser.next(), PARSE_COMMAND);
   assert.ok(parser.deferredArgv !== undefined);
   assert.equal(parser.next(), PARSE_COMMAND);
@@ -258,4 +273,41 @@ test('a deferred value in a reused read buffer is decoded before the buffer is r
   shared.fill(0);
   assert.equal(argv[2], 'z'.repeat(300));
   assert.equal(parser.deferredArgv, undefined);
+});
+
+test('an MSET cut between reads of a reused buffer keeps every value', () => {
+  fc.assert(
+    fc.property(fc.nat(), fc.nat(), (seed, second) => {
+      const values = [Buffer.alloc(200, 'a'), Buffer.alloc(5000, 'b'), Buffer.alloc(129, 'c')];
+      values[1]?.fill('x', 0, seed % 5000);
+      const args = [
+        Buffer.from('MSET'),
+        Buffer.from('k1'),
+        values[0],
+        Buffer.from('k2'),
+        values[1],
+        Buffer.from('k3'),
+        values[2],
+      ];
+      const bytes = encode(args as Buffer[]);
+      const first = seed % (bytes.length + 1);
+      const cut = Math.min(bytes.length, first + (second % (bytes.length + 1 - first)));
+      const parser = new RequestParser({ ...LIMITS });
+      parser.deferValues = true;
+      const shared = Buffer.alloc(bytes.length);
+      const commands: string[][] = [];
+      for (const part of [bytes.subarray(0, first), bytes.subarray(first, cut), bytes.subarray(cut)]) {
+        part.copy(shared);
+        parser.feed(shared.subarray(0, part.length));
+        while (parser.next() === PARSE_COMMAND) {
+          parser.materialize();
+          commands.push(parser.argv.slice());
+        }
+        parser.detach(shared);
+        shared.fill(0);
+      }
+      assert.deepEqual(commands, [args.map((arg) => (arg as Buffer).latin1Slice())]);
+    }),
+    { numRuns: 300 },
+  );
 });

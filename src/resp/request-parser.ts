@@ -25,8 +25,8 @@ export const PARSE_ERROR = 2;
 export type ParseResult = typeof PARSE_INCOMPLETE | typeof PARSE_COMMAND | typeof PARSE_ERROR;
 
 /**
- * The value of a plain `SET key value` of this many bytes is not decoded into a string while
- * parsing (see RequestParser.deferValues): the value arena's range (server/keyspace/value-arena.ts).
+ * Values of SET and MSET of this many bytes are not decoded into strings while parsing (see
+ * RequestParser.deferValues): the value arena's range (server/keyspace/value-arena.ts).
  */
 const DEFERRED_MIN = 128;
 const DEFERRED_MAX = 128 * 1024;
@@ -47,19 +47,23 @@ export class RequestParser {
   authenticated = true;
   limits: RequestParserLimits;
   /**
-   * Leaves the value of a plain `SET key value` (three arguments, a value of 128 B to 128 KB) as
-   * bytes: argv[2] is undefined and deferred() locates the value in the input, until
-   * materialize() or the next request. The server sets this, and its SET stores the bytes straight
-   * into the value arena; every other reader of argv calls materialize() first. A 1 KB value
-   * decoded into a string cost a young-generation allocation and a copy that the arena then copied
-   * again (bench/RESULTS.md, session 14).
+   * Leaves the values of a plain `SET key value` and of `MSET key value ...` (those of 128 B to
+   * 128 KB) as bytes: their places in argv hold undefined, and the deferred* arrays locate them in
+   * the input, until materialize() or the next request. The server sets this, and SET and MSET
+   * store the bytes straight into the value arena; every other reader of argv calls materialize()
+   * first. A 1 KB value decoded into a string cost a young-generation allocation and a copy that
+   * the arena then copied again (bench/RESULTS.md, session 14).
    */
   deferValues = false;
-  /** The argv whose value is deferred (the array of the last request), or undefined. */
+  /** The argv whose values are deferred (the array of the last request), or undefined. */
   deferredArgv: string[] | undefined = undefined;
-  deferredBuffer: Buffer = EMPTY;
-  deferredStart = 0;
-  deferredLength = 0;
+  /** Per deferred value, in argv order: its index in argv and where its bytes are. */
+  readonly deferredIndexes: number[] = [];
+  readonly deferredBuffers: Buffer[] = [];
+  readonly deferredStarts: number[] = [];
+  readonly deferredLengths: number[] = [];
+  /** The request being parsed is a SET or MSET whose values may be deferred. */
+  private deferring = false;
 
   private buffer: Buffer = Buffer.alloc(0);
   private position = 0;
@@ -108,7 +112,14 @@ export class RequestParser {
    */
   detach(shared: Buffer): void {
     const memory = shared.buffer;
-    if (this.deferredArgv !== undefined && this.deferredBuffer.buffer === memory) this.materialize();
+    if (this.deferredArgv !== undefined) {
+      const buffers = this.deferredBuffers;
+      for (let i = 0; i < buffers.length; i++)
+        if ((buffers[i] as Buffer).buffer === memory) {
+          this.materialize();
+          break;
+        }
+    }
     if (this.buffer.buffer === memory) {
       this.buffer =
         this.position < this.buffer.length ? Buffer.from(this.buffer.subarray(this.position)) : EMPTY;
@@ -121,23 +132,34 @@ export class RequestParser {
     }
   }
 
-  /** Decodes a deferred value into its place in argv (a no-op when none is deferred). */
+  /** Decodes the deferred values into their places in argv (a no-op when none is deferred). */
   materialize(): void {
     const argv = this.deferredArgv;
     if (argv === undefined) return;
-    argv[2] = this.deferredBuffer.latin1Slice(this.deferredStart, this.deferredStart + this.deferredLength);
+    const indexes = this.deferredIndexes;
+    for (let i = 0; i < indexes.length; i++) {
+      const start = this.deferredStarts[i] as number;
+      argv[indexes[i] as number] = (this.deferredBuffers[i] as Buffer).latin1Slice(
+        start,
+        start + (this.deferredLengths[i] as number),
+      );
+    }
     this.forgetDeferred();
   }
 
-  /** Drops the reference to a deferred value's bytes (its request is done). */
+  /** Drops the references to deferred values' bytes (their request is done). */
   forgetDeferred(): void {
     this.deferredArgv = undefined;
-    this.deferredBuffer = EMPTY;
+    this.deferredIndexes.length = 0;
+    this.deferredBuffers.length = 0;
+    this.deferredStarts.length = 0;
+    this.deferredLengths.length = 0;
   }
 
   /** Parses the next request out of the bytes fed so far. */
   next(): ParseResult {
-    if (this.deferredArgv !== undefined) this.forgetDeferred();
+    // The values of the last request are done with (not those of a request still arriving).
+    if (this.deferredArgv !== undefined && this.argumentsLeft === 0) this.forgetDeferred();
     if (this.bigParts.length > 0) {
       if (this.bigBytes < this.bulkLength + 2) return PARSE_INCOMPLETE;
       this.buffer = Buffer.concat(this.bigParts, this.bigBytes);
@@ -236,6 +258,7 @@ export class RequestParser {
     // Grow the reused array only as arguments arrive: a hostile `*2147483647` must cost nothing.
     this.argv = [];
     this.argumentCount = count;
+    this.deferring = false;
     this.bulkLength = -1;
     return PARSE_COMMAND;
   }
@@ -275,21 +298,26 @@ export class RequestParser {
         return PARSE_INCOMPLETE;
       }
       const length = this.bulkLength;
-      if (length <= SHORT_LATIN1) this.argv.push(shortLatin1(buffer, this.position, length));
-      else if (
-        this.deferValues &&
+      const argv = this.argv;
+      if (length <= SHORT_LATIN1) {
+        argv.push(shortLatin1(buffer, this.position, length));
+        if (argv.length === 1 && this.deferValues)
+          this.deferring = defersValues(argv[0] as string, this.argumentCount);
+      } else if (
+        this.deferring &&
         length >= DEFERRED_MIN &&
         length <= DEFERRED_MAX &&
-        this.argumentCount === 3 &&
-        this.argv.length === 2 &&
-        isSet(this.argv[0] as string)
+        argv.length >= 2 &&
+        (argv.length & 1) === 0
       ) {
-        this.argv.push(undefined as unknown as string);
-        this.deferredArgv = this.argv;
-        this.deferredBuffer = buffer;
-        this.deferredStart = this.position;
-        this.deferredLength = length;
-      } else this.argv.push(buffer.latin1Slice(this.position, end));
+        // A value (SET's third argument, MSET's every other one from the third).
+        this.deferredArgv = argv;
+        this.deferredIndexes.push(argv.length);
+        this.deferredBuffers.push(buffer);
+        this.deferredStarts.push(this.position);
+        this.deferredLengths.push(length);
+        argv.push(undefined as unknown as string);
+      } else argv.push(buffer.latin1Slice(this.position, end));
       this.position = end + 2;
       this.bulkLength = -1;
       this.argumentsLeft--;
@@ -298,9 +326,15 @@ export class RequestParser {
   }
 }
 
-/** Whether a command name is SET, in any case. */
-function isSet(name: string): boolean {
-  return name.length === 3 && (name === 'SET' || name === 'set' || name.toLowerCase() === 'set');
+/** Whether a request of `count` arguments named `name` is a plain SET or an MSET (any case). */
+function defersValues(name: string, count: number): boolean {
+  if (name.length === 3)
+    return count === 3 && (name === 'SET' || name === 'set' || name.toLowerCase() === 'set');
+  if (name.length === 4)
+    return (
+      count >= 3 && (count & 1) === 1 && (name === 'MSET' || name === 'mset' || name.toLowerCase() === 'mset')
+    );
+  return false;
 }
 
 /**

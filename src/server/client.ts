@@ -135,8 +135,8 @@ export class Client {
   }
 
   /**
-   * Decodes the value of the request being run when the parser left it as bytes (a plain SET's,
-   * RequestParser.deferValues). Whatever keeps or reads a request's argv beyond its keys (MULTI's
+   * Decodes the values of the request being run that the parser left as bytes (a plain SET's, an
+   * MSET's: RequestParser.deferValues). Whatever keeps or reads a request's argv beyond its keys (MULTI's
    * queue, a parked client, MONITOR, the slow log, propagation) calls this first.
    */
   materializeArguments(): void {

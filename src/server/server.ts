@@ -210,11 +210,13 @@ export class CodisServer implements KeyspaceHooks {
     this.cachedNow = this.wallClock.at(start);
     const name = argv[0] as string;
     let command = this.registry.lookup(name);
-    // Only SET itself stores a deferred value's bytes (RequestParser.deferValues): anything else
-    // that runs the request, and an ACL check that may log it, sees the decoded value.
+    // Only SET and MSET store deferred values' bytes (RequestParser.deferValues): anything else
+    // that runs the request, and an ACL check that may log it, sees the decoded values.
     if (
       client.parser.deferredArgv === argv &&
-      (command === undefined || command.spec.name !== 'set' || !client.user.unrestricted)
+      (command === undefined ||
+        (command.spec.name !== 'set' && command.spec.name !== 'mset') ||
+        !client.user.unrestricted)
     )
       client.materializeArguments();
     if (command === undefined) {

@@ -35,6 +35,33 @@ conformanceSuite('SET of arena-sized values', (it) => {
     assert.equal(await c.call('APPEND', 'list', 'x'), ':201\r\n');
   });
 
+  it('MSET of large, small and repeated keys, whole and cut between reads', async ({ connection: c }) => {
+    const big = sample(3000, 11);
+    assert.equal(
+      await c.call('MSET', 'a', sample(200, 1), 'b', '7', 'c', big, 'a', sample(129, 2), 'd', sample(127, 3)),
+      '+OK\r\n',
+    );
+    assert.equal(await c.call('GET', 'a'), bulk(sample(129, 2)));
+    assert.equal(await c.call('GET', 'b'), '$1\r\n7\r\n');
+    assert.equal(await c.call('GET', 'c'), bulk(big));
+    assert.equal(await c.call('GET', 'd'), bulk(sample(127, 3)));
+    const values = [sample(40_000, 4), sample(500, 5), sample(70_000, 6)];
+    const parts: Buffer[] = [Buffer.from('*7\r\n$4\r\nMSET\r\n')];
+    for (const [i, value] of values.entries())
+      parts.push(Buffer.from(`$2\r\nm${i}\r\n$${value.length}\r\n`), value, Buffer.from('\r\n'));
+    const bytes = Buffer.concat(parts);
+    for (let at = 0; at < bytes.length; at += 9000) {
+      c.sendRaw(bytes.subarray(at, at + 9000));
+      await sleep(2);
+    }
+    assert.equal((await c.reply()).raw, '+OK\r\n');
+    for (const [i, value] of values.entries()) assert.equal(await c.call('GET', `m${i}`), bulk(value));
+    await c.call('MULTI');
+    await c.call('MSET', 'x', sample(300, 7), 'y', sample(300, 8));
+    assert.equal(await c.call('EXEC'), '*1\r\n+OK\r\n');
+    assert.equal(await c.call('MGET', 'x', 'y'), `*2\r\n${bulk(sample(300, 7))}${bulk(sample(300, 8))}`);
+  });
+
   it('MULTI queues the whole value', async ({ connection: c }) => {
     const value = sample(1000, 1);
     await c.call('MULTI');

@@ -95,9 +95,7 @@ function set(client: Client, argv: string[]): void {
   const parser = client.parser;
   if (parser.deferredArgv === argv) {
     // A plain SET whose value the parser left as bytes: into the value arena without a string.
-    const entry = client.database.set(key, '', client.server.cachedNow);
-    // The bytes stay deferred: the hooks after the command may still decode them.
-    entry.assignBytes(parser.deferredBuffer, parser.deferredStart, parser.deferredLength);
+    storeDeferred(client, key, 0);
     keyChanged(client, key);
     notify(client, '$', 'set', key);
     client.out.ok();
@@ -112,6 +110,21 @@ function set(client: Client, argv: string[]): void {
     expireAt = at;
   }
   setGeneric(client, key, argv[2] as string, options.flags, expireAt);
+}
+
+/**
+ * Sets `key` to the parser's deferred value number `which` (RequestParser.deferValues), copied from
+ * the request's bytes into the value arena. The bytes stay deferred: the hooks after the command
+ * may still decode them.
+ */
+function storeDeferred(client: Client, key: string, which: number): void {
+  const parser = client.parser;
+  const entry = client.database.set(key, '', client.server.cachedNow);
+  entry.assignBytes(
+    parser.deferredBuffers[which] as Buffer,
+    parser.deferredStarts[which] as number,
+    parser.deferredLengths[which] as number,
+  );
 }
 
 function setGeneric(client: Client, key: string, value: string, flags: number, expireAt: number): void {
@@ -245,9 +258,13 @@ function mset(client: Client, argv: string[]): void {
     return;
   }
   const now = client.server.cachedNow;
+  // Values the parser left as bytes (RequestParser.deferValues), in argv order.
+  const deferred = client.parser.deferredArgv === argv ? client.parser.deferredIndexes : undefined;
+  let next = 0;
   for (let i = 1; i < argv.length; i += 2) {
     const key = argv[i] as string;
-    client.database.set(key, encodeString(argv[i + 1] as string), now);
+    if (deferred !== undefined && deferred[next] === i + 1) storeDeferred(client, key, next++);
+    else client.database.set(key, encodeString(argv[i + 1] as string), now);
     keyChanged(client, key);
     notify(client, '$', 'set', key);
   }
