@@ -57,7 +57,13 @@ export class RequestParser {
   deferValues = false;
   /** The argv whose values are deferred (the array of the last request), or undefined. */
   deferredArgv: string[] | undefined = undefined;
-  /** Per deferred value, in argv order: its index in argv and where its bytes are. */
+  /** How many values are deferred. */
+  deferredCount = 0;
+  /**
+   * Per deferred value, in argv order (the first deferredCount entries): its index in argv and
+   * where its bytes are. Kept between requests, not truncated: setting an array's length is a
+   * runtime call, paid per SET otherwise.
+   */
   readonly deferredIndexes: number[] = [];
   readonly deferredBuffers: Buffer[] = [];
   readonly deferredStarts: number[] = [];
@@ -114,7 +120,7 @@ export class RequestParser {
     const memory = shared.buffer;
     if (this.deferredArgv !== undefined) {
       const buffers = this.deferredBuffers;
-      for (let i = 0; i < buffers.length; i++)
+      for (let i = 0; i < this.deferredCount; i++)
         if ((buffers[i] as Buffer).buffer === memory) {
           this.materialize();
           break;
@@ -137,7 +143,7 @@ export class RequestParser {
     const argv = this.deferredArgv;
     if (argv === undefined) return;
     const indexes = this.deferredIndexes;
-    for (let i = 0; i < indexes.length; i++) {
+    for (let i = 0; i < this.deferredCount; i++) {
       const start = this.deferredStarts[i] as number;
       argv[indexes[i] as number] = (this.deferredBuffers[i] as Buffer).latin1Slice(
         start,
@@ -150,10 +156,9 @@ export class RequestParser {
   /** Drops the references to deferred values' bytes (their request is done). */
   forgetDeferred(): void {
     this.deferredArgv = undefined;
-    this.deferredIndexes.length = 0;
-    this.deferredBuffers.length = 0;
-    this.deferredStarts.length = 0;
-    this.deferredLengths.length = 0;
+    const buffers = this.deferredBuffers;
+    for (let i = 0; i < this.deferredCount; i++) buffers[i] = EMPTY;
+    this.deferredCount = 0;
   }
 
   /** Parses the next request out of the bytes fed so far. */
@@ -311,11 +316,12 @@ export class RequestParser {
         (argv.length & 1) === 0
       ) {
         // A value (SET's third argument, MSET's every other one from the third).
+        const which = this.deferredCount++;
         this.deferredArgv = argv;
-        this.deferredIndexes.push(argv.length);
-        this.deferredBuffers.push(buffer);
-        this.deferredStarts.push(this.position);
-        this.deferredLengths.push(length);
+        this.deferredIndexes[which] = argv.length;
+        this.deferredBuffers[which] = buffer;
+        this.deferredStarts[which] = this.position;
+        this.deferredLengths[which] = length;
         argv.push(undefined as unknown as string);
       } else argv.push(buffer.latin1Slice(this.position, end));
       this.position = end + 2;

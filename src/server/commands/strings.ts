@@ -259,11 +259,12 @@ function mset(client: Client, argv: string[]): void {
   }
   const now = client.server.cachedNow;
   // Values the parser left as bytes (RequestParser.deferValues), in argv order.
-  const deferred = client.parser.deferredArgv === argv ? client.parser.deferredIndexes : undefined;
+  const parser = client.parser;
+  const deferred = parser.deferredArgv === argv ? parser.deferredCount : 0;
   let next = 0;
   for (let i = 1; i < argv.length; i += 2) {
     const key = argv[i] as string;
-    if (deferred !== undefined && deferred[next] === i + 1) storeDeferred(client, key, next++);
+    if (next < deferred && parser.deferredIndexes[next] === i + 1) storeDeferred(client, key, next++);
     else client.database.set(key, encodeString(argv[i + 1] as string), now);
     keyChanged(client, key);
     notify(client, '$', 'set', key);
