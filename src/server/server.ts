@@ -41,7 +41,9 @@ export interface ServerStats {
 
 /**
  * A gate run before a command's handler. Returns true when it handled the request itself (queued
- * it, refused it with an error) so the handler must not run.
+ * it, refused it with an error) so the handler must not run. A SET's or MSET's values may still be
+ * bytes in the request (argv holds undefined there: RequestParser.deferValues): a gate that keeps
+ * argv, or reads beyond its keys, calls client.materializeArguments() first.
  */
 export type CommandGate = (client: Client, command: ServerCommand, argv: string[]) => boolean;
 
@@ -80,7 +82,10 @@ export class CodisServer implements KeyspaceHooks {
   private readonly cronTasks: Array<(now: number) => void> = [];
   private readonly shutdownTasks: Array<() => void> = [];
   private logLevel: number;
-  /** Called after each command when a feature (MONITOR, slowlog) asked for it. */
+  /**
+   * Called after each command when a feature (MONITOR, slowlog) asked for it. As for gates, a hook
+   * that keeps argv or reads beyond its keys calls client.materializeArguments() first.
+   */
   readonly afterCommandHooks: Array<
     (client: Client, command: ServerCommand, argv: string[], microseconds: number) => void
   > = [];
