@@ -113,12 +113,16 @@ conformanceSuite('SET of arena-sized values', (it) => {
     connect,
   }) => {
     const writer = await connect();
-    await c.call('CLIENT', 'PAUSE', '300', 'WRITE');
+    // Long enough not to end by itself on a slow machine; UNPAUSE ends it.
+    await c.call('CLIENT', 'PAUSE', '10000', 'WRITE');
     const value = sample(2000, 6);
-    writer.send('SET', 'k', value);
-    await sleep(50);
-    assert.equal(await c.call('EXISTS', 'k'), ':0\r\n');
-    await c.call('CLIENT', 'UNPAUSE');
+    try {
+      writer.send('SET', 'k', value);
+      await sleep(50);
+      assert.equal(await c.call('EXISTS', 'k'), ':0\r\n');
+    } finally {
+      await c.call('CLIENT', 'UNPAUSE');
+    }
     assert.equal((await writer.reply()).raw, '+OK\r\n');
     assert.equal(await c.call('GET', 'k'), bulk(value));
   });
