@@ -4,6 +4,7 @@
 // reconnects with backoff; while it waits, new requests fail at once instead of queueing. RESP3
 // sessions have a second set of connections, made on first use, that spoke HELLO 3.
 import { connect, type Socket } from 'node:net';
+import { SocketWriter } from '../common/socket-writer.ts';
 import { isReadOnly } from './command-table.ts';
 import type { ProxyConfig } from './config/types.ts';
 import { type Flushable, scheduleFlush, writeBatch } from './flush.ts';
@@ -46,6 +47,7 @@ export class BackendConnection implements ReplySink, Flushable {
   flushQueued = false;
   private readonly config: ProxyConfig;
   private socket: Socket | undefined;
+  private writer: SocketWriter | undefined;
   private readonly framer = new ReplyFramer(this);
   /** Requests written (or to be written this turn), awaiting replies in order. */
   private fifo: Request[] = [];
@@ -132,9 +134,9 @@ export class BackendConnection implements ReplySink, Flushable {
   }
 
   flush(): void {
-    const socket = this.socket;
-    if (this.outBytes === 0 || socket === undefined) return;
-    writeBatch(socket, this.out, this.outBytes);
+    const writer = this.writer;
+    if (this.outBytes === 0 || writer === undefined) return;
+    writeBatch(writer, this.out, this.outBytes);
     this.out = [];
     this.outBytes = 0;
   }
@@ -183,6 +185,7 @@ export class BackendConnection implements ReplySink, Flushable {
       return;
     }
     this.socket = socket;
+    this.writer = new SocketWriter(socket);
     socket.setTimeout(CONNECT_TIMEOUT);
     socket.on('connect', () => {
       if (this.socket !== socket) return;
@@ -330,6 +333,7 @@ export class BackendConnection implements ReplySink, Flushable {
   private fail(first: string, reconnect: boolean): void {
     const socket = this.socket;
     this.socket = undefined;
+    this.writer = undefined;
     if (socket !== undefined) socket.destroy();
     if (this.readTimer !== undefined) clearInterval(this.readTimer);
     this.readTimer = undefined;

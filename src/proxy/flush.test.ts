@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect, createServer, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
+import { SocketWriter } from '../common/socket-writer.ts';
 import { writeBatch } from './flush.ts';
 
 function batch(index: number): Buffer[] {
@@ -20,17 +21,17 @@ function batch(index: number): Buffer[] {
   return parts;
 }
 
-function send(socket: Socket, parts: Buffer[], expected: Buffer[]): void {
+function send(writer: SocketWriter, parts: Buffer[], expected: Buffer[]): void {
   expected.push(...parts);
   writeBatch(
-    socket,
+    writer,
     parts,
     parts.reduce((sum, part) => sum + part.length, 0),
   );
 }
 
 interface Pair {
-  writer: Socket;
+  writer: SocketWriter;
   reader: Socket;
   received: Buffer[];
 }
@@ -47,8 +48,9 @@ describe('writeBatch', () => {
     const { port } = server.address() as { port: number };
     const pairs: Pair[] = [];
     for (let n = 0; n < 2; n++) {
-      const writer = connect({ host: '127.0.0.1', port });
-      await once(writer, 'connect');
+      const socket = connect({ host: '127.0.0.1', port });
+      await once(socket, 'connect');
+      const writer = new SocketWriter(socket);
       while (accepted.length <= n) await new Promise((resolve) => setImmediate(resolve));
       const reader = accepted[n] as Socket;
       const received: Buffer[] = [];
@@ -62,7 +64,7 @@ describe('writeBatch', () => {
     let index = 0;
     // The first connection takes batches until the kernel's buffers are full: its last write is
     // left (partly) queued in the socket, pointing into the slab.
-    while (stuck.writer.writableLength === 0) send(stuck.writer, batch(index++), expectedStuck);
+    while (stuck.writer.queued === 0) send(stuck.writer, batch(index++), expectedStuck);
     assert.ok(index > 10, 'batches were written at once before the connection backed up');
     // Batches on the other connection are taken at once, each reusing slab bytes.
     const expectedFlowing: Buffer[] = [];
@@ -71,7 +73,7 @@ describe('writeBatch', () => {
       await new Promise((resolve) => setImmediate(resolve));
     }
 
-    for (const pair of pairs) pair.writer.end();
+    for (const pair of pairs) pair.writer.socket.end();
     stuck.reader.resume();
     await Promise.all(pairs.map((pair) => once(pair.reader, 'end')));
     server.close();

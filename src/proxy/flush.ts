@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import type { SocketWriter } from '../common/socket-writer.ts';
 
 // One socket write per connection per event-loop turn: connections collect their output and ask
 // for a flush; a single setImmediate per turn flushes every connection that asked.
@@ -67,10 +67,10 @@ export function slabBuffer(size: number): Buffer {
 }
 
 /** Writes an output batch in one system call: small parts joined, large batches via writev. */
-export function writeBatch(socket: Socket, parts: Buffer[], bytes: number): void {
+export function writeBatch(writer: SocketWriter, parts: Buffer[], bytes: number): void {
   const count = parts.length;
-  if (count === 1) socket.write(parts[0] as Buffer);
-  else if (bytes <= COPY_LIMIT && socket.writableLength > 0) socket.write(Buffer.concat(parts, bytes));
+  if (count === 1) writer.write(parts[0] as Buffer);
+  else if (bytes <= COPY_LIMIT && writer.queued > 0) writer.write(Buffer.concat(parts, bytes));
   else if (bytes <= COPY_LIMIT) {
     if (slabUsed + bytes > SLAB_SIZE) {
       slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
@@ -86,13 +86,14 @@ export function writeBatch(socket: Socket, parts: Buffer[], bytes: number): void
     // Slices start on 8-byte boundaries, as Node's own pool does.
     const end = (at + 7) & ~7;
     slabUsed = end;
-    socket.write(slab.subarray(from, at));
+    writer.write(slab.subarray(from, at));
     // Handed to the kernel at once (the usual case): nothing holds the slice any more, so the next
     // batch reuses the same, cache-warm bytes. Without this every 1 MB of output took a new slab,
     // and those slabs, kept past two scavenges, made V8 run a full mark-compact every ~4,000
     // 10-key MSETs (bench/RESULTS.md, session 10).
-    if (socket.writableLength === 0 && slabUsed === end) slabUsed = from;
+    if (writer.queued === 0 && slabUsed === end) slabUsed = from;
   } else {
+    const socket = writer.socket;
     socket.cork();
     for (const part of parts) socket.write(part);
     socket.uncork();

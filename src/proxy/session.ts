@@ -6,6 +6,7 @@
 // requests through backend connections that spoke HELLO 3 too, so every forwarded reply is
 // relayed unchanged in RESP3 and only the replies the proxy composes need a RESP3 form.
 import type { Socket } from 'node:net';
+import { SocketWriter } from '../common/socket-writer.ts';
 import { REDIS_COMPATIBLE_VERSION } from '../server/version.ts';
 import { slotOf, slotOfBytes } from '../slots/index.ts';
 import type { BackendConnection, SharedBackend } from './backend.ts';
@@ -108,6 +109,7 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
   resp3 = false;
   private readonly id = ++lastSessionId;
   private readonly socket: Socket;
+  private readonly writer: SocketWriter;
   private readonly core: ProxyCore;
   private readonly decoder = new RequestDecoder();
   private queue: Request[] = [];
@@ -155,6 +157,7 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
 
   constructor(socket: Socket, core: ProxyCore) {
     this.socket = socket;
+    this.writer = new SocketWriter(socket);
     this.core = core;
     this.authorized = core.config.session_auth === '';
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -1070,7 +1073,7 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
   pushMessage(bytes: Buffer): void {
     if (this.ended) return;
     const limit = this.core.config.proxy_pubsub_output_limit;
-    if (limit > 0 && this.outBytes + this.socket.writableLength + bytes.length > limit) {
+    if (limit > 0 && this.outBytes + this.writer.queued + bytes.length > limit) {
       this.socket.destroy();
       return;
     }
@@ -1179,14 +1182,15 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
     if (this.ended) return;
     const socket = this.socket;
     if (this.outBytes > 0) {
-      writeBatch(socket, this.out, this.outBytes);
+      const writer = this.writer;
+      writeBatch(writer, this.out, this.outBytes);
       this.out = [];
       this.outBytes = 0;
       const sendTimeout = this.core.config.session_send_timeout;
-      if (socket.writableNeedDrain && sendTimeout > 0 && this.sendTimer === undefined) {
+      if (writer.needsDrain && sendTimeout > 0 && this.sendTimer === undefined) {
         this.sendTimer = setTimeout(() => socket.destroy(), sendTimeout);
       }
-      if (socket.writableLength > OUTPUT_HIGH_WATER && !this.paused) {
+      if (writer.queued > OUTPUT_HIGH_WATER && !this.paused) {
         this.paused = true;
         socket.pause();
       }

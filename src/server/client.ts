@@ -2,6 +2,7 @@
 // server, and writes all the replies produced in one event-loop turn with a single socket write.
 
 import type { Socket } from 'node:net';
+import { SocketWriter } from '../common/socket-writer.ts';
 import { PARSE_COMMAND, PARSE_ERROR, PARSE_INCOMPLETE, ReplyWriter, RequestParser } from '../resp/index.ts';
 import type { User } from './acl/index.ts';
 import type { Database } from './keyspace/database.ts';
@@ -35,6 +36,8 @@ export class Client {
   readonly id: number;
   readonly server: CodisServer;
   readonly socket: Socket | undefined;
+  /** Writes the replies (undefined without a socket). */
+  private readonly writer: SocketWriter | undefined;
   readonly parser: RequestParser;
   readonly out = new ReplyWriter();
   readonly createdAt: number;
@@ -100,6 +103,7 @@ export class Client {
   ) {
     this.server = server;
     this.socket = socket;
+    this.writer = socket === undefined ? undefined : new SocketWriter(socket);
     this.id = id;
     this.silent = silent;
     this.origin = origin;
@@ -213,7 +217,8 @@ export class Client {
   flush(): void {
     this.flushScheduled = false;
     const socket = this.socket;
-    if (socket === undefined || this.closed) {
+    const writer = this.writer;
+    if (socket === undefined || writer === undefined || this.closed) {
       this.out.length = 0;
       return;
     }
@@ -223,12 +228,13 @@ export class Client {
       this.server.stats.netOutputBytes += bytes;
       // A client that does not read its replies stops being read from and served, so it cannot
       // make the server buffer without bound; it resumes on 'drain'.
-      const accepted = socket.write(this.out.view());
+      const accepted = writer.write(this.out.view());
       // Usually the kernel took every byte at once and the buffer can be reused; if anything is
       // still queued, the queue holds a view of it, so the writer moves to fresh memory.
-      if (socket.writableLength > 0) {
+      const queued = writer.queued;
+      if (queued > 0) {
         this.out.release();
-        if (this.overOutputLimit(socket.writableLength)) return;
+        if (this.overOutputLimit(queued)) return;
       }
       if (!accepted) {
         this.outputBlocked = true;
@@ -317,8 +323,13 @@ export class Client {
     this.flags = next === '' ? 'N' : next;
   }
 
-  /** Output buffer bytes not yet sent (CLIENT LIST omem). */
+  /** Reply bytes handed to the socket and not yet taken by the kernel (CLIENT LIST omem). */
+  get queuedOutput(): number {
+    return this.writer?.queued ?? 0;
+  }
+
+  /** Output buffer bytes not yet sent. */
   get outputPending(): number {
-    return (this.socket?.writableLength ?? 0) + this.out.length;
+    return this.queuedOutput + this.out.length;
   }
 }

@@ -5,6 +5,7 @@
 // pmessage and smessage pushes, and after a failure reconnects with backoff and subscribes
 // everything again (messages published while it is down are lost, as for any Redis subscriber).
 import { connect, type Socket } from 'node:net';
+import { SocketWriter } from '../../common/socket-writer.ts';
 import { splitAddress } from '../backend.ts';
 import type { ProxyConfig } from '../config/types.ts';
 import { type Flushable, scheduleFlush, writeBatch } from '../flush.ts';
@@ -47,6 +48,7 @@ export class SubscriberLink implements ReplySink, Flushable {
   private readonly logger: ProxyLogger;
   private readonly listener: LinkListener;
   private socket: Socket | undefined;
+  private writer: SocketWriter | undefined;
   private readonly framer = new ReplyFramer(this);
   private connected = false;
   private closed = false;
@@ -151,10 +153,10 @@ export class SubscriberLink implements ReplySink, Flushable {
   }
 
   flush(): void {
-    const socket = this.socket;
+    const writer = this.socket === undefined ? undefined : this.writer;
     const codes = this.opCodes;
     const names = this.opNames;
-    if (socket === undefined || !this.connected || codes.length === 0) return;
+    if (writer === undefined || !this.connected || codes.length === 0) return;
     this.opCodes = [];
     this.opNames = [];
     const parts: Buffer[] = [];
@@ -178,7 +180,7 @@ export class SubscriberLink implements ReplySink, Flushable {
       parts.push(part);
       bytes += part.length;
     }
-    writeBatch(socket, parts, bytes);
+    writeBatch(writer, parts, bytes);
   }
 
   private connect(): void {
@@ -193,6 +195,7 @@ export class SubscriberLink implements ReplySink, Flushable {
       return;
     }
     this.socket = socket;
+    this.writer = new SocketWriter(socket);
     socket.setTimeout(CONNECT_TIMEOUT);
     socket.on('connect', () => {
       if (this.socket !== socket) return;

@@ -60,7 +60,7 @@ export function clientLine(client: Client, current?: string): string {
     ` idle=${Math.floor((now - client.lastInteraction) / 1000)} flags=${flagsOf(client)}` +
     ` db=${client.databaseIndex} sub=${subs.channels} psub=${subs.patterns} ssub=${subs.shards}` +
     ` multi=${(client.features.get('multi') as { queue: unknown[] } | undefined)?.queue.length ?? -1} qbuf=${queryBuffer} qbuf-free=${Math.max(0, 32768 - queryBuffer)} argv-mem=0 multi-mem=0` +
-    ` rbs=${outputBuffer} rbp=${outputBuffer} obl=${client.out.length} oll=0 omem=${client.socket?.writableLength ?? 0}` +
+    ` rbs=${outputBuffer} rbp=${outputBuffer} obl=${client.out.length} oll=0 omem=${client.queuedOutput}` +
     ` tot-mem=${outputBuffer + queryBuffer} events=r cmd=${current ?? client.lastCommandName}` +
     ` user=${client.user.name} redir=${trackingOf(client)?.redirect ?? -1} resp=${client.out.protocol}`
   );
