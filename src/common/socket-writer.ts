@@ -66,7 +66,7 @@ export class SocketWriter {
 
   constructor(socket: Socket) {
     this.socket = socket;
-    this.spare = binding === undefined ? undefined : new binding.WriteWrap();
+    this.spare = binding === undefined || process.env.X_NO_DIRECT === "1" ? undefined : new binding.WriteWrap();
   }
 
   /**
@@ -77,11 +77,14 @@ export class SocketWriter {
     const socket = this.socket;
     const handle = (socket as unknown as { _handle?: StreamHandle | null })._handle;
     const request = this.spare;
-    // Anything still in net.Socket's own queue goes first, and a socket that is connecting, ended
-    // or closed keeps net.Socket's behaviour (buffering, errors).
+    // Behind a write still queued (a direct one, or net.Socket's own), net.Socket takes over: it
+    // gathers the writes made meanwhile into one writev when the one in progress completes, where
+    // direct writes would each be queued in libuv as a write request of its own. A socket that is
+    // connecting, ended or closed keeps net.Socket's behaviour too (buffering, errors).
     if (
       request === undefined ||
       handle == null ||
+      this.pending !== 0 ||
       socket.writableLength !== 0 ||
       socket.connecting ||
       socket.writableEnded ||

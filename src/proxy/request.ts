@@ -47,6 +47,11 @@ export class Request {
   hashKey = '';
   /** The final reply bytes; set once `done`. */
   reply: Buffer | undefined;
+  /**
+   * A reply sent as parts (a merged MGET: its header, then each element as the backends sent it),
+   * copied once into the session's output; `reply` is then the first part.
+   */
+  replyParts: Buffer[] | null = null;
   done = false;
   /** The reply is a proxy failure (`handle request/response`), for session_break_on_failure. */
   failed = false;
@@ -120,6 +125,7 @@ export class Request {
     this.hashKey = '';
     this.slotId = -1;
     this.reply = undefined;
+    this.replyParts = null;
     this.done = false;
     this.failed = false;
     this.tracker = null;

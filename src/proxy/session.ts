@@ -789,8 +789,15 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
         return;
       }
     }
-    if (elements !== undefined) this.finish(request, arrayReply(elements), false);
-    else if (info.special === SPECIAL_MSET) this.finish(request, OK_REPLY, false);
+    if (elements !== undefined) {
+      // The elements stay views of the backends' replies until the output batch is copied: no
+      // merged buffer per MGET (a 10 KB one for ten 1 KB values, memory outside the JS heap that
+      // made V8 run full collections for external memory pressure, bench/RESULTS.md session 15).
+      const header = arrayHeader(elements.length);
+      elements.unshift(header);
+      request.replyParts = elements;
+      this.finish(request, header, false);
+    } else if (info.special === SPECIAL_MSET) this.finish(request, OK_REPLY, false);
     else this.finish(request, integerReply(total), false);
   }
 
@@ -1124,8 +1131,17 @@ export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClien
       const request = queue[head] as Request;
       if (!request.done) break;
       const reply = request.reply as Buffer;
-      this.out.push(reply);
-      this.outBytes += reply.length;
+      const parts = request.replyParts;
+      if (parts === null) {
+        this.out.push(reply);
+        this.outBytes += reply.length;
+      } else {
+        for (let i = 0; i < parts.length; i++) {
+          const part = parts[i] as Buffer;
+          this.out.push(part);
+          this.outBytes += part.length;
+        }
+      }
       const record = request.stats;
       if (record !== undefined) {
         record.calls++;
@@ -1305,17 +1321,11 @@ function inKeyOrder(subs: Request[]): boolean {
 }
 
 /** An array reply of raw elements, copied once into one buffer. */
-function arrayReply(elements: Buffer[]): Buffer {
-  const head = `*${elements.length}\r\n`;
-  let size = head.length;
-  for (const element of elements) size += element.length;
-  const out = Buffer.allocUnsafe(size);
-  let at = out.latin1Write(head, 0);
-  for (const element of elements) {
-    out.set(element, at);
-    at += element.length;
-  }
-  return out;
+const ARRAY_HEADERS = Array.from({ length: 64 }, (_, count) => Buffer.from(`*${count}\r\n`, 'latin1'));
+
+/** `*<count>\r\n`, shared for the usual counts (the output copies it, never changes it). */
+function arrayHeader(count: number): Buffer {
+  return ARRAY_HEADERS[count] ?? Buffer.from(`*${count}\r\n`, 'latin1');
 }
 
 function firstKey(sub: Request): number {
