@@ -66,7 +66,7 @@ export class SocketWriter {
 
   constructor(socket: Socket) {
     this.socket = socket;
-    this.spare = binding === undefined || process.env.X_NO_DIRECT === "1" ? undefined : new binding.WriteWrap();
+    this.spare = binding === undefined ? undefined : new binding.WriteWrap();
   }
 
   /**

@@ -203,6 +203,7 @@ describe('codis-proxy command line', () => {
       assert.ok(entry > 0, node.join(' '));
       assert.ok(node.slice(0, entry).includes('--single-threaded-gc'), node.join(' '));
       assert.ok(node.slice(0, entry).includes('--max-semi-space-size=4'), node.join(' '));
+      assert.ok(node.slice(0, entry).includes('--no-allocation-site-pretenuring'), node.join(' '));
       assert.deepEqual(node.slice(entry + 1, entry + 3), ['-c', join(dir, 'proxy.toml')]);
     });
 
