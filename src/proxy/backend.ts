@@ -7,7 +7,7 @@ import { connect, type Socket } from 'node:net';
 import { SocketWriter } from '../common/socket-writer.ts';
 import { isReadOnly } from './command-table.ts';
 import type { ProxyConfig } from './config/types.ts';
-import { type Flushable, scheduleFlush, writeBatch } from './flush.ts';
+import { busyTurn, type Flushable, noteSender, scheduleFlush, type TurnSender, writeBatch } from './flush.ts';
 import type { ProxyLogger } from './logger.ts';
 import { typeName } from './merge.ts';
 import { ReplyFramer, type ReplySink } from './reply-framer.ts';
@@ -22,6 +22,8 @@ export const STATE_DATA_STALE = 3;
 export const STATE_CLOSED = 4;
 
 const CONNECT_TIMEOUT = 5000;
+/** Batches of fewer requests may wait one turn when the proxy is busy (flush). */
+const HOLD_BELOW = 8;
 /** The read timeout is checked this many times per backend_recv_timeout (it fires within 1.25×). */
 const READ_CHECKS = 4;
 const MAX_BACKOFF = 5000;
@@ -45,6 +47,8 @@ export class BackendConnection implements ReplySink, Flushable {
   readonly resp3: boolean;
   state = STATE_DISCONNECTED;
   flushQueued = false;
+  /** The batch already waited one turn (flush). */
+  private held = false;
   private readonly config: ProxyConfig;
   private socket: Socket | undefined;
   private writer: SocketWriter | undefined;
@@ -130,12 +134,21 @@ export class BackendConnection implements ReplySink, Flushable {
     this.fifo.push(request);
     this.out.push(raw);
     this.outBytes += raw.length;
+    if (owner !== null && owner.sentInTurn !== undefined) noteSender(owner as TurnSender);
     scheduleFlush(this);
   }
 
   flush(): void {
     const writer = this.writer;
     if (this.outBytes === 0 || writer === undefined) return;
+    // In a busy turn a small batch waits one more turn: the requests that arrive meanwhile join it,
+    // and the backend, which shares its CPU with others, wakes once for all of them.
+    if (!this.held && this.out.length < HOLD_BELOW && busyTurn()) {
+      this.held = true;
+      scheduleFlush(this);
+      return;
+    }
+    this.held = false;
     writeBatch(writer, this.out, this.outBytes);
     this.out = [];
     this.outBytes = 0;

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { connect, createServer, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { SocketWriter } from '../common/socket-writer.ts';
-import { writeBatch } from './flush.ts';
+import { busyTurn, noteSender, scheduleFlush, type TurnSender, writeBatch } from './flush.ts';
 
 function batch(index: number): Buffer[] {
   // 2-3 parts of 1-1,500 bytes, their content derived from the batch index.
@@ -85,5 +85,36 @@ describe('writeBatch', () => {
       Buffer.concat(flowing.received).equals(Buffer.concat(expectedFlowing)),
       'later batches are intact',
     );
+  });
+});
+
+describe('busyTurn', () => {
+  /** Runs one flush turn and returns busyTurn() as the flush saw it. */
+  async function flushTurn(): Promise<boolean> {
+    let seen: boolean | undefined;
+    scheduleFlush({
+      flushQueued: false,
+      flush() {
+        seen = busyTurn();
+      },
+    });
+    while (seen === undefined) await new Promise((resolve) => setImmediate(resolve));
+    return seen;
+  }
+
+  it('holds for requests from three sessions in a turn, never for a lone one', async () => {
+    const sessions: TurnSender[] = [{ sentInTurn: -1 }, { sentInTurn: -1 }, { sentInTurn: -1 }];
+    for (const session of sessions) noteSender(session);
+    assert.equal(await flushTurn(), true);
+    // One session's pipeline, however long, is not a busy proxy.
+    for (let i = 0; i < 100; i++) noteSender(sessions[0] as TurnSender);
+    assert.equal(await flushTurn(), false);
+    // Two sessions are not enough; each turn counts afresh.
+    noteSender(sessions[0] as TurnSender);
+    noteSender(sessions[1] as TurnSender);
+    assert.equal(await flushTurn(), false);
+    assert.equal(await flushTurn(), false);
+    for (const session of sessions) noteSender(session);
+    assert.equal(await flushTurn(), true);
   });
 });

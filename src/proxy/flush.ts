@@ -11,8 +11,39 @@ export interface Flushable {
 let queue: Flushable[] = [];
 let scheduled = false;
 
+/** Whoever sends requests to backends (a session): counted once per turn in busyTurn. */
+export interface TurnSender {
+  sentInTurn: number;
+}
+
+let turn = 0;
+let sendersThisTurn = 0;
+let busy = false;
+
+/** A request of `sender` is on its way to a backend in this turn. */
+export function noteSender(sender: TurnSender): void {
+  if (sender.sentInTurn === turn) return;
+  sender.sentInTurn = turn;
+  sendersThisTurn++;
+}
+
+/** Requests from this many sessions in one turn make it a busy one (see busyTurn). */
+const BUSY_SENDERS = 3;
+
+/**
+ * Whether the requests flushed now came from several sessions at once: a busy proxy, where a small
+ * backend batch may wait one more turn for the requests arriving meanwhile (BackendConnection#flush).
+ * A lone client is never held up that way.
+ */
+export function busyTurn(): boolean {
+  return busy;
+}
+
 function runFlushes(): void {
   scheduled = false;
+  busy = sendersThisTurn >= BUSY_SENDERS;
+  sendersThisTurn = 0;
+  turn++;
   const batch = queue;
   queue = [];
   for (let i = 0; i < batch.length; i++) {

@@ -18,6 +18,8 @@ export interface RequestOwner {
   onBackendFailure(request: Request, message: string): void;
   /** Read-only requests of a broken session are dropped by the backend (§7.3). */
   readonly broken: boolean;
+  /** Sessions count the turns they send in (flush.ts busyTurn); other owners have none. */
+  sentInTurn?: number;
 }
 
 /** The part of a slot a request needs to report completion (in-flight tracking, §6.2). */

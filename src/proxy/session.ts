@@ -42,7 +42,7 @@ import {
   SPECIAL_TRANSACTION,
 } from './command-table.ts';
 import { dedicatedCommandEnabled, type ExclusiveStep } from './exclusive.ts';
-import { type Flushable, scheduleFlush, slabBuffer, writeBatch } from './flush.ts';
+import { type Flushable, scheduleFlush, slabBuffer, type TurnSender, writeBatch } from './flush.ts';
 import { extensionEnabled, keyspaceCommand } from './keyspace.ts';
 import { arrayElements, integerReply, lineText, typeName, valueLength } from './merge.ts';
 import type { ProxyCore } from './proxy-core.ts';
@@ -98,7 +98,9 @@ function wrongArguments(name: string): Buffer {
   return errorReply(`ERR wrong number of arguments for '${name}' command`);
 }
 
-export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClient {
+export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClient, TurnSender {
+  /** The flush turn of this session's last request to a backend (flush.ts noteSender). */
+  sentInTurn = -1;
   broken = false;
   subscriber: Subscriber | null = null;
   flushQueued = false;
