@@ -23,7 +23,7 @@ export const STATE_CLOSED = 4;
 
 const CONNECT_TIMEOUT = 5000;
 /** Batches of fewer requests may wait one turn when the proxy is busy (flush). */
-const HOLD_BELOW = 8;
+const HOLD_BELOW = 16;
 /** The read timeout is checked this many times per backend_recv_timeout (it fires within 1.25×). */
 const READ_CHECKS = 4;
 const MAX_BACKOFF = 5000;
