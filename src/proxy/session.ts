@@ -1322,7 +1322,7 @@ function inKeyOrder(subs: Request[]): boolean {
   return true;
 }
 
-/** An array reply of raw elements, copied once into one buffer. */
+/** The headers of array replies of up to 63 elements, made once. */
 const ARRAY_HEADERS = Array.from({ length: 64 }, (_, count) => Buffer.from(`*${count}\r\n`, 'latin1'));
 
 /** `*<count>\r\n`, shared for the usual counts (the output copies it, never changes it). */
