@@ -22,8 +22,10 @@ export const STATE_DATA_STALE = 3;
 export const STATE_CLOSED = 4;
 
 const CONNECT_TIMEOUT = 5000;
-/** Batches of fewer requests may wait one turn when the proxy is busy (flush). */
+/** Batches of fewer requests may wait when the proxy is busy (flush)... */
 const HOLD_BELOW = 16;
+/** ...for up to this many turns. */
+const HOLD_TURNS = 2;
 /** The read timeout is checked this many times per backend_recv_timeout (it fires within 1.25×). */
 const READ_CHECKS = 4;
 const MAX_BACKOFF = 5000;
@@ -47,8 +49,8 @@ export class BackendConnection implements ReplySink, Flushable {
   readonly resp3: boolean;
   state = STATE_DISCONNECTED;
   flushQueued = false;
-  /** The batch already waited one turn (flush). */
-  private held = false;
+  /** The turns the pending batch has waited (flush). */
+  private heldTurns = 0;
   private readonly config: ProxyConfig;
   private socket: Socket | undefined;
   private writer: SocketWriter | undefined;
@@ -141,14 +143,14 @@ export class BackendConnection implements ReplySink, Flushable {
   flush(): void {
     const writer = this.writer;
     if (this.outBytes === 0 || writer === undefined) return;
-    // In a busy turn a small batch waits one more turn: the requests that arrive meanwhile join it,
-    // and the backend, which shares its CPU with others, wakes once for all of them.
-    if (!this.held && this.out.length < HOLD_BELOW && busyTurn()) {
-      this.held = true;
+    // In a busy turn a small batch waits for the next one: the requests that arrive meanwhile join
+    // it, and the backend, which shares its CPU with others, wakes once for all of them.
+    if (this.heldTurns < HOLD_TURNS && this.out.length < HOLD_BELOW && busyTurn()) {
+      this.heldTurns++;
       scheduleFlush(this);
       return;
     }
-    this.held = false;
+    this.heldTurns = 0;
     writeBatch(writer, this.out, this.outBytes);
     this.out = [];
     this.outBytes = 0;

@@ -32,8 +32,8 @@ const BUSY_SENDERS = 3;
 
 /**
  * Whether the requests flushed now came from several sessions at once: a busy proxy, where a small
- * backend batch may wait one more turn for the requests arriving meanwhile (BackendConnection#flush).
- * A lone client is never held up that way.
+ * backend batch may wait a turn or two for the requests arriving meanwhile
+ * (BackendConnection#flush). A lone client is never held up that way.
  */
 export function busyTurn(): boolean {
   return busy;
