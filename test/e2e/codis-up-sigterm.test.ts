@@ -15,10 +15,11 @@ const dir = mkdtempSync(join(tmpdir(), 'codis-up-term-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('npm start stopped by SIGTERM stops every process it started', { timeout: 150_000 }, async () => {
-  const serverPort = await freeRange(2);
-  const dashboardPort = await freeRange(1);
-  const proxyPort = await freeRange(1);
-  const proxyAdminPort = await freeRange(1);
+  // One range for every port: separate picks, free at the time of picking, could return the same port.
+  const serverPort = await freeRange(5);
+  const dashboardPort = serverPort + 2;
+  const proxyPort = serverPort + 3;
+  const proxyAdminPort = serverPort + 4;
   const child: ChildProcess = spawn(
     'npm',
     [

@@ -79,13 +79,12 @@ async function command(port: number, ...args: string[]): Promise<string> {
 }
 
 test('codis up: a cluster through the proxy, codis-admin on it, Ctrl-C, and a second run on the same data', async () => {
-  const serverPort = await freeRange(4);
-  const [dashboardPort, proxyPort, proxyAdminPort, fePort] = [
-    await freeRange(1),
-    await freeRange(1),
-    await freeRange(1),
-    await freeRange(1),
-  ];
+  // One range for every port: separate picks, free at the time of picking, could return the same port.
+  const serverPort = await freeRange(8);
+  const dashboardPort = serverPort + 4;
+  const proxyPort = serverPort + 5;
+  const proxyAdminPort = serverPort + 6;
+  const fePort = serverPort + 7;
   const args = [
     '--dir=data',
     `--server-port=${serverPort}`,
