@@ -411,8 +411,15 @@ async function compare(): Promise<void> {
             `${format(m.frontReads / m.requests, 2)} / ${format(m.frontWrites / m.requests, 2)} (kernel ${format((m.frontSystem * 1e6) / m.requests, 1)} µs)`,
         )
         .join(' | ');
+      // Each repeat's req/s, in run order: one slow repeat is told from a slow target.
+      const repeats = all
+        .map(
+          (m, index) =>
+            `${(targets[index] as Target).name} ${m.measurements.map((each) => format(each.rps / 1000, 1)).join(' ')}`,
+        )
+        .join(' | ');
       console.log(
-        `${row.join(' | ')}  ||  CPU µs/request ${cpuRow.slice(1).join(' | ')}  ||  reads / writes per request ${calls}`,
+        `${row.join(' | ')}  ||  CPU µs/request ${cpuRow.slice(1).join(' | ')}  ||  reads / writes per request ${calls}  ||  thousand req/s by repeat: ${repeats}`,
       );
     }
     rss = `RSS after the run: ${proxies.map((each) => `${each.name} ${format(rssMegabytes(each.front), 1)} MB`).join(', ')}.`;

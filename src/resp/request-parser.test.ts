@@ -149,6 +149,48 @@ test('a huge declared count costs nothing until arguments arrive', () => {
   assert.equal(outcome.commands.length, 0);
 });
 
+test('command names come out as sent when the names recently seen share their first bytes or length', () => {
+  // The parser keeps recent names by a hash of their first two bytes and length: these share it,
+  // differ in the first byte (S and K), in case, in a later byte, or are empty or one byte long.
+  const names = [
+    'SET',
+    'KET',
+    'SEX',
+    'set',
+    'SET',
+    'GET',
+    'MGET',
+    'MSET',
+    'MGET',
+    '',
+    'S',
+    'SE',
+    'S',
+    'SETX',
+    'SET',
+  ];
+  const requests = names.map((name, index) => [Buffer.from(name, 'latin1'), Buffer.from(`k${index}`)]);
+  const bytes = Buffer.concat(requests.map(encode));
+  const expected = requests.map((args) => args.map((arg) => arg.latin1Slice()));
+  assert.deepEqual(parseChunks([bytes]).commands, expected);
+  const byteByByte = parseChunks([...bytes].map((byte) => Buffer.from([byte])));
+  assert.deepEqual(byteByByte.commands, expected);
+});
+
+test('argv has exactly the arguments sent, for short requests and for those grown past the sized ones', () => {
+  const parser = new RequestParser({ ...LIMITS });
+  for (let count = 1; count <= 12; count++) {
+    const args = Array.from({ length: count }, (_, index) => Buffer.from(index === 0 ? 'ECHO' : `a${index}`));
+    parser.feed(encode(args));
+    assert.equal(parser.next(), PARSE_COMMAND);
+    assert.equal(parser.argv.length, count);
+    assert.deepEqual(
+      parser.argv,
+      args.map((arg) => arg.latin1Slice()),
+    );
+  }
+});
+
 test('unauthenticated connections are limited like Redis', () => {
   const parser = new RequestParser({ ...LIMITS });
   parser.authenticated = false;

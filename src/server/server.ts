@@ -84,7 +84,8 @@ export class CodisServer implements KeyspaceHooks {
   private logLevel: number;
   /**
    * Called after each command when a feature (MONITOR, slowlog) asked for it. As for gates, a hook
-   * that keeps argv or reads beyond its keys calls client.materializeArguments() first.
+   * that keeps argv or reads beyond its keys calls client.materializeArguments() first. The
+   * command's duration is in whole microseconds.
    */
   readonly afterCommandHooks: Array<
     (client: Client, command: ServerCommand, argv: string[], microseconds: number) => void
@@ -274,10 +275,17 @@ export class CodisServer implements KeyspaceHooks {
       this.rejectCommand(client, OOM);
       return;
     }
-    this.call(client, command, argv, start);
+    this.requestStart = start;
+    this.call(client, command, argv);
   }
 
-  /** A request refused before its handler ran: the error, and MULTI flags its transaction. */
+  /**
+   * execute's clock read, for call() to time the command with (NaN: call reads the clock). A field,
+   * not an argument: a double passed to a call V8 does not inline is a heap number, 16 bytes per
+   * request.
+   */
+  private requestStart = Number.NaN;
+
   /**
    * Refuses a request. A refused EXEC (wrong arity, an ACL denial) ends the transaction, as Redis's
    * rejectCommand does: `EXECABORT ... because of: <error>`, with or without a MULTI.
@@ -316,10 +324,13 @@ export class CodisServer implements KeyspaceHooks {
   deferReadyKeys = false;
 
   /**
-   * Runs a command's handler with its statistics (also used by EXEC for queued commands); `start`
-   * is execute's clock read, so a request's one read times its command too.
+   * Runs a command's handler with its statistics (also used by EXEC for queued commands). A request
+   * from execute is timed from its clock read, so that one read serves both.
    */
-  call(client: Client, command: ServerCommand, argv: string[], start = performance.now()): void {
+  call(client: Client, command: ServerCommand, argv: string[]): void {
+    let start = this.requestStart;
+    if (Number.isNaN(start)) start = performance.now();
+    else this.requestStart = Number.NaN;
     // The outermost client (a MULTI's, a script's caller) is the one Redis calls current_client.
     if (this.callDepth++ === 0) {
       this.callingClient = client;
@@ -329,13 +340,16 @@ export class CodisServer implements KeyspaceHooks {
     const errorsBefore = this.stats.errorReplies;
     command.handler(client, argv);
     const microseconds = (performance.now() - start) * 1000;
+    // Whole microseconds, as Redis measures them: a small integer, where a fraction passed to the
+    // hooks would be a heap number per request.
+    const wholeMicroseconds = Math.floor(microseconds);
     const stats = command.stats;
     stats.calls++;
     stats.microseconds += microseconds;
     // Redis samples whole microseconds, in nanoseconds; a request that blocked counts when served.
     if (this.latencyTracking && client.blocked === undefined) {
       stats.histogram ??= new LatencyHistogram();
-      stats.histogram.record(Math.floor(microseconds) * 1000);
+      stats.histogram.record(wholeMicroseconds * 1000);
     }
     if (this.stats.errorReplies !== errorsBefore) stats.failedCalls++;
     this.stats.totalCommands++;
@@ -347,7 +361,7 @@ export class CodisServer implements KeyspaceHooks {
     }
     const hooks = this.afterCommandHooks;
     for (let i = 0; i < hooks.length; i++)
-      (hooks[i] as (typeof hooks)[number])(client, command, argv, microseconds);
+      (hooks[i] as (typeof hooks)[number])(client, command, argv, wholeMicroseconds);
     this.propagateInstead = undefined;
     if (--this.callDepth === 0) {
       this.callingClient = undefined;

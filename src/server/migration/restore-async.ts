@@ -326,7 +326,7 @@ function createFastInput(migrator: AsyncMigrator): (client: Client) => boolean {
       client.commandsProcessed++;
       client.lastCommandName = command.fullName;
       for (let i = 0; i < hooks.length; i++)
-        (hooks[i] as (typeof hooks)[number])(client, command, argv, microseconds);
+        (hooks[i] as (typeof hooks)[number])(client, command, argv, Math.floor(microseconds));
       if (server.blocking.hasReadyKeys && !client.retryingBlocked && !server.deferReadyKeys)
         server.blocking.serveReadyKeys();
       if (client.out.length >= 64 * 1024) client.flush();
