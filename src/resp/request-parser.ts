@@ -288,7 +288,7 @@ export class RequestParser {
     this.argumentsLeft = count;
     // Short requests get an array of their size; longer ones grow as their arguments arrive, so a
     // hostile `*2147483647` costs nothing. Growing from empty made a 17-slot backing store for
-    // every GET and SET: 150 of the ~375 bytes a SET allocated.
+    // every GET and SET: 174 of the 375 bytes a SET allocated (bench/RESULTS.md, session 16).
     this.argv = count <= PRESIZED_MAX ? presizedArgv(count) : [];
     this.filled = 0;
     this.argumentCount = count;
