@@ -78,8 +78,6 @@ export class RequestParser {
   private bigBytes = 0;
   /** The argument count of the multibulk request being parsed. */
   private argumentCount = 0;
-  /** How many of its arguments are in argv so far. */
-  private filled = 0;
   /**
    * Command names seen lately, by a hash of their first bytes and length (commandName): a client
    * sends the same few names again and again, and the string it got last time needs no new
@@ -290,7 +288,6 @@ export class RequestParser {
     // hostile `*2147483647` costs nothing. Growing from empty made a 17-slot backing store for
     // every GET and SET: 174 of the 375 bytes a SET allocated (bench/RESULTS.md, session 16).
     this.argv = count <= PRESIZED_MAX ? presizedArgv(count) : [];
-    this.filled = 0;
     this.argumentCount = count;
     this.deferring = false;
     this.bulkLength = -1;
@@ -333,8 +330,9 @@ export class RequestParser {
       }
       const length = this.bulkLength;
       const argv = this.argv;
-      // Stored at `filled`, which is the array's length when it grows as arguments arrive.
-      const filled = this.filled++;
+      // The arguments parsed so far: where this one goes, which is the array's length when it
+      // grows as arguments arrive.
+      const filled = this.argumentCount - this.argumentsLeft;
       if (filled === 0 && length <= SHORT_LATIN1) {
         argv[0] = this.commandName(buffer, this.position, length);
         if (this.deferValues) this.deferring = defersValues(argv[0] as string, this.argumentCount);
