@@ -10,15 +10,14 @@
 // scavenge) V8 grows the young generation to its maximum, and every allocation then walks through
 // fresh memory; the 10-key MSETs and MGETs that followed cost the proxy 38-46 µs of CPU each instead
 // of 31-33, and its RSS after the benchmark was 310-340 MB instead of 194 MB (bench/RESULTS.md,
-// session 13). Without allocation-site pretenuring:
-// once V8 sees the objects of an allocation site survive (requests in flight during a scavenge), it
-// allocates them in the old generation from then on, where the proxy's short-lived buffers pile up
-// until a full collection; their memory outside the heap then made V8 run one full collection
-// after another for external memory pressure. Half of the 10-key MGET runs fell into that state
-// (35 full collections instead of 1, proxy CPU 27-33 µs per MGET instead of 14-19); none did
-// without it (bench/RESULTS.md, session 15). CODIS_PROXY_V8_FLAGS replaces the
-// list (space separated; empty = Node's defaults). The flags are set before the program is loaded,
-// so a restart does not compile it twice.
+// session 13). Without allocation-site pretenuring: once V8 sees the objects of an allocation site
+// survive (requests in flight during a scavenge), it allocates them in the old generation from then
+// on, where the proxy's short-lived buffers pile up until a full collection; their memory outside
+// the heap then made V8 run one full collection after another for external memory pressure. Half
+// of the 10-key MGET runs fell into that state (35 full collections instead of 1, proxy CPU 27-33 µs
+// per MGET instead of 14-19); none did without it (bench/RESULTS.md, session 15).
+// CODIS_PROXY_V8_FLAGS replaces the list (space separated; empty = Node's defaults). The flags are
+// set before the program is loaded, so a restart does not compile it twice.
 import { ensureV8Flags } from './v8-flags.ts';
 
 ensureV8Flags('CODIS_PROXY_V8_FLAGS', [
