@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { adoptWithSharedRead } from './shared-read.ts';
+import { adoptWithSharedRead, SharedReadBuffer } from './shared-read.ts';
 
 describe('adoptWithSharedRead', () => {
   let server: Server;
@@ -89,5 +89,23 @@ describe('adoptWithSharedRead', () => {
     const [reply] = (await once(client, 'data')) as [Buffer];
     assert.equal(reply.latin1Slice(), '+OK\r\n');
     client.destroy();
+  });
+});
+
+describe('SharedReadBuffer', () => {
+  it('views its first bytes, the same view while the length repeats', () => {
+    const shared = new SharedReadBuffer(16);
+    assert.equal(shared.memory, shared.bytes.buffer);
+    shared.bytes.latin1Write('abcdefgh', 0);
+    const four = shared.view(4);
+    assert.equal(four.latin1Slice(), 'abcd');
+    assert.equal(shared.view(4), four);
+    shared.bytes.latin1Write('wxyz', 0);
+    assert.equal(shared.view(4).latin1Slice(), 'wxyz', 'a view shows what the last read put there');
+    const six = shared.view(6);
+    assert.equal(six.latin1Slice(), 'wxyzef');
+    assert.equal(shared.view(16).latin1Slice(0, 8), 'wxyzefgh');
+    assert.equal(shared.view(4).length, 4);
+    assert.equal(shared.view(0).length, 0);
   });
 });

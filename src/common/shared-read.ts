@@ -29,3 +29,31 @@ export function adoptWithSharedRead(
   socket.destroy();
   return reader;
 }
+
+/**
+ * A shared read buffer and views of its first bytes. Each view built costs two calls into V8's
+ * runtime (the buffer's ArrayBuffer, then the new view): ~2% of a codis-server's CPU under small
+ * unpipelined requests (bench/RESULTS.md, session 17). Requests of one shape arrive in reads of one
+ * length, so the last view is kept and handed out again while the length repeats.
+ */
+export class SharedReadBuffer {
+  readonly bytes: Buffer;
+  /** The ArrayBuffer under `bytes`, read once (see RequestParser.detach). */
+  readonly memory: ArrayBufferLike;
+  private lastView: Buffer;
+
+  constructor(size: number) {
+    this.bytes = Buffer.allocUnsafeSlow(size);
+    this.memory = this.bytes.buffer;
+    this.lastView = this.bytes;
+  }
+
+  /** The first `length` bytes read, valid until the next read. */
+  view(length: number): Buffer {
+    const last = this.lastView;
+    if (last.length === length) return last;
+    const view = this.bytes.subarray(0, length);
+    this.lastView = view;
+    return view;
+  }
+}

@@ -155,3 +155,24 @@ test('the reply parser survives random bytes', () => {
     { numRuns: 2000 },
   );
 });
+
+test('view() shows the bytes written since the last one, and never a released buffer', () => {
+  const out = new ReplyWriter();
+  out.status('OK');
+  const first = out.view();
+  assert.equal(first.latin1Slice(), '+OK\r\n');
+  out.status('NO');
+  const second = out.view();
+  assert.equal(second.latin1Slice(), '+NO\r\n');
+  assert.equal(second, first, 'a reply of the same size reuses the view');
+  // A write left queued keeps the view: the writer moves to new memory and its views follow.
+  out.release();
+  out.status('OK');
+  const third = out.view();
+  assert.notEqual(third.buffer, first.buffer);
+  assert.equal(third.latin1Slice(), '+OK\r\n');
+  assert.equal(first.latin1Slice(), '+NO\r\n', 'the released buffer is left as it was');
+  out.integer(12345);
+  assert.equal(out.view().latin1Slice(), ':12345\r\n');
+  assert.equal(out.view().length, 0);
+});

@@ -80,7 +80,7 @@ function parseThroughSharedBuffer(chunks: Buffer[]): Outcome {
         if (result === PARSE_ERROR) return { commands, error: parser.error };
         commands.push(parser.argv.slice());
       }
-      parser.detach(shared);
+      parser.detach(shared.buffer);
       shared.fill(0x21);
     }
   }
@@ -315,7 +315,7 @@ test('a deferred value in a reused read buffer is decoded before the buffer is r
   parser.feed(shared.subarray(0, bytes.length));
   assert.equal(parser.next(), PARSE_COMMAND);
   const argv = parser.argv;
-  parser.detach(shared);
+  parser.detach(shared.buffer);
   shared.fill(0);
   assert.equal(argv[2], 'z'.repeat(300));
   assert.equal(parser.deferredArgv, undefined);
@@ -349,7 +349,7 @@ test('an MSET cut between reads of a reused buffer keeps every value', () => {
           parser.materialize();
           commands.push(parser.argv.slice());
         }
-        parser.detach(shared);
+        parser.detach(shared.buffer);
         shared.fill(0);
       }
       assert.deepEqual(commands, [args.map((arg) => (arg as Buffer).latin1Slice())]);

@@ -118,11 +118,10 @@ export class RequestParser {
   }
 
   /**
-   * Copies out the pending bytes that are still views of `shared`, a read buffer the socket refills
+   * Copies out the pending bytes that are still views of `memory`, a read buffer the socket refills
    * on its next read (a request cut between reads, or the requests of a client that must wait).
    */
-  detach(shared: Buffer): void {
-    const memory = shared.buffer;
+  detach(memory: ArrayBufferLike): void {
     if (this.deferredArgv !== undefined) {
       const buffers = this.deferredBuffers;
       for (let i = 0; i < this.deferredCount; i++)
@@ -131,9 +130,12 @@ export class RequestParser {
           break;
         }
     }
-    if (this.buffer.buffer === memory) {
-      this.buffer =
-        this.position < this.buffer.length ? Buffer.from(this.buffer.subarray(this.position)) : EMPTY;
+    // Usually every byte was parsed; then no view's ArrayBuffer is asked for (a call into V8's runtime).
+    if (this.position >= this.buffer.length) {
+      this.buffer = EMPTY;
+      this.position = 0;
+    } else if (this.buffer.buffer === memory) {
+      this.buffer = Buffer.from(this.buffer.subarray(this.position));
       this.position = 0;
     }
     const parts = this.bigParts;

@@ -2,6 +2,7 @@
 // server, and writes all the replies produced in one event-loop turn with a single socket write.
 
 import type { Socket } from 'node:net';
+import type { SharedReadBuffer } from '../common/shared-read.ts';
 import { SocketWriter } from '../common/socket-writer.ts';
 import { PARSE_COMMAND, PARSE_ERROR, PARSE_INCOMPLETE, ReplyWriter, RequestParser } from '../resp/index.ts';
 import type { User } from './acl/index.ts';
@@ -156,10 +157,10 @@ export class Client {
    * Input read into `shared`, the server's one read buffer for every client (see CodisServer.accept):
    * the requests run at once, and what must wait is copied out before the next read reuses it.
    */
-  onSharedRead(shared: Buffer, length: number): boolean {
-    this.onData(shared.subarray(0, length));
-    this.parser.detach(shared);
-    if (length < shared.length || this.closed) return true;
+  onSharedRead(shared: SharedReadBuffer, length: number): boolean {
+    this.onData(shared.view(length));
+    this.parser.detach(shared.memory);
+    if (length < shared.bytes.length || this.closed) return true;
     // A full buffer means more is waiting, and libuv would read it within this turn (up to 32
     // reads): a client that sends fast (a migration's restore stream, a long pipeline) would hold
     // the event loop for megabytes of requests while everyone else waits. Like Redis, which reads

@@ -4,7 +4,7 @@
 
 import { createServer, type Server, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { adoptWithSharedRead } from '../common/shared-read.ts';
+import { adoptWithSharedRead, SharedReadBuffer } from '../common/shared-read.ts';
 import { AccessControl } from './acl/index.ts';
 import { BlockingRegistry } from './blocking.ts';
 import { Client, type ClientOrigin } from './client.ts';
@@ -20,7 +20,7 @@ import { WallClock } from './wall-clock.ts';
 export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning';
 
 /** The read buffer of every client connection (one connection reads at a time). */
-const SHARED_READ_BUFFER = Buffer.allocUnsafeSlow(64 * 1024);
+const SHARED_READ = new SharedReadBuffer(64 * 1024);
 const LOG_LEVELS: Record<string, number> = { debug: 0, verbose: 1, notice: 2, warning: 3, nothing: 4 };
 
 export interface ServerStats {
@@ -166,8 +166,8 @@ export class CodisServer implements KeyspaceHooks {
     let client: Client | undefined;
     const reader = adoptWithSharedRead(
       socket,
-      SHARED_READ_BUFFER,
-      (length) => client?.onSharedRead(SHARED_READ_BUFFER, length) ?? true,
+      SHARED_READ.bytes,
+      (length) => client?.onSharedRead(SHARED_READ, length) ?? true,
     );
     const keepalive = this.config.getNumber('tcp-keepalive');
     if (keepalive > 0) reader.setKeepAlive(true, keepalive * 1000);
