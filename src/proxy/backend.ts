@@ -7,7 +7,15 @@ import { connect, type Socket } from 'node:net';
 import { SocketWriter } from '../common/socket-writer.ts';
 import { isReadOnly } from './command-table.ts';
 import type { ProxyConfig } from './config/types.ts';
-import { busyTurn, type Flushable, noteSender, scheduleFlush, type TurnSender, writeBatch } from './flush.ts';
+import {
+  busyTurn,
+  type Flushable,
+  noteSender,
+  scheduleFlush,
+  type TurnSender,
+  turnTime,
+  writeBatch,
+} from './flush.ts';
 import type { ProxyLogger } from './logger.ts';
 import { typeName } from './merge.ts';
 import { ReplyFramer, type ReplySink } from './reply-framer.ts';
@@ -22,10 +30,8 @@ export const STATE_DATA_STALE = 3;
 export const STATE_CLOSED = 4;
 
 const CONNECT_TIMEOUT = 5000;
-/** Batches of fewer requests may wait when the proxy is busy (flush)... */
+/** A batch of fewer requests may wait for more in a busy proxy (flush). */
 const HOLD_BELOW = 16;
-/** ...for up to this many turns. */
-const HOLD_TURNS = 2;
 /** The read timeout is checked this many times per backend_recv_timeout (it fires within 1.25×). */
 const READ_CHECKS = 4;
 const MAX_BACKOFF = 5000;
@@ -49,8 +55,10 @@ export class BackendConnection implements ReplySink, Flushable {
   readonly resp3: boolean;
   state = STATE_DISCONNECTED;
   flushQueued = false;
-  /** The turns the pending batch has waited (flush). */
-  private heldTurns = 0;
+  /** Requests of the batch waiting in flush (0: none waits), since when, and when it last grew. */
+  private heldSize = 0;
+  private heldSince = 0;
+  private heldGrewAt = 0;
   private readonly config: ProxyConfig;
   private socket: Socket | undefined;
   private writer: SocketWriter | undefined;
@@ -143,14 +151,25 @@ export class BackendConnection implements ReplySink, Flushable {
   flush(): void {
     const writer = this.writer;
     if (this.outBytes === 0 || writer === undefined) return;
-    // In a busy turn a small batch waits for the next one: the requests that arrive meanwhile join
-    // it, and the backend, which shares its CPU with others, wakes once for all of them.
-    if (this.heldTurns < HOLD_TURNS && this.out.length < HOLD_BELOW && busyTurn()) {
-      this.heldTurns++;
-      scheduleFlush(this);
-      return;
+    // In a busy proxy a small batch waits, turn after turn, while requests for this backend keep
+    // coming (none for half of backend_batch_wait ends it), up to backend_batch_wait: the backend
+    // then reads them all at once. A backend sharing its CPU with others spent half the CPU per
+    // request on batches twice as big, and left that CPU to the rest (bench/RESULTS.md, session 17).
+    const batch = this.out.length;
+    const wait = this.config.backend_batch_wait;
+    if (batch < HOLD_BELOW && wait > 0 && busyTurn()) {
+      const now = turnTime();
+      if (this.heldSize === 0) {
+        this.heldSince = now;
+        this.heldGrewAt = now;
+      } else if (batch !== this.heldSize) this.heldGrewAt = now;
+      this.heldSize = batch;
+      if (now - this.heldSince < wait && (now - this.heldGrewAt) * 2 < wait) {
+        scheduleFlush(this);
+        return;
+      }
     }
-    this.heldTurns = 0;
+    this.heldSize = 0;
     writeBatch(writer, this.out, this.outBytes);
     this.out = [];
     this.outBytes = 0;
@@ -358,6 +377,7 @@ export class BackendConnection implements ReplySink, Flushable {
     this.handshakeLeft = 0;
     this.out = [];
     this.outBytes = 0;
+    this.heldSize = 0;
     const fifo = this.fifo;
     const head = this.fifoHead;
     const waiting = this.waiting;

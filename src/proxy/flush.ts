@@ -19,6 +19,10 @@ export interface TurnSender {
 let turn = 0;
 let sendersThisTurn = 0;
 let busy = false;
+/** Until when the proxy counts as busy (performance.now() ms), from its last busy turn. */
+let busyUntil = 0;
+/** performance.now() at the start of the current flush turn (see turnTime). */
+let turnStartedAt = 0;
 
 /** A request of `sender` is on its way to a backend in this turn. */
 export function noteSender(sender: TurnSender): void {
@@ -29,19 +33,29 @@ export function noteSender(sender: TurnSender): void {
 
 /** Requests from this many sessions in one turn make it a busy one (see busyTurn). */
 const BUSY_SENDERS = 3;
+/** A busy turn keeps the proxy busy for this long (ms): the turns a held batch waits through are short. */
+const BUSY_WINDOW = 2;
 
 /**
- * Whether the requests flushed now came from several sessions at once: a busy proxy, where a small
- * backend batch may wait a turn or two for the requests arriving meanwhile
+ * Whether the proxy is busy: requests from several sessions at once in a turn of the last
+ * BUSY_WINDOW ms. A small backend batch may then wait for the requests arriving meanwhile
  * (BackendConnection#flush). A lone client is never held up that way.
  */
 export function busyTurn(): boolean {
   return busy;
 }
 
+/** The time (performance.now() ms) the current flush turn started: one clock read per turn. */
+export function turnTime(): number {
+  return turnStartedAt;
+}
+
 function runFlushes(): void {
   scheduled = false;
-  busy = sendersThisTurn >= BUSY_SENDERS;
+  const now = performance.now();
+  turnStartedAt = now;
+  if (sendersThisTurn >= BUSY_SENDERS) busyUntil = now + BUSY_WINDOW;
+  busy = now < busyUntil;
   sendersThisTurn = 0;
   turn++;
   const batch = queue;

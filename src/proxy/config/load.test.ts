@@ -244,6 +244,7 @@ describe('config JSON and TOML dump', () => {
       'proxy_scripting_enabled',
       'proxy_transactions_enabled',
       'proxy_blocking_enabled',
+      'backend_batch_wait',
     ]);
     assert.equal(json.proxy_max_offheap_size, '1gb');
     assert.equal(json.backend_recv_bufsize, '128kb');

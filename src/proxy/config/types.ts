@@ -77,6 +77,8 @@ export interface ProxyConfig {
   proxy_transactions_enabled: boolean;
   /** BLPOP, BRPOP, BLMOVE, BZPOPMIN… on dedicated connections (false: refused as Codis does). */
   proxy_blocking_enabled: boolean;
+  /** ms a small backend batch may wait for more requests in a busy proxy (0: never waits). */
+  backend_batch_wait: number;
 }
 
 const KB = 1024;
@@ -137,5 +139,6 @@ export function defaultProxyConfig(): ProxyConfig {
     proxy_scripting_enabled: true,
     proxy_transactions_enabled: true,
     proxy_blocking_enabled: true,
+    backend_batch_wait: 0.2,
   };
 }

@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer, type Server, type Socket } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { BackendConnection } from './backend.ts';
+import { defaultProxyConfig } from './config/index.ts';
+import { SILENT_LOGGER } from './logger.ts';
+import { Request, type RequestOwner } from './request.ts';
+import { encodeRequest } from './request-decoder.ts';
+
+const SET = encodeRequest(['SET', 'key', 'value']);
+
+/** A backend that answers +OK to every request and records how many requests each read held. */
+class CountingBackend {
+  readonly reads: number[] = [];
+  private readonly server: Server;
+  private readonly sockets: Socket[] = [];
+  port = 0;
+
+  constructor() {
+    this.server = createServer((socket) => {
+      this.sockets.push(socket);
+      socket.on('data', (chunk: Buffer) => {
+        const requests = chunk.length / SET.length;
+        this.reads.push(requests);
+        socket.write('+OK\r\n'.repeat(Math.floor(requests)));
+      });
+      socket.on('error', () => {});
+    });
+  }
+
+  async listen(): Promise<void> {
+    this.server.listen(0, '127.0.0.1');
+    await once(this.server, 'listening');
+    this.port = (this.server.address() as { port: number }).port;
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    this.server.close();
+    await once(this.server, 'close');
+  }
+}
+
+/** A session as the backend connection sees it: counts its replies and its turns. */
+class Sender implements RequestOwner {
+  readonly broken = false;
+  sentInTurn = -1;
+  replies = 0;
+
+  onBackendReply(): void {
+    this.replies++;
+  }
+
+  onBackendFailure(_request: Request, message: string): void {
+    throw new Error(`unexpected failure: ${message}`);
+  }
+
+  send(connection: BackendConnection): void {
+    const request = new Request();
+    request.owner = this;
+    request.raw = SET;
+    connection.send(request);
+  }
+}
+
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+async function until(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
+describe('backend batches in a busy proxy (backend_batch_wait)', () => {
+  let backend: CountingBackend;
+  const connections: BackendConnection[] = [];
+
+  before(async () => {
+    backend = new CountingBackend();
+    await backend.listen();
+  });
+
+  after(async () => {
+    for (const connection of connections) connection.close();
+    await backend.close();
+  });
+
+  async function connect(wait: number): Promise<BackendConnection> {
+    const config = { ...defaultProxyConfig(), backend_batch_wait: wait };
+    const connection = new BackendConnection(`127.0.0.1:${backend.port}`, 0, config, SILENT_LOGGER);
+    connections.push(connection);
+    await until(() => connection.usable, 'the backend connection');
+    backend.reads.length = 0;
+    return connection;
+  }
+
+  /** Three sessions send a request each, turn after turn, for `turns` turns. */
+  async function threeSessions(connection: BackendConnection, turns: number): Promise<Sender[]> {
+    const senders = [new Sender(), new Sender(), new Sender()];
+    for (let turn = 0; turn < turns; turn++) {
+      for (const sender of senders) sender.send(connection);
+      await nextTurn();
+    }
+    await until(() => senders.every((sender) => sender.replies === turns), 'every reply');
+    return senders;
+  }
+
+  it('gathers requests from several sessions into batches of at least 16', async () => {
+    // A wait far longer than the test, so that a slow machine cannot end a batch early.
+    const connection = await connect(2000);
+    await threeSessions(connection, 6);
+    assert.equal(
+      backend.reads.reduce((sum, requests) => sum + requests, 0),
+      18,
+    );
+    assert.ok((backend.reads[0] as number) >= 16, `the first read held ${backend.reads[0]} requests`);
+  });
+
+  it('writes each turn at once with backend_batch_wait = 0', async () => {
+    const connection = await connect(0);
+    await threeSessions(connection, 6);
+    assert.equal(
+      backend.reads.reduce((sum, requests) => sum + requests, 0),
+      18,
+    );
+    assert.ok(backend.reads.length >= 3, `the backend read ${backend.reads.length} times`);
+  });
+
+  it('never holds a lone session', async () => {
+    const connection = await connect(2000);
+    const sender = new Sender();
+    const started = performance.now();
+    for (let i = 1; i <= 5; i++) {
+      sender.send(connection);
+      await until(() => sender.replies === i, `reply ${i}`);
+    }
+    assert.deepEqual(backend.reads, [1, 1, 1, 1, 1]);
+    assert.ok(performance.now() - started < 1000, 'no request waited');
+  });
+
+  it('writes a waiting batch once the requests stop coming', async () => {
+    const connection = await connect(2000);
+    const started = performance.now();
+    await threeSessions(connection, 1);
+    // The proxy stops being busy within milliseconds, long before the 2 s wait.
+    assert.ok(performance.now() - started < 1000);
+    assert.deepEqual(backend.reads, [3]);
+  });
+});
