@@ -30,8 +30,13 @@ export const STATE_DATA_STALE = 3;
 export const STATE_CLOSED = 4;
 
 const CONNECT_TIMEOUT = 5000;
-/** A batch of fewer requests may wait for more in a busy proxy (flush). */
+/**
+ * A batch of fewer requests and bytes may wait for more in a busy proxy (flush). Bigger requests
+ * (an MSET's part) cost the backend little per request beyond their bytes: waiting for them only
+ * spent the proxy's CPU.
+ */
 const HOLD_BELOW = 16;
+const HOLD_BYTES = 16 * 1024;
 /** The read timeout is checked this many times per backend_recv_timeout (it fires within 1.25×). */
 const READ_CHECKS = 4;
 const MAX_BACKOFF = 5000;
@@ -157,7 +162,7 @@ export class BackendConnection implements ReplySink, Flushable {
     // request on batches twice as big, and left that CPU to the rest (bench/RESULTS.md, session 17).
     const batch = this.out.length;
     const wait = this.config.backend_batch_wait;
-    if (batch < HOLD_BELOW && wait > 0 && busyTurn()) {
+    if (batch < HOLD_BELOW && this.outBytes < HOLD_BYTES && wait > 0 && busyTurn()) {
       const now = turnTime();
       if (this.heldSize === 0) {
         this.heldSince = now;
