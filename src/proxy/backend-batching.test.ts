@@ -4,11 +4,13 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { BackendConnection } from './backend.ts';
 import { defaultProxyConfig } from './config/index.ts';
+import { scheduleFlush } from './flush.ts';
 import { SILENT_LOGGER } from './logger.ts';
 import { Request, type RequestOwner } from './request.ts';
 import { encodeRequest } from './request-decoder.ts';
 
 const SET = encodeRequest(['SET', 'key', 'value']);
+const PING = encodeRequest(['PING']);
 
 /** A backend that answers +OK to every request and records how many requests each read held. */
 class CountingBackend {
@@ -50,7 +52,7 @@ class CountingBackend {
 /** A session as the backend connection sees it: counts its replies and its turns. */
 class Sender implements RequestOwner {
   readonly broken = false;
-  sentInTurn = -1;
+  sentInWindow = -1;
   replies = 0;
 
   onBackendReply(): void {
@@ -74,6 +76,21 @@ const failures: string[] = [];
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
+/** Two windows of busyTurn without senders: a crowd before is forgotten. */
+async function quiet(): Promise<void> {
+  for (let window = 0; window < 2; window++) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    let flushed = false;
+    scheduleFlush({
+      flushQueued: false,
+      flush() {
+        flushed = true;
+      },
+    });
+    while (!flushed) await nextTurn();
+  }
+}
+
 async function until(condition: () => boolean, what: string): Promise<void> {
   const deadline = Date.now() + 5000;
   while (!condition()) {
@@ -84,16 +101,21 @@ async function until(condition: () => boolean, what: string): Promise<void> {
 
 describe('backend batches in a busy proxy (backend_batch_wait)', () => {
   let backend: CountingBackend;
+  let pong: CountingBackend;
   const connections: BackendConnection[] = [];
 
   before(async () => {
     backend = new CountingBackend();
     await backend.listen();
+    pong = new CountingBackend();
+    pong.requestSize = PING.length;
+    await pong.listen();
   });
 
   after(async () => {
     for (const connection of connections) connection.close();
     await backend.close();
+    await pong.close();
     assert.deepEqual(failures, []);
   });
 
@@ -107,16 +129,40 @@ describe('backend batches in a busy proxy (backend_batch_wait)', () => {
     return connection;
   }
 
-  /** Three sessions send a request each, turn after turn, for `turns` turns. */
+  /**
+   * Three sessions send a request each to `connection`, turn after turn, for `turns` turns, while
+   * 17 others send to another backend connection in the same turns: 20 sessions make a busy proxy.
+   */
   async function threeSessions(connection: BackendConnection, turns: number, raw = SET): Promise<Sender[]> {
     backend.requestSize = raw.length;
+    const others = await otherConnection();
     const senders = [new Sender(), new Sender(), new Sender()];
+    const crowd = Array.from({ length: 17 }, () => new Sender());
     for (let turn = 0; turn < turns; turn++) {
       for (const sender of senders) sender.send(connection, raw);
+      for (const sender of crowd) sender.send(others, PING);
       await nextTurn();
     }
     await until(() => senders.every((sender) => sender.replies === turns), 'every reply');
+    await until(() => crowd.every((sender) => sender.replies === turns), "the others' replies");
     return senders;
+  }
+
+  /** A connection to a backend that answers PINGs, for the sessions that make the proxy busy. */
+  let other: BackendConnection | undefined;
+  async function otherConnection(): Promise<BackendConnection> {
+    if (other === undefined) {
+      const connection = new BackendConnection(
+        `127.0.0.1:${pong.port}`,
+        0,
+        defaultProxyConfig(),
+        SILENT_LOGGER,
+      );
+      connections.push(connection);
+      await until(() => connection.usable, 'the other backend connection');
+      other = connection;
+    }
+    return other;
   }
 
   it('gathers requests from several sessions into batches of at least 16', async () => {
@@ -152,6 +198,7 @@ describe('backend batches in a busy proxy (backend_batch_wait)', () => {
 
   it('never holds a lone session', async () => {
     const connection = await connect(2000);
+    await quiet();
     const sender = new Sender();
     const started = performance.now();
     for (let i = 1; i <= 5; i++) {

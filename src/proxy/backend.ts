@@ -149,7 +149,7 @@ export class BackendConnection implements ReplySink, Flushable {
     this.fifo.push(request);
     this.out.push(raw);
     this.outBytes += raw.length;
-    if (owner !== null && owner.sentInTurn !== undefined) noteSender(owner as TurnSender);
+    if (owner !== null && owner.sentInWindow !== undefined) noteSender(owner as TurnSender);
     scheduleFlush(this);
   }
 

@@ -102,20 +102,29 @@ describe('busyTurn', () => {
     return seen;
   }
 
-  it('is busy for a while after requests from three sessions in a turn, never for a lone one', async () => {
-    const sessions: TurnSender[] = [{ sentInTurn: -1 }, { sentInTurn: -1 }, { sentInTurn: -1 }];
+  it('is busy after requests from 20 sessions within a millisecond, never for a few', async () => {
+    const sessions: TurnSender[] = Array.from({ length: 20 }, () => ({ sentInWindow: -1 }));
     const pastWindow = () => new Promise((resolve) => setTimeout(resolve, 5));
-    await pastWindow();
+    /** Two windows without senders: whatever came before is forgotten. */
+    async function quiet(): Promise<void> {
+      await pastWindow();
+      await flushTurn();
+      await pastWindow();
+      assert.equal(await flushTurn(), false);
+    }
+    await quiet();
     // One session's pipeline, however long, is not a busy proxy.
     for (let i = 0; i < 100; i++) noteSender(sessions[0] as TurnSender);
-    assert.equal(await flushTurn(), false);
-    // Two sessions are not enough.
-    noteSender(sessions[0] as TurnSender);
-    noteSender(sessions[1] as TurnSender);
-    assert.equal(await flushTurn(), false);
-    for (const session of sessions) noteSender(session);
+    assert.equal(busyTurn(), false);
+    await quiet();
+    // 19 sessions are not enough; the 20th in the same window is.
+    for (const session of sessions.slice(0, 19)) noteSender(session);
+    assert.equal(busyTurn(), false);
+    noteSender(sessions[19] as TurnSender);
+    assert.equal(busyTurn(), true);
+    // The window that follows stays busy; then the proxy is quiet again.
+    await pastWindow();
     assert.equal(await flushTurn(), true);
-    // A couple of milliseconds later the proxy is quiet again.
     await pastWindow();
     assert.equal(await flushTurn(), false);
   });

@@ -11,35 +11,36 @@ export interface Flushable {
 let queue: Flushable[] = [];
 let scheduled = false;
 
-/** Whoever sends requests to backends (a session): counted once per turn in busyTurn. */
+/** Whoever sends requests to backends (a session): counted once per window in busyTurn. */
 export interface TurnSender {
-  sentInTurn: number;
+  sentInWindow: number;
 }
 
-let turn = 0;
-let sendersThisTurn = 0;
+/** Sessions that sent to backends in the current window; the window's number and start. */
+let sendersThisWindow = 0;
+let window = 0;
+let windowStartedAt = 0;
 let busy = false;
-/** Until when the proxy counts as busy (performance.now() ms), from its last busy turn. */
-let busyUntil = 0;
 /** performance.now() at the start of the current flush turn (see turnTime). */
 let turnStartedAt = 0;
 
-/** A request of `sender` is on its way to a backend in this turn. */
+/** A request of `sender` is on its way to a backend. */
 export function noteSender(sender: TurnSender): void {
-  if (sender.sentInTurn === turn) return;
-  sender.sentInTurn = turn;
-  sendersThisTurn++;
+  if (sender.sentInWindow === window) return;
+  sender.sentInWindow = window;
+  if (++sendersThisWindow >= BUSY_SENDERS) busy = true;
 }
 
-/** Requests from this many sessions in one turn make it a busy one (see busyTurn). */
-const BUSY_SENDERS = 3;
-/** A busy turn keeps the proxy busy for this long (ms): the turns a held batch waits through are short. */
-const BUSY_WINDOW = 2;
+/** The windows (ms) in which sessions are counted (see busyTurn). */
+const WINDOW = 1;
+/** Requests from this many sessions in a window make the proxy busy, for the next window too. */
+const BUSY_SENDERS = 20;
 
 /**
- * Whether the proxy is busy: requests from several sessions at once in a turn of the last
- * BUSY_WINDOW ms. A small backend batch may then wait for the requests arriving meanwhile
- * (BackendConnection#flush). A lone client is never held up that way.
+ * Whether the proxy is busy: requests from many sessions in this window or the last one. A small
+ * backend batch may then wait for the requests arriving meanwhile (BackendConnection#flush). With
+ * a few sessions, their requests would be the ones waiting, and nothing more would come: with 4 or
+ * 10 clients, waiting cost a third of their requests/s (bench/RESULTS.md, session 17).
  */
 export function busyTurn(): boolean {
   return busy;
@@ -54,10 +55,13 @@ function runFlushes(): void {
   scheduled = false;
   const now = performance.now();
   turnStartedAt = now;
-  if (sendersThisTurn >= BUSY_SENDERS) busyUntil = now + BUSY_WINDOW;
-  busy = now < busyUntil;
-  sendersThisTurn = 0;
-  turn++;
+  // Every request brings a turn, so a window ends within a turn of its millisecond.
+  if (now - windowStartedAt >= WINDOW) {
+    busy = sendersThisWindow >= BUSY_SENDERS;
+    sendersThisWindow = 0;
+    window++;
+    windowStartedAt = now;
+  }
   const batch = queue;
   queue = [];
   for (let i = 0; i < batch.length; i++) {

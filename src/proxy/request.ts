@@ -19,7 +19,7 @@ export interface RequestOwner {
   /** Read-only requests of a broken session are dropped by the backend (§7.3). */
   readonly broken: boolean;
   /** Sessions count the turns they send in (flush.ts busyTurn); other owners have none. */
-  sentInTurn?: number;
+  sentInWindow?: number;
 }
 
 /** The part of a slot a request needs to report completion (in-flight tracking, §6.2). */

@@ -219,9 +219,9 @@ proxy_scripting_enabled = true
 proxy_transactions_enabled = true
 proxy_blocking_enabled = true
 
-# Not in Codis 3.2 either: while requests from several clients arrive at once, a batch for a backend
-# of fewer than 16 requests and 16 KB waits up to this long for more, while more keep coming, and the
-# backend reads them all at once: less CPU per request on the backends, for some added latency. 0
-# writes every batch at the end of its event-loop turn.
+# Not in Codis 3.2 either: while requests come from many clients (20 within a millisecond), a batch
+# for a backend of fewer than 16 requests and 16 KB waits up to this long for more, while more keep
+# coming, and the backend reads them all at once: less CPU per request on the backends, for some
+# added latency. 0 writes every batch at the end of its event-loop turn.
 backend_batch_wait = "200us"
 `;
