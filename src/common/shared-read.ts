@@ -32,9 +32,10 @@ export function adoptWithSharedRead(
 
 /**
  * A shared read buffer and views of its first bytes. Each view built costs two calls into V8's
- * runtime (the buffer's ArrayBuffer, then the new view): ~2% of a codis-server's CPU under small
- * unpipelined requests (bench/RESULTS.md, session 17). Requests of one shape arrive in reads of one
- * length, so the last view is kept and handed out again while the length repeats.
+ * runtime (the buffer's ArrayBuffer, then the new view): with the reply's view, ~5% of a
+ * codis-server's user time under small unpipelined requests (bench/RESULTS.md, session 17).
+ * Requests of one shape arrive in reads of one length, so the last view is handed out again while
+ * the length repeats.
  */
 export class SharedReadBuffer {
   readonly bytes: Buffer;

@@ -7,7 +7,7 @@ import { SocketWriter } from './socket-writer.ts';
 describe('SocketWriter', () => {
   let server: Server;
   let port: number;
-  let accepted: Array<(socket: Socket) => void> = [];
+  const accepted: Array<(socket: Socket) => void> = [];
 
   before(async () => {
     server = createServer((socket) => accepted.shift()?.(socket));

@@ -18,7 +18,7 @@ export interface RequestOwner {
   onBackendFailure(request: Request, message: string): void;
   /** Read-only requests of a broken session are dropped by the backend (§7.3). */
   readonly broken: boolean;
-  /** Sessions count the turns they send in (flush.ts busyTurn); other owners have none. */
+  /** Sessions count the windows they send in (flush.ts busyTurn); other owners have none. */
   sentInWindow?: number;
 }
 

@@ -99,7 +99,7 @@ function wrongArguments(name: string): Buffer {
 }
 
 export class Session implements RequestOwner, Flushable, SlotWaiter, PubSubClient, TurnSender {
-  /** The flush turn of this session's last request to a backend (flush.ts noteSender). */
+  /** The busy window of this session's last request to a backend (flush.ts noteSender). */
   sentInWindow = -1;
   broken = false;
   subscriber: Subscriber | null = null;
