@@ -36,6 +36,11 @@ class CountingBackend {
     });
   }
 
+  /** Requests read in all. */
+  get requestsRead(): number {
+    return this.reads.reduce((sum, requests) => sum + requests, 0);
+  }
+
   async listen(): Promise<void> {
     this.server.listen(0, '127.0.0.1');
     await once(this.server, 'listening');
@@ -133,7 +138,7 @@ describe('backend batches in a busy proxy (backend_batch_wait)', () => {
    * Three sessions send a request each to `connection`, turn after turn, for `turns` turns, while
    * 17 others send to another backend connection in the same turns: 20 sessions make a busy proxy.
    */
-  async function threeSessions(connection: BackendConnection, turns: number, raw = SET): Promise<Sender[]> {
+  async function threeSessions(connection: BackendConnection, turns: number, raw = SET): Promise<void> {
     backend.requestSize = raw.length;
     const others = await otherConnection();
     const senders = [new Sender(), new Sender(), new Sender()];
@@ -145,7 +150,6 @@ describe('backend batches in a busy proxy (backend_batch_wait)', () => {
     }
     await until(() => senders.every((sender) => sender.replies === turns), 'every reply');
     await until(() => crowd.every((sender) => sender.replies === turns), "the others' replies");
-    return senders;
   }
 
   /** A connection to a backend that answers PINGs, for the sessions that make the proxy busy. */
@@ -169,30 +173,21 @@ describe('backend batches in a busy proxy (backend_batch_wait)', () => {
     // A wait far longer than the test, so that a slow machine cannot end a batch early.
     const connection = await connect(2000);
     await threeSessions(connection, 6);
-    assert.equal(
-      backend.reads.reduce((sum, requests) => sum + requests, 0),
-      18,
-    );
+    assert.equal(backend.requestsRead, 18);
     assert.ok((backend.reads[0] as number) >= 16, `the first read held ${backend.reads[0]} requests`);
   });
 
   it('writes each turn at once with backend_batch_wait = 0', async () => {
     const connection = await connect(0);
     await threeSessions(connection, 6);
-    assert.equal(
-      backend.reads.reduce((sum, requests) => sum + requests, 0),
-      18,
-    );
+    assert.equal(backend.requestsRead, 18);
     assert.ok(backend.reads.length >= 3, `the backend read ${backend.reads.length} times`);
   });
 
   it('writes batches of big requests at once', async () => {
     const connection = await connect(2000);
     await threeSessions(connection, 6, encodeRequest(['SET', 'key', 'v'.repeat(6000)]));
-    assert.equal(
-      backend.reads.reduce((sum, requests) => sum + requests, 0),
-      18,
-    );
+    assert.equal(backend.requestsRead, 18);
     assert.ok(backend.reads.length >= 3, `the backend read ${backend.reads.length} times`);
   });
 
